@@ -1,0 +1,3 @@
+from funnelgen.cli import main
+
+main()

@@ -1,0 +1,56 @@
+"""Problems found in a site, and the one exception that ends a command cleanly."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True, order=True)
+class Problem:
+    """One thing wrong with a site: where it is and what to write instead."""
+
+    file: str
+    line: int
+    key: str
+    message: str
+    warning: bool = False
+
+    def __str__(self) -> str:
+        where = f"{self.file}:{self.line}" if self.line else self.file
+        parts = [p for p in (where, self.key) if p]
+        return ": ".join([*parts, self.message])
+
+
+class Abort(Exception):
+    """Stops a command with a one-line message per problem and exit code 1."""
+
+    def __init__(self, problems: Iterable[Problem] | str) -> None:
+        if isinstance(problems, str):
+            problems = [Problem(file="", line=0, key="", message=problems)]
+        self.problems = sorted(problems, key=_reading_order)
+        super().__init__("\n".join(str(p) for p in self.problems))
+
+
+def _reading_order(problem: Problem) -> tuple[str, int, str]:
+    return (problem.file, problem.line, problem.key)
+
+
+def display_path(path: Path, root: Path) -> str:
+    """A path as the marketer knows it: relative to the site folder when inside it."""
+    try:
+        return path.relative_to(root).as_posix()
+    except ValueError:
+        return str(path)
+
+
+def key_path(loc: Iterable[str | int]) -> str:
+    """Format a location like ``steps[2].cta.to``."""
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += f".{part}" if out else part
+    return out

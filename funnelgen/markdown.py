@@ -1,0 +1,103 @@
+"""Markdown → safe HTML. Raw HTML is shown as text unless the site allows it, then sanitised."""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+from collections.abc import Callable
+from functools import lru_cache
+
+import markdown as md
+import nh3
+from markdown.extensions import Extension
+from markdown.treeprocessors import Treeprocessor
+
+from funnelgen.schema.types import check_link
+
+AssetLookup = Callable[[str], tuple[str, int | None, int | None] | None]
+"""Maps `assets/…` to (relative URL, width, height), or None if there is no such file."""
+
+_TAGS = {
+    "a", "abbr", "b", "blockquote", "br", "code", "del", "em", "h2", "h3", "h4", "h5", "h6",
+    "hr", "i", "img", "li", "mark", "ol", "p", "pre", "s", "small", "strong", "sub", "sup",
+    "table", "tbody", "td", "th", "thead", "tr", "u", "ul",
+}
+_ATTRIBUTES = {
+    "a": {"href", "title"},
+    "img": {"src", "alt", "title", "width", "height", "loading", "decoding"},
+    "th": {"align"},
+    "td": {"align"},
+    "ol": {"start"},
+}
+
+
+class MarkdownError(ValueError):
+    """A Markdown text refers to something that does not exist."""
+
+
+class _Images(Treeprocessor):
+    """Points `assets/…` images at their fingerprinted files, sized and lazy."""
+
+    def __init__(self, renderer: md.Markdown, lookup: AssetLookup) -> None:
+        super().__init__(renderer)
+        self.lookup = lookup
+
+    def run(self, root: ET.Element) -> None:
+        for img in root.iter("img"):
+            src = img.get("src", "")
+            if src.startswith("assets/"):
+                found = self.lookup(src)
+                if found is None:
+                    raise MarkdownError(f"image '{src}' is not in the site's assets folder")
+                url, width, height = found
+                img.set("src", url)
+                if width and height:
+                    img.set("width", str(width))
+                    img.set("height", str(height))
+            img.set("loading", "lazy")
+            img.set("decoding", "async")
+        for a in root.iter("a"):
+            try:
+                check_link(a.get("href", ""))
+            except ValueError:
+                a.attrib.pop("href", None)
+
+
+class _Extension(Extension):
+    def __init__(self, lookup: AssetLookup, allow_html: bool) -> None:
+        super().__init__()
+        self.lookup = lookup
+        self.allow_html = allow_html
+
+    def extendMarkdown(self, renderer: md.Markdown) -> None:  # noqa: N802 (Markdown's API)
+        if not self.allow_html:
+            renderer.preprocessors.deregister("html_block")
+            renderer.inlinePatterns.deregister("html")
+        renderer.treeprocessors.register(_Images(renderer, self.lookup), "funnelgen_images", 0)
+
+
+class MarkdownRenderer:
+    """Converts the Markdown of one site; the same text at the same depth converts once."""
+
+    def __init__(self, allow_html: bool, lookup_for_depth: Callable[[int], AssetLookup]) -> None:
+        self.allow_html = allow_html
+        self.lookup_for_depth = lookup_for_depth
+        self._converters: dict[int, md.Markdown] = {}
+        self.convert = lru_cache(maxsize=4096)(self._convert)
+
+    def _converter(self, depth: int) -> md.Markdown:
+        if depth not in self._converters:
+            extension = _Extension(self.lookup_for_depth(depth), self.allow_html)
+            self._converters[depth] = md.Markdown(
+                extensions=["tables", "sane_lists", "smarty", extension], output_format="html"
+            )
+        return self._converters[depth]
+
+    def _convert(self, text: str, depth: int) -> str:
+        converter = self._converter(depth)
+        try:
+            html = converter.reset().convert(text)
+        finally:
+            converter.reset()
+        return str(nh3.clean(html, tags=_TAGS, attributes=_ATTRIBUTES,
+                             url_schemes={"http", "https", "mailto", "tel"},
+                             link_rel="noopener noreferrer"))

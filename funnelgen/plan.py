@@ -1,0 +1,337 @@
+"""Stage 3, plan: decide every page and asset, resolve links between steps, check the flow."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from funnelgen import images
+from funnelgen.errors import Abort, Problem
+from funnelgen.load import Loc, Source, read_text
+from funnelgen.schema import NOINDEX_TYPES, Funnel, Site, Step
+from funnelgen.schema.types import is_step_ref
+from funnelgen.validate import ValidSite
+
+RESERVED_SLUGS = {"assets"}
+_FOLLOWS_ON = ("bridge", "optin", "webinar")  # steps that must lead somewhere
+
+
+@dataclass(frozen=True)
+class Asset:
+    """A file from the site's assets/ folder and its fingerprinted output path."""
+
+    source: Path
+    output: str
+    width: int | None = None
+    height: int | None = None
+
+
+@dataclass
+class PlannedFunnel:
+    """A funnel with its URL and the URL of each of its steps."""
+
+    slug: str
+    funnel: Funnel
+    source: Source
+    step_urls: dict[str, str]
+
+    @property
+    def entry_url(self) -> str:
+        return f"/{self.slug}/"
+
+    def resolve(self, target: str) -> str:
+        """A step id of this funnel → its URL; anything else is already a URL."""
+        return self.step_urls[target] if is_step_ref(target) else target
+
+
+@dataclass(frozen=True)
+class Page:
+    """One HTML file to write."""
+
+    planned: PlannedFunnel
+    index: int
+    step: Step
+    url: str
+    output: str
+    canonical: str
+    indexable: bool
+    next_url: str | None
+    body: str | None
+
+    @property
+    def funnel(self) -> Funnel:
+        return self.planned.funnel
+
+
+@dataclass
+class Plan:
+    """Everything the render and write stages need, decided and checked."""
+
+    root: Path
+    site: Site
+    site_source: Source
+    funnels: list[PlannedFunnel]
+    pages: list[Page]
+    assets: dict[str, Asset]
+    warnings: list[Problem] = field(default_factory=list)
+
+    def sitemap_urls(self) -> list[str]:
+        """Canonical URLs of indexable pages, each once, in funnel order."""
+        urls = [page.canonical for page in self.pages if page.indexable]
+        return list(dict.fromkeys(urls))
+
+
+def plan_site(valid: ValidSite) -> Plan:
+    """Resolve and check everything across files; raise one Abort listing every problem."""
+    checker = _Checker()
+    assets = _plan_assets(valid.root, checker)
+    _check_site_assets(valid, assets, checker)
+    funnels = _plan_funnels(valid, checker)
+    pages: list[Page] = []
+    for planned in funnels:
+        _check_flow(planned, checker)
+        _check_step_assets(planned, assets, checker)
+        if not checker.errors:
+            pages += _pages_of(planned, valid.root, checker)
+    if valid.site.home and valid.site.home not in {f.slug for f in funnels}:
+        known = ", ".join(f.slug for f in funnels)
+        checker.error(valid.site_source, ("home",), f"no funnel '{valid.site.home}' (funnels: {known})")
+    if checker.errors:
+        raise Abort(checker.errors)
+    if valid.site.home:
+        entry = next(p for p in pages if p.planned.slug == valid.site.home and p.index == 0)
+        pages.append(_alias(entry, "/", "index.html"))
+    return Plan(valid.root, valid.site, valid.site_source, funnels, pages, assets, checker.warnings)
+
+
+class _Checker:
+    def __init__(self) -> None:
+        self.errors: list[Problem] = []
+        self.warnings: list[Problem] = []
+
+    def error(self, source: Source, loc: Loc, message: str) -> None:
+        self.errors.append(source.problem(loc, message))
+
+    def warn(self, source: Source, loc: Loc, message: str) -> None:
+        self.warnings.append(source.problem(loc, message, warning=True))
+
+
+def _plan_funnels(valid: ValidSite, checker: _Checker) -> list[PlannedFunnel]:
+    planned: list[PlannedFunnel] = []
+    seen: dict[str, Source] = {}
+    for funnel, source in valid.funnels:
+        slug = funnel.slug or Path(source.name).stem
+        loc: Loc = ("slug",) if funnel.slug else ()
+        if not funnel.slug and not _valid_slug(slug):
+            checker.error(source, (), f"file name '{slug}' is not a valid URL: rename the file "
+                          "using lowercase letters, digits and '-', or add slug: to the file")
+            continue
+        if slug in RESERVED_SLUGS:
+            checker.error(source, loc, f"'{slug}' is reserved for the site's files; choose another slug")
+            continue
+        if slug in seen:
+            checker.error(source, loc, f"funnel slug '{slug}' is already used by {seen[slug].name}")
+            continue
+        seen[slug] = source
+        urls: dict[str, str] = {}
+        used: dict[str, int] = {}
+        for i, step in enumerate(funnel.steps):
+            step_slug = step.slug or step.id
+            if step.id in urls:
+                checker.error(source, ("steps", i, "id"), f"step id '{step.id}' is used twice in this funnel")
+            elif step_slug in used:
+                checker.error(source, ("steps", i, "slug" if step.slug else "id"),
+                              f"URL /{slug}/{step_slug}/ is already used by steps[{used[step_slug]}]")
+            used.setdefault(step_slug, i)
+            urls.setdefault(step.id, f"/{slug}/{step_slug}/")
+        planned.append(PlannedFunnel(slug, funnel, source, urls))
+    return planned
+
+
+def _valid_slug(value: str) -> bool:
+    return is_step_ref(value) and len(value) <= 64
+
+
+def next_step_id(funnel: Funnel, index: int) -> str | None:
+    """Where a step's main call to action leads: `next`, or by default the following step.
+
+    Upsells and downsells skip following downsells: accepting the offer moves past them.
+    Thank-you pages end the funnel unless they name a `next`.
+    """
+    step = funnel.steps[index]
+    if step.next or step.type == "thankyou":
+        return step.next
+    for later in funnel.steps[index + 1 :]:
+        if step.type in ("upsell", "downsell") and later.type == "downsell":
+            continue
+        return later.id
+    return None
+
+
+def _targets(funnel: Funnel, index: int) -> Iterator[tuple[Loc, str]]:
+    """Every step reference a step makes, with its key path."""
+    step = funnel.steps[index]
+    base: Loc = ("steps", index)
+    nxt = next_step_id(funnel, index)
+    if nxt:
+        yield ((*base, "next"), nxt)
+    if step.type in ("upsell", "downsell"):
+        yield ((*base, "decline", "to"), step.decline.to)
+    for j, link in enumerate(step.links):
+        yield ((*base, "links", j, "to"), link.to)
+
+
+def _check_flow(planned: PlannedFunnel, checker: _Checker) -> None:
+    funnel, source = planned.funnel, planned.source
+    ids = [s.id for s in funnel.steps]
+    edges: dict[str, set[str]] = {i: set() for i in ids}
+    for index, step in enumerate(funnel.steps):
+        for loc, target in _targets(funnel, index):
+            if not is_step_ref(target):
+                continue
+            if target not in edges:
+                checker.error(source, loc, f"no step '{target}' in this funnel (steps: {', '.join(ids)})")
+            elif target == step.id:
+                checker.error(source, loc, f"step '{step.id}' leads to itself")
+            else:
+                edges[step.id].add(target)
+        if step.type in _FOLLOWS_ON and next_step_id(funnel, index) is None:
+            checker.error(source, ("steps", index), f"nothing follows {step.type} step '{step.id}': "
+                          "add next: <step id> or a step after it")
+        if step.skip_for and next_step_id(funnel, index) is None:
+            checker.error(source, ("steps", index, "skip_for"),
+                          f"step '{step.id}' has no next step to send skipped visitors to")
+    reached = {ids[0]}
+    queue = [ids[0]]
+    while queue:
+        for target in edges[queue.pop()] - reached:
+            reached.add(target)
+            queue.append(target)
+    for index, step in enumerate(funnel.steps):
+        if step.id not in reached:
+            checker.error(source, ("steps", index, "id"), f"step '{step.id}' cannot be reached from "
+                          f"the entry step '{ids[0]}': point a next:, decline.to or links[].to at it")
+    for index, step in enumerate(funnel.steps):
+        if step.type == "offer" and not step.testimonials:
+            checker.warn(source, ("steps", index), "offer has no testimonials: add testimonials:")
+        if step.image and step.image.alt is None:
+            checker.warn(source, ("steps", index, "image", "alt"),
+                         'image has no alt text: describe it, or write alt: "" if it is decorative')
+
+
+def _referenced_assets(planned: PlannedFunnel) -> Iterator[tuple[Loc, str]]:
+    for i, step in enumerate(planned.funnel.steps):
+        base: Loc = ("steps", i)
+        if step.image:
+            yield ((*base, "image", "src"), step.image.src)
+        if step.video:
+            yield ((*base, "video", "url"), step.video.url)
+            if step.video.poster:
+                yield ((*base, "video", "poster"), step.video.poster)
+        if step.seo.image:
+            yield ((*base, "seo", "image"), step.seo.image)
+        for j, testimonial in enumerate(step.testimonials):
+            if testimonial.photo:
+                yield ((*base, "testimonials", j, "photo"), testimonial.photo)
+
+
+def _check_step_assets(planned: PlannedFunnel, assets: dict[str, Asset], checker: _Checker) -> None:
+    for loc, ref in _referenced_assets(planned):
+        _check_asset(ref, loc, planned.source, assets, checker)
+
+
+def _check_site_assets(valid: ValidSite, assets: dict[str, Asset], checker: _Checker) -> None:
+    site = valid.site
+    refs: list[tuple[Loc, str | None]] = [
+        (("brand", "logo"), site.brand.logo),
+        (("seo", "image"), site.seo.image),
+        (("seo", "favicon"), site.seo.favicon),
+    ]
+    for loc, ref in refs:
+        if ref:
+            _check_asset(ref, loc, valid.site_source, assets, checker)
+
+
+def _check_asset(ref: str, loc: Loc, source: Source, assets: dict[str, Asset], checker: _Checker) -> None:
+    if ref.startswith("assets/") and ref not in assets:
+        near = [name for name in assets if Path(name).name == Path(ref).name]
+        hint = f"; did you mean '{near[0]}'?" if near else ""
+        checker.error(source, loc, f"no file '{ref}' in the site folder{hint}")
+
+
+def _plan_assets(root: Path, checker: _Checker) -> dict[str, Asset]:
+    """Fingerprint every file under assets/, refusing links that lead outside the site."""
+    folder = root / "assets"
+    assets: dict[str, Asset] = {}
+    if not folder.is_dir():
+        return assets
+    real_root = root.resolve()
+    for path in sorted(folder.rglob("*")):
+        name = path.relative_to(root).as_posix()
+        if any(part.startswith(".") for part in path.relative_to(folder).parts) or path.is_dir():
+            continue
+        if not path.resolve().is_relative_to(real_root):
+            checker.errors.append(Problem(name, 0, "", "links to a file outside the site folder; "
+                                          "copy the file into assets/ instead"))
+            continue
+        data = path.read_bytes()
+        digest = hashlib.sha256(data).hexdigest()[:10]
+        output = f"{path.parent.relative_to(root).as_posix()}/{path.stem}.{digest}{path.suffix.lower()}"
+        width, height = images.size_of(data, path.suffix.lower())
+        assets[name] = Asset(path, output, width, height)
+    return assets
+
+
+def _pages_of(planned: PlannedFunnel, root: Path, checker: _Checker) -> list[Page]:
+    funnel = planned.funnel
+    pages = []
+    for index, step in enumerate(funnel.steps):
+        url = planned.step_urls[step.id]
+        next_id = next_step_id(funnel, index)
+        page = Page(
+            planned=planned,
+            index=index,
+            step=step,
+            url=url,
+            output=url.strip("/") + "/index.html",
+            canonical=planned.entry_url if index == 0 else url,
+            indexable=not _noindex(step),
+            next_url=planned.step_urls[next_id] if next_id else None,
+            body=_body(step, index, planned.source, root, checker),
+        )
+        pages.append(page)
+        if index == 0:
+            pages.append(_alias(page, planned.entry_url, f"{planned.slug}/index.html"))
+    return pages
+
+
+def _alias(page: Page, url: str, output: str) -> Page:
+    """The same page written at a second address (the funnel's own URL, or the site root)."""
+    return Page(page.planned, page.index, page.step, url, output, page.canonical,
+                page.indexable, page.next_url, page.body)
+
+
+def _noindex(step: Step) -> bool:
+    if step.seo.noindex is not None:
+        return step.seo.noindex
+    return step.type in NOINDEX_TYPES
+
+
+def _body(step: Step, index: int, source: Source, root: Path, checker: _Checker) -> str | None:
+    if step.body_file is None:
+        return step.body
+    path = root / step.body_file
+    loc: Loc = ("steps", index, "body_file")
+    if not path.is_file():
+        checker.error(source, loc, f"no file '{step.body_file}' in the site folder")
+        return None
+    if not path.resolve().is_relative_to(root.resolve()):
+        checker.error(source, loc, f"'{step.body_file}' links to a file outside the site folder")
+        return None
+    try:
+        return read_text(path, step.body_file)
+    except Abort as exc:
+        checker.errors += exc.problems
+        return None

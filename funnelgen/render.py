@@ -1,0 +1,263 @@
+"""Stage 4, render: pages → HTML through the theme chain. Templates hold all markup."""
+
+from __future__ import annotations
+
+import json
+import posixpath
+import re
+import traceback
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import jinja2
+from markupsafe import Markup
+
+from funnelgen import __version__, providers
+from funnelgen.errors import Abort, Problem
+from funnelgen.markdown import AssetLookup, MarkdownError, MarkdownRenderer
+from funnelgen.plan import Page, Plan
+from funnelgen.schema.blocks import CURRENCY_SYMBOLS, Webinar, video_embed
+from funnelgen.theme import ThemeChain
+
+RUNTIME = Path(__file__).parent / "runtime" / "funnelgen.js"
+FONT_STACKS = {
+    "sans": 'system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif',
+    "serif": 'Charter, "Bitstream Charter", "Sitka Text", Cambria, Georgia, serif',
+    "rounded": 'ui-rounded, "SF Pro Rounded", "Hiragino Maru Gothic ProN", Quicksand, sans-serif',
+    "mono": 'ui-monospace, "Cascadia Code", "Source Code Pro", Menlo, Consolas, monospace',
+}
+
+
+def relative_url(from_url: str, to_url: str) -> str:
+    """A link from one site path to another that works under any base path."""
+    if not to_url.startswith("/") or to_url.startswith("//"):
+        return to_url
+    path, _, fragment = to_url.partition("#")
+    start = from_url if from_url.endswith("/") else posixpath.dirname(from_url) + "/"
+    rel = posixpath.relpath(path, start)
+    if path.endswith("/"):
+        rel = "./" if rel == "." else rel + "/"
+    return rel + (f"#{fragment}" if fragment else "")
+
+
+def money(amount: Decimal, currency: str) -> str:
+    """47 USD → '$47'; 19.5 EUR → '€19.50'; 90 CHF → '90 CHF'."""
+    whole = amount == amount.to_integral_value()
+    number = f"{amount:,.0f}" if whole else f"{amount:,.2f}"
+    symbol = CURRENCY_SYMBOLS.get(currency)
+    return f"{symbol}{number}" if symbol else f"{number} {currency}"
+
+
+def event_time(webinar: Webinar) -> str:
+    """'Thursday, December 10, 2026 at 7:00 PM EST'."""
+    start = webinar.start()
+    hour = start.hour % 12 or 12
+    return (f"{start:%A, %B} {start.day}, {start.year} at {hour}:{start:%M} "
+            f"{'AM' if start.hour < 12 else 'PM'} {start.tzname()}")
+
+
+@dataclass(frozen=True)
+class ImageView:
+    src: str
+    width: int | None
+    height: int | None
+
+
+class PageView:
+    """What a template sees as `page`: the page's facts and its link helpers."""
+
+    def __init__(self, renderer: Renderer, page: Page) -> None:
+        self._renderer = renderer
+        self._page = page
+        self.url = page.url
+        self.depth = page.url.count("/") - 1
+        self.noindex = not page.indexable
+        self.step_type = page.step.type
+
+    def link(self, target: str) -> str:
+        """Where a `to:` goes (step id, site path or URL), relative to this page."""
+        return relative_url(self.url, self._page.planned.resolve(target))
+
+    def root(self) -> str:
+        return relative_url(self.url, "/")
+
+    def asset(self, ref: str) -> str:
+        asset = self._renderer.plan.assets.get(ref)
+        return relative_url(self.url, "/" + asset.output) if asset else ref
+
+    def image(self, ref: str) -> ImageView:
+        asset = self._renderer.plan.assets.get(ref)
+        if asset is None:
+            return ImageView(ref, None, None)
+        return ImageView(self.asset(ref), asset.width, asset.height)
+
+    def markdown(self, text: str | None) -> Markup:
+        if not text:
+            return Markup("")
+        return Markup(self._renderer.markdown.convert(text, self.depth))
+
+    def absolute(self, ref: str) -> str:
+        asset = self._renderer.plan.assets.get(ref)
+        path = asset.output if asset else ref
+        return self._renderer.plan.site.base_url + path.lstrip("/") if asset else path
+
+    @cached_property
+    def next(self) -> str | None:
+        return relative_url(self.url, self._page.next_url) if self._page.next_url else None
+
+    @cached_property
+    def canonical(self) -> str:
+        return self._renderer.plan.site.base_url + self._page.canonical.lstrip("/")
+
+    @cached_property
+    def title(self) -> str:
+        site, step = self._renderer.plan.site, self._page.step
+        return site.seo.title.format(
+            page=step.seo.title or step.headline, funnel=self._page.funnel.title, site=site.name
+        )
+
+    @cached_property
+    def description(self) -> str | None:
+        site, step = self._renderer.plan.site, self._page.step
+        return step.seo.description or self._page.funnel.description or site.seo.description
+
+    @cached_property
+    def share_image(self) -> str | None:
+        ref = self._page.step.seo.image or self._renderer.plan.site.seo.image
+        return self.absolute(ref) if ref else None
+
+    @cached_property
+    def body(self) -> Markup:
+        return self.markdown(self._page.body)
+
+    @cached_property
+    def video(self) -> dict[str, str] | None:
+        video = self._page.step.video
+        if video is None:
+            return None
+        kind, ref = video_embed(video.url) or ("file", video.url)
+        if kind == "youtube":
+            return {"kind": kind, "watch": f"https://www.youtube.com/watch?v={ref}",
+                    "embed": f"https://www.youtube-nocookie.com/embed/{ref}?autoplay=1&rel=0"}
+        if kind == "vimeo":
+            return {"kind": kind, "watch": f"https://vimeo.com/{ref}",
+                    "embed": f"https://player.vimeo.com/video/{ref}?autoplay=1&dnt=1"}
+        return {"kind": "file", "watch": self.asset(ref), "embed": self.asset(ref)}
+
+    @cached_property
+    def form(self) -> dict[str, Any] | None:
+        """The opt-in form with provider field names, ids and where it posts."""
+        form = getattr(self._page.step, "form", None)
+        if form is None:
+            return None
+        page = self._page
+        form_id = f"{page.planned.slug}-{page.step.id}"
+        if form.provider == "netlify":  # Netlify shows its success page at the form's action
+            base_path = urlsplit(self._renderer.plan.site.base_url).path.rstrip("/")
+            action = base_path + (page.next_url or page.url)
+        else:
+            action = form.action or ""
+        fields = [
+            {"id": f"{form_id}-{f.name}", "name": providers.field_name(form.provider, f.name),
+             "label": f.label, "type": f.type, "required": f.required, "placeholder": f.placeholder,
+             "autocomplete": f.autocomplete or providers.autocomplete(f.name, f.type)}
+            for f in form.fields
+        ]
+        return {"id": form_id, "name": form.name or form_id, "action": action, "fields": fields}
+
+    @cached_property
+    def config(self) -> Markup:
+        """The runtime's settings, as JSON that is safe inside a <script> element."""
+        page = self._page
+        data = {"funnel": page.planned.slug, "step": page.step.id, "type": page.step.type}
+        text = json.dumps(data, separators=(",", ":"), sort_keys=True)
+        return Markup(text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026"))
+
+
+class Renderer:
+    """Renders every page of a plan through one Jinja environment over the theme chain."""
+
+    def __init__(self, plan: Plan, theme: ThemeChain) -> None:
+        self.plan = plan
+        self.theme = theme
+        self.env = jinja2.Environment(
+            loader=jinja2.FileSystemLoader(theme.template_dirs(plan.root)),
+            autoescape=jinja2.select_autoescape(["html", "xml"], default_for_string=True),
+            undefined=jinja2.StrictUndefined,
+            trim_blocks=True,
+            lstrip_blocks=True,
+            keep_trailing_newline=True,
+        )
+        self.env.filters["money"] = money
+        self.env.filters["event_time"] = event_time
+        self.env.filters["isodate"] = lambda value: value.isoformat() if isinstance(value, datetime) else value
+        self.env.globals.update(
+            site=plan.site,
+            theme={"name": theme.name, "options": theme.options},
+            funnelgen_version=__version__,
+            font_stack=FONT_STACKS.get(plan.site.brand.font, plan.site.brand.font),
+        )
+        self.markdown = MarkdownRenderer(plan.site.markdown.allow_html, self._asset_lookup)
+        self.env.globals["inline_css"] = Markup(_minify_css(self._template("style.css", {})))
+        self.env.globals["runtime_js"] = Markup(RUNTIME.read_text(encoding="utf-8").strip())
+
+    def _asset_lookup(self, depth: int) -> AssetLookup:
+        from_url = "/" + "x/" * depth
+
+        def lookup(ref: str) -> tuple[str, int | None, int | None] | None:
+            asset = self.plan.assets.get(ref)
+            if asset is None:
+                return None
+            return relative_url(from_url, "/" + asset.output), asset.width, asset.height
+
+        return lookup
+
+    def page(self, page: Page) -> str:
+        view = PageView(self, page)
+        context = {"page": view, "funnel": page.funnel, "step": page.step}
+        try:
+            return self._template(f"steps/{page.step.type}.html", context)
+        except MarkdownError as exc:
+            source = page.planned.source
+            raise Abort([source.problem(("steps", page.index), str(exc))]) from None
+
+    def extra(self, name: str, url: str) -> str:
+        """A page that is not a step (404, index) or a site file (sitemap.xml, robots.txt)."""
+        return self._template(name, {"url": url, "plan": self.plan,
+                                     "rel": lambda target: relative_url(url, target)})
+
+    def _template(self, name: str, context: dict[str, Any]) -> str:
+        try:
+            return self.env.get_template(name).render(context)
+        except jinja2.TemplateSyntaxError as exc:
+            raise Abort([Problem(exc.filename or name, exc.lineno, "", f"template error: {exc.message}")]) from None
+        except jinja2.TemplateNotFound as exc:
+            raise Abort([Problem(name, 0, "", f"template '{exc.name}' not found in theme "
+                                 f"'{self.theme.name}' or the site's templates/")]) from None
+        except jinja2.UndefinedError as exc:
+            file, line = _template_frame(exc)
+            raise Abort([Problem(file or name, line, "", f"template error: {exc.message}")]) from None
+
+
+def _template_frame(exc: BaseException) -> tuple[str | None, int]:
+    """The innermost template file and line in a traceback (Jinja maps them for us)."""
+    found: tuple[str | None, int] = (None, 0)
+    for frame in traceback.extract_tb(exc.__traceback__):
+        if frame.filename.endswith((".html", ".xml", ".txt", ".css")):
+            found = (frame.filename, frame.lineno or 0)
+    return found
+
+
+_CSS_COMMENT = re.compile(r"/\*.*?\*/", re.S)
+_CSS_SPACE = re.compile(r"\s*([{}:;,>])\s*")
+
+
+def _minify_css(css: str) -> str:
+    css = _CSS_COMMENT.sub("", css)
+    css = re.sub(r"\s+", " ", css)
+    return _CSS_SPACE.sub(r"\1", css).replace(";}", "}").strip()

@@ -1,0 +1,319 @@
+"""Content blocks a step can carry: video, images, testimonials, FAQ, price, form, …"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from decimal import Decimal
+from typing import Literal
+from urllib.parse import parse_qs, urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import Field, field_validator, model_validator
+
+from funnelgen.schema.types import (
+    FieldName,
+    HttpsUrl,
+    ImageSrc,
+    Link,
+    Model,
+    Target,
+    check_asset_path,
+    check_https,
+)
+
+
+class Image(Model):
+    """A picture: a file in assets/ or an https URL."""
+
+    src: ImageSrc
+    """`assets/…` path or https URL of the image."""
+    alt: str | None = None
+    """What the image shows, read aloud to blind visitors. Write `""` for a decorative image."""
+    width: int | None = Field(default=None, gt=0)
+    """Width in pixels; read from the file for local images."""
+    height: int | None = Field(default=None, gt=0)
+    """Height in pixels; read from the file for local images."""
+
+
+_YOUTUBE = re.compile(r"^(?:www\.|m\.)?(?:youtube\.com|youtube-nocookie\.com|youtu\.be)$")
+_VIMEO = re.compile(r"^(?:www\.|player\.)?vimeo\.com$")
+_VIDEO_ID = re.compile(r"^[A-Za-z0-9_-]{6,20}$")
+
+
+def video_embed(url: str) -> tuple[str, str] | None:
+    """``(kind, id or url)`` for a YouTube, Vimeo or mp4/webm video; None if unrecognised."""
+    parts = urlsplit(url)
+    path = parts.path.rstrip("/")
+    if parts.scheme == "" and url.startswith("assets/"):
+        return ("file", url)
+    if _YOUTUBE.match(parts.netloc):
+        if parts.netloc.endswith("youtu.be"):
+            video_id = path.lstrip("/")
+        elif path == "/watch":
+            video_id = parse_qs(parts.query).get("v", [""])[0]
+        else:
+            video_id = path.rsplit("/", 1)[-1]
+        return ("youtube", video_id) if _VIDEO_ID.match(video_id) else None
+    if _VIMEO.match(parts.netloc):
+        video_id = path.rsplit("/", 1)[-1]
+        return ("vimeo", video_id) if video_id.isdigit() else None
+    if path.lower().endswith((".mp4", ".webm")):
+        return ("file", url)
+    return None
+
+
+class Video(Model):
+    """A video shown as a light click-to-play picture; the player loads only when clicked."""
+
+    url: str
+    """YouTube or Vimeo page URL, an https .mp4/.webm URL, or an `assets/…` video file."""
+    title: str = "Watch the video"
+    """Shown on the play button and read by screen readers."""
+    poster: ImageSrc | None = None
+    """Picture shown before the video plays (recommended: 1280×720)."""
+
+    @field_validator("url")
+    @classmethod
+    def _known_player(cls, value: str) -> str:
+        if value.startswith("assets/"):
+            check_asset_path(value)
+        else:
+            check_https(value)
+        if video_embed(value) is None:
+            raise ValueError(
+                f"'{value}' is not a video funnelgen can play: use a YouTube or Vimeo link, "
+                "or a .mp4/.webm file"
+            )
+        return value
+
+
+class Testimonial(Model):
+    """What a customer said."""
+
+    quote: str
+    """Their words."""
+    name: str
+    """Who said it."""
+    role: str | None = None
+    """Their title, company or result, e.g. 'Lost 12 kg in 90 days'."""
+    photo: ImageSrc | None = None
+    """A small portrait (square works best)."""
+
+
+class Question(Model):
+    """One FAQ entry."""
+
+    question: str
+    answer: str
+    """Markdown."""
+
+
+class Guarantee(Model):
+    """The risk reversal shown near the price."""
+
+    title: str = "Our guarantee"
+    text: str
+    """Markdown."""
+    days: int | None = Field(default=None, gt=0)
+    """Length of the guarantee, shown as a badge (e.g. 30)."""
+
+
+class Deadline(Model):
+    """Scarcity text such as 'Doors close Friday at midnight'."""
+
+    text: str
+    until: datetime | None = None
+    """When it ends, with a time zone offset (e.g. 2026-12-04T23:59:00-05:00)."""
+
+    @field_validator("until")
+    @classmethod
+    def _aware(cls, value: datetime | None) -> datetime | None:
+        if value is not None and value.tzinfo is None:
+            raise ValueError("add a time zone offset, e.g. 2026-12-04T23:59:00-05:00")
+        return value
+
+
+class Cta(Model):
+    """The main call-to-action button."""
+
+    text: str
+    """Button label, e.g. 'Save my seat'."""
+    note: str | None = None
+    """Small reassurance under the button, e.g. 'Free. No credit card.'."""
+
+
+class LinkButton(Model):
+    """A secondary call to action."""
+
+    text: str
+    to: Target
+    """A step id in this funnel or a URL."""
+
+
+CURRENCY_SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£", "AUD": "A$", "CAD": "C$", "NZD": "NZ$",
+                    "JPY": "¥", "INR": "₹", "BRL": "R$"}
+
+
+class PaymentPlan(Model):
+    """Pay in instalments instead of all at once."""
+
+    label: str | None = None
+    """Shown on the button; default '3 payments of $37'."""
+    amount: Decimal = Field(gt=0)
+    """Each payment."""
+    count: int = Field(ge=2, le=60)
+    """How many payments."""
+    interval: Literal["week", "month", "year"] = "month"
+    checkout: HttpsUrl
+    """Checkout link for the plan."""
+
+
+class Price(Model):
+    """What the offer costs."""
+
+    amount: Decimal = Field(ge=0)
+    """Price today, e.g. 47 or 19.99."""
+    currency: str = Field(default="USD", pattern=r"^[A-Z]{3}$")
+    """ISO 4217 code: USD, EUR, GBP, …"""
+    compare_at: Decimal | None = Field(default=None, gt=0)
+    """The regular price, shown struck through."""
+    note: str | None = None
+    """e.g. 'one-time payment'."""
+    plans: list[PaymentPlan] = []
+    """Payment plans offered beside the full price."""
+
+    @model_validator(mode="after")
+    def _compare_at_higher(self) -> Price:
+        if self.compare_at is not None and self.compare_at <= self.amount:
+            raise ValueError("compare_at must be higher than amount")
+        return self
+
+
+class FormField(Model):
+    """One input of an opt-in form."""
+
+    name: FieldName
+    """Field name your email tool expects (email, first_name, …)."""
+    type: Literal["email", "text", "tel", "url"] = "text"
+    label: str
+    """Visible label."""
+    required: bool = False
+    placeholder: str | None = None
+    autocomplete: str | None = Field(default=None, pattern=r"^[a-z -]+$")
+    """Browser autofill hint; guessed from the name when left out."""
+
+
+class FormConsent(Model):
+    """A checkbox the visitor ticks to agree to receive emails."""
+
+    text: str
+    """Label of the checkbox."""
+    required: bool = True
+    name: FieldName = "consent"
+
+
+def _default_fields() -> list[FormField]:
+    return [FormField(name="email", type="email", label="Email address", required=True)]
+
+
+class Form(Model):
+    """The opt-in form and where it sends the lead."""
+
+    provider: Literal["convertkit", "mailchimp", "activecampaign", "netlify", "custom"]
+    """Your email tool; `netlify` uses Netlify Forms."""
+    action: HttpsUrl | None = None
+    """The form's post URL from your email tool (not needed for netlify)."""
+    name: FieldName | None = None
+    """Form name (Netlify shows it in its dashboard); default `<funnel>-<step>`."""
+    fields: list[FormField] = Field(default_factory=_default_fields, min_length=1)
+    """Inputs, in order; default one required email field."""
+    hidden: dict[FieldName, str] = {}
+    """Extra hidden fields sent with the form (tags, list ids, …)."""
+    consent: FormConsent | None = None
+    """Add an email-consent checkbox."""
+    button: str | None = None
+    """Submit button label; default the step's cta text."""
+
+    @model_validator(mode="after")
+    def _complete(self) -> Form:
+        if self.provider != "netlify" and self.action is None:
+            raise ValueError(f"a '{self.provider}' form needs action: the post URL from {self.provider}")
+        if not any(f.type == "email" for f in self.fields):
+            raise ValueError("fields must include one field with type: email")
+        names = [f.name for f in self.fields]
+        duplicates = sorted({n for n in names if names.count(n) > 1})
+        if duplicates:
+            raise ValueError(f"field name '{duplicates[0]}' is used twice")
+        return self
+
+
+class Webinar(Model):
+    """When a webinar or live event takes place."""
+
+    starts: datetime
+    """Local start time, e.g. 2026-12-10 19:00."""
+    timezone: str
+    """IANA time zone, e.g. America/New_York or Europe/Berlin."""
+    duration_minutes: int = Field(default=60, gt=0, le=24 * 60)
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(
+                f"'{value}' is not a time zone: use a name such as America/New_York"
+            ) from None
+        return value
+
+    @field_validator("starts")
+    @classmethod
+    def _local(cls, value: datetime) -> datetime:
+        if value.tzinfo is not None:
+            raise ValueError("write the local time without an offset; timezone says where")
+        return value
+
+    def start(self) -> datetime:
+        """The start as an aware datetime."""
+        return self.starts.replace(tzinfo=ZoneInfo(self.timezone))
+
+
+class Accept(Model):
+    """The 'yes' button of a one-time offer."""
+
+    text: str = "Yes! Add this to my order"
+    checkout: HttpsUrl
+    """One-click upsell or checkout link."""
+
+
+class Decline(Model):
+    """The 'no thanks' link of a one-time offer."""
+
+    text: str = "No thanks, I'll pass on this offer"
+    to: Target
+    """The step to show instead (usually a downsell or the thank-you page)."""
+
+
+class Ascension(Model):
+    """The next offer shown on a thank-you page."""
+
+    headline: str
+    text: str | None = None
+    """Markdown."""
+    cta: Cta
+    checkout: Link
+    """Where the button goes."""
+
+
+class StepSeo(Model):
+    """Search and sharing overrides for one step."""
+
+    title: str | None = None
+    """Page title; the site's title pattern is applied to it."""
+    description: str | None = None
+    image: ImageSrc | None = None
+    """Share picture (1200×630)."""
+    noindex: bool | None = None
+    """Keep out of search engines; default: yes for upsell, downsell and thank-you."""

@@ -1,0 +1,160 @@
+"""A funnel file: `funnels/<name>.yml`, an ordered chain of steps."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import Field, model_validator
+
+from funnelgen.schema.blocks import (
+    Accept,
+    Ascension,
+    Cta,
+    Deadline,
+    Decline,
+    Form,
+    Guarantee,
+    Image,
+    LinkButton,
+    Price,
+    Question,
+    StepSeo,
+    Testimonial,
+    Video,
+    Webinar,
+)
+from funnelgen.schema.types import ContentPath, HttpsUrl, Model, Slug, Temperature
+
+
+class CopyOverride(Model):
+    """Copy shown instead of the base copy to visitors of one temperature."""
+
+    eyebrow: str | None = None
+    headline: str | None = None
+    subheadline: str | None = None
+    body: str | None = None
+    cta: Cta | None = None
+
+
+class StepBase(Model):
+    """What every step has."""
+
+    id: Slug
+    """Name of the step inside the funnel; other steps refer to it."""
+    slug: Slug | None = None
+    """URL segment; default the id."""
+    next: Slug | None = None
+    """Step the main call to action leads to; default the following step."""
+    seo: StepSeo = StepSeo()
+    eyebrow: str | None = None
+    """Small line above the headline, e.g. 'FREE TRAINING'."""
+    headline: str
+    subheadline: str | None = None
+    body: str | None = None
+    """Markdown."""
+    body_file: ContentPath | None = None
+    """Markdown file under content/ used as the body."""
+    video: Video | None = None
+    image: Image | None = None
+    """Hero image."""
+    benefits_title: str | None = None
+    benefits: list[str] = []
+    """Bullet list of benefits."""
+    testimonials: list[Testimonial] = []
+    faq: list[Question] = []
+    guarantee: Guarantee | None = None
+    deadline: Deadline | None = None
+    cta: Cta | None = None
+    links: list[LinkButton] = []
+    """Secondary calls to action."""
+    by_temperature: dict[Temperature, CopyOverride] = {}
+    """Copy for warm or hot visitors (cold visitors and visitors without JavaScript see the base copy)."""
+    skip_for: list[Temperature] = []
+    """Visitors of these temperatures go straight on to `next`."""
+
+    @model_validator(mode="after")
+    def _one_body(self) -> StepBase:
+        if self.body is not None and self.body_file is not None:
+            raise ValueError("write either body or body_file, not both")
+        return self
+
+
+class BridgeStep(StepBase):
+    """Pre-frame page: a story or video that warms cold traffic up, one call to action."""
+
+    type: Literal["bridge"]
+
+
+class OptinStep(StepBase):
+    """Squeeze page: headline and an email form; success leads to `next`."""
+
+    type: Literal["optin"]
+    form: Form
+
+
+class WebinarStep(StepBase):
+    """Webinar registration: an opt-in with a date and time zone."""
+
+    type: Literal["webinar"]
+    form: Form
+    webinar: Webinar
+
+
+class OfferStep(StepBase):
+    """Sales page: price, benefits, testimonials, guarantee, FAQ and a checkout link.
+
+    `next` is the step the checkout returns to after payment (set it as your checkout's
+    success URL); without one the funnel ends at the checkout.
+    """
+
+    type: Literal["offer"]
+    price: Price
+    checkout: HttpsUrl
+    """Stripe Payment Link, PayPal, Gumroad or any https checkout."""
+
+
+class UpsellStep(StepBase):
+    """One-time offer after a purchase: accept goes to checkout, decline to another step."""
+
+    type: Literal["upsell"]
+    price: Price
+    accept: Accept
+    decline: Decline
+
+
+class DownsellStep(StepBase):
+    """A cheaper one-time offer shown to buyers who declined the upsell."""
+
+    type: Literal["downsell"]
+    price: Price
+    accept: Accept
+    decline: Decline
+
+
+class ThankyouStep(StepBase):
+    """Confirmation page with next steps and an optional ascension offer."""
+
+    type: Literal["thankyou"]
+    next_steps: list[str] = []
+    """Numbered list of what to do now."""
+    ascension: Ascension | None = None
+
+
+Step = Annotated[
+    BridgeStep | OptinStep | WebinarStep | OfferStep | UpsellStep | DownsellStep | ThankyouStep,
+    Field(discriminator="type"),
+]
+STEP_TYPES = ("bridge", "optin", "webinar", "offer", "upsell", "downsell", "thankyou")
+NOINDEX_TYPES = ("upsell", "downsell", "thankyou")
+
+
+class Funnel(Model):
+    """A named chain of steps; its first step is its entry page."""
+
+    slug: Slug | None = None
+    """URL of the funnel; default the file name."""
+    title: str
+    """Name of the funnel, used in the index page and analytics."""
+    description: str | None = None
+    """Default page description for its steps."""
+    steps: list[Step] = Field(min_length=1)

@@ -1,0 +1,218 @@
+"""`site.yml`: brand, theme, SEO, legal links, tracking, temperature rules and hosting."""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Literal
+
+from pydantic import Field, field_validator, model_validator
+
+from funnelgen.schema.types import (
+    AssetPath,
+    BaseUrl,
+    Color,
+    FontStack,
+    HttpsUrl,
+    ImageSrc,
+    Link,
+    Model,
+    Slug,
+    Temperature,
+)
+
+
+class Colors(Model):
+    """Brand colours (hex). Unset colours come from the theme."""
+
+    primary: Color | None = None
+    """Buttons and links."""
+    accent: Color | None = None
+    """Highlights, badges."""
+    text: Color | None = None
+    background: Color | None = None
+
+
+class Brand(Model):
+    """How the pages look like yours."""
+
+    logo: ImageSrc | None = None
+    logo_alt: str | None = None
+    """Text read instead of the logo; default the site name."""
+    colors: Colors = Colors()
+    font: FontStack = "sans"
+    """'sans', 'serif', 'rounded', 'mono', or installed font names ('Georgia, serif')."""
+
+
+class SiteSeo(Model):
+    """Defaults for search results and link previews."""
+
+    title: str = "{page} | {site}"
+    """Title pattern; {page}, {funnel} and {site} are replaced."""
+    description: str | None = None
+    image: ImageSrc | None = None
+    """Default share picture (1200×630)."""
+    favicon: AssetPath | None = None
+
+    @field_validator("title")
+    @classmethod
+    def _known_placeholders(cls, value: str) -> str:
+        for name in re.findall(r"\{([^}]*)\}", value):
+            if name not in ("page", "funnel", "site"):
+                raise ValueError(f"unknown placeholder {{{name}}}: use {{page}}, {{funnel}} or {{site}}")
+        return value
+
+
+class Legal(Model):
+    """Links and text in every page footer."""
+
+    privacy: Link | None = None
+    """Privacy policy URL."""
+    terms: Link | None = None
+    """Terms of service URL."""
+    company: str | None = None
+    """Company name and address."""
+    disclaimer: str | None = None
+    """e.g. an earnings disclaimer."""
+
+
+class Ga4(Model):
+    measurement_id: str = Field(pattern=r"^G-[A-Z0-9]{4,16}$")
+    """e.g. G-ABC123XYZ."""
+
+
+class MetaPixel(Model):
+    pixel_id: str = Field(pattern=r"^[0-9]{6,20}$")
+
+
+class Plausible(Model):
+    domain: str = Field(pattern=r"^[a-z0-9.-]+$")
+    """The site's domain as registered in Plausible."""
+    api_host: HttpsUrl = "https://plausible.io"
+    """Self-hosted Plausible address."""
+
+
+class Beacon(Model):
+    url: Link
+    """Where each event is POSTed as JSON (https URL or a site path)."""
+
+
+class Tracking(Model):
+    """Analytics that receive funnel events. `window.dataLayer` always receives them."""
+
+    ga4: Ga4 | None = None
+    meta_pixel: MetaPixel | None = None
+    plausible: Plausible | None = None
+    beacon: Beacon | None = None
+    head: str | None = None
+    """Raw HTML added to <head> of every page (you vouch for it)."""
+    body: str | None = None
+    """Raw HTML added at the end of <body> of every page (you vouch for it)."""
+
+
+UtmValue = str | list[str]
+
+
+class Condition(Model):
+    """What must be true of a visitor; all keys given must match (AND)."""
+
+    utm_source: UtmValue | None = None
+    """Value, list of values, or glob such as 'fb*'."""
+    utm_medium: UtmValue | None = None
+    utm_campaign: UtmValue | None = None
+    utm_content: UtmValue | None = None
+    utm_term: UtmValue | None = None
+    referrer: UtmValue | None = None
+    """Referrer hosts or globs; 'search' and 'social' name common engines and networks."""
+    param: dict[str, UtmValue] = {}
+    """Any query parameter: name → value(s)."""
+    returning: bool | None = None
+    """Has been on this site before."""
+    visited: str | None = None
+    """Has seen this step before ('funnel/step' or a step id)."""
+    opted_in: bool | None = None
+    clicked_checkout: bool | None = None
+    any: list[Condition] = []
+    """At least one of these must match (OR)."""
+
+
+class Rule(Model):
+    """If the visitor matches `when`, they get `temperature`."""
+
+    name: str | None = None
+    temperature: Temperature
+    when: Condition
+    lower: bool = False
+    """Allow this rule to lower a temperature reached earlier in the visit."""
+
+
+class TemperatureRules(Model):
+    """How visitors are classified cold, warm or hot. First matching rule wins."""
+
+    default: Temperature = "cold"
+    rules: list[Rule] | None = None
+    """Ordered rules; leave out to use the built-in rules."""
+
+
+class Consent(Model):
+    """Whether analytics wait for the visitor's consent."""
+
+    mode: Literal["none", "banner"] = "none"
+    """`banner`: nothing loads or is sent until the visitor accepts."""
+    text: str = "We use cookies to measure how this page performs."
+    accept: str = "Accept"
+    decline: str = "Decline"
+
+
+class Redirect(Model):
+    """A short link or old URL that sends visitors elsewhere."""
+
+    from_: str = Field(alias="from", pattern=r"^/[A-Za-z0-9/_.-]*$")
+    """Site path, e.g. /go/webinar."""
+    to: Link
+    status: Literal[301, 302] = 302
+
+
+class Hosting(Model):
+    """Where the site is deployed; the build writes each host's files."""
+
+    targets: list[Literal["netlify", "cloudflare", "vercel", "github-pages", "s3"]] = []
+    cname: str | None = Field(default=None, pattern=r"^[a-z0-9.-]+\.[a-z]{2,}$")
+    """Custom domain for GitHub Pages."""
+    redirects: list[Redirect] = []
+
+
+class MarkdownOptions(Model):
+    allow_html: bool = False
+    """Let raw HTML in Markdown through (sanitised). Off: it is shown as text."""
+
+
+class Site(Model):
+    """The site: one per folder."""
+
+    name: str
+    """Brand or business name."""
+    base_url: BaseUrl
+    """Where the site will live, e.g. https://example.com/ (used for canonical links)."""
+    language: str = Field(default="en", pattern=r"^[a-z]{2,3}(?:-[A-Za-z0-9]{2,8})*$")
+    theme: str = "clean"
+    """A built-in theme name or a folder path (relative to the site)."""
+    theme_options: dict[str, Any] = {}
+    """Options the theme offers (`funnelgen themes` lists them)."""
+    brand: Brand = Brand()
+    seo: SiteSeo = SiteSeo()
+    legal: Legal = Legal()
+    index: bool = False
+    """Write an index page listing the funnels at the site root."""
+    home: Slug | None = None
+    """Funnel whose entry page is shown at the site root (instead of an index)."""
+    markdown: MarkdownOptions = MarkdownOptions()
+    tracking: Tracking = Tracking()
+    temperature: TemperatureRules = TemperatureRules()
+    consent: Consent = Consent()
+    hosting: Hosting = Hosting()
+
+    @model_validator(mode="after")
+    def _one_root(self) -> Site:
+        if self.index and self.home:
+            raise ValueError("set either index: true or home, not both")
+        return self

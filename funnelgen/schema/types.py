@@ -1,0 +1,163 @@
+"""Checked string types: every value a marketer types that ends up in a path, URL or CSS."""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Literal
+from urllib.parse import urlsplit
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, WithJsonSchema
+
+SLUG_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
+_SLUG = re.compile(SLUG_PATTERN)
+_CONTROL = re.compile(r"[\x00-\x20\x7f-\x9f\u2028\u2029\u200b-\u200f\ufeff]")
+_COLOR = re.compile(r"^#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})$")
+_FONT = re.compile(r"^[A-Za-z0-9 ,'\"-]+$")
+_FIELD_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_\-\[\]]*$")
+LINK_SCHEMES = ("http", "https", "mailto", "tel")
+
+Temperature = Literal["cold", "warm", "hot"]
+TEMPERATURES: tuple[Temperature, ...] = ("cold", "warm", "hot")
+
+
+class Model(BaseModel):
+    """Base of every model: unknown keys are errors, docstrings under fields document them."""
+
+    model_config = ConfigDict(extra="forbid", use_attribute_docstrings=True, frozen=True)
+
+
+def check_slug(value: str) -> str:
+    if not _SLUG.fullmatch(value) or len(value) > 64:
+        raise ValueError(
+            f"'{value}' is not a valid slug: use lowercase letters, digits and single '-' "
+            "(e.g. 'free-training')"
+        )
+    return value
+
+
+def _scheme_of(value: str) -> str:
+    if _CONTROL.search(value):
+        raise ValueError(f"{value!r} contains spaces or invisible characters; remove them")
+    return urlsplit(value).scheme.lower()
+
+
+def check_link(value: str) -> str:
+    """http(s), mailto, tel, a site-relative path (/…) or an anchor (#…)."""
+    scheme = _scheme_of(value)
+    if value.startswith("#") or (value.startswith("/") and not value.startswith("//")):
+        return value
+    if scheme in ("http", "https") and urlsplit(value).netloc:
+        return value
+    if scheme in ("mailto", "tel") and len(value) > len(scheme) + 1:
+        return value
+    raise ValueError(
+        f"'{value}' is not an allowed link: write an https://, http://, mailto: or tel: URL, "
+        "or a site path starting with /"
+    )
+
+
+def check_https(value: str) -> str:
+    """An absolute https URL, as checkout and provider endpoints must be."""
+    if _scheme_of(value) != "https" or not urlsplit(value).netloc:
+        raise ValueError(f"'{value}' must be a full https:// URL (e.g. https://buy.stripe.com/…)")
+    return value
+
+
+def check_base_url(value: str) -> str:
+    parts = urlsplit(value)
+    if _scheme_of(value) not in ("http", "https") or not parts.netloc:
+        raise ValueError(f"'{value}' must be the full address of the site, e.g. https://example.com/")
+    if parts.query or parts.fragment:
+        raise ValueError(f"'{value}' must not contain '?' or '#'")
+    return value if value.endswith("/") else value + "/"
+
+
+def check_asset_path(value: str) -> str:
+    """A file inside the site's assets/ folder, written relative to the site folder."""
+    _scheme_of(value)
+    parts = value.split("/")
+    if (
+        not value.startswith("assets/")
+        or "\\" in value
+        or any(p in ("", ".", "..") for p in parts)
+    ):
+        raise ValueError(
+            f"'{value}' must be a file inside the site's assets folder, e.g. assets/photo.jpg"
+        )
+    return value
+
+
+def check_image_src(value: str) -> str:
+    """A local asset path (assets/…) or a remote https image."""
+    if value.startswith("https://"):
+        return check_https(value)
+    return check_asset_path(value)
+
+
+def check_content_path(value: str) -> str:
+    """A Markdown file inside the site's content/ folder."""
+    parts = value.split("/")
+    if (
+        not value.startswith("content/")
+        or "\\" in value
+        or any(p in ("", ".", "..") for p in parts)
+        or not value.endswith(".md")
+    ):
+        raise ValueError(
+            f"'{value}' must be a Markdown file inside the content folder, e.g. content/story.md"
+        )
+    return value
+
+
+def check_color(value: str) -> str:
+    if not _COLOR.fullmatch(value):
+        raise ValueError(f"'{value}' is not a colour: write a hex colour such as '#1f6feb'")
+    return value
+
+
+def check_font(value: str) -> str:
+    if not _FONT.fullmatch(value):
+        raise ValueError(
+            f"'{value}' is not a font: write 'sans', 'serif', 'rounded', 'mono' or a list of "
+            "installed font names such as 'Georgia, serif'"
+        )
+    return value
+
+
+def check_field_name(value: str) -> str:
+    if not _FIELD_NAME.fullmatch(value) or len(value) > 64:
+        raise ValueError(f"'{value}' is not a form field name: use letters, digits, '_' or '-'")
+    return value
+
+
+def check_target(value: str) -> str:
+    """Where a link goes: a step id in this funnel, or a URL."""
+    if _SLUG.fullmatch(value):
+        return value
+    return check_link(value)
+
+
+def is_step_ref(value: str) -> bool:
+    return bool(_SLUG.fullmatch(value))
+
+
+def _string(pattern: str | None = None, fmt: str | None = None) -> WithJsonSchema:
+    schema: dict[str, str] = {"type": "string"}
+    if pattern:
+        schema["pattern"] = pattern
+    if fmt:
+        schema["format"] = fmt
+    return WithJsonSchema(schema)
+
+
+Slug = Annotated[str, AfterValidator(check_slug), _string(SLUG_PATTERN)]
+Link = Annotated[str, AfterValidator(check_link), _string()]
+HttpsUrl = Annotated[str, AfterValidator(check_https), _string("^https://", "uri")]
+BaseUrl = Annotated[str, AfterValidator(check_base_url), _string("^https?://", "uri")]
+AssetPath = Annotated[str, AfterValidator(check_asset_path), _string("^assets/")]
+ImageSrc = Annotated[str, AfterValidator(check_image_src), _string("^(assets/|https://)")]
+ContentPath = Annotated[str, AfterValidator(check_content_path), _string("^content/.*\\.md$")]
+Color = Annotated[str, AfterValidator(check_color), _string(_COLOR.pattern)]
+FontStack = Annotated[str, AfterValidator(check_font), _string()]
+FieldName = Annotated[str, AfterValidator(check_field_name), _string(_FIELD_NAME.pattern)]
+Target = Annotated[str, AfterValidator(check_target), _string()]

@@ -1,0 +1,36 @@
+"""The pipeline up to rendering, shared by `build` and `check`: load → validate → plan → theme."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from funnelgen.errors import Abort, Problem
+from funnelgen.load import load_site
+from funnelgen.plan import Plan, plan_site
+from funnelgen.render import Renderer
+from funnelgen.theme import ThemeChain, resolve_theme
+from funnelgen.validate import validate_site
+
+
+@dataclass
+class Prepared:
+    """A site checked through and ready to render."""
+
+    plan: Plan
+    theme: ThemeChain
+    renderer: Renderer
+
+    @property
+    def warnings(self) -> list[Problem]:
+        return self.plan.warnings
+
+
+def prepare(root: Path, *, strict: bool = False) -> Prepared:
+    """Load, validate and plan a site; with ``strict``, warnings fail it too."""
+    valid = validate_site(load_site(root))
+    plan = plan_site(valid)
+    if strict and plan.warnings:
+        raise Abort([Problem(w.file, w.line, w.key, w.message + " (--strict)") for w in plan.warnings])
+    theme = resolve_theme(plan.site.theme, root, plan.site.theme_options, plan.site_source)
+    return Prepared(plan, theme, Renderer(plan, theme))
