@@ -79,6 +79,9 @@ def build(site: Path, output: Path | None, strict: bool | None, quiet: bool, ver
     _warn(report.warnings, quiet)
     if quiet:
         return
+    if verbose:
+        for name in report.outputs:
+            click.echo(f"  wrote {name}")
     width = max((len(f.slug) for f in report.funnels), default=0)
     for funnel in report.funnels:
         click.echo(f"  {funnel.slug:<{width}}  {funnel.steps:>2} steps  /{funnel.slug}/  {funnel.title}")
@@ -117,9 +120,15 @@ def new(directory: Path) -> None:
 
 
 @cli.command()
-@click.argument("kind", type=click.Choice(["site", "funnel"]))
+@click.argument("kind", type=click.Choice(["site", "funnel", "docs"]))
 def schema(kind: str) -> None:
-    """Print the JSON Schema of site.yml (site) or of a funnel file (funnel)."""
+    """Print the JSON Schema of site.yml (site) or of a funnel file (funnel), or the
+    Markdown format reference (docs)."""
+    if kind == "docs":
+        from funnelgen.commands.reference import full_reference
+
+        click.echo(full_reference(), nl=False)
+        return
     from funnelgen.commands.schema import schema_text
 
     click.echo(schema_text(kind), nl=False)  # type: ignore[arg-type]

@@ -68,7 +68,7 @@ class _Extension(Extension):
         self.lookup = lookup
         self.allow_html = allow_html
 
-    def extendMarkdown(self, renderer: md.Markdown) -> None:  # noqa: N802 (Markdown's API)
+    def extendMarkdown(self, renderer: md.Markdown) -> None:
         if not self.allow_html:
             renderer.preprocessors.deregister("html_block")
             renderer.inlinePatterns.deregister("html")

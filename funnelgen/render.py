@@ -195,7 +195,7 @@ class Renderer:
         )
         self.env.filters["money"] = money
         self.env.filters["event_time"] = event_time
-        self.env.filters["isodate"] = lambda value: value.isoformat() if isinstance(value, datetime) else value
+        self.env.filters["isodate"] = _isodate
         self.env.globals.update(
             site=plan.site,
             theme={"name": theme.name, "options": theme.options},
@@ -235,13 +235,18 @@ class Renderer:
         try:
             return self.env.get_template(name).render(context)
         except jinja2.TemplateSyntaxError as exc:
-            raise Abort([Problem(exc.filename or name, exc.lineno, "", f"template error: {exc.message}")]) from None
+            message = f"template error: {exc.message}"
+            raise Abort([Problem(exc.filename or name, exc.lineno, "", message)]) from None
         except jinja2.TemplateNotFound as exc:
             raise Abort([Problem(name, 0, "", f"template '{exc.name}' not found in theme "
                                  f"'{self.theme.name}' or the site's templates/")]) from None
         except jinja2.UndefinedError as exc:
             file, line = _template_frame(exc)
             raise Abort([Problem(file or name, line, "", f"template error: {exc.message}")]) from None
+
+
+def _isodate(value: Any) -> Any:
+    return value.isoformat() if isinstance(value, datetime) else value
 
 
 def _template_frame(exc: BaseException) -> tuple[str | None, int]:

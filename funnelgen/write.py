@@ -30,8 +30,8 @@ class OutputWriter:
     """
 
     def __init__(self, out: Path, site_root: Path) -> None:
-        self.out = out.absolute()
-        _refuse_unsafe(self.out, site_root.absolute())
+        self.out = Path(os.path.abspath(out))
+        _refuse_unsafe(self.out, Path(os.path.abspath(site_root)))
         self.out.parent.mkdir(parents=True, exist_ok=True)
         _remove_stale_staging(self.out)
         self.staging = Path(tempfile.mkdtemp(prefix=f".{self.out.name}.", suffix=_STAGING_SUFFIX,
@@ -79,11 +79,12 @@ class OutputWriter:
 
 
 def _refuse_unsafe(out: Path, site_root: Path) -> None:
-    if out == site_root or site_root.is_relative_to(out):
-        raise Abort(f"refusing to write to {out}: it holds the site itself; choose another -o folder")
-    for folder in ("funnels", "assets", "content", "templates"):
-        if out.is_relative_to(site_root / folder):
-            raise Abort(f"refusing to write to {out}: it is inside the site's {folder}/ folder")
+    for o, s in ((out, site_root), (out.resolve(), site_root.resolve())):  # as written, and real
+        if o == s or s.is_relative_to(o):
+            raise Abort(f"refusing to write to {out}: it holds the site itself; choose another -o folder")
+        for folder in ("funnels", "assets", "content", "templates"):
+            if o.is_relative_to(s / folder):
+                raise Abort(f"refusing to write to {out}: it is inside the site's {folder}/ folder")
     if out.is_symlink():
         raise Abort(f"refusing to write to {out}: it is a symbolic link")
     if out.exists() and not out.is_dir():

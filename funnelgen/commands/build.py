@@ -31,12 +31,22 @@ class BuildReport:
     files: int = 0
     seconds: float = 0.0
     warnings: list[Problem] = field(default_factory=list)
+    outputs: list[str] = field(default_factory=list)
 
 
-def render_site(prepared: Prepared, sink: Sink, copy: Callable[[str, Path], None]) -> BuildReport:
-    """Render every page and site file of a prepared site into ``sink``."""
+def render_site(prepared: Prepared, write: Sink, copy_file: Callable[[str, Path], None]) -> BuildReport:
+    """Render every page and site file of a prepared site into ``write`` and ``copy_file``."""
     plan, renderer = prepared.plan, prepared.renderer
     report = BuildReport(out=None, warnings=plan.warnings)
+
+    def sink(name: str, data: str | bytes) -> None:
+        report.outputs.append(name)
+        write(name, data)
+
+    def copy(name: str, source: Path) -> None:
+        report.outputs.append(name)
+        copy_file(name, source)
+
     for page in plan.pages:
         sink(page.output, renderer.page(page))
     for asset in plan.assets.values():
@@ -48,7 +58,7 @@ def render_site(prepared: Prepared, sink: Sink, copy: Callable[[str, Path], None
     sink("robots.txt", renderer.extra("robots.txt", "/robots.txt"))
     report.funnels = [FunnelReport(f.slug, f.funnel.title, len(f.funnel.steps)) for f in plan.funnels]
     report.pages = len(plan.pages)
-    report.files = len(plan.pages) + len(plan.assets) + 3 + int(plan.site.index)
+    report.files = len(report.outputs)
     return report
 
 

@@ -36,6 +36,7 @@ class Brand(Model):
     """How the pages look like yours."""
 
     logo: ImageSrc | None = None
+    """Logo shown at the top of every page (SVG or PNG, about 40 px high)."""
     logo_alt: str | None = None
     """Text read instead of the logo; default the site name."""
     colors: Colors = Colors()
@@ -49,9 +50,11 @@ class SiteSeo(Model):
     title: str = "{page} | {site}"
     """Title pattern; {page}, {funnel} and {site} are replaced."""
     description: str | None = None
+    """Default page description for search results and link previews."""
     image: ImageSrc | None = None
     """Default share picture (1200×630)."""
     favicon: AssetPath | None = None
+    """Browser tab icon (SVG or PNG)."""
 
     @field_validator("title")
     @classmethod
@@ -194,22 +197,31 @@ class Site(Model):
     base_url: BaseUrl
     """Where the site will live, e.g. https://example.com/ (used for canonical links)."""
     language: str = Field(default="en", pattern=r"^[a-z]{2,3}(?:-[A-Za-z0-9]{2,8})*$")
+    """Language of the pages (en, de, pt-BR, …)."""
     theme: str = "clean"
     """A built-in theme name or a folder path (relative to the site)."""
     theme_options: dict[str, Any] = {}
     """Options the theme offers (`funnelgen themes` lists them)."""
     brand: Brand = Brand()
+    """Logo, colours and font."""
     seo: SiteSeo = SiteSeo()
+    """Search and sharing defaults."""
     legal: Legal = Legal()
+    """Footer links and text."""
     index: bool = False
     """Write an index page listing the funnels at the site root."""
     home: Slug | None = None
     """Funnel whose entry page is shown at the site root (instead of an index)."""
     markdown: MarkdownOptions = MarkdownOptions()
+    """How Markdown is turned into HTML."""
     tracking: Tracking = Tracking()
+    """Analytics that receive funnel events."""
     temperature: TemperatureRules = TemperatureRules()
+    """How visitors are classified cold, warm or hot."""
     consent: Consent = Consent()
+    """Whether analytics wait for consent."""
     hosting: Hosting = Hosting()
+    """Static hosts to write configuration for."""
 
     @model_validator(mode="after")
     def _one_root(self) -> Site:

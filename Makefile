@@ -1,0 +1,51 @@
+# Two commands set up a fresh clone: `make demo` and `make test`. Each creates what it needs.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: demo test lint unit golden docs clean system-deps
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $@
+
+## Build sites/demo into sites/demo/public.
+demo: $(VENV)/.installed
+	$(BIN)/funnelgen build sites/demo -o sites/demo/public
+	@echo "The demo site is in sites/demo/public. Look at it: $(BIN)/python -m http.server -d sites/demo/public 8000"
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+## Debian's Chromium (browser tests) and a Java runtime (the HTML validator), when missing.
+system-deps:
+	@missing=""; \
+	command -v chromium >/dev/null 2>&1 || missing="$$missing chromium"; \
+	command -v java >/dev/null 2>&1 || missing="$$missing default-jre-headless"; \
+	if [ -n "$$missing" ]; then \
+	  echo "Installing$$missing with apt-get"; \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing; \
+	fi
+
+lint: $(VENV)/.installed
+	$(BIN)/ruff check funnelgen tests bench
+	$(BIN)/mypy
+
+## The whole suite: lint, types, unit, build-a-site, CLI, wheel, browser and validator tests.
+test: $(VENV)/.installed node_modules/.installed system-deps lint
+	$(BIN)/python -m pytest
+
+## Regenerate the golden copy of the demo site's output after an intended change.
+golden: $(VENV)/.installed
+	cd tests && ../$(BIN)/python golden.py
+
+## Regenerate docs/reference.md from the schema.
+docs: $(VENV)/.installed
+	$(BIN)/funnelgen schema docs > docs/reference.md
+
+clean:
+	rm -rf $(VENV) node_modules sites/demo/public dist build

@@ -1,0 +1,240 @@
+"""What a marketer gets from `funnelgen build`: the pages, links, files and safety of the output."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from conftest import MakeSite, snapshot
+
+from funnelgen.commands.build import build
+from funnelgen.render import relative_url
+
+FULL_FUNNEL = """\
+title: Spring launch
+description: A five-day sprint to your first launch.
+steps:
+  - id: story
+    type: bridge
+    headline: Why most launches flop
+    body: |
+      A short story with **bold** words.
+  - id: register
+    type: webinar
+    headline: Save your seat
+    webinar: {starts: 2026-12-10 19:00, timezone: America/New_York}
+    form: {provider: convertkit, action: "https://app.convertkit.com/forms/1/subscriptions",
+           fields: [{name: first_name, label: First name}, {name: email, type: email, label: Email, required: true}]}
+  - id: offer
+    type: offer
+    headline: The Launch Kit
+    price: {amount: 97, compare_at: 297}
+    checkout: https://buy.stripe.com/test_kit
+    testimonials: [{quote: It works., name: Ann}]
+  - id: vip
+    type: upsell
+    headline: Add the VIP call
+    price: {amount: 197}
+    accept: {checkout: https://buy.stripe.com/test_vip}
+    decline: {to: lite}
+  - id: lite
+    type: downsell
+    headline: Or the recording
+    price: {amount: 47}
+    accept: {checkout: https://buy.stripe.com/test_lite}
+    decline: {to: done}
+  - id: done
+    type: thankyou
+    headline: You are in
+"""
+
+
+def _read(out: Path, rel: str) -> str:
+    return (out / rel).read_text(encoding="utf-8")
+
+
+def test_every_step_becomes_a_clean_url_and_the_entry_is_the_funnel_url(make_site: MakeSite, tmp_path: Path) -> None:
+    site = make_site({"funnels/launch.yml": FULL_FUNNEL})
+    out = tmp_path / "out"
+    report = build(site, out)
+    for step in ("story", "register", "offer", "vip", "lite", "done"):
+        assert (out / "launch" / step / "index.html").is_file()
+    assert _read(out, "launch/index.html").count("Why most launches flop") >= 1
+    assert {f.slug for f in report.funnels} == {"launch", "tiny"}
+    for name in ("404.html", "robots.txt", "sitemap.xml", ".funnelgen"):
+        assert (out / name).is_file()
+
+
+def test_links_between_steps_are_relative_so_any_host_and_subfolder_works(make_site: MakeSite, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    build(make_site({"funnels/launch.yml": FULL_FUNNEL}), out)
+    story = _read(out, "launch/story/index.html")
+    assert 'href="../register/"' in story
+    entry = _read(out, "launch/index.html")
+    assert 'href="register/"' in entry
+    vip = _read(out, "launch/vip/index.html")
+    assert 'href="https://buy.stripe.com/test_vip"' in vip
+    assert 'href="../lite/"' in vip
+    lite = _read(out, "launch/lite/index.html")
+    assert 'href="../done/"' in lite
+
+
+def test_post_purchase_pages_are_kept_out_of_search_engines(make_site: MakeSite, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    build(make_site({"funnels/launch.yml": FULL_FUNNEL}), out)
+    for step in ("vip", "lite", "done"):
+        assert '<meta name="robots" content="noindex' in _read(out, f"launch/{step}/index.html")
+    for step in ("story", "register", "offer"):
+        assert "noindex" not in _read(out, f"launch/{step}/index.html")
+    sitemap = _read(out, "sitemap.xml")
+    locs = re.findall(r"<loc>(.*?)</loc>", sitemap)
+    assert locs == [
+        "https://tiny.example/launch/",
+        "https://tiny.example/launch/register/",
+        "https://tiny.example/launch/offer/",
+        "https://tiny.example/tiny/",
+    ]
+
+
+def test_the_entry_page_is_canonical_at_the_funnel_url(make_site: MakeSite, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    build(make_site({"funnels/launch.yml": FULL_FUNNEL}), out)
+    for rel in ("launch/index.html", "launch/story/index.html"):
+        assert '<link rel="canonical" href="https://tiny.example/launch/">' in _read(out, rel)
+
+
+def test_prices_webinar_time_and_form_fields_read_as_a_visitor_expects(make_site: MakeSite, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    build(make_site({"funnels/launch.yml": FULL_FUNNEL}), out)
+    offer = _read(out, "launch/offer/index.html")
+    assert "$97" in offer
+    assert "$297" in offer
+    register = _read(out, "launch/register/index.html")
+    assert "Thursday, December 10, 2026 at 7:00 PM EST" in register
+    assert 'name="email_address"' in register  # ConvertKit's field name
+    assert 'autocomplete="given-name"' in register
+    assert 'action="https://app.convertkit.com/forms/1/subscriptions"' in register
+
+
+def test_the_same_site_builds_byte_identical_output(make_site: MakeSite, tmp_path: Path) -> None:
+    site = make_site({"funnels/launch.yml": FULL_FUNNEL, "assets/logo.svg": "<svg xmlns='http://www.w3.org/2000/svg' width='10' height='10'/>",
+                      "site.yml": "name: Tiny Co\nbase_url: https://tiny.example/\nbrand: {logo: assets/logo.svg}\n"})
+    build(site, tmp_path / "a")
+    build(site, tmp_path / "b")
+    assert snapshot(tmp_path / "a") == snapshot(tmp_path / "b")
+
+
+def test_assets_are_fingerprinted_sized_and_referenced(make_site: MakeSite, tmp_path: Path) -> None:
+    svg = "<svg xmlns='http://www.w3.org/2000/svg' width='120' height='30'/>"
+    site = make_site({
+        "site.yml": "name: Tiny Co\nbase_url: https://tiny.example/\nbrand: {logo: assets/img/logo.svg}\n",
+        "assets/img/logo.svg": svg,
+    })
+    out = tmp_path / "out"
+    build(site, out)
+    [logo] = (out / "assets" / "img").iterdir()
+    assert re.fullmatch(r"logo\.[0-9a-f]{10}\.svg", logo.name)
+    page = _read(out, "tiny/join/index.html")
+    assert f'src="../../assets/img/{logo.name}" alt="Tiny Co" width="120" height="30"' in page
+
+
+def test_changing_an_asset_changes_its_name(make_site: MakeSite, tmp_path: Path) -> None:
+    site = make_site({"assets/a.txt": "one"})
+    build(site, tmp_path / "one")
+    (site / "assets/a.txt").write_text("two")
+    build(site, tmp_path / "two")
+    assert {p.name for p in (tmp_path / "one/assets").iterdir()} != {p.name for p in (tmp_path / "two/assets").iterdir()}
+
+
+def test_marketer_text_is_escaped_never_run(make_site: MakeSite, tmp_path: Path) -> None:
+    funnel = FULL_FUNNEL.replace("Why most launches flop", '<script>alert(1)</script> {{ 7*7 }}')
+    funnel = funnel.replace("A short story with **bold** words.", "<img src=x onerror=alert(1)> [x](javascript:alert(1))")
+    out = tmp_path / "out"
+    build(make_site({"funnels/launch.yml": funnel}), out)
+    page = _read(out, "launch/story/index.html")
+    assert "<script>alert(1)</script>" not in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt; {{ 7*7 }}" in page  # shown literally, not evaluated
+    assert "onerror=alert" not in page.replace("&lt;img src=x onerror=alert(1)&gt;", "")
+    assert "javascript:" not in page
+
+
+def test_raw_html_in_markdown_is_sanitised_when_the_site_allows_it(make_site: MakeSite, tmp_path: Path) -> None:
+    funnel = FULL_FUNNEL.replace("A short story with **bold** words.",
+                                 '<mark>Yes</mark> <img src="x" onerror="alert(1)"><script>bad()</script>')
+    site = make_site({"funnels/launch.yml": funnel,
+                      "site.yml": "name: Tiny Co\nbase_url: https://tiny.example/\nmarkdown: {allow_html: true}\n"})
+    out = tmp_path / "out"
+    build(site, out)
+    page = _read(out, "launch/story/index.html")
+    assert "<mark>Yes</mark>" in page
+    assert "onerror" not in page
+    assert "bad()" not in page
+
+
+def test_a_site_template_overrides_one_partial_of_the_theme(make_site: MakeSite, tmp_path: Path) -> None:
+    site = make_site({"templates/blocks/footer.html": '<footer class="mine">Custom footer</footer>\n'})
+    out = tmp_path / "out"
+    build(site, out)
+    page = _read(out, "tiny/join/index.html")
+    assert '<footer class="mine">Custom footer</footer>' in page
+    assert "<h1>Join the list</h1>" in page  # the rest still comes from the theme
+
+
+def test_brand_colours_and_theme_options_become_css_custom_properties(make_site: MakeSite, tmp_path: Path) -> None:
+    site = make_site({"site.yml": """\
+        name: Tiny Co
+        base_url: https://tiny.example/
+        brand: {colors: {primary: "#0a7c42"}, font: serif}
+        theme_options: {max_width: 50rem}
+        """})
+    out = tmp_path / "out"
+    build(site, out)
+    css = re.search(r"<style>(.*?)</style>", _read(out, "tiny/join/index.html"), re.S)
+    assert css is not None
+    assert "--primary:#0a7c42" in css.group(1)
+    assert "--max-width:50rem" in css.group(1)
+    assert "Georgia" in css.group(1)
+
+
+def test_home_puts_a_funnel_entry_at_the_site_root(make_site: MakeSite, tmp_path: Path) -> None:
+    site = make_site({"site.yml": "name: Tiny Co\nbase_url: https://tiny.example/\nhome: tiny\n"})
+    out = tmp_path / "out"
+    build(site, out)
+    root = _read(out, "index.html")
+    assert "<h1>Join the list</h1>" in root
+    assert 'href="https://tiny.example/tiny/"' in root  # canonical is the funnel URL
+
+
+def test_index_lists_the_funnels_only_when_asked(make_site: MakeSite, tmp_path: Path) -> None:
+    build(make_site(), tmp_path / "plain")
+    assert not (tmp_path / "plain/index.html").exists()
+    site = make_site({"site.yml": "name: Tiny Co\nbase_url: https://tiny.example/\nindex: true\n"}, name="indexed")
+    build(site, tmp_path / "indexed-out")
+    assert 'href="tiny/">Tiny funnel</a>' in _read(tmp_path / "indexed-out", "index.html")
+
+
+def test_body_file_and_markdown_images_use_the_content_and_assets_folders(make_site: MakeSite, tmp_path: Path) -> None:
+    funnel = FULL_FUNNEL.replace("    body: |\n      A short story with **bold** words.\n", "    body_file: content/story.md\n")
+    site = make_site({
+        "funnels/launch.yml": funnel,
+        "content/story.md": "## The story\n\n![Our team](assets/team.svg)\n",
+        "assets/team.svg": "<svg xmlns='http://www.w3.org/2000/svg' viewBox='0 0 64 32'/>",
+    })
+    out = tmp_path / "out"
+    build(site, out)
+    page = _read(out, "launch/story/index.html")
+    assert "<h2>The story</h2>" in page
+    assert re.search(r'<img alt="Our team" decoding="async" height="32" loading="lazy" '
+                     r'src="\.\./\.\./assets/team\.[0-9a-f]{10}\.svg" width="64"', page)
+    entry = _read(out, "launch/index.html")  # one folder higher: the image path follows
+    assert re.search(r'src="\.\./assets/team\.[0-9a-f]{10}\.svg"', entry)
+
+
+def test_relative_url() -> None:
+    assert relative_url("/a/b/", "/a/c/") == "../c/"
+    assert relative_url("/a/", "/a/c/") == "c/"
+    assert relative_url("/", "/a/") == "a/"
+    assert relative_url("/a/b/", "/a/b/") == "./"
+    assert relative_url("/a/b/", "/assets/x.css") == "../../assets/x.css"
+    assert relative_url("/a/b/", "https://x.example/") == "https://x.example/"
+    assert relative_url("/404.html", "/a/") == "a/"

@@ -1,0 +1,147 @@
+"""The command line as a marketer uses it: messages, exit codes, and the installed command."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import jsonschema
+import pytest
+import yaml
+from click.testing import Result
+from conftest import MakeSite, snapshot
+
+from funnelgen import __version__
+
+RunCli = Callable[..., Result]
+FUNNELGEN = shutil.which("funnelgen", path=str(Path(sys.executable).parent))
+
+
+def test_version(run_cli: RunCli) -> None:
+    result = run_cli("--version")
+    assert result.exit_code == 0
+    assert result.stdout == f"funnelgen, version {__version__}\n"
+
+
+def test_build_prints_a_line_per_funnel_and_a_summary(run_cli: RunCli, make_site: MakeSite, tmp_path: Path) -> None:
+    result = run_cli("build", make_site(), "-o", tmp_path / "out")
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert lines[0] == "  tiny   2 steps  /tiny/  Tiny funnel"
+    assert lines[1].startswith("Built 3 pages (6 files) from 1 funnels in ")
+    assert lines[1].endswith(f"→ {tmp_path / 'out'}")
+
+
+def test_quiet_prints_nothing_on_success(run_cli: RunCli, make_site: MakeSite, tmp_path: Path) -> None:
+    result = run_cli("build", make_site(), "-o", tmp_path / "out", "-q")
+    assert result.exit_code == 0
+    assert result.output == ""
+
+
+def test_build_defaults_to_a_public_folder_in_the_site(run_cli: RunCli, make_site: MakeSite) -> None:
+    site = make_site()
+    assert run_cli("build", site).exit_code == 0
+    assert (site / "public/tiny/join/index.html").is_file()
+
+
+def test_a_bad_site_exits_1_with_one_line_per_problem_and_writes_nothing(
+    run_cli: RunCli, make_site: MakeSite, tmp_path: Path
+) -> None:
+    site = make_site({"funnels/tiny.yml": "title: T\nsteps:\n  - id: a\n    type: bridge\n    headline: H\n    next: nope\n"})
+    result = run_cli("build", site, "-o", tmp_path / "out")
+    assert result.exit_code == 1
+    assert result.stderr == "funnels/tiny.yml:6: steps[0].next: no step 'nope' in this funnel (steps: a)\n"
+    assert not (tmp_path / "out").exists()
+
+
+def test_usage_errors_exit_2(run_cli: RunCli, tmp_path: Path) -> None:
+    assert run_cli("build", tmp_path / "missing").exit_code == 2
+    assert run_cli("frobnicate").exit_code == 2
+    assert run_cli("schema", "nope").exit_code == 2
+
+
+def test_warnings_are_printed_and_strict_makes_them_fail(run_cli: RunCli, make_site: MakeSite, tmp_path: Path) -> None:
+    funnel = """\
+        title: T
+        steps:
+          - {id: sale, type: offer, headline: Buy, price: {amount: 9}, checkout: "https://pay.example/x"}
+        """
+    site = make_site({"funnels/tiny.yml": funnel})
+    relaxed = run_cli("build", site, "-o", tmp_path / "out")
+    assert relaxed.exit_code == 0
+    assert "warning: funnels/tiny.yml:3: steps[0]: offer has no testimonials: add testimonials:\n" in relaxed.stderr
+    strict = run_cli("build", site, "-o", tmp_path / "out2", "--strict")
+    assert strict.exit_code == 1
+    assert strict.stderr == "funnels/tiny.yml:3: steps[0]: offer has no testimonials: add testimonials: (--strict)\n"
+    assert not (tmp_path / "out2").exists()
+
+
+def test_check_runs_every_check_and_writes_nothing(run_cli: RunCli, make_site: MakeSite) -> None:
+    site = make_site()
+    before = snapshot(site)
+    result = run_cli("check", site)
+    assert result.exit_code == 0
+    assert result.stdout.startswith("OK: 1 funnels, 3 pages, 0 warnings")
+    assert snapshot(site) == before
+
+
+def test_check_catches_template_errors_too(run_cli: RunCli, make_site: MakeSite) -> None:
+    site = make_site({"templates/blocks/hero.html": "{% if %}\n"})
+    result = run_cli("check", site)
+    assert result.exit_code == 1
+    assert "templates/blocks/hero.html:1: template error:" in result.stderr
+
+
+def test_new_makes_a_site_that_builds_at_once(run_cli: RunCli, tmp_path: Path) -> None:
+    result = run_cli("new", tmp_path / "mysite")
+    assert result.exit_code == 0
+    assert run_cli("check", tmp_path / "mysite", "--strict").exit_code == 0
+    assert run_cli("build", tmp_path / "mysite").exit_code == 0
+
+
+def test_new_never_overwrites_a_file(run_cli: RunCli, tmp_path: Path) -> None:
+    target = tmp_path / "mysite"
+    target.mkdir()
+    (target / "site.yml").write_text("name: mine\n")
+    result = run_cli("new", target)
+    assert result.exit_code == 1
+    assert "site.yml already exists; funnelgen new never overwrites files" in result.stderr
+    assert (target / "site.yml").read_text() == "name: mine\n"
+    assert sorted(p.name for p in target.iterdir()) == ["site.yml"]
+
+
+@pytest.mark.parametrize("kind", ["site", "funnel"])
+def test_schema_validates_the_starter_site_as_an_editor_would(run_cli: RunCli, tmp_path: Path, kind: str) -> None:
+    schema = json.loads(run_cli("schema", kind).stdout)
+    jsonschema.Draft202012Validator.check_schema(schema)
+    run_cli("new", tmp_path / "s")
+    files = [tmp_path / "s/site.yml"] if kind == "site" else sorted((tmp_path / "s/funnels").glob("*.yml"))
+    for file in files:
+        jsonschema.validate(yaml.safe_load(file.read_text()), schema)
+    with pytest.raises(jsonschema.ValidationError):
+        bad = yaml.safe_load(files[0].read_text()) | {"unknwon_key": 1}
+        jsonschema.validate(bad, schema)
+
+
+def test_docs_reference_is_generated_from_the_schema(run_cli: RunCli) -> None:
+    committed = (Path(__file__).parent.parent / "docs/reference.md").read_text(encoding="utf-8")
+    assert run_cli("schema", "docs").stdout == committed, "run `make docs` to regenerate docs/reference.md"
+
+
+def test_the_installed_command_builds_a_site(make_site: MakeSite, tmp_path: Path) -> None:
+    assert FUNNELGEN, "the funnelgen command is not installed in this environment (run make test)"
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    ok = subprocess.run([FUNNELGEN, "build", str(make_site()), "-o", str(tmp_path / "out")],
+                        capture_output=True, text=True, env=env, cwd=tmp_path)
+    assert ok.returncode == 0, ok.stderr
+    assert "Built 3 pages" in ok.stdout
+    bad = subprocess.run([FUNNELGEN, "build", str(tmp_path / "out")], capture_output=True, text=True,
+                         env=env, cwd=tmp_path)
+    assert bad.returncode == 1
+    assert bad.stderr.strip().endswith("no site.yml in this folder")
+    assert "Traceback" not in bad.stderr
