@@ -4,7 +4,7 @@ from __future__ import annotations
 
 # funnelgen's field name → the name the provider's form endpoint reads.
 FIELD_NAMES: dict[str, dict[str, str]] = {
-    "convertkit": {"email": "email_address", "first_name": "first_name"},
+    "convertkit": {"email": "email_address", "first_name": "fields[first_name]", "last_name": "fields[last_name]"},
     "mailchimp": {"email": "EMAIL", "first_name": "FNAME", "last_name": "LNAME", "phone": "PHONE"},
     "activecampaign": {"first_name": "firstname", "last_name": "lastname"},
 }
@@ -23,3 +23,22 @@ def field_name(provider: str, name: str) -> str:
 def autocomplete(name: str, kind: str) -> str | None:
     """A browser autofill hint for a field, so phones fill it in one tap."""
     return AUTOCOMPLETE.get(name) or ("email" if kind == "email" else "tel" if kind == "tel" else None)
+
+
+# What each provider calls the hidden fields that carry temperature, visitor id and UTM,
+# so leads can be tagged in the email tool (create these custom fields there).
+CARRY_FIELD_NAMES: dict[str, dict[str, str]] = {
+    "convertkit": {key: f"fields[{key}]" for key in ("temperature", "visitor_id", "utm_source",
+                                                      "utm_medium", "utm_campaign", "utm_content", "utm_term")},
+    "mailchimp": {"temperature": "TEMP", "visitor_id": "VISITORID", "utm_source": "UTMSOURCE",
+                  "utm_medium": "UTMMEDIUM", "utm_campaign": "UTMCAMPAIG", "utm_content": "UTMCONTENT",
+                  "utm_term": "UTMTERM"},
+    "activecampaign": {key: f"field[%{key.upper()}%]" for key in ("temperature", "visitor_id", "utm_source",
+                                                                   "utm_medium", "utm_campaign", "utm_content",
+                                                                   "utm_term")},
+}
+
+
+def carry_field_name(provider: str, key: str) -> str:
+    """The hidden field name that carries ``key`` (temperature, visitor_id, utm_*) to ``provider``."""
+    return CARRY_FIELD_NAMES.get(provider, {}).get(key, key)

@@ -17,11 +17,14 @@ from urllib.parse import urlsplit
 import jinja2
 from markupsafe import Markup
 
-from funnelgen import __version__, providers
+from funnelgen import __version__, providers, tracking
 from funnelgen.errors import Abort, Problem
 from funnelgen.markdown import AssetLookup, MarkdownError, MarkdownRenderer
 from funnelgen.plan import Page, Plan
 from funnelgen.schema.blocks import CURRENCY_SYMBOLS, Webinar, video_embed
+from funnelgen.schema.funnel import CopyOverride
+from funnelgen.schema.types import TEMPERATURES
+from funnelgen.temperature import compile_rules
 from funnelgen.theme import ThemeChain
 
 RUNTIME = Path(__file__).parent / "runtime" / "funnelgen.js"
@@ -168,13 +171,44 @@ class PageView:
              "autocomplete": f.autocomplete or providers.autocomplete(f.name, f.type)}
             for f in form.fields
         ]
-        return {"id": form_id, "name": form.name or form_id, "action": action, "fields": fields}
+        carry = [{"name": providers.carry_field_name(form.provider, key), "key": key,
+                  "value": "cold" if key == "temperature" else ""} for key in tracking.CARRY_KEYS]
+        return {"id": form_id, "name": form.name or form_id, "action": action, "fields": fields,
+                "carry": carry}
+
+    def carry(self, checkout_url: str) -> str:
+        """`data-carry` of a checkout link: which query parameters the runtime adds to it."""
+        return json.dumps(tracking.checkout_carry(checkout_url), separators=(",", ":"), sort_keys=True)
+
+    def copy(self, field: str) -> list[dict[str, Any]]:
+        """A copy field with its per-temperature versions, for the `copy` macro.
+
+        The first entry is the base copy, with `hide` naming the temperatures that replace it;
+        each other entry is one temperature's copy. CSS shows the one matching the
+        temperature the runtime sets before first paint; without JavaScript the base shows.
+        """
+        step = self._page.step
+        base = self._page.body if field == "body" else getattr(step, field)
+        overrides: list[tuple[str, Any]] = []
+        for temp in TEMPERATURES:
+            override: CopyOverride | None = step.by_temperature.get(temp)
+            value = getattr(override, field) if override else None
+            if value is not None:
+                overrides.append((temp, value))
+        versions = [{"temp": "", "hide": " ".join(t for t, _ in overrides), "value": base}]
+        return versions + [{"temp": t, "hide": "", "value": v} for t, v in overrides]
 
     @cached_property
     def config(self) -> Markup:
         """The runtime's settings, as JSON that is safe inside a <script> element."""
-        page = self._page
-        data = {"funnel": page.planned.slug, "step": page.step.id, "type": page.step.type}
+        page, site = self._page, self._renderer.plan.site
+        data: dict[str, Any] = {
+            "funnel": page.planned.slug, "step": page.step.id, "type": page.step.type,
+            "temperature": self._renderer.temperature_rules, "consent": site.consent.mode,
+            "providers": self._renderer.providers,
+        }
+        if page.step.skip_for and self.next:
+            data["skip"], data["next"] = list(page.step.skip_for), self.next
         text = json.dumps(data, separators=(",", ":"), sort_keys=True)
         return Markup(text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026"))
 
@@ -203,8 +237,17 @@ class Renderer:
             font_stack=FONT_STACKS.get(plan.site.brand.font, plan.site.brand.font),
         )
         self.markdown = MarkdownRenderer(plan.site.markdown.allow_html, self._asset_lookup)
-        self.env.globals["inline_css"] = Markup(_minify_css(self._template("style.css", {})))
-        self.env.globals["runtime_js"] = Markup(RUNTIME.read_text(encoding="utf-8").strip())
+        self.temperature_rules = compile_rules(plan.site.temperature)
+        self.providers = tracking.providers(plan.site)
+        inline_css = _minify_css(self._template("style.css", {}))
+        runtime_js = RUNTIME.read_text(encoding="utf-8").strip()
+        self.policy = tracking.build_policy(plan.site, runtime_js, inline_css, _external_urls(plan))
+        self.env.globals.update(
+            inline_css=Markup(inline_css),
+            runtime_js=Markup(runtime_js),
+            csp=self.policy.text(for_meta=True),
+            csp_header=self.policy.text(),
+        )
 
     def _asset_lookup(self, depth: int) -> AssetLookup:
         from_url = "/" + "x/" * depth
@@ -243,6 +286,29 @@ class Renderer:
         except jinja2.UndefinedError as exc:
             file, line = _template_frame(exc)
             raise Abort([Problem(file or name, line, "", f"template error: {exc.message}")]) from None
+
+
+def _external_urls(plan: Plan) -> dict[str, set[str]]:
+    """Absolute URLs the pages load or post to, by CSP directive."""
+    urls: dict[str, set[str]] = {"img": set(), "media": set(), "form": set(), "frame": set()}
+    for ref in (plan.site.brand.logo, plan.site.seo.image):
+        if ref and ref.startswith("https://"):
+            urls["img"].add(ref)
+    for planned in plan.funnels:
+        for step in planned.funnel.steps:
+            images = [step.image.src if step.image else None, step.video.poster if step.video else None,
+                      *(t.photo for t in step.testimonials)]
+            urls["img"].update(i for i in images if i and i.startswith("https://"))
+            if step.video:
+                kind, ref = video_embed(step.video.url) or ("file", step.video.url)
+                if kind in tracking.VIDEO_FRAMES:
+                    urls["frame"].add(tracking.VIDEO_FRAMES[kind])
+                elif ref.startswith("https://"):
+                    urls["media"].add(ref)
+            form = getattr(step, "form", None)
+            if form is not None and form.action:
+                urls["form"].add(form.action)
+    return urls
 
 
 def _isodate(value: Any) -> Any:

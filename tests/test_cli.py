@@ -74,10 +74,10 @@ def test_warnings_are_printed_and_strict_makes_them_fail(run_cli: RunCli, make_s
     site = make_site({"funnels/tiny.yml": funnel})
     relaxed = run_cli("build", site, "-o", tmp_path / "out")
     assert relaxed.exit_code == 0
-    assert "warning: funnels/tiny.yml:3: steps[0]: offer has no testimonials: add testimonials:\n" in relaxed.stderr
+    assert "warning: funnels/tiny.yml:3: steps[0]: offer has no testimonials: add testimonials: with a customer's quote and name\n" in relaxed.stderr
     strict = run_cli("build", site, "-o", tmp_path / "out2", "--strict")
     assert strict.exit_code == 1
-    assert strict.stderr == "funnels/tiny.yml:3: steps[0]: offer has no testimonials: add testimonials: (--strict)\n"
+    assert strict.stderr == "funnels/tiny.yml:3: steps[0]: offer has no testimonials: add testimonials: with a customer's quote and name (--strict)\n"
     assert not (tmp_path / "out2").exists()
 
 

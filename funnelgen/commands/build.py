@@ -56,6 +56,7 @@ def render_site(prepared: Prepared, write: Sink, copy_file: Callable[[str, Path]
         sink("index.html", renderer.extra("index.html", "/"))
     sink("sitemap.xml", renderer.extra("sitemap.xml", "/sitemap.xml"))
     sink("robots.txt", renderer.extra("robots.txt", "/robots.txt"))
+    sink("_headers", renderer.extra("hosting/_headers", "/_headers"))
     report.funnels = [FunnelReport(f.slug, f.funnel.title, len(f.funnel.steps)) for f in plan.funnels]
     report.pages = len(plan.pages)
     report.files = len(report.outputs)

@@ -1,17 +1,251 @@
-/* funnelgen runtime: the only script a page needs. Pages work without it. */
-(function () {
+/* funnelgen runtime: traffic temperature, funnel events, analytics and consent.
+   The only script a page needs; every page works without it. Runs in <head>, before first paint.
+   Hook API: funnelgen.on(event, fn), funnelgen.track(name, props), funnelgen.temperature(),
+   funnelgen.visitorId(), funnelgen.consent(true|false). */
+(function (w, d) {
   "use strict";
-  var d = document;
-  d.addEventListener("click", function (e) {
-    var a = e.target.closest && e.target.closest("a.video-facade[data-embed]");
-    if (!a || e.ctrlKey || e.metaKey || e.shiftKey) return;
-    e.preventDefault();
-    var f = d.createElement("iframe");
-    f.src = a.getAttribute("data-embed");
-    f.title = a.getAttribute("data-title") || "Video";
-    f.allow = "autoplay; encrypted-media; picture-in-picture; fullscreen";
-    f.allowFullscreen = true;
-    a.replaceWith(f);
-    f.focus();
+  var T = ["cold", "warm", "hot"];
+  var el = d.getElementById("funnelgen-config");
+  var C = el ? JSON.parse(el.textContent) : {};
+  var P = C.providers || {};
+  var nav = w.navigator;
+  var loc = w.location;
+
+  /* ---- first-party storage: one localStorage key; memory only when storage is blocked ---- */
+  var ls = null, S = {};
+  try { ls = w.localStorage; S = JSON.parse(ls.getItem("funnelgen") || "{}") || {}; } catch (e) { ls = null; }
+  function save() { try { if (ls) ls.setItem("funnelgen", JSON.stringify(S)); } catch (e) { /* full or blocked */ } }
+
+  /* ---- rules: the same semantics as funnelgen/temperature.py ---- */
+  function glob(p, v) {
+    p = String(p).toLowerCase(); v = v == null ? "" : String(v).toLowerCase();
+    if (v === "") return p === "";
+    if (p.indexOf("*") < 0) return p === v;
+    return new RegExp("^" + p.split("*").map(function (x) {
+      return x.replace(/[.+?^${}()|[\]\\]/g, "\\$&");
+    }).join(".*") + "$").test(v);
+  }
+  function anyGlob(list, v) { for (var i = 0; i < list.length; i++) if (glob(list[i], v)) return true; return false; }
+  function all(conds, v) { for (var i = 0; i < conds.length; i++) if (!match(conds[i], v)) return false; return true; }
+  function match(c, v) {
+    var k = c.k;
+    if (k === "utm") return anyGlob(c.v, (v.utm || {})[c.f]);
+    if (k === "ref") return anyGlob(c.v, v.ref || "") || anyGlob(c.v, (v.ref || "").replace(/^www\./, ""));
+    if (k === "param") return anyGlob(c.v, (v.params || {})[c.f]);
+    if (k === "visited") return (v.visited || []).indexOf(c.v) >= 0;
+    if (k === "any") { for (var i = 0; i < c.v.length; i++) if (all(c.v[i], v)) return true; return false; }
+    return !!v[k] === c.v;
+  }
+  function classify(cfg, v) {
+    if (T.indexOf(v.override) >= 0) return v.override;
+    var t = cfg["default"], lower = false, rules = cfg.rules || [];
+    for (var i = 0; i < rules.length; i++) {
+      if (all(rules[i].all, v)) { t = rules[i].t; lower = rules[i].lower; break; }
+    }
+    if (T.indexOf(v.prev) > T.indexOf(t) && !lower) return v.prev;
+    return t;
+  }
+
+  /* ---- who is this visitor ---- */
+  var q = {};
+  new URLSearchParams(loc.search).forEach(function (val, key) { q[key] = val; });
+  var utm = {}, hasUtm = false;
+  ["utm_source", "utm_medium", "utm_campaign", "utm_content", "utm_term"].forEach(function (key) {
+    if (q[key]) { utm[key] = q[key]; hasUtm = true; }
   });
-})();
+  var ref = "";
+  try { ref = d.referrer ? new URL(d.referrer).hostname : ""; } catch (e) { ref = ""; }
+  if (ref === loc.hostname) ref = "";
+  var now = Date.now();
+  if (!S.id) {
+    var b = new Uint8Array(8);
+    (w.crypto || w.msCrypto).getRandomValues(b);
+    S.id = Array.prototype.map.call(b, function (x) { return (x + 256).toString(16).slice(1); }).join("");
+  }
+  if (S.last && now - S.last > 18e5) S.ret = true;  /* a new visit after 30 minutes away */
+  S.last = now;
+  if (hasUtm || ref || !S.lt) {  /* a new touch: an ad, a link from elsewhere, or the first visit */
+    S.lt = { utm: utm, ref: ref, params: q };
+    if (!S.ft) S.ft = S.lt;
+  }
+  var params = {};
+  for (var k in S.lt.params) params[k] = S.lt.params[k];
+  for (k in q) params[k] = q[k];
+  var here = C.funnel + "/" + C.step;
+  var temp = classify(C.temperature || { "default": "cold", rules: [] }, {
+    utm: S.lt.utm, ref: S.lt.ref, params: params, returning: !!S.ret, visited: S.v || [],
+    opted_in: !!S.o, clicked_checkout: !!S.c, prev: S.t, override: q.temp
+  });
+  S.t = temp;
+  d.documentElement.setAttribute("data-temperature", temp);
+
+  /* ---- hot visitors skip the bridge: before paint, one replace ---- */
+  if (C.next && (C.skip || []).indexOf(temp) >= 0) {
+    save();
+    loc.replace(C.next + loc.search);
+    return;
+  }
+  S.v = (S.v || []).filter(function (x) { return x !== here; }).concat(here).slice(-50);
+  save();
+
+  /* ---- consent: none, or wait for the banner; Global Privacy Control is a refusal ---- */
+  var gpc = nav.globalPrivacyControl === true;
+  var consent = gpc ? "denied" : (C.consent !== "banner" ? "granted" : S.consent || "");
+  var pending = [], started = false, beacon = [], listeners = {};
+  w.dataLayer = w.dataLayer || [];
+  function gtag() { w.dataLayer.push(arguments); }
+  if (P.ga4) {
+    w.gtag = w.gtag || gtag;
+    w.gtag("consent", "default", { ad_storage: "denied", ad_user_data: "denied",
+      ad_personalization: "denied", analytics_storage: "denied" });
+  }
+  function load(src, attrs) {
+    var s = d.createElement("script");
+    s.async = true; s.src = src;
+    for (var a in attrs || {}) s.setAttribute(a, attrs[a]);
+    d.head.appendChild(s);
+  }
+  function start() {
+    if (started) return;
+    started = true;
+    if (P.ga4) {
+      w.gtag("consent", "update", { ad_storage: "granted", ad_user_data: "granted",
+        ad_personalization: "granted", analytics_storage: "granted" });
+      w.gtag("js", new Date());
+      w.gtag("config", P.ga4);
+      load("https://www.googletagmanager.com/gtag/js?id=" + encodeURIComponent(P.ga4));
+    }
+    if (P.meta && !w.fbq) {
+      var f = w.fbq = function () { f.callMethod ? f.callMethod.apply(f, arguments) : f.queue.push(arguments); };
+      w._fbq = f; f.push = f; f.loaded = true; f.version = "2.0"; f.queue = [];
+      load("https://connect.facebook.net/en_US/fbevents.js");
+      w.fbq("init", P.meta);
+      w.fbq("track", "PageView");
+    }
+    if (P.plausible) {
+      w.plausible = w.plausible || function () { (w.plausible.q = w.plausible.q || []).push(arguments); };
+      load(P.plausible.src, { "data-domain": P.plausible.domain });
+    }
+    if (d.readyState !== "loading") activate();
+    pending.splice(0).forEach(send);
+  }
+  function activate() {  /* the marketer's own snippets, held back until consent */
+    d.querySelectorAll("template[data-consent-snippet]").forEach(function (t) {
+      var frag = t.content.cloneNode(true);
+      frag.querySelectorAll("script").forEach(function (old) {
+        var s = d.createElement("script");
+        for (var i = 0; i < old.attributes.length; i++) s.setAttribute(old.attributes[i].name, old.attributes[i].value);
+        s.text = old.text;
+        old.replaceWith(s);
+      });
+      t.parentNode.replaceChild(frag, t);
+    });
+  }
+  function send(e) {
+    var props = { funnel: e.funnel, step: e.step, step_type: e.step_type, temperature: e.temperature, variant: e.variant };
+    if (P.ga4) w.gtag("event", e.event, props);
+    if (P.meta) {
+      var std = { optin_submit: "Lead", checkout_click: "InitiateCheckout", upsell_accept: "InitiateCheckout" }[e.event];
+      if (std) w.fbq("track", std, props); else w.fbq("trackCustom", e.event, props);
+    }
+    if (P.plausible) w.plausible(e.event, { props: props });
+    if (P.beacon) beacon.push(e);
+  }
+  function flush() {
+    if (!beacon.length) return;
+    var body = JSON.stringify({ events: beacon.splice(0) });
+    if (!(nav.sendBeacon && nav.sendBeacon(P.beacon, body))) {
+      w.fetch && w.fetch(P.beacon, { method: "POST", body: body, keepalive: true, mode: "no-cors" });
+    }
+  }
+  d.addEventListener("visibilitychange", function () { if (d.visibilityState === "hidden") flush(); });
+  w.addEventListener("pagehide", flush);
+
+  /* ---- events: dataLayer always, the page's own hooks always, providers after consent ---- */
+  function track(name, extra) {
+    var e = { event: name, funnel: C.funnel, step: C.step, step_type: C.type, variant: C.variant || null,
+      temperature: temp, visitor_id: S.id, utm_first: S.ft.utm, utm_last: S.lt.utm, ts: Date.now() };
+    for (var x in extra || {}) if (!(x in e)) e[x] = extra[x];
+    w.dataLayer.push(e);
+    (listeners[name] || []).concat(listeners["*"] || []).forEach(function (fn) {
+      try { fn(e); } catch (err) { setTimeout(function () { throw err; }); }
+    });
+    if (consent === "granted") send(e); else if (consent === "") pending.push(e);
+    return e;
+  }
+  function setConsent(granted) {
+    consent = granted && !gpc ? "granted" : "denied";
+    S.consent = consent;
+    save();
+    var banner = d.getElementById("funnelgen-consent");
+    if (banner) banner.hidden = true;
+    if (consent === "granted") start(); else pending.length = 0;
+  }
+
+  w.funnelgen = {
+    on: function (name, fn) { (listeners[name] = listeners[name] || []).push(fn); },
+    track: track,
+    temperature: function () { return temp; },
+    visitorId: function () { return S.id; },
+    consent: setConsent,
+    _classify: classify
+  };
+
+  /* ---- clicks and submits ---- */
+  function remember(name) {
+    if (name === "optin_submit") S.o = true;
+    if (name === "checkout_click" || name === "upsell_accept") S.c = true;
+    save();
+  }
+  d.addEventListener("click", function (ev) {
+    var t = ev.target.closest ? ev.target : null;
+    var video = t && t.closest("a[data-embed]");
+    if (video && !ev.ctrlKey && !ev.metaKey && !ev.shiftKey) {
+      ev.preventDefault();
+      var f = d.createElement("iframe");
+      f.src = video.getAttribute("data-embed");
+      f.title = video.getAttribute("data-title") || "Video";
+      f.allow = "autoplay; encrypted-media; picture-in-picture; fullscreen";
+      f.allowFullscreen = true;
+      video.replaceWith(f);
+      f.focus();
+      return;
+    }
+    var choice = t && t.closest("[data-consent]");
+    if (choice) { setConsent(choice.getAttribute("data-consent") === "accept"); return; }
+    var a = t && t.closest("[data-event]");
+    if (a && a.tagName !== "FORM") { var name = a.getAttribute("data-event"); remember(name); track(name); }
+  }, true);
+  d.addEventListener("submit", function (ev) {
+    var form = ev.target;
+    if (form.getAttribute && form.getAttribute("data-event")) {
+      fill(form);
+      remember("optin_submit");
+      track("optin_submit");
+    }
+  }, true);
+
+  /* ---- pass temperature, visitor id and UTM on: hidden fields and checkout links ---- */
+  function value(key) {
+    if (key === "temperature") return temp;
+    if (key === "visitor_id") return S.id;
+    return S.lt.utm[key] || "";
+  }
+  function fill(root) {
+    root.querySelectorAll("input[data-carry]").forEach(function (i) { i.value = value(i.getAttribute("data-carry")); });
+  }
+  function ready() {
+    fill(d);
+    d.querySelectorAll("a[data-carry]").forEach(function (a) {
+      var spec = JSON.parse(a.getAttribute("data-carry")), url = new URL(a.href);
+      for (var key in spec) { var val = value(key); if (val) url.searchParams.set(spec[key], val); }
+      a.href = url.toString();
+    });
+    var banner = d.getElementById("funnelgen-consent");
+    if (banner && consent === "") banner.hidden = false;
+    if (started) activate();
+  }
+  if (consent === "granted") start();
+  track("step_view");
+  if (d.readyState === "loading") d.addEventListener("DOMContentLoaded", ready); else ready();
+})(window, document);

@@ -1,0 +1,139 @@
+"""Tracking settings for the runtime, and the Content-Security-Policy that allows exactly them."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlsplit
+
+from funnelgen.schema.site import Site
+
+GA4_HOSTS = {
+    "script": ["https://www.googletagmanager.com"],
+    "connect": ["https://*.google-analytics.com", "https://*.analytics.google.com",
+                "https://*.googletagmanager.com"],
+    "img": ["https://*.google-analytics.com", "https://*.googletagmanager.com"],
+}
+META_HOSTS = {
+    "script": ["https://connect.facebook.net"],
+    "connect": ["https://www.facebook.com", "https://connect.facebook.net"],
+    "img": ["https://www.facebook.com"],
+}
+VIDEO_FRAMES = {"youtube": "https://www.youtube-nocookie.com", "vimeo": "https://player.vimeo.com"}
+_INLINE_SCRIPT = re.compile(r"<script\b([^>]*)>(.*?)</script\s*>", re.S | re.I)
+_SRC = re.compile(r"""\bsrc\s*=\s*["']?([^"'\s>]+)""", re.I)
+
+
+def providers(site: Site) -> dict[str, Any]:
+    """What the runtime needs to know of each configured provider."""
+    tracking = site.tracking
+    out: dict[str, Any] = {}
+    if tracking.ga4:
+        out["ga4"] = tracking.ga4.measurement_id
+    if tracking.meta_pixel:
+        out["meta"] = tracking.meta_pixel.pixel_id
+    if tracking.plausible:
+        host = tracking.plausible.api_host.rstrip("/")
+        out["plausible"] = {"src": f"{host}/js/script.js", "domain": tracking.plausible.domain}
+    if tracking.beacon:
+        out["beacon"] = tracking.beacon.url
+    return out
+
+
+def origin(url: str) -> str | None:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}" if parts.scheme in ("http", "https") and parts.netloc else None
+
+
+def csp_hash(code: str) -> str:
+    return "'sha256-" + base64.b64encode(hashlib.sha256(code.encode("utf-8")).digest()).decode() + "'"
+
+
+@dataclass
+class Policy:
+    """A Content-Security-Policy built up from what the site actually uses."""
+
+    script: set[str] = field(default_factory=set)
+    style: set[str] = field(default_factory=set)
+    connect: set[str] = field(default_factory=set)
+    img: set[str] = field(default_factory=set)
+    frame: set[str] = field(default_factory=set)
+    media: set[str] = field(default_factory=set)
+    form: set[str] = field(default_factory=set)
+
+    def add_snippet(self, html: str | None) -> None:
+        """Allow the marketer's own snippet: its inline scripts by hash, its script hosts."""
+        for attrs, body in _INLINE_SCRIPT.findall(html or ""):
+            src = _SRC.search(attrs)
+            if src:
+                host = origin(src.group(1))
+                if host:
+                    self.script.add(host)
+            elif body.strip() and "application/json" not in attrs and "application/ld+json" not in attrs:
+                self.script.add(csp_hash(body))
+
+    def text(self, *, for_meta: bool = False) -> str:
+        """The policy; `frame-ancestors` is only honoured as an HTTP header, not in <meta>."""
+        def directive(name: str, base: Iterable[str], extra: set[str]) -> str:
+            return " ".join([name, *base, *sorted(extra)])
+
+        parts = [
+            "default-src 'self'",
+            directive("script-src", [], self.script) if self.script else "script-src 'none'",
+            directive("style-src", [], self.style) if self.style else "style-src 'none'",
+            directive("img-src", ["'self'", "data:"], self.img),
+            directive("connect-src", ["'self'"], self.connect),
+            directive("media-src", ["'self'"], self.media),
+            directive("frame-src", ["'none'"] if not self.frame else [], self.frame),
+            directive("form-action", ["'self'"], self.form),
+            "base-uri 'self'",
+            "object-src 'none'",
+        ]
+        if not for_meta:
+            parts.append("frame-ancestors 'none'")
+        return "; ".join(parts)
+
+
+def build_policy(site: Site, runtime_js: str, inline_css: str, urls: dict[str, set[str]]) -> Policy:
+    """The policy for a site: its inline code by hash and the hosts its providers and pages use.
+
+    ``urls`` holds the absolute URLs pages use, by kind: "img", "media", "form", "frame".
+    """
+    policy = Policy(script={csp_hash(runtime_js)}, style={csp_hash(inline_css)})
+    tracking = site.tracking
+    for enabled, hosts in ((tracking.ga4, GA4_HOSTS), (tracking.meta_pixel, META_HOSTS)):
+        if enabled:
+            policy.script.update(hosts["script"])
+            policy.connect.update(hosts["connect"])
+            policy.img.update(hosts["img"])
+    if tracking.plausible:
+        host = origin(tracking.plausible.api_host)
+        if host:
+            policy.script.add(host)
+            policy.connect.add(host)
+    if tracking.beacon and origin(tracking.beacon.url):
+        policy.connect.add(str(origin(tracking.beacon.url)))
+    policy.add_snippet(tracking.head)
+    policy.add_snippet(tracking.body)
+    for kind, target in (("img", policy.img), ("media", policy.media), ("form", policy.form),
+                         ("frame", policy.frame)):
+        target.update(h for h in (origin(u) for u in urls.get(kind, ())) if h)
+    return policy
+
+
+CARRY_KEYS = ("temperature", "visitor_id", "utm_source", "utm_medium", "utm_campaign", "utm_content",
+              "utm_term")
+STRIPE_HOSTS = ("buy.stripe.com", "checkout.stripe.com")
+
+
+def checkout_carry(url: str) -> dict[str, str]:
+    """Query parameters a checkout link gets from the runtime: UTM pass-through, and on Stripe
+    Payment Links the visitor id as `client_reference_id` (it shows on the payment)."""
+    carry = {key: key for key in CARRY_KEYS if key.startswith("utm_")}
+    if urlsplit(url).hostname in STRIPE_HOSTS:
+        carry["visitor_id"] = "client_reference_id"
+    return carry
