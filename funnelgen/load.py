@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -21,6 +22,11 @@ MAX_FILE_BYTES = 2_000_000
 MAX_NODES = 200_000  # aliases expanded; stops "billion laughs" documents early
 MAX_DEPTH = 64
 
+_TAG = "tag:yaml.org,2002:"
+_PLAIN_TAGS = {_TAG + t for t in ("str", "int", "float", "bool", "null", "timestamp", "map", "seq")}
+_COMMENT_VALUE = re.compile(r"^\s*:\s+#([^\s,}\]]+)")
+_TEXT_WITH_COLON = re.compile(r"^\s*(?:-\s+)?([\w-]+):\s+([^\"'#\s][^#]*?)\s*$")
+
 
 @dataclass
 class Source:
@@ -30,6 +36,8 @@ class Source:
     name: str  # as shown in messages, e.g. ``funnels/webinar.yml``
     data: Any
     lines: dict[Loc, int] = field(default_factory=dict)
+    texts: dict[Loc, str] = field(default_factory=dict)
+    """Values YAML read as something other than text (numbers, yes/no, dates), as typed."""
 
     def line(self, loc: Loc) -> int:
         """The line of ``loc``, or of the nearest enclosing key that has one."""
@@ -72,13 +80,11 @@ def load_yaml(path: Path, name: str) -> Source:
         node = loader.get_single_node()
         source = Source(path=path, name=name, data=None)
         if node is not None:
-            source.data = _Builder(loader, source).build(node, ())
+            source.data = _Builder(loader, source, text.splitlines()).build_document(node)
         return source
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = mark.line + 1 if mark else 0
-        reason = exc.problem or exc.context or "not valid YAML"
-        raise Abort([Problem(name, line, "", f"YAML syntax error: {reason}")]) from None
+        line, message = _syntax_error(exc, text.splitlines())
+        raise Abort([Problem(name, line, "", message)]) from None
     except yaml.YAMLError as exc:
         raise Abort([Problem(name, 0, "", f"YAML error: {exc}")]) from None
     except RecursionError:
@@ -88,30 +94,101 @@ def load_yaml(path: Path, name: str) -> Source:
         loader.dispose()
 
 
+def _syntax_error(exc: yaml.MarkedYAMLError, lines: list[str]) -> tuple[int, str]:
+    """The line of a YAML syntax error and what to write instead, for the usual mistakes."""
+    mark = exc.problem_mark or exc.context_mark
+    line = mark.line + 1 if mark else 0
+    problem = exc.problem or ""
+    context = exc.context or ""
+    text = lines[line - 1] if 0 < line <= len(lines) else ""
+    column = mark.column if mark else 0
+    if "mapping values are not allowed" in problem:
+        if ": " not in text[:column]:
+            return line, "this line is indented differently from the lines above; line it up"
+        quoted = _TEXT_WITH_COLON.match(text)
+        example = f': {quoted[1]}: "{quoted[2]}"' if quoted and ": " in quoted[2] else ""
+        return line, f"a value contains ': '; put the whole value in quotes{example}"
+    char = text[column : column + 1]
+    if "tab" in problem or char == "\t":
+        return line, "this line is indented with a tab; indent with spaces only"
+    if "quoted scalar" in context and exc.context_mark:
+        return exc.context_mark.line + 1, "a quote opened on this line is never closed"
+    if "another document" in problem:
+        return line, "a second document starts here ('---'); keep one document per file"
+    if "undefined alias" in problem:
+        return line, "an alias (*name) here has no anchor (&name) above it; write the value out"
+    if "nesting depth" in problem:
+        return line, f"nested more than {MAX_DEPTH} levels deep"
+    if "cannot start any token" in problem:
+        shown = f"'{char}'" if char.strip() else repr(char)
+        return line, f"a value cannot start with {shown}; put the value in quotes"
+    if problem.startswith(("expected <block end>", "did not find expected")):
+        return line, f"YAML syntax error: {problem}; check this line's indentation"
+    return line, f"YAML syntax error: {problem or context or 'not valid YAML'}"
+
+
 class _Builder:
     """Turns a YAML node tree into dicts, lists and scalars, recording lines as it goes."""
 
-    def __init__(self, loader: Any, source: Source) -> None:
+    def __init__(self, loader: Any, source: Source, lines: list[str]) -> None:
         self.loader = loader
         self.source = source
-        self.nodes = 0
+        self.text_lines = lines
+        self.sizes: dict[int, int] = {}
+        self.open: set[int] = set()
+        self.aliased = False
 
     def fail(self, node: yaml.Node, loc: Loc, message: str) -> Abort:
         line = node.start_mark.line + 1
         return Abort([Problem(self.source.name, line, key_path(loc), message)])
 
-    def build(self, node: yaml.Node, loc: Loc) -> Any:
-        self.nodes += 1
-        if self.nodes > MAX_NODES:
-            raise self.fail(node, loc, f"document expands to more than {MAX_NODES:,} values")
+    def build_document(self, node: yaml.Node) -> Any:
+        """Count the values first, so aliases cannot blow the document up; then build it."""
+        if self.size(node, ()) > MAX_NODES:
+            raise self.too_big(node, ())
+        return self.build(node, ())
+
+    def size(self, node: yaml.Node, loc: Loc) -> int:
+        """How many values ``node`` becomes once every alias is expanded (counted, not built)."""
+        key = id(node)
+        if key in self.sizes:
+            self.aliased = True  # a node reached twice: an alias points at it
+            return self.sizes[key]
         if len(loc) > MAX_DEPTH:
-            raise self.fail(node, loc, f"nested more than {MAX_DEPTH} levels deep")
+            raise self.fail(node, loc[:1], f"nested more than {MAX_DEPTH} levels deep")
+        if key in self.open:
+            raise self.fail(node, loc[:1], "an alias (*name) is used inside the value it "
+                            "refers to; write the values out instead")
+        self.open.add(key)
+        self.sizes[key] = 1 + sum(self.size(child, where) for where, child in _children(node, loc))
+        self.open.discard(key)
+        return self.sizes[key]
+
+    def too_big(self, node: yaml.Node, loc: Loc) -> Abort:
+        """Name the first value that is over the limit by itself (sizes are all counted)."""
+        for where, child in _children(node, loc):
+            if self.sizes[id(child)] > MAX_NODES:
+                return self.too_big(child, where)
+        if self.aliased:
+            return self.fail(node, loc, f"aliases (*name) make this more than {MAX_NODES:,} "
+                             "values; write the values out instead")
+        return self.fail(node, loc, f"more than {MAX_NODES:,} values: too many for one file")
+
+    def build(self, node: yaml.Node, loc: Loc) -> Any:
+        if len(loc) > MAX_DEPTH:
+            raise self.fail(node, loc[:1], f"nested more than {MAX_DEPTH} levels deep")
+        if node.tag not in _PLAIN_TAGS:
+            tag = node.tag.replace(_TAG, "!!")
+            raise self.fail(node, loc, f"the YAML tag '{tag}' is not allowed; remove it")
         self.source.lines.setdefault(loc, node.start_mark.line + 1)
         if isinstance(node, yaml.MappingNode):
             return self.build_mapping(node, loc)
         if isinstance(node, yaml.SequenceNode):
             return [self.build(item, (*loc, i)) for i, item in enumerate(node.value)]
-        return self.loader.construct_object(node, deep=True)
+        value = self.loader.construct_object(node, deep=True)
+        if not isinstance(value, str) and node.value:
+            self.source.texts[loc] = str(node.value)
+        return value
 
     def build_mapping(self, node: yaml.MappingNode, loc: Loc) -> dict[str, Any]:
         out: dict[str, Any] = {}
@@ -122,10 +199,34 @@ class _Builder:
                 raise self.fail(key_node, loc, "a key must be plain text")
             key = str(key_node.value)  # as typed: 'on' stays 'on', never True
             if key in out:
-                raise self.fail(key_node, (*loc, key), f"duplicate key '{key}'; keep only one")
+                first = self.source.lines[(*loc, key)]
+                raise self.fail(key_node, (*loc, key),
+                                f"duplicate key '{key}' (first on line {first}); keep only one")
             self.source.lines[(*loc, key)] = key_node.start_mark.line + 1
+            self.check_comment(key_node, value_node, (*loc, key))
             out[key] = self.build(value_node, (*loc, key))
         return out
+
+    def check_comment(self, key_node: yaml.Node, value_node: yaml.Node, loc: Loc) -> None:
+        """Refuse ``color: #1d4ed8``: YAML reads an unquoted '#…' as a comment, the value as empty."""
+        if not (isinstance(value_node, yaml.ScalarNode) and value_node.tag == _TAG + "null"
+                and value_node.value == "" and key_node.end_mark.line < len(self.text_lines)):
+            return
+        end = key_node.end_mark
+        comment = _COMMENT_VALUE.match(self.text_lines[end.line][end.column :])
+        if comment:
+            value = f"#{comment[1]}"
+            raise self.fail(key_node, loc, f"YAML reads {value} as a comment, so this is empty; "
+                            f'put it in quotes: {loc[-1]}: "{value}"')
+
+
+def _children(node: yaml.Node, loc: Loc) -> list[tuple[Loc, yaml.Node]]:
+    """The values inside a list or mapping node, each with its location."""
+    if isinstance(node, yaml.SequenceNode):
+        return [((*loc, i), item) for i, item in enumerate(node.value)]
+    if isinstance(node, yaml.MappingNode):
+        return [((*loc, str(k.value)), v) for k, v in node.value]
+    return []
 
 
 @dataclass

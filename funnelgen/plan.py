@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import hashlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -11,7 +12,7 @@ from funnelgen import images
 from funnelgen.errors import Abort, Problem
 from funnelgen.load import Loc, Source, read_text
 from funnelgen.schema import NOINDEX_TYPES, Funnel, Site, Step
-from funnelgen.schema.types import is_step_ref
+from funnelgen.schema.types import is_step_ref, slugify
 from funnelgen.validate import ValidSite
 
 RESERVED_SLUGS = {"assets"}
@@ -95,7 +96,9 @@ def plan_site(valid: ValidSite) -> Plan:
         _check_step_assets(planned, assets, checker)
         if not checker.errors:
             pages += _pages_of(planned, valid.root, checker)
-    if valid.site.home and valid.site.home not in {f.slug for f in funnels}:
+    if valid.site.home and valid.site.index:
+        checker.error(valid.site_source, ("home",), "set either index: true or home, not both")
+    elif valid.site.home and valid.site.home not in {f.slug for f in funnels}:
         known = ", ".join(f.slug for f in funnels)
         checker.error(valid.site_source, ("home",), f"no funnel '{valid.site.home}' (funnels: {known})")
     if checker.errors:
@@ -124,15 +127,21 @@ def _plan_funnels(valid: ValidSite, checker: _Checker) -> list[PlannedFunnel]:
     for funnel, source in valid.funnels:
         slug = funnel.slug or Path(source.name).stem
         loc: Loc = ("slug",) if funnel.slug else ()
+        fix = "choose another slug" if funnel.slug else "rename the file or add slug: to it"
         if not funnel.slug and not _valid_slug(slug):
-            checker.error(source, (), f"file name '{slug}' is not a valid URL: rename the file "
-                          "using lowercase letters, digits and '-', or add slug: to the file")
+            better = slugify(slug) or "my-funnel"
+            checker.error(source, (), f"file name '{slug}' is not a valid URL: rename the file to "
+                          f"{better}{Path(source.name).suffix}, or add slug: {better} to it")
             continue
         if slug in RESERVED_SLUGS:
-            checker.error(source, loc, f"'{slug}' is reserved for the site's files; choose another slug")
+            checker.error(source, loc, f"'{slug}' is reserved for the site's files; {fix}")
             continue
         if slug in seen:
-            checker.error(source, loc, f"funnel slug '{slug}' is already used by {seen[slug].name}")
+            first = seen[slug]
+            if not funnel.slug and first.lines.get(("slug",)):  # blame the file that chose it
+                source, first, loc = first, source, ("slug",)
+                fix = "choose another slug"
+            checker.error(source, loc, f"funnel slug '{slug}' is already used by {first.name}; {fix}")
             continue
         seen[slug] = source
         urls: dict[str, str] = {}
@@ -140,7 +149,9 @@ def _plan_funnels(valid: ValidSite, checker: _Checker) -> list[PlannedFunnel]:
         for i, step in enumerate(funnel.steps):
             step_slug = step.slug or step.id
             if step.id in urls:
-                checker.error(source, ("steps", i, "id"), f"step id '{step.id}' is used twice in this funnel")
+                j = [s.id for s in funnel.steps].index(step.id)
+                checker.error(source, ("steps", i, "id"), f"step id '{step.id}' is already used by "
+                              f"steps[{j}]; give each step its own id")
             elif step_slug in used:
                 checker.error(source, ("steps", i, "slug" if step.slug else "id"),
                               f"URL /{slug}/{step_slug}/ is already used by steps[{used[step_slug]}]")
@@ -186,15 +197,21 @@ def _targets(funnel: Funnel, index: int) -> Iterator[tuple[Loc, str]]:
 def _check_flow(planned: PlannedFunnel, checker: _Checker) -> None:
     funnel, source = planned.funnel, planned.source
     ids = [s.id for s in funnel.steps]
+    if len(set(ids)) < len(ids):  # reported by _plan_funnels; the flow cannot be followed
+        return
     edges: dict[str, set[str]] = {i: set() for i in ids}
+    broken = False
     for index, step in enumerate(funnel.steps):
         for loc, target in _targets(funnel, index):
             if not is_step_ref(target):
                 continue
             if target not in edges:
                 checker.error(source, loc, f"no step '{target}' in this funnel (steps: {', '.join(ids)})")
+                broken = True
             elif target == step.id:
-                checker.error(source, loc, f"step '{step.id}' leads to itself")
+                checker.error(source, loc, f"step '{step.id}' leads to itself: "
+                              "point it at another step")
+                broken = True
             else:
                 edges[step.id].add(target)
         if step.type in _FOLLOWS_ON and next_step_id(funnel, index) is None:
@@ -210,12 +227,13 @@ def _check_flow(planned: PlannedFunnel, checker: _Checker) -> None:
             reached.add(target)
             queue.append(target)
     for index, step in enumerate(funnel.steps):
-        if step.id not in reached:
+        if step.id not in reached and not broken:  # a broken link above is the likely cause
             checker.error(source, ("steps", index, "id"), f"step '{step.id}' cannot be reached from "
                           f"the entry step '{ids[0]}': point a next:, decline.to or links[].to at it")
     for index, step in enumerate(funnel.steps):
         if step.type == "offer" and not step.testimonials:
-            checker.warn(source, ("steps", index), "offer has no testimonials: add testimonials:")
+            checker.warn(source, ("steps", index), "offer has no testimonials: add testimonials: "
+                         "with a customer's quote and name")
         if step.image and step.image.alt is None:
             checker.warn(source, ("steps", index, "image", "alt"),
                          'image has no alt text: describe it, or write alt: "" if it is decorative')
@@ -276,7 +294,11 @@ def _plan_assets(root: Path, checker: _Checker) -> dict[str, Asset]:
             checker.errors.append(Problem(name, 0, "", "links to a file outside the site folder; "
                                           "copy the file into assets/ instead"))
             continue
-        data = path.read_bytes()
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            checker.errors.append(Problem(name, 0, "", f"cannot read file: {exc.strerror}"))
+            continue
         digest = hashlib.sha256(data).hexdigest()[:10]
         output = f"{path.parent.relative_to(root).as_posix()}/{path.stem}.{digest}{path.suffix.lower()}"
         width, height = images.size_of(data, path.suffix.lower())
@@ -324,8 +346,15 @@ def _body(step: Step, index: int, source: Source, root: Path, checker: _Checker)
         return step.body
     path = root / step.body_file
     loc: Loc = ("steps", index, "body_file")
+    if path.is_dir():
+        checker.error(source, loc, f"'{step.body_file}' is a folder; name a Markdown file in it")
+        return None
     if not path.is_file():
-        checker.error(source, loc, f"no file '{step.body_file}' in the site folder")
+        known = [p.relative_to(root).as_posix() for p in sorted((root / "content").rglob("*.md"))
+                 if p.is_file()]
+        near = difflib.get_close_matches(step.body_file, known, n=1)
+        hint = f"; did you mean '{near[0]}'?" if near else ""
+        checker.error(source, loc, f"no file '{step.body_file}' in the site folder{hint}")
         return None
     if not path.resolve().is_relative_to(root.resolve()):
         checker.error(source, loc, f"'{step.body_file}' links to a file outside the site folder")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -9,7 +10,7 @@ from typing import Any
 
 from pydantic import Field
 
-from funnelgen.errors import Abort, Problem
+from funnelgen.errors import Abort, Problem, display_path
 from funnelgen.load import Source, load_yaml
 from funnelgen.schema.types import Model
 from funnelgen.validate import validate
@@ -106,7 +107,7 @@ def _find(name: str, relative_to: Path, site: Source, origin: Theme | None) -> T
     manifest_file = path / "theme.yml"
     if not manifest_file.is_file():
         raise fail(f"no theme.yml in {path}")
-    source = load_yaml(manifest_file, str(manifest_file))
+    source = load_yaml(manifest_file, display_path(manifest_file, site.path.parent))
     manifest, problems = validate(source, ThemeManifest)
     if manifest is None:
         raise Abort(problems)
@@ -124,8 +125,10 @@ def _options(themes: list[Theme], chosen: dict[str, Any], site: Source) -> dict[
         loc = ("theme_options", name)
         if option is None:
             allowed = ", ".join(sorted(declared)) or "none"
+            near = difflib.get_close_matches(name, sorted(declared), n=1)
+            hint = f"did you mean '{near[0]}'? " if near else ""
             problems.append(site.problem(loc, f"theme '{themes[0].manifest.name}' has no "
-                                    f"option '{name}' (options: {allowed})"))
+                                    f"option '{name}': {hint}(options: {allowed})"))
         elif option.choices and value not in option.choices:
             choices = ", ".join(str(c) for c in option.choices)
             problems.append(site.problem(loc, f"{value!r} is not one of: {choices}"))

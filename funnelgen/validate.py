@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import re
 import types
 from dataclasses import dataclass
 from datetime import date
@@ -21,8 +22,10 @@ M = TypeVar("M", bound=BaseModel)
 def validate(source: Source, model: type[M]) -> tuple[M | None, list[Problem]]:
     """Validate one loaded file against ``model``; every problem is reported, not just the first."""
     if not isinstance(source.data, dict):
-        what = "empty" if source.data is None else f"a {_kind(source.data)}"
-        message = f"expected keys such as 'name: …' at the top of the file, but it is {what}"
+        what = "empty" if source.data is None else _kind(source.data)
+        keys = [f"'{f.alias or name}: …'" for name, f in model.model_fields.items() if f.is_required()]
+        message = (f"expected keys such as {_and_list(keys) or 'key: value'} at the top of the file, "
+                   f"but it is {what}")
         return None, [Problem(source.name, 1, "", message)]
     try:
         return model.model_validate(source.data), []
@@ -32,7 +35,7 @@ def validate(source: Source, model: type[M]) -> tuple[M | None, list[Problem]]:
 
 def _problems(exc: ValidationError, source: Source, model: type[BaseModel]) -> list[Problem]:
     seen: set[Loc] = set()
-    problems = []
+    problems: dict[Loc, Problem] = {}
     for error in exc.errors(include_url=False):
         loc = _data_loc(source.data, error["loc"])
         if error["type"] in ("union_tag_invalid", "union_tag_not_found"):
@@ -40,17 +43,23 @@ def _problems(exc: ValidationError, source: Source, model: type[BaseModel]) -> l
         if loc in seen:  # a value that fits no member of a union: say it once
             continue
         seen.add(loc)
-        problems.append(source.problem(loc, _message(error, source.data, loc, model)))
-    return problems
+        if error["type"] == "extra_forbidden":
+            guess = _guess(str(loc[-1]), _allowed_keys(model, source.data, loc[:-1]))
+            if guess:  # a misspelt key: say so once, not also that the right key is missing
+                problems.pop((*loc[:-1], guess), None)
+                seen.add((*loc[:-1], guess))
+        problems[loc] = source.problem(loc, _message(error, source, loc, model))
+    return list(problems.values())
 
 
 def _data_loc(data: Any, loc: tuple[str | int, ...]) -> Loc:
     """Drop the parts of a pydantic location that are not keys in the data (union members)."""
     out: list[str | int] = []
     for part in loc:
-        if isinstance(data, dict) and part in data:
-            data = data[part]
-        elif isinstance(data, list) and isinstance(part, int) and 0 <= part < len(data):
+        inside = part in data if isinstance(data, dict) else (
+            isinstance(data, list) and isinstance(part, int) and 0 <= part < len(data)
+        )
+        if inside:
             data = data[part]
         elif isinstance(part, str) and _is_member_name(part):
             continue
@@ -64,10 +73,12 @@ def _is_member_name(part: str) -> bool:
     return part in _step_types() or "[" in part or part in ("str", "int", "bool", "float")
 
 
-def _message(error: Any, data: Any, loc: Loc, model: type[BaseModel]) -> str:
+def _message(error: Any, source: Source, loc: Loc, model: type[BaseModel]) -> str:
     kind: str = error["type"]
     value = error.get("input")
     ctx = error.get("ctx") or {}
+    data = source.data
+    typed = None if isinstance(value, str) else source.texts.get(loc)  # a key's text is its own
     if kind == "extra_forbidden":
         return _unknown_key(str(loc[-1]), _allowed_keys(model, data, loc[:-1]))
     if kind == "missing":
@@ -75,46 +86,99 @@ def _message(error: Any, data: Any, loc: Loc, model: type[BaseModel]) -> str:
     if kind == "union_tag_not_found":
         return f"missing key 'type': write one of {_or_list(_step_types())}"
     if kind == "union_tag_invalid":
-        return f"unknown step type {value!r}: write one of {_or_list(_step_types())}"
+        tag = str(ctx.get("tag", ""))
+        guess = _guess(tag, _step_types())
+        hint = f"did you mean '{guess}'? Or write" if guess else "write"
+        return f"unknown step type '{tag}': {hint} one of {_or_list(_step_types())}"
     if kind == "literal_error":
-        return f"{_show(value)} is not allowed here: write {ctx.get('expected', '')}"
+        expected = str(ctx.get("expected", ""))
+        guess = _guess(str(value), re.findall(r"'([^']*)'", expected))
+        hint = f"did you mean '{guess}'? Or write" if guess else "write"
+        return f"{_show(value, typed)} is not allowed here: {hint} {expected}"
     if kind == "value_error":
         return str(ctx.get("error", error["msg"]))
     if kind in ("string_type", "str_type"):
+        if value is None:
+            return f"is empty: write the text after '{loc[-1]}:'"
         if isinstance(value, bool | int | float | date):
-            return f"expected text, got {_show(value)}; put it in quotes: \"{_yaml_text(value)}\""
+            text = typed or _yaml_text(value)
+            return f"expected text, got {text}; put it in quotes: \"{text}\""
         return f"expected text, got {_kind(value)}"
     if kind in ("model_type", "dict_type", "model_attributes_type"):
-        return f"expected keys (key: value) here, got {_kind(value)}"
+        return f"expected keys (key: value) here, got {_kind(value, typed)}"
     if kind == "list_type":
-        return f"expected a list (one '- item' per line), got {_kind(value)}"
+        return f"expected a list (one '- item' per line), got {_kind(value, typed)}"
     if kind in ("int_parsing", "int_type", "int_from_float", "decimal_parsing", "decimal_type",
-                "float_parsing", "float_type"):
-        return f"expected a number, got {_show(value)}"
+                "float_parsing", "float_type", "finite_number"):
+        return f"expected a number, got {_show(value, typed)}"
     if kind in ("bool_parsing", "bool_type"):
-        return f"expected true or false, got {_show(value)}"
+        return f"expected true or false, got {_show(value, typed)}"
     if kind.startswith(("datetime", "date")):
-        return f"expected a date and time such as 2026-12-10 19:00, got {_show(value)}"
+        return f"expected a date and time such as 2026-12-10 19:00, got {_show(value, typed)}"
     if kind == "string_pattern_mismatch":
-        return f"{_show(value)} is not in the expected form ({ctx.get('pattern')})"
+        pattern = str(ctx.get("pattern", ""))
+        field = _field_at(model, data, loc)
+        form = _PATTERN_HINTS.get(pattern) or (field.description if field is not None else None)
+        return f"{_show(value)} is not in the expected form: {(form or pattern).rstrip('.')}"
     if kind == "too_short":
         return "must not be empty"
     if kind == "too_long":
         return f"has too many items (at most {ctx.get('max_length')})"
-    if kind in ("greater_than", "greater_than_equal", "less_than", "less_than_equal"):
-        return f"{_show(value)}: {error['msg'][0].lower()}{error['msg'][1:]}"
+    if kind in _LIMITS:
+        word, key = _LIMITS[kind]
+        return f"{_show(value, typed)} is too {word}: write {_LIMIT_TEXT[key].format(ctx.get(key))}"
     msg = str(error["msg"])
     return msg[0].lower() + msg[1:]
 
 
+_LIMITS = {"greater_than": ("small", "gt"), "greater_than_equal": ("small", "ge"),
+           "less_than": ("large", "lt"), "less_than_equal": ("large", "le")}
+_LIMIT_TEXT = {"gt": "more than {}", "ge": "{} or more", "lt": "less than {}", "le": "{} or less"}
+
+# Formats whose pattern a marketer cannot be expected to read, said in words.
+_PATTERN_HINTS = {
+    r"^[0-9]{6,20}$": "digits only, e.g. 123456789012345",
+    r"^G-[A-Z0-9]{4,16}$": "'G-' then capital letters and digits, e.g. G-ABC123XYZ",
+    r"^[a-z0-9.-]+$": "a lowercase domain, e.g. example.com",
+    r"^[a-z0-9.-]+\.[a-z]{2,}$": "a lowercase domain, e.g. www.example.com",
+    r"^/[A-Za-z0-9/_.-]*$": "a site path starting with /, e.g. /go/webinar",
+    r"^[a-z -]+$": "lowercase words, e.g. given-name or email",
+    r"^[a-z]{2,3}(?:-[A-Za-z0-9]{2,8})*$": "a language code, e.g. en, de or pt-BR",
+}
+
+
 def _unknown_key(key: str, allowed: list[str]) -> str:
-    guess = difflib.get_close_matches(key, allowed, n=1, cutoff=0.6)
-    hint = f"; did you mean '{guess[0]}'?" if guess else ""
-    return f"unknown key '{key}'{hint} (allowed: {', '.join(allowed)})"
+    guess = _guess(key, allowed)
+    if guess:
+        return f"unknown key '{key}': did you mean '{guess}'?"
+    return f"unknown key '{key}' (allowed: {', '.join(allowed)})"
+
+
+def _guess(word: str, choices: list[str]) -> str | None:
+    """The choice ``word`` is most likely a typo of, if any is close."""
+    lowered = {c.lower(): c for c in choices}
+    guess = difflib.get_close_matches(word.lower(), list(lowered), n=1, cutoff=0.6)
+    return lowered[guess[0]] if guess else None
+
+
+def _field_at(model: type[BaseModel], data: Any, loc: Loc) -> Any:
+    """The pydantic field at ``loc``, if the schema has one there."""
+    if not loc or not isinstance(loc[-1], str):
+        return None
+    parent = _model_at(model, data, loc[:-1])
+    return _field(parent, loc[-1]) if parent is not None else None
 
 
 def _allowed_keys(model: type[BaseModel], data: Any, loc: Loc) -> list[str]:
     """The keys the schema allows at ``loc``, found by walking the model beside the data."""
+    annotation = _model_at(model, data, loc)
+    if annotation is None:
+        return []
+    return [f.alias or name for name, f in annotation.model_fields.items()]
+
+
+def _model_at(model: type[BaseModel], data: Any, loc: Loc) -> type[BaseModel] | None:
+    """The model that describes the keys at ``loc``, walking the schema beside the data."""
     annotation: Any = model
     for part in loc:
         annotation = _resolve(annotation, data)
@@ -131,8 +195,8 @@ def _allowed_keys(model: type[BaseModel], data: Any, loc: Loc) -> list[str]:
             data = data.get(part) if isinstance(data, dict) else None
     annotation = _resolve(annotation, data)
     if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-        return [f.alias or name for name, f in annotation.model_fields.items()]
-    return []
+        return annotation
+    return None
 
 
 def _field(model: type[BaseModel], key: str | int) -> Any:
@@ -173,17 +237,24 @@ def _or_list(items: list[str]) -> str:
     return ", ".join(items[:-1]) + " or " + items[-1]
 
 
-def _kind(value: Any) -> str:
+def _and_list(items: list[str]) -> str:
+    return ", ".join(items[:-1]) + " and " + items[-1] if len(items) > 1 else "".join(items)
+
+
+def _kind(value: Any, typed: str | None = None) -> str:
     if isinstance(value, dict):
         return "a set of keys"
     if isinstance(value, list):
         return "a list"
     if value is None:
         return "nothing"
-    return _show(value)
+    return _show(value, typed)
 
 
-def _show(value: Any) -> str:
+def _show(value: Any, typed: str | None = None) -> str:
+    """A value as the marketer wrote it (``typed``, when YAML turned it into something else)."""
+    if typed is not None:
+        return typed
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, str):

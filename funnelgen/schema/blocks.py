@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
+from difflib import get_close_matches
 from typing import Literal
 from urllib.parse import parse_qs, urlsplit
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, ValidationInfo, field_validator, model_validator
 
 from funnelgen.schema.types import (
+    Currency,
     FieldName,
     HttpsUrl,
     ImageSrc,
@@ -20,6 +22,7 @@ from funnelgen.schema.types import (
     Target,
     check_asset_path,
     check_https,
+    shown,
 )
 
 
@@ -174,7 +177,7 @@ class Price(Model):
 
     amount: Decimal = Field(ge=0)
     """Price today, e.g. 47 or 19.99."""
-    currency: str = Field(default="USD", pattern=r"^[A-Z]{3}$")
+    currency: Currency = "USD"
     """ISO 4217 code: USD, EUR, GBP, …"""
     compare_at: Decimal | None = Field(default=None, gt=0)
     """The regular price, shown struck through."""
@@ -183,11 +186,16 @@ class Price(Model):
     plans: list[PaymentPlan] = []
     """Payment plans offered beside the full price."""
 
-    @model_validator(mode="after")
-    def _compare_at_higher(self) -> Price:
-        if self.compare_at is not None and self.compare_at <= self.amount:
-            raise ValueError("compare_at must be higher than amount")
-        return self
+    @field_validator("compare_at")
+    @classmethod
+    def _compare_at_higher(cls, value: Decimal | None, info: ValidationInfo) -> Decimal | None:
+        amount = info.data.get("amount")
+        if value is not None and amount is not None and value <= amount:
+            raise ValueError(
+                f"{value} is not higher than amount ({amount}): compare_at is the regular price, "
+                "shown struck through; write a higher one or leave compare_at out"
+            )
+        return value
 
 
 class FormField(Model):
@@ -235,16 +243,22 @@ class Form(Model):
     button: str | None = None
     """Submit button label; default the step's cta text."""
 
+    @field_validator("fields")
+    @classmethod
+    def _has_email(cls, fields: list[FormField]) -> list[FormField]:
+        if not any(f.type == "email" for f in fields):
+            raise ValueError("no field collects the email address: add one with type: email, "
+                             "e.g. - {name: email, type: email, label: Email}")
+        names = [f.name for f in fields]
+        duplicates = sorted({n for n in names if names.count(n) > 1})
+        if duplicates:
+            raise ValueError(f"field name '{duplicates[0]}' is used twice; give each field its own name")
+        return fields
+
     @model_validator(mode="after")
     def _complete(self) -> Form:
         if self.provider != "netlify" and self.action is None:
             raise ValueError(f"a '{self.provider}' form needs action: the post URL from {self.provider}")
-        if not any(f.type == "email" for f in self.fields):
-            raise ValueError("fields must include one field with type: email")
-        names = [f.name for f in self.fields]
-        duplicates = sorted({n for n in names if names.count(n) > 1})
-        if duplicates:
-            raise ValueError(f"field name '{duplicates[0]}' is used twice")
         return self
 
 
@@ -263,9 +277,19 @@ class Webinar(Model):
         try:
             ZoneInfo(value)
         except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError(
-                f"'{value}' is not a time zone: use a name such as America/New_York"
-            ) from None
+            zones = {z.lower().replace("_", ""): z for z in available_timezones()}
+            near = get_close_matches(value.lower().replace("_", "").replace(" ", ""), zones, n=1)
+            hint = f"did you mean {zones[near[0]]}?" if near else "use a name such as America/New_York"
+            raise ValueError(f"{shown(value)} is not a time zone: {hint}") from None
+        return value
+
+    @field_validator("starts", mode="before")
+    @classmethod
+    def _has_time(cls, value: object) -> object:
+        if (isinstance(value, date) and not isinstance(value, datetime)) or (
+            isinstance(value, str) and re.fullmatch(r"\s*\d{4}-\d{2}-\d{2}\s*", value)
+        ):
+            raise ValueError(f"{value} has no time: add the local start time, e.g. {value} 19:00")
         return value
 
     @field_validator("starts")

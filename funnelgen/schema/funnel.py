@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, ValidationInfo, field_validator
 
 from funnelgen.schema.blocks import (
     Accept,
@@ -72,11 +72,12 @@ class StepBase(Model):
     skip_for: list[Temperature] = []
     """Visitors of these temperatures go straight on to `next`."""
 
-    @model_validator(mode="after")
-    def _one_body(self) -> StepBase:
-        if self.body is not None and self.body_file is not None:
-            raise ValueError("write either body or body_file, not both")
-        return self
+    @field_validator("body_file")
+    @classmethod
+    def _one_body(cls, value: str | None, info: ValidationInfo) -> str | None:
+        if value is not None and info.data.get("body") is not None:
+            raise ValueError("write either body or body_file, not both: remove one of them")
+        return value
 
 
 class BridgeStep(StepBase):

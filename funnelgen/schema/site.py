@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any, Literal
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, field_validator
 
 from funnelgen.schema.types import (
     AssetPath,
@@ -62,6 +62,11 @@ class SiteSeo(Model):
         for name in re.findall(r"\{([^}]*)\}", value):
             if name not in ("page", "funnel", "site"):
                 raise ValueError(f"unknown placeholder {{{name}}}: use {{page}}, {{funnel}} or {{site}}")
+        try:  # the pattern is filled in with str.format: a lone brace would stop the build
+            value.format(page="", funnel="", site="")
+        except (ValueError, KeyError, IndexError):
+            raise ValueError("a '{' or '}' is not part of {page}, {funnel} or {site}; "
+                             "remove it or write it twice ({{ or }})") from None
         return value
 
 
@@ -222,9 +227,3 @@ class Site(Model):
     """Whether analytics wait for consent."""
     hosting: Hosting = Hosting()
     """Static hosts to write configuration for."""
-
-    @model_validator(mode="after")
-    def _one_root(self) -> Site:
-        if self.index and self.home:
-            raise ValueError("set either index: true or home, not both")
-        return self

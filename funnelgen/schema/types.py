@@ -14,6 +14,7 @@ _CONTROL = re.compile(r"[\x00-\x20\x7f-\x9f\u2028\u2029\u200b-\u200f\ufeff]")
 _COLOR = re.compile(r"^#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})$")
 _FONT = re.compile(r"^[A-Za-z0-9 ,'\"-]+$")
 _FIELD_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_\-\[\]]*$")
+_CURRENCY = re.compile(r"^[A-Z]{3}$")
 LINK_SCHEMES = ("http", "https", "mailto", "tel")
 
 Temperature = Literal["cold", "warm", "hot"]
@@ -26,18 +27,30 @@ class Model(BaseModel):
     model_config = ConfigDict(extra="forbid", use_attribute_docstrings=True, frozen=True)
 
 
+def shown(value: str) -> str:
+    """A value quoted for a message, shortened so the message stays one readable line."""
+    text = value if len(value) <= 60 else value[:57] + "..."
+    return repr(text) if _CONTROL.search(text.replace(" ", "")) else f"'{text}'"
+
+
+def slugify(value: str) -> str:
+    """The nearest valid slug: 'Free Training!' → 'free-training' ('' if nothing is left)."""
+    return re.sub(r"[^a-z0-9]+", "-", value.lower()).strip("-")[:64].strip("-")
+
+
 def check_slug(value: str) -> str:
     if not _SLUG.fullmatch(value) or len(value) > 64:
+        example = slugify(value) or "free-training"
         raise ValueError(
-            f"'{value}' is not a valid slug: use lowercase letters, digits and single '-' "
-            "(e.g. 'free-training')"
+            f"{shown(value)} is not a valid slug: use lowercase letters, digits and single '-', "
+            f"e.g. '{example}'"
         )
     return value
 
 
 def _scheme_of(value: str) -> str:
     if _CONTROL.search(value):
-        raise ValueError(f"{value!r} contains spaces or invisible characters; remove them")
+        raise ValueError(f"{shown(value)} contains spaces or invisible characters; remove them")
     return urlsplit(value).scheme.lower()
 
 
@@ -51,24 +64,30 @@ def check_link(value: str) -> str:
     if scheme in ("mailto", "tel") and len(value) > len(scheme) + 1:
         return value
     raise ValueError(
-        f"'{value}' is not an allowed link: write an https://, http://, mailto: or tel: URL, "
+        f"{shown(value)} is not an allowed link: write an https://, http://, mailto: or tel: URL, "
         "or a site path starting with /"
     )
 
 
 def check_https(value: str) -> str:
     """An absolute https URL, as checkout and provider endpoints must be."""
-    if _scheme_of(value) != "https" or not urlsplit(value).netloc:
-        raise ValueError(f"'{value}' must be a full https:// URL (e.g. https://buy.stripe.com/…)")
+    scheme = _scheme_of(value)
+    if scheme == "http" and urlsplit(value).netloc:
+        secure = "https" + value[len(scheme) :]
+        raise ValueError(f"{shown(value)} is not secure: write {shown(secure)} instead")
+    if scheme != "https" or not urlsplit(value).netloc:
+        raise ValueError(f"{shown(value)} must be a full https:// URL (e.g. https://buy.stripe.com/…)")
     return value
 
 
 def check_base_url(value: str) -> str:
     parts = urlsplit(value)
     if _scheme_of(value) not in ("http", "https") or not parts.netloc:
-        raise ValueError(f"'{value}' must be the full address of the site, e.g. https://example.com/")
+        raise ValueError(
+            f"{shown(value)} must be the full address of the site, e.g. https://example.com/"
+        )
     if parts.query or parts.fragment:
-        raise ValueError(f"'{value}' must not contain '?' or '#'")
+        raise ValueError(f"{shown(value)} must not contain '?' or '#'")
     return value if value.endswith("/") else value + "/"
 
 
@@ -82,15 +101,21 @@ def check_asset_path(value: str) -> str:
         or any(p in ("", ".", "..") for p in parts)
     ):
         raise ValueError(
-            f"'{value}' must be a file inside the site's assets folder, e.g. assets/photo.jpg"
+            f"{shown(value)} must be a file inside the site's assets folder, e.g. assets/photo.jpg"
         )
     return value
 
 
 def check_image_src(value: str) -> str:
     """A local asset path (assets/…) or a remote https image."""
-    if value.startswith("https://"):
+    scheme = _scheme_of(value)
+    if scheme in ("http", "https"):
         return check_https(value)
+    if not value.startswith("assets/"):
+        raise ValueError(
+            f"{shown(value)} is not an image the site can use: write a file in the assets "
+            "folder (e.g. assets/photo.jpg) or an https:// URL"
+        )
     return check_asset_path(value)
 
 
@@ -104,21 +129,32 @@ def check_content_path(value: str) -> str:
         or not value.endswith(".md")
     ):
         raise ValueError(
-            f"'{value}' must be a Markdown file inside the content folder, e.g. content/story.md"
+            f"{shown(value)} must be a Markdown file inside the content folder, "
+            "e.g. content/story.md"
         )
     return value
 
 
 def check_color(value: str) -> str:
     if not _COLOR.fullmatch(value):
-        raise ValueError(f"'{value}' is not a colour: write a hex colour such as '#1f6feb'")
+        raise ValueError(
+            f"{shown(value)} is not a colour: write a hex colour in quotes, e.g. \"#1f6feb\""
+        )
+    return value
+
+
+def check_currency(value: str) -> str:
+    if not _CURRENCY.fullmatch(value):
+        example = value.upper() if re.fullmatch(r"[A-Za-z]{3}", value) else "USD"
+        raise ValueError(f"{shown(value)} is not a currency code: write three capital letters, "
+                         f"e.g. '{example}'")
     return value
 
 
 def check_font(value: str) -> str:
     if not _FONT.fullmatch(value):
         raise ValueError(
-            f"'{value}' is not a font: write 'sans', 'serif', 'rounded', 'mono' or a list of "
+            f"{shown(value)} is not a font: write 'sans', 'serif', 'rounded', 'mono' or a list of "
             "installed font names such as 'Georgia, serif'"
         )
     return value
@@ -126,7 +162,10 @@ def check_font(value: str) -> str:
 
 def check_field_name(value: str) -> str:
     if not _FIELD_NAME.fullmatch(value) or len(value) > 64:
-        raise ValueError(f"'{value}' is not a form field name: use letters, digits, '_' or '-'")
+        raise ValueError(
+            f"{shown(value)} is not a form field name: start with a letter, then use letters, "
+            "digits, '_' or '-'"
+        )
     return value
 
 
@@ -158,6 +197,7 @@ AssetPath = Annotated[str, AfterValidator(check_asset_path), _string("^assets/")
 ImageSrc = Annotated[str, AfterValidator(check_image_src), _string("^(assets/|https://)")]
 ContentPath = Annotated[str, AfterValidator(check_content_path), _string("^content/.*\\.md$")]
 Color = Annotated[str, AfterValidator(check_color), _string(_COLOR.pattern)]
+Currency = Annotated[str, AfterValidator(check_currency), _string(_CURRENCY.pattern)]
 FontStack = Annotated[str, AfterValidator(check_font), _string()]
 FieldName = Annotated[str, AfterValidator(check_field_name), _string(_FIELD_NAME.pattern)]
 Target = Annotated[str, AfterValidator(check_target), _string()]

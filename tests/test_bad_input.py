@@ -1,0 +1,740 @@
+"""Every bad input gives one clear line per problem, exit code 1, no traceback, nothing written.
+
+Each case overlays files on the minimal site of ``conftest.make_site`` and lists the exact
+lines ``build`` and ``check`` must print. The minimal funnel, ``funnels/tiny.yml``, is::
+
+    1  title: Tiny funnel
+    2  steps:
+    3    - id: join
+    4      type: optin
+    5      headline: Join the list
+    6      form:
+    7        provider: custom
+    8        action: https://mail.example/subscribe
+    9    - id: thanks
+   10      type: thankyou
+   11      headline: Thanks for joining
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import Result
+from conftest import FUNNEL_YML, SITE_YML, MakeSite, snapshot
+
+T = "funnels/tiny.yml"
+
+# The minimal funnel up to the end of its optin step (lines 1-8), and its thank-you step.
+JOIN = """\
+title: Tiny funnel
+steps:
+  - id: join
+    type: optin
+    headline: Join the list
+    form:
+      provider: custom
+      action: https://mail.example/subscribe
+"""
+
+THANKS = """\
+  - id: thanks
+    type: thankyou
+    headline: Thanks for joining
+"""
+
+# An offer funnel: offer (line 3), upsell (line 9, decline on 14), downsell (15), thank-you (21).
+SALES = """\
+title: Course
+steps:
+  - id: offer
+    type: offer
+    headline: The course
+    price: {amount: 47}
+    checkout: https://buy.example/course
+    testimonials: [{quote: It works, name: Ann}]
+  - id: coaching
+    type: upsell
+    headline: Add coaching
+    price: {amount: 97}
+    accept: {checkout: https://buy.example/coaching}
+    decline: {to: DECLINE}
+  - id: lite
+    type: downsell
+    headline: Coaching lite
+    price: {amount: 37}
+    accept: {checkout: https://buy.example/lite}
+    decline: {to: thanks}
+  - id: thanks
+    type: thankyou
+    headline: Thank you
+"""
+
+
+def sales(decline: str = "lite") -> str:
+    """The offer funnel, its upsell declining to ``decline``."""
+    return SALES.replace("DECLINE", decline)
+
+
+def step_with(extra: str) -> str:
+    """The minimal funnel with ``extra`` (indented 4) added to the optin step, from line 9."""
+    return JOIN + extra + THANKS
+
+
+def laughs(levels: int = 9, width: int = 10) -> str:
+    """A 'billion laughs' document: a few lines that name width**levels values through aliases."""
+    lines = ['a0: &a0 ["lol"]']
+    for i in range(1, levels + 1):
+        refs = ", ".join(f"*a{i - 1}" for _ in range(width))
+        lines.append(f"a{i}: &a{i} [{refs}]")
+    return "\n".join(lines) + "\n"
+
+
+CASES = [
+    # --- YAML itself -------------------------------------------------------------------------
+    pytest.param(
+        {T: "title: Tiny\nsteps:\n  - id: join\n    headline: Join: the list\n"},
+        [
+            "funnels/tiny.yml:4: a value contains ': '; put the whole value in quotes: headline: \"Join: the list\"",
+        ],
+        id="yaml-syntax-colon-in-text",
+    ),
+    pytest.param(
+        {T: 'title: "Tiny\nsteps: []\n'},
+        [
+            "funnels/tiny.yml:1: a quote opened on this line is never closed",
+        ],
+        id="yaml-syntax-unclosed-quote",
+    ),
+    pytest.param(
+        {T: b"title: Tiny\nsteps:\n  - id: join\n\ttype: optin\n"},
+        [
+            "funnels/tiny.yml:4: this line is indented with a tab; indent with spaces only",
+        ],
+        id="tab-indentation",
+    ),
+    pytest.param(
+        {T: ""},
+        [
+            "funnels/tiny.yml:1: expected keys such as 'title: …' and 'steps: …' at the top of the file, but it is empty",
+        ],
+        id="empty-file",
+    ),
+    pytest.param(
+        {T: "# just a comment\n"},
+        [
+            "funnels/tiny.yml:1: expected keys such as 'title: …' and 'steps: …' at the top of the file, but it is empty",
+        ],
+        id="only-comments",
+    ),
+    pytest.param(
+        {"site.yml": ""},
+        [
+            "site.yml:1: expected keys such as 'name: …' and 'base_url: …' at the top of the file, but it is empty",
+        ],
+        id="empty-site-file",
+    ),
+    pytest.param(
+        {T: "- id: join\n  type: optin\n"},
+        [
+            "funnels/tiny.yml:1: expected keys such as 'title: …' and 'steps: …' at the top of the file, but it is a list",
+        ],
+        id="file-is-a-list",
+    ),
+    pytest.param(
+        {T: "title: Tiny\n---\ntitle: Other\n"},
+        [
+            "funnels/tiny.yml:2: a second document starts here ('---'); keep one document per file",
+        ],
+        id="two-documents",
+    ),
+    pytest.param(
+        {T: JOIN + "    headline: Again\n" + THANKS},
+        [
+            "funnels/tiny.yml:9: steps[0].headline: duplicate key 'headline' (first on line 5); keep only one",
+        ],
+        id="duplicate-yaml-key",
+    ),
+    pytest.param(
+        {T: laughs()},
+        [
+            "funnels/tiny.yml:6: a5: aliases (*name) make this more than 200,000 values; write the values out instead",
+        ],
+        id="billion-laughs",
+    ),
+    pytest.param(
+        {T: "title: Tiny\nsteps: &s [*s]\n"},
+        [
+            "funnels/tiny.yml:2: steps: an alias (*name) is used inside the value it refers to; write the values out instead",
+        ],
+        id="alias-refers-to-itself",
+    ),
+    pytest.param(
+        {T: "title: Tiny\nsteps:\n" + "".join("  " * i + "  - \n" for i in range(100))},
+        [
+            "funnels/tiny.yml:67: steps: nested more than 64 levels deep",
+        ],
+        id="deeply-nested",
+    ),
+    pytest.param(
+        {T: "title: Tiny\nsteps: " + "[" * 5000 + "]" * 5000 + "\n"},
+        [
+            "funnels/tiny.yml:2: nested more than 64 levels deep",
+        ],
+        id="deeply-nested-flow",
+    ),
+    pytest.param(
+        {T: 'title: !!python/object/apply:os.system ["echo hacked"]\nsteps: []\n'},
+        [
+            "funnels/tiny.yml:1: title: the YAML tag '!!python/object/apply:os.system' is not allowed; remove it",
+        ],
+        id="python-object-tag",
+    ),
+    pytest.param(
+        {T: "title: !!python/name:os.system\nsteps: []\n"},
+        [
+            "funnels/tiny.yml:1: title: the YAML tag '!!python/name:os.system' is not allowed; remove it",
+        ],
+        id="python-name-tag",
+    ),
+    pytest.param(
+        {T: "base: &base {type: thankyou}\ntitle: Tiny\nsteps:\n  - <<: *base\n    id: a\n"},
+        [
+            "funnels/tiny.yml:4: steps[0]: merge keys ('<<') are not supported; write the keys out",
+        ],
+        id="merge-key",
+    ),
+    pytest.param(
+        {T: b"title: Tiny\nsteps:\n  - id: join\n    headline: Caf\xe9\n"},
+        [
+            "funnels/tiny.yml:4: byte 0xe9 is not UTF-8; save the file as UTF-8 (in most editors: File > Save with Encoding > UTF-8)",
+        ],
+        id="not-utf8",
+    ),
+    pytest.param(
+        {"site.yml": SITE_YML + "brand:\n  colors:\n    primary: #1d4ed8\n"},
+        [
+            "site.yml:5: brand.colors.primary: YAML reads #1d4ed8 as a comment, so this is empty; put it in quotes: primary: \"#1d4ed8\"",
+        ],
+        id="colour-read-as-comment",
+    ),
+    # --- one file's shape ----------------------------------------------------------------------
+    pytest.param(
+        {T: "title: Tiny\nsteps: join\n"},
+        [
+            "funnels/tiny.yml:2: steps: expected a list (one '- item' per line), got 'join'",
+        ],
+        id="string-where-list-expected",
+    ),
+    pytest.param(
+        {T: FUNNEL_YML.replace("headline: Join the list", "headline: 2026")},
+        [
+            "funnels/tiny.yml:5: steps[0].headline: expected text, got 2026; put it in quotes: \"2026\"",
+        ],
+        id="number-where-text-expected",
+    ),
+    pytest.param(
+        {T: FUNNEL_YML.replace("headline: Join the list", "headline: yes")},
+        [
+            "funnels/tiny.yml:5: steps[0].headline: expected text, got yes; put it in quotes: \"yes\"",
+        ],
+        id="yes-where-text-expected",
+    ),
+    pytest.param(
+        {T: FUNNEL_YML.replace("headline: Join the list", "headline: 1.50")},
+        [
+            "funnels/tiny.yml:5: steps[0].headline: expected text, got 1.50; put it in quotes: \"1.50\"",
+        ],
+        id="decimal-where-text-expected",
+    ),
+    pytest.param(
+        {T: FUNNEL_YML.replace("headline: Join the list", "headline:")},
+        [
+            "funnels/tiny.yml:5: steps[0].headline: is empty: write the text after 'headline:'",
+        ],
+        id="empty-value-where-text-expected",
+    ),
+    pytest.param(
+        {T: FUNNEL_YML.replace("headline: Join the list", "headlien: Join the list")},
+        [
+            "funnels/tiny.yml:5: steps[0].headlien: unknown key 'headlien': did you mean 'headline'?",
+        ],
+        id="unknown-key-did-you-mean",
+    ),
+    pytest.param(
+        {"site.yml": SITE_YML + "analytics: ga4\n"},
+        [
+            "site.yml:3: analytics: unknown key 'analytics' (allowed: name, base_url, language, theme, theme_options, brand, seo, legal, index, home, markdown, tracking, temperature, consent, hosting)",
+        ],
+        id="unknown-key-site-top-level",
+    ),
+    pytest.param(
+        {"site.yml": SITE_YML + "thme: clean\n"},
+        [
+            "site.yml:3: thme: unknown key 'thme': did you mean 'theme'?",
+        ],
+        id="unknown-key-site-did-you-mean",
+    ),
+    pytest.param(
+        {"site.yml": "base_url: https://tiny.example/\n"},
+        [
+            "site.yml:1: name: missing required key 'name'",
+        ],
+        id="missing-site-name",
+    ),
+    pytest.param(
+        {T: FUNNEL_YML.replace("    headline: Join the list\n", "")},
+        [
+            "funnels/tiny.yml:3: steps[0].headline: missing required key 'headline'",
+        ],
+        id="missing-headline",
+    ),
+    pytest.param(
+        {T: FUNNEL_YML.replace("    type: optin\n", "")},
+        [
+            "funnels/tiny.yml:3: steps[0].type: missing key 'type': write one of bridge, optin, webinar, offer, upsell, downsell or thankyou",
+        ],
+        id="missing-step-type",
+    ),
+    pytest.param(
+        {T: FUNNEL_YML.replace("type: optin", "type: optn")},
+        [
+            "funnels/tiny.yml:4: steps[0].type: unknown step type 'optn': did you mean 'optin'? Or write one of bridge, optin, webinar, offer, upsell, downsell or thankyou",
+        ],
+        id="unknown-step-type",
+    ),
+    pytest.param(
+        {T: "title: Tiny\nsteps: []\n"},
+        [
+            "funnels/tiny.yml:2: steps: must not be empty",
+        ],
+        id="no-steps",
+    ),
+    pytest.param(
+        {T: "title: x\n steps: []\n"},
+        [
+            "funnels/tiny.yml:2: this line is indented differently from the lines above; line it up",
+        ],
+        id="bad-indentation",
+    ),
+    pytest.param(
+        {T: "title: @home\nsteps: []\n"},
+        [
+            "funnels/tiny.yml:1: a value cannot start with '@'; put the value in quotes",
+        ],
+        id="value-starts-with-at-sign",
+    ),
+    pytest.param(
+        {T: "title: *name\nsteps: []\n"},
+        [
+            "funnels/tiny.yml:1: an alias (*name) here has no anchor (&name) above it; write the value out",
+        ],
+        id="alias-without-anchor",
+    ),
+    # --- values --------------------------------------------------------------------------------
+    pytest.param(
+        {T: step_with("    links:\n      - {text: Click, to: javascript:alert(1)}\n")},
+        [
+            "funnels/tiny.yml:10: steps[0].links[0].to: 'javascript:alert(1)' is not an allowed link: write an https://, http://, mailto: or tel: URL, or a site path starting with /",
+        ],
+        id="javascript-url",
+    ),
+    pytest.param(
+        {T: step_with("    links:\n      - {text: Click, to: JaVaScRiPt:alert(1)}\n")},
+        [
+            "funnels/tiny.yml:10: steps[0].links[0].to: 'JaVaScRiPt:alert(1)' is not an allowed link: write an https://, http://, mailto: or tel: URL, or a site path starting with /",
+        ],
+        id="javascript-url-mixed-case",
+    ),
+    pytest.param(
+        {T: step_with('    links:\n      - {text: Click, to: "java\\tscript:alert(1)"}\n')},
+        [
+            "funnels/tiny.yml:10: steps[0].links[0].to: 'java\\tscript:alert(1)' contains spaces or invisible characters; remove them",
+        ],
+        id="javascript-url-with-tab",
+    ),
+    pytest.param(
+        {T: step_with("    links:\n      - {text: Click, to: 'data:text/html,<b>hi</b>'}\n")},
+        [
+            "funnels/tiny.yml:10: steps[0].links[0].to: 'data:text/html,<b>hi</b>' is not an allowed link: write an https://, http://, mailto: or tel: URL, or a site path starting with /",
+        ],
+        id="data-url-link",
+    ),
+    pytest.param(
+        {T: step_with("    image: {src: 'data:image/png;base64,iVBORw0KGgo=', alt: Logo}\n")},
+        [
+            "funnels/tiny.yml:9: steps[0].image.src: 'data:image/png;base64,iVBORw0KGgo=' is not an image the site can use: write a file in the assets folder (e.g. assets/photo.jpg) or an https:// URL",
+        ],
+        id="data-url-image",
+    ),
+    pytest.param(
+        {T: sales().replace("https://buy.example/course", "http://buy.example/course")},
+        [
+            "funnels/tiny.yml:7: steps[0].checkout: 'http://buy.example/course' is not secure: write 'https://buy.example/course' instead",
+        ],
+        id="http-checkout",
+    ),
+    pytest.param(
+        {T: step_with("    slug: ../admin\n")},
+        [
+            "funnels/tiny.yml:9: steps[0].slug: '../admin' is not a valid slug: use lowercase letters, digits and single '-', e.g. 'admin'",
+        ],
+        id="slug-with-dot-dot",
+    ),
+    pytest.param(
+        {T: step_with("    slug: Join-Now\n")},
+        [
+            "funnels/tiny.yml:9: steps[0].slug: 'Join-Now' is not a valid slug: use lowercase letters, digits and single '-', e.g. 'join-now'",
+        ],
+        id="slug-uppercase",
+    ),
+    pytest.param(
+        {T: step_with("    slug: join/now\n")},
+        [
+            "funnels/tiny.yml:9: steps[0].slug: 'join/now' is not a valid slug: use lowercase letters, digits and single '-', e.g. 'join-now'",
+        ],
+        id="slug-with-slash",
+    ),
+    pytest.param(
+        {T: None, "funnels/My Funnel.yml": FUNNEL_YML},
+        [
+            "funnels/My Funnel.yml:1: file name 'My Funnel' is not a valid URL: rename the file to my-funnel.yml, or add slug: my-funnel to it",
+        ],
+        id="funnel-file-name-not-a-slug",
+    ),
+    pytest.param(
+        {T: "slug: assets\n" + FUNNEL_YML},
+        [
+            "funnels/tiny.yml:1: slug: 'assets' is reserved for the site's files; choose another slug",
+        ],
+        id="reserved-funnel-slug",
+    ),
+    pytest.param(
+        {"site.yml": SITE_YML + "brand:\n  colors:\n    primary: '#12'\n"},
+        [
+            "site.yml:5: brand.colors.primary: '#12' is not a colour: write a hex colour in quotes, e.g. \"#1f6feb\"",
+        ],
+        id="bad-colour",
+    ),
+    pytest.param(
+        {T: sales().replace("price: {amount: 47}", "price: {amount: 47, currency: usd}")},
+        [
+            "funnels/tiny.yml:6: steps[0].price.currency: 'usd' is not a currency code: write three capital letters, e.g. 'USD'",
+        ],
+        id="lowercase-currency",
+    ),
+    pytest.param(
+        {T: sales().replace("price: {amount: 47}", "price: {amount: 47, compare_at: 40}")},
+        [
+            "funnels/tiny.yml:6: steps[0].price.compare_at: 40 is not higher than amount (47): compare_at is the regular price, shown struck through; write a higher one or leave compare_at out",
+        ],
+        id="compare-at-lower-than-amount",
+    ),
+    pytest.param(
+        {T: FUNNEL_YML.replace("type: optin", "type: webinar").replace(
+            "    form:\n",
+            "    webinar: {starts: 2026-12-10 19:00, timezone: America/NewYork}\n    form:\n")},
+        [
+            "funnels/tiny.yml:6: steps[0].webinar.timezone: 'America/NewYork' is not a time zone: did you mean America/New_York?",
+        ],
+        id="webinar-unknown-time-zone",
+    ),
+    pytest.param(
+        {T: FUNNEL_YML.replace("type: optin", "type: webinar").replace(
+            "    form:\n",
+            "    webinar: {starts: 2026-12-10, timezone: America/New_York}\n    form:\n")},
+        [
+            "funnels/tiny.yml:6: steps[0].webinar.starts: 2026-12-10 has no time: add the local start time, e.g. 2026-12-10 19:00",
+        ],
+        id="webinar-without-start-time",
+    ),
+    pytest.param(
+        {T: step_with("      fields:\n        - {name: first_name, label: First name}\n")},
+        [
+            "funnels/tiny.yml:9: steps[0].form.fields: no field collects the email address: add one with type: email, e.g. - {name: email, type: email, label: Email}",
+        ],
+        id="form-without-email-field",
+    ),
+    pytest.param(
+        {T: FUNNEL_YML.replace("provider: custom", "provider: mailchimp").replace(
+            "      action: https://mail.example/subscribe\n", "")},
+        [
+            "funnels/tiny.yml:6: steps[0].form: a 'mailchimp' form needs action: the post URL from mailchimp",
+        ],
+        id="mailchimp-form-without-action",
+    ),
+    pytest.param(
+        {T: FUNNEL_YML.replace("provider: custom", "provider: mailchump")},
+        [
+            "funnels/tiny.yml:7: steps[0].form.provider: 'mailchump' is not allowed here: did you mean 'mailchimp'? Or write 'convertkit', 'mailchimp', 'activecampaign', 'netlify' or 'custom'",
+        ],
+        id="unknown-form-provider",
+    ),
+    pytest.param(
+        {T: step_with("      fields:\n        - {name: email, type: email, label: Email}\n"
+                      "        - {name: email, label: Work email}\n")},
+        [
+            "funnels/tiny.yml:9: steps[0].form.fields: field name 'email' is used twice; give each field its own name",
+        ],
+        id="form-field-name-twice",
+    ),
+    pytest.param(
+        {T: step_with("    by_temperature:\n      lukewarm: {headline: Welcome back}\n")},
+        [
+            "funnels/tiny.yml:10: steps[0].by_temperature.lukewarm: 'lukewarm' is not allowed here: did you mean 'warm'? Or write 'cold', 'warm' or 'hot'",
+        ],
+        id="unknown-temperature",
+    ),
+    pytest.param(
+        {T: step_with("    deadline: {text: Doors close Friday, until: 2026-12-04 23:59:00}\n")},
+        [
+            "funnels/tiny.yml:9: steps[0].deadline.until: add a time zone offset, e.g. 2026-12-04T23:59:00-05:00",
+        ],
+        id="deadline-without-time-zone",
+    ),
+    pytest.param(
+        {T: sales().replace("price: {amount: 47}", "price: {amount: -47}")},
+        [
+            "funnels/tiny.yml:6: steps[0].price.amount: -47 is too small: write 0 or more",
+        ],
+        id="negative-price",
+    ),
+    pytest.param(
+        {T: sales().replace("price: {amount: 47}", "price: {amount: .nan}")},
+        [
+            "funnels/tiny.yml:6: steps[0].price.amount: expected a number, got .nan",
+        ],
+        id="price-not-a-number",
+    ),
+    pytest.param(
+        {"site.yml": SITE_YML + "tracking:\n  meta_pixel: {pixel_id: my-pixel}\n"},
+        [
+            "site.yml:4: tracking.meta_pixel.pixel_id: 'my-pixel' is not in the expected form: digits only, e.g. 123456789012345",
+        ],
+        id="pattern-said-in-words",
+    ),
+    pytest.param(
+        {"site.yml": SITE_YML + "seo:\n  title: '{page} } {site}'\n"},
+        [
+            "site.yml:4: seo.title: a '{' or '}' is not part of {page}, {funnel} or {site}; remove it or write it twice ({{ or }})",
+        ],
+        id="stray-brace-in-title-pattern",
+    ),
+    pytest.param(
+        {"site.yml": SITE_YML + "index: true\nhome: tiny\n"},
+        [
+            "site.yml:4: home: set either index: true or home, not both",
+        ],
+        id="index-and-home",
+    ),
+    pytest.param(
+        {T: step_with("    body: Hello\n    body_file: content/story.md\n"),
+         "content/story.md": "Once upon a time\n"},
+        [
+            "funnels/tiny.yml:10: steps[0].body_file: write either body or body_file, not both: remove one of them",
+        ],
+        id="body-and-body-file",
+    ),
+    # --- across files ---------------------------------------------------------------------------
+    pytest.param(
+        {T: FUNNEL_YML.replace("form:", "next: thank\n    form:")},
+        [
+            "funnels/tiny.yml:6: steps[0].next: no step 'thank' in this funnel (steps: join, thanks)",
+        ],
+        id="bad-next",
+    ),
+    pytest.param(
+        {T: sales(decline="lite-offer")},
+        [
+            "funnels/tiny.yml:14: steps[1].decline.to: no step 'lite-offer' in this funnel (steps: offer, coaching, lite, thanks)",
+        ],
+        id="bad-decline-to",
+    ),
+    pytest.param(
+        {T: step_with("    links:\n      - {text: Read the story, to: story}\n")},
+        [
+            "funnels/tiny.yml:10: steps[0].links[0].to: no step 'story' in this funnel (steps: join, thanks)",
+        ],
+        id="bad-link-to",
+    ),
+    pytest.param(
+        {T: FUNNEL_YML.replace("form:", "next: join\n    form:")},
+        [
+            "funnels/tiny.yml:6: steps[0].next: step 'join' leads to itself: point it at another step",
+        ],
+        id="step-leads-to-itself",
+    ),
+    pytest.param(
+        {T: FUNNEL_YML + "  - id: bonus\n    type: thankyou\n    headline: Bonus\n"},
+        [
+            "funnels/tiny.yml:12: steps[2].id: step 'bonus' cannot be reached from the entry step 'join': point a next:, decline.to or links[].to at it",
+        ],
+        id="unreachable-step",
+    ),
+    pytest.param(
+        {T: "title: Story\nsteps:\n  - id: story\n    type: bridge\n    headline: My story\n"},
+        [
+            "funnels/tiny.yml:3: steps[0]: nothing follows bridge step 'story': add next: <step id> or a step after it",
+        ],
+        id="bridge-with-nothing-after",
+    ),
+    pytest.param(
+        {T: JOIN},
+        [
+            "funnels/tiny.yml:3: steps[0]: nothing follows optin step 'join': add next: <step id> or a step after it",
+        ],
+        id="optin-with-nothing-after",
+    ),
+    pytest.param(
+        {T: FUNNEL_YML.replace("id: thanks", "id: join")},
+        [
+            "funnels/tiny.yml:9: steps[1].id: step id 'join' is already used by steps[0]; give each step its own id",
+        ],
+        id="duplicate-step-id",
+    ),
+    pytest.param(
+        {T: FUNNEL_YML + "    slug: join\n"},
+        [
+            "funnels/tiny.yml:12: steps[1].slug: URL /tiny/join/ is already used by steps[0]",
+        ],
+        id="duplicate-step-slug",
+    ),
+    pytest.param(
+        {"funnels/other.yml": "slug: tiny\n" + FUNNEL_YML},
+        [
+            "funnels/other.yml:1: slug: funnel slug 'tiny' is already used by funnels/tiny.yml; choose another slug",
+        ],
+        id="duplicate-funnel-slug",
+    ),
+    pytest.param(
+        {T: step_with("    image: {src: assets/logo.svg, alt: Logo}\n"),
+         "assets/img/logo.svg": '<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"/>'},
+        [
+            "funnels/tiny.yml:9: steps[0].image.src: no file 'assets/logo.svg' in the site folder; did you mean 'assets/img/logo.svg'?",
+        ],
+        id="missing-asset-did-you-mean",
+    ),
+    pytest.param(
+        {T: step_with("    image: {src: assets/hero.jpg, alt: Hero}\n")},
+        [
+            "funnels/tiny.yml:9: steps[0].image.src: no file 'assets/hero.jpg' in the site folder",
+        ],
+        id="missing-asset",
+    ),
+    pytest.param(
+        {T: step_with("    image: {src: /etc/passwd, alt: Hero}\n")},
+        [
+            "funnels/tiny.yml:9: steps[0].image.src: '/etc/passwd' is not an image the site can use: write a file in the assets folder (e.g. assets/photo.jpg) or an https:// URL",
+        ],
+        id="absolute-asset-path",
+    ),
+    pytest.param(
+        {T: step_with("    body_file: content/story.md\n"), "content/stroy.md": "Once\n"},
+        [
+            "funnels/tiny.yml:9: steps[0].body_file: no file 'content/story.md' in the site folder; did you mean 'content/stroy.md'?",
+        ],
+        id="missing-body-file",
+    ),
+    pytest.param(
+        {T: step_with("    body_file: ../secret.md\n")},
+        [
+            "funnels/tiny.yml:9: steps[0].body_file: '../secret.md' must be a Markdown file inside the content folder, e.g. content/story.md",
+        ],
+        id="body-file-outside-site",
+    ),
+    pytest.param(
+        {T: step_with("    body_file: content/story.md\n"), "content/story.md/part1.md": "Once\n"},
+        [
+            "funnels/tiny.yml:9: steps[0].body_file: 'content/story.md' is a folder; name a Markdown file in it",
+        ],
+        id="body-file-is-a-folder",
+    ),
+    pytest.param(
+        {T: step_with("    body_file: content/story.md\n"), "content/story.md": b"Caf\xe9\n"},
+        [
+            "content/story.md:1: byte 0xe9 is not UTF-8; save the file as UTF-8 (in most editors: File > Save with Encoding > UTF-8)",
+        ],
+        id="body-file-not-utf8",
+    ),
+    pytest.param(
+        {"site.yml": SITE_YML + "theme: dark\n"},
+        [
+            "site.yml:3: theme: no theme 'dark' (built-in themes: clean; or a folder such as ./mytheme)",
+        ],
+        id="unknown-theme",
+    ),
+    pytest.param(
+        {"site.yml": SITE_YML + "theme_options:\n  max_widht: 50rem\n"},
+        [
+            "site.yml:4: theme_options.max_widht: theme 'clean' has no option 'max_widht': did you mean 'max_width'? (options: accent, background, button_style, max_width, primary, radius, text)",
+        ],
+        id="unknown-theme-option",
+    ),
+    pytest.param(
+        {"site.yml": SITE_YML + "home: webinar\n"},
+        [
+            "site.yml:3: home: no funnel 'webinar' (funnels: tiny)",
+        ],
+        id="home-names-missing-funnel",
+    ),
+    pytest.param(
+        {T: sales().replace("    testimonials: [{quote: It works, name: Ann}]\n", "")},
+        [
+            "funnels/tiny.yml:3: steps[0]: offer has no testimonials: add testimonials: with a customer's quote and name (--strict)",
+        ],
+        ("--strict",),
+        id="strict-warning-is-error",
+    ),
+    pytest.param(
+        {"site.yml": SITE_YML + "thme: clean\nbrand:\n  colors: {primary: 'blue'}\n",
+         T: FUNNEL_YML.replace("headline: Join the list", "headline: 2026").replace(
+             "id: thanks", "id: Thanks")},
+        [
+            "funnels/tiny.yml:5: steps[0].headline: expected text, got 2026; put it in quotes: \"2026\"",
+            "funnels/tiny.yml:9: steps[1].id: 'Thanks' is not a valid slug: use lowercase letters, digits and single '-', e.g. 'thanks'",
+            "site.yml:3: thme: unknown key 'thme': did you mean 'theme'?",
+            "site.yml:5: brand.colors.primary: 'blue' is not a colour: write a hex colour in quotes, e.g. \"#1f6feb\"",
+        ],
+        id="several-errors-in-two-files",
+    ),
+]
+
+
+def _with_options(case: Any) -> Any:
+    """Every case as (files, expected, command-line options); most cases have no options."""
+    files, expected, *options = case.values
+    return pytest.param(files, expected, options[0] if options else (), id=case.id)
+
+
+@pytest.mark.parametrize(("files", "expected", "options"), [_with_options(c) for c in CASES])
+def test_bad_input(
+    files: dict[str, str | bytes | None],
+    expected: list[str],
+    options: tuple[str, ...],
+    make_site: MakeSite,
+    run_cli: Callable[..., Result],
+    tmp_path: Path,
+) -> None:
+    """Build a good site, break it, build and check again: clear lines, old build untouched."""
+    site = make_site()
+    out = tmp_path / "build" / "out"
+    good = run_cli("build", site, "-o", out)
+    assert good.exit_code == 0, good.output
+    before = snapshot(out)
+
+    make_site(files)
+    for rel, content in files.items():
+        if content is None:
+            (site / rel).unlink()
+
+    summary = [f"{len(expected)} problems; nothing was written."] if len(expected) > 1 else []
+    for command in (["build", site, "-o", out], ["check", site]):
+        result = run_cli(*command, *options)
+        assert "Traceback" not in result.output
+        assert result.stderr.splitlines() == [*expected, *summary]
+        assert result.exit_code == 1
+    assert snapshot(out) == before
+    assert [p.name for p in out.parent.iterdir()] == ["out"]

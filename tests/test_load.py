@@ -1,0 +1,251 @@
+"""Unit tests of funnelgen.load: safe YAML with the line of every key and list item."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from funnelgen import load
+from funnelgen.errors import Abort, Problem
+from funnelgen.load import load_site, load_yaml, read_text
+
+
+def _load(tmp_path: Path, text: str | bytes, name: str = "funnels/x.yml") -> load.Source:
+    path = tmp_path / "x.yml"
+    if isinstance(text, bytes):
+        path.write_bytes(text)
+    else:
+        path.write_text(text, encoding="utf-8")
+    return load_yaml(path, name)
+
+
+def _problems(tmp_path: Path, text: str | bytes) -> list[str]:
+    with pytest.raises(Abort) as caught:
+        _load(tmp_path, text)
+    return [str(p) for p in caught.value.problems]
+
+
+FUNNEL = """\
+title: Demo        # line 1
+steps:
+  - id: join       # line 3
+    type: optin
+    benefits:
+      - Fast       # line 6
+      - Free
+  - id: thanks     # line 8
+    type: thankyou
+"""
+
+
+def test_lines_of_keys_and_list_items(tmp_path: Path) -> None:
+    source = _load(tmp_path, FUNNEL)
+    assert source.lines[("title",)] == 1
+    assert source.lines[("steps",)] == 2
+    assert source.lines[("steps", 0)] == 3
+    assert source.lines[("steps", 0, "id")] == 3
+    assert source.lines[("steps", 0, "type")] == 4
+    assert source.lines[("steps", 0, "benefits", 0)] == 6
+    assert source.lines[("steps", 0, "benefits", 1)] == 7
+    assert source.lines[("steps", 1)] == 8
+    assert source.lines[("steps", 1, "type")] == 9
+
+
+def test_line_falls_back_to_the_nearest_enclosing_key(tmp_path: Path) -> None:
+    source = _load(tmp_path, FUNNEL)
+    assert source.line(("steps", 1, "headline")) == 8  # missing key: its step's line
+    assert source.line(("nowhere", 3)) == 1
+    assert source.problem(("steps", 0, "form"), "missing") == Problem(
+        "funnels/x.yml", 3, "steps[0].form", "missing"
+    )
+
+
+def test_data_is_plain_dicts_lists_and_scalars(tmp_path: Path) -> None:
+    source = _load(tmp_path, FUNNEL)
+    assert source.data == {
+        "title": "Demo",
+        "steps": [
+            {"id": "join", "type": "optin", "benefits": ["Fast", "Free"]},
+            {"id": "thanks", "type": "thankyou"},
+        ],
+    }
+
+
+def test_windows_line_endings_keep_line_numbers(tmp_path: Path) -> None:
+    source = _load(tmp_path, FUNNEL.replace("\n", "\r\n").encode())
+    assert source.lines[("steps", 1)] == 8
+
+
+def test_on_yes_no_keys_stay_text(tmp_path: Path) -> None:
+    source = _load(tmp_path, "on: click\nyes: 1\nno: 2\noff: 3\ny: 4\n")
+    assert list(source.data) == ["on", "yes", "no", "off", "y"]
+
+
+def test_values_keep_what_was_typed_when_yaml_reads_them_as_not_text(tmp_path: Path) -> None:
+    source = _load(tmp_path, "a: yes\nb: 1.50\nc: 2026-01-02\nd: Hello\ne: '2026'\nf:\n")
+    assert source.data == {"a": True, "b": 1.5, "c": date(2026, 1, 2), "d": "Hello",
+                           "e": "2026", "f": None}
+    assert source.texts == {("a",): "yes", ("b",): "1.50", ("c",): "2026-01-02"}
+
+
+def test_utf8_bom_is_accepted(tmp_path: Path) -> None:
+    source = _load(tmp_path, "\ufefftitle: Café\n".encode())
+    assert source.data == {"title": "Café"}
+    assert source.lines[("title",)] == 1
+
+
+def test_empty_file_is_none(tmp_path: Path) -> None:
+    assert _load(tmp_path, "").data is None
+    assert _load(tmp_path, "# only a comment\n").data is None
+
+
+def test_not_utf8_names_the_line(tmp_path: Path) -> None:
+    assert _problems(tmp_path, b"a: 1\nb: 2\nc: caf\xe9\n") == [
+        "funnels/x.yml:3: byte 0xe9 is not UTF-8; save the file as UTF-8 "
+        "(in most editors: File > Save with Encoding > UTF-8)"
+    ]
+
+
+def test_size_limit(tmp_path: Path) -> None:
+    path = tmp_path / "big.yml"
+    path.write_bytes(b"a: " + b"x" * load.MAX_FILE_BYTES + b"\n")
+    with pytest.raises(Abort) as caught:
+        read_text(path, "funnels/big.yml")
+    assert str(caught.value) == "funnels/big.yml: file is larger than 2,000,000 bytes"
+
+
+def test_size_limit_is_inclusive(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(load, "MAX_FILE_BYTES", 10)
+    assert _load(tmp_path, "a: 1234567").data == {"a": 1234567}  # exactly 10 bytes
+    assert _problems(tmp_path, "a: 12345678") == ["funnels/x.yml: file is larger than 10 bytes"]
+
+
+def test_duplicate_key_names_both_lines(tmp_path: Path) -> None:
+    assert _problems(tmp_path, "steps:\n  - id: a\n    headline: One\n    headline: Two\n") == [
+        "funnels/x.yml:4: steps[0].headline: duplicate key 'headline' (first on line 3); keep only one"
+    ]
+
+
+def test_merge_keys_are_refused(tmp_path: Path) -> None:
+    assert _problems(tmp_path, "base: &b {x: 1}\nother:\n  <<: *b\n") == [
+        "funnels/x.yml:3: other: merge keys ('<<') are not supported; write the keys out"
+    ]
+
+
+@pytest.mark.parametrize("tag", ["!!python/object/apply:os.system", "!!python/name:os.system",
+                                 "!!binary", "!custom"])
+def test_tags_are_refused(tmp_path: Path, tag: str) -> None:
+    assert _problems(tmp_path, f"a:\n  b: {tag} x\n") == [
+        f"funnels/x.yml:2: a.b: the YAML tag '{tag}' is not allowed; remove it"
+    ]
+
+
+def test_tag_on_a_list_is_refused_too(tmp_path: Path) -> None:
+    text = 'a: !!python/object/apply:os.system ["echo hi"]\n'
+    assert _problems(tmp_path, text) == [
+        "funnels/x.yml:1: a: the YAML tag '!!python/object/apply:os.system' is not allowed; remove it"
+    ]
+
+
+def test_standard_tags_are_fine(tmp_path: Path) -> None:
+    assert _load(tmp_path, "a: !!str 2026\nb: !!int '7'\n").data == {"a": "2026", "b": 7}
+
+
+def test_alias_bomb_is_refused_without_expanding_it(tmp_path: Path) -> None:
+    # 10**12 values if expanded; counting them shares the work, so this takes milliseconds.
+    lines = ['a0: &a0 ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]']
+    lines += [f"a{i}: &a{i} [{', '.join([f'*a{i - 1}'] * 10)}]" for i in range(1, 12)]
+    assert _problems(tmp_path, "\n".join(lines)) == [
+        "funnels/x.yml:6: a5: aliases (*name) make this more than 200,000 values; "
+        "write the values out instead"
+    ]
+
+
+def test_small_aliases_are_fine(tmp_path: Path) -> None:
+    source = _load(tmp_path, "a: &x [1, 2]\nb: *x\n")
+    assert source.data == {"a": [1, 2], "b": [1, 2]}
+    assert source.lines[("b", 1)] == 1  # the items are where the anchor wrote them
+
+
+def test_alias_inside_itself_is_refused(tmp_path: Path) -> None:
+    assert _problems(tmp_path, "title: x\nsteps: &s\n  - *s\n") == [
+        "funnels/x.yml:2: steps: an alias (*name) is used inside the value it refers to; "
+        "write the values out instead"
+    ]
+
+
+def test_too_many_values_without_aliases(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(load, "MAX_NODES", 100)
+    assert _problems(tmp_path, "title: x\nsteps: [" + "1, " * 100 + "]\n") == [
+        "funnels/x.yml:2: steps: more than 100 values: too many for one file"
+    ]
+
+
+def test_deep_nesting_is_refused(tmp_path: Path) -> None:
+    text = "a:\n" + "".join("  " * i + "  - \n" for i in range(load.MAX_DEPTH + 5))
+    assert _problems(tmp_path, text) == [
+        f"funnels/x.yml:{load.MAX_DEPTH + 2}: a: nested more than 64 levels deep"
+    ]
+
+
+def test_very_deep_flow_nesting_is_refused(tmp_path: Path) -> None:
+    assert _problems(tmp_path, "a: " + "[" * 100_000 + "]" * 100_000) == [
+        "funnels/x.yml:1: nested more than 64 levels deep"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("a: b: c\n", "funnels/x.yml:1: a value contains ': '; put the whole value in quotes: "
+                      'a: "b: c"'),
+        ("a: x\n b: y\n", "funnels/x.yml:2: this line is indented differently from the lines "
+                          "above; line it up"),
+        ("a:\n\tb: 1\n", "funnels/x.yml:2: this line is indented with a tab; indent with spaces only"),
+        ('a: "open\nb: 2\n', "funnels/x.yml:1: a quote opened on this line is never closed"),
+        ("a: 1\n---\nb: 2\n", "funnels/x.yml:2: a second document starts here ('---'); "
+                              "keep one document per file"),
+        ("a: *nope\n", "funnels/x.yml:1: an alias (*name) here has no anchor (&name) above it; "
+                       "write the value out"),
+        ("a: `cmd`\n", "funnels/x.yml:1: a value cannot start with '`'; put the value in quotes"),
+    ],
+    ids=["colon-in-value", "indentation", "tab", "unclosed-quote", "two-documents",
+         "undefined-alias", "backtick"],
+)
+def test_syntax_errors_say_what_to_write(tmp_path: Path, text: str, expected: str) -> None:
+    assert _problems(tmp_path, text) == [expected]
+
+
+def test_hash_colour_read_as_comment_is_refused(tmp_path: Path) -> None:
+    assert _problems(tmp_path, "brand:\n  colors:\n    primary: #1d4ed8\n") == [
+        "funnels/x.yml:3: brand.colors.primary: YAML reads #1d4ed8 as a comment, so this is "
+        'empty; put it in quotes: primary: "#1d4ed8"'
+    ]
+
+
+def test_an_ordinary_comment_after_an_empty_value_is_fine(tmp_path: Path) -> None:
+    assert _load(tmp_path, "logo:   # none yet\nbrand: # the look\n  font: sans\n").data == {
+        "logo": None, "brand": {"font": "sans"}
+    }
+
+
+def test_load_site_reports_every_broken_file_together(tmp_path: Path) -> None:
+    (tmp_path / "funnels").mkdir()
+    (tmp_path / "site.yml").write_text("name: [\n", encoding="utf-8")
+    (tmp_path / "funnels" / "a.yml").write_text("a: 1\na: 2\n", encoding="utf-8")
+    (tmp_path / "funnels" / "b.yml").write_text("title: ok\n", encoding="utf-8")
+    with pytest.raises(Abort) as caught:
+        load_site(tmp_path)
+    assert [str(p) for p in caught.value.problems] == [
+        "funnels/a.yml:2: a: duplicate key 'a' (first on line 1); keep only one",
+        "site.yml:2: YAML syntax error: did not find expected node content; "
+        "check this line's indentation",
+    ]
+
+
+def test_load_site_without_site_yml(tmp_path: Path) -> None:
+    with pytest.raises(Abort) as caught:
+        load_site(tmp_path / "missing")
+    assert str(caught.value).endswith("no site.yml in this folder (run 'funnelgen new DIR' to start one)")
