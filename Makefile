@@ -17,8 +17,10 @@ demo: $(VENV)/.installed
 	$(BIN)/funnelgen build sites/demo -o sites/demo/public
 	@echo "The demo site is in sites/demo/public. Look at it: $(BIN)/python -m http.server -d sites/demo/public 8000"
 
+# --ignore-scripts: vnu-jar's install script would fetch a Java runtime when none is found;
+# system-deps installs Debian's instead.
 node_modules/.installed: package.json package-lock.json
-	npm ci --no-audit --no-fund --loglevel=error
+	npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
 	touch $@
 
 ## Debian's Chromium (browser tests) and a Java runtime (the HTML validator), when missing.
@@ -36,7 +38,7 @@ lint: $(VENV)/.installed
 	$(BIN)/mypy
 
 ## The whole suite: lint, types, unit, build-a-site, CLI, wheel, browser and validator tests.
-test: $(VENV)/.installed node_modules/.installed system-deps lint
+test: $(VENV)/.installed system-deps node_modules/.installed lint
 	$(BIN)/python -m pytest
 
 ## Regenerate the golden copy of the demo site's output after an intended change.

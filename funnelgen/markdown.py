@@ -11,7 +11,7 @@ import nh3
 from markdown.extensions import Extension
 from markdown.treeprocessors import Treeprocessor
 
-from funnelgen.schema.types import check_link
+from funnelgen.schema.types import check_link, shown
 
 AssetLookup = Callable[[str], tuple[str, int | None, int | None] | None]
 """Maps `assets/…` to (relative URL, width, height), or None if there is no such file."""
@@ -56,10 +56,14 @@ class _Images(Treeprocessor):
             img.set("loading", "lazy")
             img.set("decoding", "async")
         for a in root.iter("a"):
+            href = a.get("href", "")
             try:
-                check_link(a.get("href", ""))
+                check_link(href)
             except ValueError:
-                a.attrib.pop("href", None)
+                raise MarkdownError(
+                    f"link {shown(href)} in the Markdown cannot work: write an https:// URL, "
+                    "mailto:, tel:, or a site path such as /funnel/step/"
+                ) from None
 
 
 class _Extension(Extension):

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 # funnelgen's field name → the name the provider's form endpoint reads.
 FIELD_NAMES: dict[str, dict[str, str]] = {
-    "convertkit": {"email": "email_address", "first_name": "fields[first_name]", "last_name": "fields[last_name]"},
+    "convertkit": {"email": "email_address", "first_name": "fields[first_name]",
+                   "last_name": "fields[last_name]"},
     "mailchimp": {"email": "EMAIL", "first_name": "FNAME", "last_name": "LNAME", "phone": "PHONE"},
     "activecampaign": {"first_name": "firstname", "last_name": "lastname"},
 }
@@ -27,15 +28,14 @@ def autocomplete(name: str, kind: str) -> str | None:
 
 # What each provider calls the hidden fields that carry temperature, visitor id and UTM,
 # so leads can be tagged in the email tool (create these custom fields there).
+CARRY_KEYS = ("temperature", "visitor_id", "utm_source", "utm_medium", "utm_campaign", "utm_content",
+            "utm_term")
 CARRY_FIELD_NAMES: dict[str, dict[str, str]] = {
-    "convertkit": {key: f"fields[{key}]" for key in ("temperature", "visitor_id", "utm_source",
-                                                      "utm_medium", "utm_campaign", "utm_content", "utm_term")},
+    "convertkit": {key: f"fields[{key}]" for key in CARRY_KEYS},
     "mailchimp": {"temperature": "TEMP", "visitor_id": "VISITORID", "utm_source": "UTMSOURCE",
                   "utm_medium": "UTMMEDIUM", "utm_campaign": "UTMCAMPAIG", "utm_content": "UTMCONTENT",
                   "utm_term": "UTMTERM"},
-    "activecampaign": {key: f"field[%{key.upper()}%]" for key in ("temperature", "visitor_id", "utm_source",
-                                                                   "utm_medium", "utm_campaign", "utm_content",
-                                                                   "utm_term")},
+    "activecampaign": {key: f"field[%{key.upper()}%]" for key in CARRY_KEYS},
 }
 
 

@@ -172,7 +172,7 @@ class PageView:
             for f in form.fields
         ]
         carry = [{"name": providers.carry_field_name(form.provider, key), "key": key,
-                  "value": "cold" if key == "temperature" else ""} for key in tracking.CARRY_KEYS]
+                  "value": "cold" if key == "temperature" else ""} for key in providers.CARRY_KEYS]
         return {"id": form_id, "name": form.name or form_id, "action": action, "fields": fields,
                 "carry": carry}
 

@@ -126,7 +126,7 @@ def matches(condition: Compiled, visitor: dict[str, Any]) -> bool:
         return bool(condition["v"] in (visitor.get("visited") or []))
     if kind == "any":
         return any(all(matches(c, visitor) for c in option) for option in condition["v"])
-    return bool(visitor.get(kind)) == condition["v"]
+    return bool(visitor.get(kind)) == bool(condition["v"])
 
 
 def classify(compiled: Compiled, visitor: dict[str, Any]) -> str:

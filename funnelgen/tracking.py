@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
+from funnelgen.providers import CARRY_KEYS
 from funnelgen.schema.site import Site
 
 GA4_HOSTS = {
@@ -125,8 +126,6 @@ def build_policy(site: Site, runtime_js: str, inline_css: str, urls: dict[str, s
     return policy
 
 
-CARRY_KEYS = ("temperature", "visitor_id", "utm_source", "utm_medium", "utm_campaign", "utm_content",
-              "utm_term")
 STRIPE_HOSTS = ("buy.stripe.com", "checkout.stripe.com")
 
 

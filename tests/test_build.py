@@ -5,9 +5,11 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import pytest
 from conftest import MakeSite, snapshot
 
 from funnelgen.commands.build import build
+from funnelgen.errors import Abort
 from funnelgen.render import relative_url
 
 FULL_FUNNEL = """\
@@ -148,7 +150,7 @@ def test_changing_an_asset_changes_its_name(make_site: MakeSite, tmp_path: Path)
 
 def test_marketer_text_is_escaped_never_run(make_site: MakeSite, tmp_path: Path) -> None:
     funnel = FULL_FUNNEL.replace("Why most launches flop", '<script>alert(1)</script> {{ 7*7 }}')
-    funnel = funnel.replace("A short story with **bold** words.", "<img src=x onerror=alert(1)> [x](javascript:alert(1))")
+    funnel = funnel.replace("A short story with **bold** words.", "<img src=x onerror=alert(1)> [x](https://ok.example/)")
     out = tmp_path / "out"
     build(make_site({"funnels/launch.yml": funnel}), out)
     page = _read(out, "launch/story/index.html")
@@ -156,6 +158,16 @@ def test_marketer_text_is_escaped_never_run(make_site: MakeSite, tmp_path: Path)
     assert "&lt;script&gt;alert(1)&lt;/script&gt; {{ 7*7 }}" in page  # shown literally, not evaluated
     assert "onerror=alert" not in page.replace("&lt;img src=x onerror=alert(1)&gt;", "")
     assert "javascript:" not in page
+
+
+@pytest.mark.parametrize("href", ["javascript:alert(1)", "offer", "../offer/", "data:text/html,x"])
+def test_a_markdown_link_that_cannot_work_is_refused(make_site: MakeSite, tmp_path: Path, href: str) -> None:
+    funnel = FULL_FUNNEL.replace("A short story with **bold** words.", f"Read [this]({href}).")
+    with pytest.raises(Abort) as refused:
+        build(make_site({"funnels/launch.yml": funnel}), tmp_path / "out")
+    assert str(refused.value) == (f"funnels/launch.yml:4: steps[0]: link '{href}' in the Markdown cannot work: "
+                                  "write an https:// URL, mailto:, tel:, or a site path such as /funnel/step/")
+    assert not (tmp_path / "out").exists()
 
 
 def test_raw_html_in_markdown_is_sanitised_when_the_site_allows_it(make_site: MakeSite, tmp_path: Path) -> None:

@@ -33,7 +33,7 @@ def test_build_prints_a_line_per_funnel_and_a_summary(run_cli: RunCli, make_site
     assert result.exit_code == 0, result.output
     lines = result.stdout.splitlines()
     assert lines[0] == "  tiny   2 steps  /tiny/  Tiny funnel"
-    assert lines[1].startswith("Built 3 pages (6 files) from 1 funnels in ")
+    assert lines[1].startswith("Built 3 pages (7 files) from 1 funnels in ")
     assert lines[1].endswith(f"→ {tmp_path / 'out'}")
 
 

@@ -15,7 +15,8 @@ INTRO = """\
 # Format reference
 
 Generated from funnelgen's schema by `funnelgen schema docs`; do not edit by hand.
-Every key not listed here is an error. Types: *text*, *number*, *true/false*, *list of …*, *keys* (a nested mapping).
+Every key not listed here is an error.
+Types: *text*, *number*, *true/false*, *list of …*, *keys* (a nested mapping).
 """
 
 

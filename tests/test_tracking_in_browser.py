@@ -1,0 +1,524 @@
+"""Traffic temperature and tracking, proven in Debian's headless Chromium against built sites.
+
+Third-party hosts never see a request: their scripts are answered by small local stubs that
+behave like the real ones (they read the same queue and report each event as a request to
+the provider's collect URL), and those requests are recorded, not sent.
+"""
+
+from __future__ import annotations
+
+import http.server
+import json
+import re
+import textwrap
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from playwright.sync_api import Route
+from test_temperature import TABLE, compiled_rule_sets
+
+from funnelgen.commands.build import build
+from funnelgen.temperature import classify
+
+pytest_plugins = ["tests.browser"]
+pytestmark = pytest.mark.browser
+
+FUNNEL = """\
+title: Launch
+steps:
+  - id: story
+    type: bridge
+    headline: Cold headline
+    by_temperature:
+      warm: {headline: Warm headline}
+      hot: {headline: Hot headline}
+    body: Why this matters.
+    cta: {text: Show me}
+    skip_for: [hot]
+  - id: join
+    type: optin
+    headline: Join us
+    by_temperature:
+      warm: {headline: "Welcome back, join us"}
+    form:
+      provider: custom
+      action: https://forms.example/subscribe
+      fields: [{name: email, type: email, label: Email, required: true}]
+  - id: buy
+    type: offer
+    headline: The kit
+    price: {amount: 49}
+    checkout: https://buy.stripe.com/test_kit
+    testimonials: [{quote: Good., name: Ann}]
+  - id: vip
+    type: upsell
+    headline: VIP
+    price: {amount: 99}
+    accept: {checkout: https://buy.stripe.com/test_vip}
+    decline: {to: done}
+  - id: done
+    type: thankyou
+    headline: Done
+"""
+
+STUBS = {
+    "www.googletagmanager.com": """
+        (function () {
+          function handle(a) {
+            if (a && a[0] === "event") fetch("https://www.google-analytics.com/g/collect?en=" +
+              encodeURIComponent(a[1]) + "&ep.temperature=" + encodeURIComponent(a[2].temperature) +
+              "&ep.funnel=" + encodeURIComponent(a[2].funnel), {method: "POST"});
+          }
+          var dl = window.dataLayer, push = dl.push;
+          for (var i = 0; i < dl.length; i++) handle(dl[i]);
+          dl.push = function () { for (var j = 0; j < arguments.length; j++) handle(arguments[j]); return push.apply(dl, arguments); };
+        })();""",
+    "connect.facebook.net": """
+        (function () {
+          var f = window.fbq;
+          f.callMethod = function (cmd, name, props) {
+            if (cmd === "init") return;
+            fetch("https://www.facebook.com/tr?ev=" + encodeURIComponent(name) +
+              "&cd[temperature]=" + encodeURIComponent((props || {}).temperature || ""), {method: "POST"});
+          };
+          f.queue.forEach(function (a) { f.callMethod.apply(f, a); });
+        })();""",
+    "plausible.io": """
+        (function () {
+          var q = (window.plausible && window.plausible.q) || [];
+          window.plausible = function (name, options) {
+            fetch("https://plausible.io/api/event", {method: "POST",
+              body: JSON.stringify({n: name, p: (options || {}).props || {}})});
+          };
+          q.forEach(function (a) { window.plausible.apply(null, a); });
+        })();""",
+}
+
+
+def _site(root: Path, site_yml: str) -> Path:
+    (root / "funnels").mkdir(parents=True)
+    (root / "site.yml").write_text(textwrap.dedent(site_yml), encoding="utf-8")
+    (root / "funnels/launch.yml").write_text(FUNNEL, encoding="utf-8")
+    build(root, root / "public")
+    return root / "public"
+
+
+@pytest.fixture(scope="module")
+def plain(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Built-in rules, no providers."""
+    return _site(tmp_path_factory.mktemp("plain"), "name: Plain\nbase_url: https://plain.example/\n")
+
+
+@pytest.fixture(scope="module")
+def ordered(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return _site(tmp_path_factory.mktemp("ordered"), """\
+        name: Ordered
+        base_url: https://ordered.example/
+        temperature:
+          rules:
+            - {temperature: warm, when: {utm_source: facebook}}
+            - {temperature: hot, when: {utm_source: facebook}}
+        """)
+
+
+@pytest.fixture(scope="module")
+def tracked(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return _site(tmp_path_factory.mktemp("tracked"), """\
+        name: Tracked
+        base_url: https://tracked.example/
+        tracking:
+          ga4: {measurement_id: G-TEST1234}
+          meta_pixel: {pixel_id: "1234567890"}
+          plausible: {domain: tracked.example}
+          beacon: {url: /collect}
+        """)
+
+
+@pytest.fixture(scope="module")
+def with_banner(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return _site(tmp_path_factory.mktemp("banner"), """\
+        name: Banner
+        base_url: https://banner.example/
+        consent: {mode: banner, text: We measure this page.}
+        tracking:
+          ga4: {measurement_id: G-TEST1234}
+          beacon: {url: /collect}
+          body: <script>window.snippetRan = true;</script>
+        """)
+
+
+class _CollectingHandler(http.server.SimpleHTTPRequestHandler):
+    """Serves the built site and records what beacons POST to /collect."""
+
+    received: list[dict[str, Any]]
+
+    def do_POST(self) -> None:
+        body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        if self.path == "/collect":
+            self.received.append({"type": self.headers.get("Content-Type"), "body": json.loads(body)})
+        self.send_response(204)
+        self.end_headers()
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+
+@pytest.fixture
+def collector() -> Iterator[Any]:
+    """``start(folder) -> (base_url, received)``: a local server that also accepts beacons."""
+    servers: list[http.server.ThreadingHTTPServer] = []
+
+    def start(folder: Path) -> tuple[str, list[dict[str, Any]]]:
+        received: list[dict[str, Any]] = []
+
+        class Handler(_CollectingHandler):
+            def __init__(self, *args: Any, **kwargs: Any) -> None:
+                self.received = received
+                super().__init__(*args, directory=str(folder), **kwargs)
+
+        server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        servers.append(server)
+        return f"http://127.0.0.1:{server.server_address[1]}/", received
+
+    yield start
+    for server in servers:
+        server.shutdown()
+        server.server_close()
+
+
+def _provider_requests(tab: Any) -> list[str]:
+    """Answer provider scripts with local stubs; record every request to a provider host."""
+    seen: list[str] = []
+
+    def handle(route: Route) -> None:
+        url = route.request.url
+        seen.append(url)
+        host = url.split("/")[2]
+        if host in STUBS and route.request.method == "GET":
+            route.fulfill(status=200, content_type="text/javascript", body=STUBS[host])
+        else:
+            route.fulfill(status=204, body="")
+
+    for host in ("www.googletagmanager.com", "www.google-analytics.com", "connect.facebook.net",
+                 "www.facebook.com", "plausible.io"):
+        tab.page.route(re.compile(rf"^https://{re.escape(host)}/"), handle)
+    return seen
+
+
+def _wait_for(tab: Any, condition: Any, what: str, seconds: float = 5) -> None:
+    """Poll through Playwright, so its route handlers keep running while we wait."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if condition():
+            return
+        tab.page.wait_for_timeout(50)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def _stop_navigation(tab: Any) -> None:
+    """Let clicks and submits be seen by the runtime, but keep the page where it is."""
+    tab.page.add_init_script("""
+        addEventListener("click", e => { if (e.target.closest("a")) e.preventDefault(); });
+        addEventListener("submit", e => e.preventDefault());
+    """)
+
+
+def _events(tab: Any) -> list[dict[str, Any]]:
+    return [e for e in tab.page.evaluate("window.dataLayer") if isinstance(e, dict) and "event" in e]
+
+
+def test_the_browser_and_python_agree_on_every_case_of_the_table(plain: Path, serve: Any, new_page: Any) -> None:
+    tab = new_page()
+    tab.goto(serve(plain) + "launch/join/")
+    rule_sets = compiled_rule_sets()
+    disagreements = []
+    for case in TABLE["cases"]:
+        rules = rule_sets[case["rules"]]
+        in_browser = tab.page.evaluate("([rules, visitor]) => funnelgen._classify(rules, visitor)",
+                                       [rules, case["visitor"]])
+        in_python = classify(rules, case["visitor"])
+        if not in_browser == in_python == case["expect"]:
+            disagreements.append(f"{case['name']}: browser {in_browser}, python {in_python}, table {case['expect']}")
+    assert disagreements == []
+    assert len(TABLE["cases"]) >= 40
+
+
+@pytest.mark.parametrize(("query", "expected"), [
+    ("?utm_source=google&utm_medium=cpc", "cold"),
+    ("?utm_source=newsletter&utm_medium=email", "hot"),
+    ("?utm_medium=cpc&temp=warm", "warm"),
+    ("", "cold"),
+])
+def test_a_visitor_is_classified_from_the_url(plain: Path, serve: Any, new_page: Any, query: str, expected: str) -> None:
+    tab = new_page()
+    tab.goto(serve(plain) + "launch/join/" + query)
+    assert tab.page.evaluate("funnelgen.temperature()") == expected
+    assert tab.page.get_attribute("html", "data-temperature") == expected
+    assert tab.console_errors == []
+
+
+def test_a_returning_visitor_is_warm(plain: Path, serve: Any, new_page: Any) -> None:
+    tab = new_page()
+    url = serve(plain) + "launch/join/"
+    tab.goto(url)
+    assert tab.page.evaluate("funnelgen.temperature()") == "cold"
+    tab.page.evaluate("""() => {  // the last visit was two hours ago
+        const s = JSON.parse(localStorage.funnelgen); s.last -= 2 * 3600 * 1000;
+        localStorage.funnelgen = JSON.stringify(s); }""")
+    tab.goto(url)
+    assert tab.page.evaluate("funnelgen.temperature()") == "warm"
+    assert tab.page.locator("h1").inner_text() == "Welcome back, join us"
+
+
+def test_the_first_matching_rule_wins(ordered: Path, serve: Any, new_page: Any) -> None:
+    tab = new_page()
+    tab.goto(serve(ordered) + "launch/join/?utm_source=facebook")
+    assert tab.page.evaluate("funnelgen.temperature()") == "warm"  # not hot: that rule comes second
+
+
+def test_a_hot_visitor_who_follows_a_cold_ad_stays_hot(plain: Path, serve: Any, new_page: Any) -> None:
+    tab = new_page()
+    base = serve(plain)
+    tab.goto(base + "launch/join/?utm_medium=email")
+    tab.goto(base + "launch/join/?utm_medium=cpc")
+    assert tab.page.evaluate("funnelgen.temperature()") == "hot"
+
+
+@pytest.mark.parametrize(("temperature", "headline"), [("warm", "Warm headline"), ("cold", "Cold headline")])
+def test_per_temperature_copy_is_right_at_first_paint(
+    plain: Path, serve: Any, new_page: Any, temperature: str, headline: str
+) -> None:
+    tab = new_page()
+    tab.page.add_init_script("""
+        window.__paints = [];
+        window.__mutations = 0;
+        (function firstFrameWithHeadline() {  // what the visitor sees in the first frame that has it
+          const h1 = document.querySelector("h1");
+          if (h1) window.__paints.push(h1.innerText); else requestAnimationFrame(firstFrameWithHeadline);
+        })();
+        addEventListener("DOMContentLoaded", () => new MutationObserver(records => {
+          for (const r of records) if (r.target.closest && r.target.closest("h1")) window.__mutations++;
+        }).observe(document, {subtree: true, childList: true, characterData: true, attributes: true}));
+        window.__cls = 0;
+        new PerformanceObserver(list => { for (const e of list.getEntries()) window.__cls += e.value; })
+          .observe({type: "layout-shift", buffered: true});
+    """)
+    tab.goto(serve(plain) + f"launch/story/?temp={temperature}")
+    tab.page.wait_for_timeout(300)
+    assert tab.page.evaluate("window.__paints") == [headline]  # the first frame already shows it
+    assert tab.page.evaluate("window.__mutations") == 0  # copy is chosen by CSS, never rewritten
+    assert tab.page.evaluate("window.__cls") == 0
+    assert tab.page.locator("h1").inner_text() == headline
+
+
+def test_skip_for_sends_hot_visitors_past_the_bridge_before_paint(plain: Path, serve: Any, new_page: Any) -> None:
+    tab = new_page()
+    tab.page.add_init_script("""
+        if (location.pathname.endsWith("/story/"))
+          requestAnimationFrame(() => sessionStorage.bridgePainted = "yes");
+    """)
+    base = serve(plain)
+    tab.goto(base + "launch/story/?temp=hot")
+    tab.page.wait_for_url(re.compile(r"/launch/join/\?temp=hot$"))
+    assert tab.page.evaluate("sessionStorage.bridgePainted") is None
+    assert [e["step"] for e in _events(tab) if e["event"] == "step_view"] == ["join"]
+    assert tab.page.evaluate("history.length") == 2  # about:blank and the landing: replaced, not pushed
+
+
+def test_events_reach_the_data_layer_with_every_field_and_never_the_email(plain: Path, serve: Any, new_page: Any) -> None:
+    tab = new_page()
+    _stop_navigation(tab)
+    base = serve(plain)
+    tab.goto(base + "launch/story/?utm_source=fb&utm_medium=cpc&utm_campaign=spring")
+    tab.page.click("a.button")
+    tab.goto(base + "launch/join/")
+    tab.page.fill("input[type=email]", "ann@example.com")
+    tab.page.click("button[type=submit]")
+    tab.goto(base + "launch/buy/")
+    tab.page.click("a.button")
+    tab.goto(base + "launch/vip/")
+    tab.page.click("[data-event=upsell_accept]")
+    tab.page.click("[data-event=upsell_decline]")
+    names = [e["event"] for e in _events(tab)]
+    assert names == ["step_view", "upsell_accept", "upsell_decline"]
+    tab.goto(base + "launch/join/")
+    stored = tab.page.evaluate("JSON.parse(localStorage.funnelgen)")
+    assert stored["o"] is True and stored["c"] is True  # opted in, clicked checkout
+    [view] = _events(tab)
+    assert view["funnel"] == "launch" and view["step"] == "join" and view["step_type"] == "optin"
+    assert view["temperature"] == "hot"  # opted in and clicked checkout since
+    assert re.fullmatch(r"[0-9a-f]{16}", view["visitor_id"])
+    assert view["utm_first"] == {"utm_source": "fb", "utm_medium": "cpc", "utm_campaign": "spring"}
+    assert view["utm_last"] == view["utm_first"]
+    assert view["variant"] is None and isinstance(view["ts"], int)
+    assert "ann@example.com" not in json.dumps(stored)
+
+
+def test_each_click_is_labelled_with_its_event(plain: Path, serve: Any, new_page: Any) -> None:
+    tab = new_page()
+    _stop_navigation(tab)
+    base = serve(plain)
+    seen = []
+    for path, selector in (("launch/story/", "a.button"), ("launch/join/", "button[type=submit]"),
+                           ("launch/buy/", "a.button")):
+        tab.goto(base + path)
+        if selector.startswith("button"):
+            tab.page.fill("input[type=email]", "bob@example.com")
+        tab.page.click(selector)
+        seen += [e["event"] for e in _events(tab)]
+    assert seen == ["step_view", "cta_click", "step_view", "optin_submit", "step_view", "checkout_click"]
+    assert "bob@example.com" not in json.dumps(tab.page.evaluate("window.dataLayer"))
+
+
+def test_hooks_hear_every_event_and_custom_events(plain: Path, serve: Any, new_page: Any) -> None:
+    tab = new_page()
+    tab.goto(serve(plain) + "launch/join/?temp=warm")
+    heard = tab.page.evaluate("""() => {
+        const heard = [];
+        funnelgen.on("*", e => heard.push(e.event + ":" + e.temperature));
+        funnelgen.on("quiz", e => heard.push("quiz-only:" + e.answer));
+        funnelgen.track("quiz", {answer: "b", temperature: "spoofed"});
+        return heard; }""")
+    assert heard == ["quiz-only:b", "quiz:warm"]
+
+
+def test_opt_in_fields_and_checkout_links_carry_temperature_visitor_and_utm(plain: Path, serve: Any, new_page: Any) -> None:
+    tab = new_page()
+    base = serve(plain)
+    tab.goto(base + "launch/join/?utm_source=fb&utm_medium=cpc")
+    visitor = tab.page.evaluate("funnelgen.visitorId()")
+    fields = tab.page.evaluate("Object.fromEntries(new FormData(document.querySelector('form')))")
+    assert fields["temperature"] == "cold"
+    assert fields["visitor_id"] == visitor
+    assert fields["utm_source"] == "fb" and fields["utm_medium"] == "cpc"
+    tab.goto(base + "launch/buy/")
+    href = tab.page.get_attribute("a.button", "href")
+    assert href == f"https://buy.stripe.com/test_kit?utm_medium=cpc&utm_source=fb&client_reference_id={visitor}"
+
+
+def test_providers_receive_events_through_their_own_scripts(tracked: Path, collector: Any, new_page: Any) -> None:
+    base, beacons = collector(tracked)
+    tab = new_page()
+    requests = _provider_requests(tab)
+    _stop_navigation(tab)
+    tab.goto(base + "launch/join/?utm_medium=email")
+    tab.page.fill("input[type=email]", "cy@example.com")
+    tab.page.click("button[type=submit]")
+    _wait_for(tab, lambda: any("facebook.com/tr?ev=Lead" in r for r in requests), "the Meta Lead event")
+    assert "https://www.googletagmanager.com/gtag/js?id=G-TEST1234" in requests
+    assert any("google-analytics.com/g/collect?en=step_view&ep.temperature=hot&ep.funnel=launch" in r for r in requests)
+    assert any("google-analytics.com/g/collect?en=optin_submit&ep.temperature=hot" in r for r in requests)
+    assert any("facebook.com/tr?ev=PageView" in r for r in requests)
+    assert any("facebook.com/tr?ev=Lead&cd[temperature]=hot" in r.replace("%5B", "[").replace("%5D", "]") for r in requests)
+    assert "https://plausible.io/js/script.js" in requests
+    tab.page.goto("about:blank")  # the page hides: the beacon flushes
+    _wait_for(tab, lambda: beacons, "the beacon")
+    events = [e["event"] for b in beacons for e in b["body"]["events"]]
+    assert events == ["step_view", "optin_submit"]
+    assert beacons[0]["type"].startswith("text/plain")
+    assert "cy@example.com" not in json.dumps(beacons)
+    assert tab.console_errors == []  # the Content-Security-Policy allowed every provider
+
+
+def test_checkout_clicks_become_initiate_checkout_for_meta(tracked: Path, collector: Any, new_page: Any) -> None:
+    base, _ = collector(tracked)
+    tab = new_page()
+    requests = _provider_requests(tab)
+    _stop_navigation(tab)
+    tab.goto(base + "launch/buy/")
+    tab.page.click("a.button")
+    _wait_for(tab, lambda: any("ev=InitiateCheckout" in r for r in requests), "InitiateCheckout")
+
+
+def test_nothing_is_sent_before_consent_and_everything_after(with_banner: Path, collector: Any, new_page: Any) -> None:
+    base, beacons = collector(with_banner)
+    tab = new_page()
+    requests = _provider_requests(tab)
+    tab.goto(base + "launch/join/")
+    banner = tab.page.locator("#funnelgen-consent")
+    assert banner.is_visible()
+    assert [e["event"] for e in _events(tab)] == ["step_view"]  # the page's own hooks still hear it
+    assert tab.page.evaluate("window.snippetRan") is None
+    tab.goto(base + "launch/buy/")  # the first page hides: still nothing may leave
+    tab.page.wait_for_timeout(300)
+    assert requests == [] and beacons == []
+    gtag_consent = [list(e.values()) for e in tab.page.evaluate("window.dataLayer") if "0" in e and e["0"] == "consent"]
+    assert gtag_consent[0][:2] == ["consent", "default"] and gtag_consent[0][2]["analytics_storage"] == "denied"
+    tab.page.get_by_role("button", name="Accept").click()
+    _wait_for(tab, lambda: any("g/collect?en=step_view" in r for r in requests), "the pending step_view")
+    assert not banner.is_visible()
+    assert tab.page.evaluate("window.snippetRan") is True
+    tab.goto(base + "launch/join/")  # the choice is remembered
+    assert not tab.page.locator("#funnelgen-consent").is_visible()
+    _wait_for(tab, lambda: sum("g/collect?en=step_view" in r for r in requests) == 2, "the next step_view")
+    assert tab.console_errors == []
+
+
+def test_declining_sends_nothing(with_banner: Path, collector: Any, new_page: Any) -> None:
+    base, beacons = collector(with_banner)
+    tab = new_page()
+    requests = _provider_requests(tab)
+    tab.goto(base + "launch/join/")
+    tab.page.get_by_role("button", name="Decline").click()
+    tab.goto(base + "launch/buy/")
+    tab.page.goto("about:blank")
+    tab.page.wait_for_timeout(300)
+    assert requests == [] and beacons == []
+
+
+@pytest.mark.parametrize("site", ["tracked", "with_banner"])
+def test_global_privacy_control_is_a_refusal(site: str, request: Any, collector: Any, new_page: Any) -> None:
+    base, beacons = collector(request.getfixturevalue(site))
+    tab = new_page()
+    tab.page.add_init_script("Object.defineProperty(navigator, 'globalPrivacyControl', {get: () => true})")
+    requests = _provider_requests(tab)
+    tab.goto(base + "launch/join/")
+    assert not tab.page.locator("#funnelgen-consent").is_visible()
+    assert [e["event"] for e in _events(tab)] == ["step_view"]
+    tab.page.goto("about:blank")
+    tab.page.wait_for_timeout(300)
+    assert requests == [] and beacons == []
+
+
+def test_without_javascript_the_cold_copy_shows_and_everything_works(plain: Path, serve: Any, new_page: Any) -> None:
+    tab = new_page(java_script_enabled=False)
+    base = serve(plain)
+    assert tab.goto(base + "launch/story/?temp=hot") == 200
+    assert tab.page.url.endswith("/launch/story/?temp=hot")  # no skip without JavaScript
+    assert tab.page.locator("h1").inner_text() == "Cold headline"
+    tab.page.click("a.button")
+    tab.page.wait_for_url(re.compile(r"/launch/join/$"))
+    fields = tab.page.locator("form input[type=hidden]")
+    assert fields.count() == 7
+    assert tab.page.get_attribute("input[name=temperature]", "value") == "cold"
+    tab.goto(base + "launch/buy/")
+    assert tab.page.get_attribute("a.button", "href") == "https://buy.stripe.com/test_kit"
+
+
+def test_a_page_with_no_provider_loads_nothing_but_itself(plain: Path, serve: Any, new_page: Any) -> None:
+    tab = new_page()
+    loaded: list[str] = []
+    tab.page.on("request", lambda r: loaded.append(r.url))
+    base = serve(plain)
+    tab.goto(base + "launch/join/")
+    tab.page.wait_for_load_state("networkidle")
+    assert loaded == [base + "launch/join/"]
+    assert tab.blocked == []
+
+
+def test_the_runtime_keeps_working_when_storage_is_blocked(plain: Path, serve: Any, new_page: Any) -> None:
+    tab = new_page()
+    tab.page.add_init_script("Object.defineProperty(window, 'localStorage', {get() { throw new Error('blocked'); }})")
+    tab.goto(serve(plain) + "launch/join/?utm_medium=email")
+    assert tab.page.evaluate("funnelgen.temperature()") == "hot"
+    assert tab.console_errors == []
+
+
+def test_yaml_table_is_valid_yaml() -> None:  # guards the shared table itself
+    assert yaml.safe_load((Path(__file__).parent / "temperature_cases.yml").read_text())["cases"]
