@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: demo test lint unit golden docs clean system-deps
+.PHONY: demo test lint golden docs runtime bench-size clean system-deps
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -44,6 +44,14 @@ test: $(VENV)/.installed system-deps node_modules/.installed lint
 ## Regenerate the golden copy of the demo site's output after an intended change.
 golden: $(VENV)/.installed
 	cd tests && ../$(BIN)/python golden.py
+
+## Minify the browser runtime after editing funnelgen/runtime/funnelgen.js (a test checks it).
+runtime: node_modules/.installed
+	node_modules/.bin/terser funnelgen/runtime/funnelgen.js --compress --mangle --output funnelgen/runtime/funnelgen.min.js
+
+## Sizes: the runtime (raw, minified, gzipped) and every page of the demo.
+bench-size: $(VENV)/.installed
+	$(BIN)/python bench/size.py
 
 ## Regenerate docs/reference.md from the schema.
 docs: $(VENV)/.installed

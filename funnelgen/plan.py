@@ -12,6 +12,7 @@ from funnelgen import images
 from funnelgen.errors import Abort, Problem
 from funnelgen.load import Loc, Source, read_text
 from funnelgen.schema import NOINDEX_TYPES, Funnel, Site, Step
+from funnelgen.schema.site import Condition
 from funnelgen.schema.types import is_step_ref, slugify
 from funnelgen.validate import ValidSite
 
@@ -96,6 +97,7 @@ def plan_site(valid: ValidSite) -> Plan:
         _check_step_assets(planned, assets, checker)
         if not checker.errors:
             pages += _pages_of(planned, valid.root, checker)
+    _check_visited_steps(valid, funnels, checker)
     if valid.site.home and valid.site.index:
         checker.error(valid.site_source, ("home",), "set either index: true or home, not both")
     elif valid.site.home and valid.site.home not in {f.slug for f in funnels}:
@@ -119,6 +121,22 @@ class _Checker:
 
     def warn(self, source: Source, loc: Loc, message: str) -> None:
         self.warnings.append(source.problem(loc, message, warning=True))
+
+
+def _check_visited_steps(valid: ValidSite, funnels: list[PlannedFunnel], checker: _Checker) -> None:
+    """`visited:` in temperature rules must name a real step, as funnel/step."""
+    known = sorted(f"{f.slug}/{step.id}" for f in funnels for step in f.funnel.steps)
+
+    def walk(condition: Condition, loc: Loc) -> None:
+        if condition.visited is not None and condition.visited not in known:
+            guess = difflib.get_close_matches(condition.visited, known, n=1)
+            hint = f"did you mean '{guess[0]}'?" if guess else f"write funnel/step, e.g. '{known[0]}'"
+            checker.error(valid.site_source, (*loc, "visited"), f"no step '{condition.visited}': {hint}")
+        for i, option in enumerate(condition.any):
+            walk(option, (*loc, "any", i))
+
+    for i, rule in enumerate(valid.site.temperature.rules or []):
+        walk(rule.when, ("temperature", "rules", i, "when"))
 
 
 def _plan_funnels(valid: ValidSite, checker: _Checker) -> list[PlannedFunnel]:

@@ -27,7 +27,7 @@ from funnelgen.schema.types import TEMPERATURES
 from funnelgen.temperature import compile_rules
 from funnelgen.theme import ThemeChain
 
-RUNTIME = Path(__file__).parent / "runtime" / "funnelgen.js"
+RUNTIME = Path(__file__).parent / "runtime" / "funnelgen.min.js"  # `make runtime` writes it
 FONT_STACKS = {
     "sans": 'system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif',
     "serif": 'Charter, "Bitstream Charter", "Sitka Text", Cambria, Georgia, serif',
@@ -171,14 +171,17 @@ class PageView:
              "autocomplete": f.autocomplete or providers.autocomplete(f.name, f.type)}
             for f in form.fields
         ]
-        carry = [{"name": providers.carry_field_name(form.provider, key), "key": key,
-                  "value": "cold" if key == "temperature" else ""} for key in providers.CARRY_KEYS]
+        names = {key: form.carry.get(key, providers.carry_field_name(form.provider, key))
+                 for key in providers.CARRY_KEYS}
+        carry = [{"name": name, "key": key, "value": "cold" if key == "temperature" else ""}
+                 for key, name in names.items() if name]
         return {"id": form_id, "name": form.name or form_id, "action": action, "fields": fields,
                 "carry": carry}
 
     def carry(self, checkout_url: str) -> str:
         """`data-carry` of a checkout link: which query parameters the runtime adds to it."""
-        return json.dumps(tracking.checkout_carry(checkout_url), separators=(",", ":"), sort_keys=True)
+        carry = tracking.checkout_carry(checkout_url, self._page.step.checkout_carry)
+        return json.dumps(carry, separators=(",", ":"), sort_keys=True)
 
     def copy(self, field: str) -> list[dict[str, Any]]:
         """A copy field with its per-temperature versions, for the `copy` macro.

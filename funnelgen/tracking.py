@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
@@ -129,10 +129,12 @@ def build_policy(site: Site, runtime_js: str, inline_css: str, urls: dict[str, s
 STRIPE_HOSTS = ("buy.stripe.com", "checkout.stripe.com")
 
 
-def checkout_carry(url: str) -> dict[str, str]:
+def checkout_carry(url: str, chosen: Mapping[Any, str | None]) -> dict[str, str]:
     """Query parameters a checkout link gets from the runtime: UTM pass-through, and on Stripe
-    Payment Links the visitor id as `client_reference_id` (it shows on the payment)."""
-    carry = {key: key for key in CARRY_KEYS if key.startswith("utm_")}
+    Payment Links the visitor id as `client_reference_id` (it shows on the payment); then the
+    step's own `checkout_carry` (None removes one)."""
+    carry: dict[str, str | None] = {key: key for key in CARRY_KEYS if key.startswith("utm_")}
     if urlsplit(url).hostname in STRIPE_HOSTS:
         carry["visitor_id"] = "client_reference_id"
-    return carry
+    carry.update(chosen)
+    return {key: name for key, name in carry.items() if name}

@@ -250,3 +250,38 @@ def test_relative_url() -> None:
     assert relative_url("/a/b/", "/assets/x.css") == "../../assets/x.css"
     assert relative_url("/a/b/", "https://x.example/") == "https://x.example/"
     assert relative_url("/404.html", "/a/") == "a/"
+
+
+def test_carried_field_and_checkout_parameter_names_can_be_chosen(make_site: MakeSite, tmp_path: Path) -> None:
+    funnel = FULL_FUNNEL.replace(
+        "      fields: [{name: first_name, label: First name}, {name: email, type: email, label: Email, required: true}]}",
+        "      fields: [{name: first_name, label: First name}, {name: email, type: email, label: Email, required: true}],\n"
+        "           carry: {temperature: \"fields[lead_temp]\", utm_term: null}}",
+    ).replace("    checkout: https://buy.stripe.com/test_kit\n",
+              "    checkout: https://buy.stripe.com/test_kit\n    checkout_carry: {visitor_id: ref, utm_content: null, temperature: t}\n")
+    out = tmp_path / "out"
+    build(make_site({"funnels/launch.yml": funnel}), out)
+    register = _read(out, "launch/register/index.html")
+    assert 'name="fields[lead_temp]" value="cold" data-carry="temperature"' in register
+    assert 'name="fields[visitor_id]"' in register  # the provider's default for the rest
+    assert 'data-carry="utm_term"' not in register
+    offer = _read(out, "launch/offer/index.html")
+    carry = re.search(r'href="https://buy.stripe.com/test_kit" data-event="checkout_click" data-carry="([^"]*)"', offer)
+    assert carry is not None
+    assert carry.group(1).replace("&#34;", '"') == (
+        '{"temperature":"t","utm_campaign":"utm_campaign","utm_medium":"utm_medium",'
+        '"utm_source":"utm_source","utm_term":"utm_term","visitor_id":"ref"}')
+
+
+def test_a_temperature_rule_must_name_a_real_step(make_site: MakeSite, tmp_path: Path) -> None:
+    site = make_site({"site.yml": """\
+        name: Tiny Co
+        base_url: https://tiny.example/
+        temperature:
+          rules:
+            - temperature: hot
+              when: {any: [{visited: tiny/thank}]}
+        """})
+    with pytest.raises(Abort) as refused:
+        build(site, tmp_path / "out")
+    assert str(refused.value) == "site.yml:6: temperature.rules[0].when.any[0].visited: no step 'tiny/thank': did you mean 'tiny/thanks'?"

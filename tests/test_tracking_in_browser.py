@@ -285,9 +285,12 @@ def test_the_first_matching_rule_wins(ordered: Path, serve: Any, new_page: Any) 
 def test_a_hot_visitor_who_follows_a_cold_ad_stays_hot(plain: Path, serve: Any, new_page: Any) -> None:
     tab = new_page()
     base = serve(plain)
+    tab.goto(base + "launch/join/")
     tab.goto(base + "launch/join/?utm_medium=email")
     tab.goto(base + "launch/join/?utm_medium=cpc")
     assert tab.page.evaluate("funnelgen.temperature()") == "hot"
+    history = tab.page.evaluate("JSON.parse(localStorage.funnelgen).h")
+    assert [temperature for temperature, _ in history] == ["cold", "hot"]  # each change, with its time
 
 
 @pytest.mark.parametrize(("temperature", "headline"), [("warm", "Warm headline"), ("cold", "Cold headline")])

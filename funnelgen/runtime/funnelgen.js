@@ -76,6 +76,7 @@
     utm: S.lt.utm, ref: S.lt.ref, params: params, returning: !!S.ret, visited: S.v || [],
     opted_in: !!S.o, clicked_checkout: !!S.c, prev: S.t, override: q.temp
   });
+  if (S.t !== temp) S.h = (S.h || []).concat([[temp, now]]).slice(-20);  /* each change, when */
   S.t = temp;
   d.documentElement.setAttribute("data-temperature", temp);
 

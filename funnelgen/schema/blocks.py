@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 from pydantic import Field, ValidationInfo, field_validator, model_validator
 
 from funnelgen.schema.types import (
+    CarryKey,
     Currency,
     FieldName,
     HttpsUrl,
@@ -242,6 +243,9 @@ class Form(Model):
     """Add an email-consent checkbox."""
     button: str | None = None
     """Submit button label; default the step's cta text."""
+    carry: dict[CarryKey, FieldName | None] = {}
+    """Names of the hidden fields that pass temperature, visitor_id and utm_* to your email tool;
+    default the provider's usual names. `null` leaves one out."""
 
     @field_validator("fields")
     @classmethod

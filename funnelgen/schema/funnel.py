@@ -23,7 +23,7 @@ from funnelgen.schema.blocks import (
     Video,
     Webinar,
 )
-from funnelgen.schema.types import ContentPath, HttpsUrl, Model, Slug, Temperature
+from funnelgen.schema.types import CarryKey, ContentPath, HttpsUrl, Model, Slug, Temperature
 
 
 class CopyOverride(Model):
@@ -71,6 +71,9 @@ class StepBase(Model):
     """Copy for warm or hot visitors (cold visitors and visitors without JavaScript see the base copy)."""
     skip_for: list[Temperature] = []
     """Visitors of these temperatures go straight on to `next`."""
+    checkout_carry: dict[CarryKey, Annotated[str, Field(pattern=r"^[A-Za-z0-9_.\[\]-]+$")] | None] = {}
+    """Query parameters added to this step's checkout links: what → parameter name. Default:
+    utm_* as themselves, and visitor_id as client_reference_id on Stripe. `null` leaves one out."""
 
     @field_validator("body_file")
     @classmethod

@@ -18,6 +18,9 @@ _CURRENCY = re.compile(r"^[A-Z]{3}$")
 LINK_SCHEMES = ("http", "https", "mailto", "tel")
 
 Temperature = Literal["cold", "warm", "hot"]
+CarryKey = Literal["temperature", "visitor_id", "utm_source", "utm_medium", "utm_campaign", "utm_content",
+                   "utm_term"]
+"""What the runtime can pass on to an email tool or a checkout."""
 TEMPERATURES: tuple[Temperature, ...] = ("cold", "warm", "hot")
 
 
