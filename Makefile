@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: demo test lint golden docs runtime bench-size clean system-deps
+.PHONY: demo test lint golden docs runtime bench bench-size clean system-deps screenshots
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -48,6 +48,18 @@ golden: $(VENV)/.installed
 ## Minify the browser runtime after editing funnelgen/runtime/funnelgen.js (a test checks it).
 runtime: node_modules/.installed
 	node_modules/.bin/terser funnelgen/runtime/funnelgen.js --compress --mangle --output funnelgen/runtime/funnelgen.min.js
+
+## Build speed and memory against the floor, Pelican and MkDocs (installs them), 2,000 and 10,000 pages.
+bench: $(VENV)/.installed
+	$(BIN)/pip install --quiet -e '.[test,bench]'
+	$(BIN)/python bench/build_speed.py --pages 2000 10000 --runs 3
+
+## Screenshots of the demo in every theme, phone and desktop, for the README (docs/screenshots).
+## Debian's Chromium takes them; Roboto (fonts-roboto-unhinted) stands in for the phone's system font.
+screenshots: $(VENV)/.installed system-deps
+	@fc-list -q Roboto 2>/dev/null || { echo "Installing fonts-roboto-unhinted with apt-get"; \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq fonts-roboto-unhinted; }
+	$(BIN)/python scripts/screenshots.py
 
 ## Sizes: the runtime (raw, minified, gzipped) and every page of the demo.
 bench-size: $(VENV)/.installed

@@ -67,15 +67,24 @@ def cli() -> None:
 @SITE_ARG
 @click.option("-o", "--output", type=click.Path(path_type=Path), default=None,
               help="Output folder (default: SITE/public).")
+@click.option("-j", "--jobs", type=click.IntRange(min=1), default=None,
+              help="Processes that render pages (default: every core).")
+@click.option("--no-cache", is_flag=True, help="Render every page, even of unchanged funnels.")
 @_strict
 @_verbosity
 @_reports_problems
-def build(site: Path, output: Path | None, strict: bool | None, quiet: bool, verbose: bool) -> None:
+def build(site: Path, output: Path | None, jobs: int | None, no_cache: bool, strict: bool | None,
+          quiet: bool, verbose: bool) -> None:
     """Build the site in SITE (default: the current folder)."""
     from funnelgen.commands.build import build as run_build
 
     out = output if output is not None else site / "public"
-    report = run_build(site, out, strict=bool(strict))
+    progress = None if quiet else _Progress()
+    try:
+        report = run_build(site, out, strict=bool(strict), jobs=jobs, cache=not no_cache, progress=progress)
+    finally:
+        if progress:
+            progress.close()
     _warn(report.warnings, quiet)
     if quiet:
         return
@@ -84,9 +93,17 @@ def build(site: Path, output: Path | None, strict: bool | None, quiet: bool, ver
             click.echo(f"  wrote {name}")
     width = max((len(f.slug) for f in report.funnels), default=0)
     for funnel in report.funnels:
-        click.echo(f"  {funnel.slug:<{width}}  {funnel.steps:>2} steps  /{funnel.slug}/  {funnel.title}")
+        unchanged = "  (unchanged)" if funnel.reused else ""
+        click.echo(f"  {funnel.slug:<{width}}  {funnel.steps:>2} steps  /{funnel.slug}/  "
+                   f"{funnel.title}{unchanged}")
+    if report.up_to_date:
+        click.echo(f"Up to date: {report.pages} pages from {len(report.funnels)} funnels, nothing changed "
+                   f"since the last build ({report.seconds:.2f} s) → {_shown(out)}")
+        return
+    reused = report.pages - report.rendered
+    detail = f"{report.files} files" + (f", {reused} unchanged pages reused" if reused else "")
     click.echo(
-        f"Built {report.pages} pages ({report.files} files) from {len(report.funnels)} funnels "
+        f"Built {report.pages} pages ({detail}) from {len(report.funnels)} funnels "
         f"in {report.seconds:.2f} s → {_shown(out)}"
     )
 
@@ -132,6 +149,112 @@ def schema(kind: str) -> None:
     from funnelgen.commands.schema import schema_text
 
     click.echo(schema_text(kind), nl=False)  # type: ignore[arg-type]
+
+
+class _Progress:
+    """A progress bar on long builds: redrawn in place on a terminal, a few plain lines in logs."""
+
+    MIN_PAGES = 300
+
+    def __init__(self) -> None:
+        self.tty = sys.stderr.isatty()
+        self.shown = -1
+        self.drawn = False
+
+    def __call__(self, done: int, total: int) -> None:
+        if total < self.MIN_PAGES:
+            return
+        percent = done * 100 // total
+        step = 2 if self.tty else 25
+        if percent < step:
+            return
+        if percent // step == self.shown // step and done != total:
+            return
+        self.shown = percent
+        if self.tty:
+            bar = "#" * (percent * 30 // 100)
+            click.echo(f"\r  [{bar:<30}] {percent:3}%  {done:,}/{total:,} pages", err=True, nl=False)
+            self.drawn = True
+        else:
+            click.echo(f"  {done:,}/{total:,} pages ({percent}%)", err=True)
+
+    def close(self) -> None:
+        if self.drawn:
+            click.echo("\r" + " " * 64 + "\r", err=True, nl=False)
+
+
+@cli.command()
+@SITE_ARG
+@click.option("-p", "--port", type=click.IntRange(0, 65535), default=8000, show_default=True,
+              help="Port to serve on (0: any free port).")
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address to listen on; 0.0.0.0 shows the preview to your whole network.")
+@click.option("--open", "open_browser", is_flag=True, help="Open the site in your web browser.")
+@_reports_problems
+def serve(site: Path, port: int, host: str, open_browser: bool) -> None:
+    """Preview SITE while you edit: rebuilds on every save and reloads the browser.
+
+    Builds into a temporary folder (never into SITE/public), shows problems in the browser
+    and here, and adds a bar to preview each traffic temperature. Ctrl-C stops it.
+    """
+    from funnelgen.commands.serve import serve as run_serve
+
+    run_serve(site, host=host, port=port, open_browser=open_browser)
+
+
+@cli.command()
+@SITE_ARG
+@click.option("--git", "remote", required=True, metavar="REMOTE",
+              help="Where to publish: a git URL, a folder, or a remote of SITE's repository (origin).")
+@click.option("--branch", default="gh-pages", show_default=True, help="Branch to commit to.")
+@click.option("-m", "--message", default=None, help="Commit message (default: names the source commit).")
+@click.option("--dry-run", is_flag=True, help="List what would change on the branch; push nothing.")
+@click.option("-o", "--output", type=click.Path(path_type=Path), default=None,
+              help="Output folder to build into and publish (default: SITE/public).")
+@click.option("--no-build", is_flag=True, help="Publish the output folder as it is, without building.")
+@_strict
+@_verbosity
+@_reports_problems
+def deploy(site: Path, remote: str, branch: str, message: str | None, dry_run: bool, output: Path | None,
+           no_build: bool, strict: bool | None, quiet: bool, verbose: bool) -> None:
+    """Build SITE and publish it as a new commit on a branch of a git remote (GitHub Pages).
+
+    The commit is made in a temporary repository on top of the branch's history; your working
+    tree, index and branches are never touched. Nothing changed: no commit.
+    """
+    from funnelgen.commands.deploy import deploy as run_deploy
+
+    out = output if output is not None else site / "public"
+    report = run_deploy(site, out, remote, branch=branch, message=message, dry_run=dry_run,
+                        build_first=not no_build, strict=bool(strict))
+    if report.build is not None:
+        _warn(report.build.warnings, quiet)
+    if quiet and not dry_run:
+        return
+    if report.build is not None:
+        click.echo(f"Built {report.build.pages} pages in {report.build.seconds:.2f} s → {_shown(out)}")
+    if dry_run or verbose:
+        for status, path in report.changes:
+            click.echo(f"  {status:<8} {path}")
+    where = f"{report.branch} of {report.remote}"
+    counts = ", ".join(f"{report.count(s)} {s}" for s in ("added", "changed", "removed"))
+    if not report.changes:
+        click.echo(f"Nothing to deploy: {where} already has these {report.files} files; no commit made.")
+    elif dry_run:
+        click.echo(f"Would deploy {report.files} files to {where}: {counts}. Nothing was pushed (--dry-run).")
+    else:
+        commit = (report.commit or "")[:7]
+        click.echo(f"Deployed {report.files} files to {where}: {counts} (commit {commit}).")
+
+
+@cli.command()
+@click.argument("site", required=False, type=click.Path(exists=True, file_okay=False, path_type=Path))
+@_reports_problems
+def themes(site: Path | None) -> None:
+    """List the built-in and installed themes with their options; with SITE, mark the one it uses."""
+    from funnelgen.commands.themes import themes_text
+
+    click.echo(themes_text(site), nl=False)
 
 
 def _shown(path: Path) -> str:

@@ -32,6 +32,9 @@ class Abort(Exception):
         self.problems = sorted(problems, key=_reading_order)
         super().__init__("\n".join(str(p) for p in self.problems))
 
+    def __reduce__(self) -> tuple[type[Abort], tuple[list[Problem]]]:
+        return (Abort, (self.problems,))  # whole, across the processes of a parallel build
+
 
 def _reading_order(problem: Problem) -> tuple[str, int, str]:
     return (problem.file, problem.line, problem.key)

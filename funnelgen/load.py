@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import os
 import re
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import jinja2
 import yaml
 
 from funnelgen.errors import Abort, Problem, key_path
@@ -75,23 +78,94 @@ def read_text(path: Path, name: str) -> str:
 def load_yaml(path: Path, name: str) -> Source:
     """Parse one YAML file with the safe loader, refusing duplicate keys and alias bombs."""
     text = read_text(path, name)
+    bad = _NOT_YAML.search(text)
+    if bad:  # YAML allows no control characters; say where, in words (the reader would not)
+        line = text.count("\n", 0, bad.start()) + 1
+        message = (f"character U+{ord(bad[0]):04X} (an invisible control character) is not allowed "
+                   "in YAML; remove it, or write it as an escape inside double quotes")
+        raise Abort([Problem(name, line, "", message)])
     loader = SafeLoader(text)
     try:
+        if len(text) > 2 * MAX_NODES:  # only a file this long can hold that many values
+            _count_values(text, name)
         node = loader.get_single_node()
         source = Source(path=path, name=name, data=None)
         if node is not None:
-            source.data = _Builder(loader, source, text.splitlines()).build_document(node)
+            builder = _Builder(loader, source, text.splitlines())
+            source.data = builder.build_document(node, may_alias=_ANCHOR.search(text) is not None)
         return source
     except yaml.MarkedYAMLError as exc:
         line, message = _syntax_error(exc, text.splitlines())
         raise Abort([Problem(name, line, "", message)]) from None
     except yaml.YAMLError as exc:
-        raise Abort([Problem(name, 0, "", f"YAML error: {exc}")]) from None
+        raise Abort([Problem(name, 0, "", "YAML error: " + " ".join(str(exc).split()))]) from None
     except RecursionError:
         message = f"nested more than {MAX_DEPTH} levels deep"
         raise Abort([Problem(name, 0, "", message)]) from None
     finally:
         loader.dispose()
+
+
+@dataclass
+class _Open:
+    """A list or mapping the event counter is inside."""
+
+    loc: Loc
+    line: int
+    start: int  # the count when it began (itself included)
+    mapping: bool
+    key: str = ""
+    index: int = 0
+    expect_key: bool = True
+
+
+def _count_values(text: str, name: str) -> None:
+    """Refuse a file of more than MAX_NODES values before it is composed: counting the parser's
+    events is several times cheaper than building a node for each (up to a million in 2 MB).
+    Names the innermost list or mapping that holds most of them, as _Builder.too_big would. Aliases
+    count once here; what they expand to is counted by _Builder.size."""
+    counter = SafeLoader(text)
+    inside: list[_Open] = []
+    count = 0
+
+    def done() -> None:  # one value (or key) of the innermost list or mapping is complete
+        if inside:
+            top = inside[-1]
+            if top.mapping:
+                top.expect_key = not top.expect_key
+            else:
+                top.index += 1
+
+    try:
+        while counter.check_event():
+            event = counter.get_event()
+            if isinstance(event, yaml.SequenceEndEvent | yaml.MappingEndEvent):
+                inside.pop()
+                done()
+                continue
+            if not isinstance(event, yaml.ScalarEvent | yaml.AliasEvent | yaml.CollectionStartEvent):
+                continue
+            top = inside[-1] if inside else None
+            if top is not None and top.mapping and top.expect_key and not isinstance(
+                    event, yaml.CollectionStartEvent):
+                top.key = str(getattr(event, "value", "*"))  # keys are not values: not counted
+                done()
+                continue
+            count += 1
+            line = event.start_mark.line + 1 if event.start_mark else 0
+            if isinstance(event, yaml.CollectionStartEvent):
+                loc: Loc = () if top is None else (*top.loc, top.key if top.mapping else top.index)
+                inside.append(_Open(loc, line, count, isinstance(event, yaml.MappingStartEvent)))
+            else:
+                done()
+            if count > MAX_NODES:
+                # Read no further: name the innermost list or mapping that holds most of them.
+                big = next((o for o in reversed(inside) if count - o.start + 1 > MAX_NODES // 2), None)
+                where, line = (big.loc, big.line) if big else ((), line)
+                raise Abort([Problem(name, line, key_path(where),
+                                     f"more than {MAX_NODES:,} values: too many for one file")])
+    finally:
+        counter.dispose()
 
 
 def _syntax_error(exc: yaml.MarkedYAMLError, lines: list[str]) -> tuple[int, str]:
@@ -127,6 +201,13 @@ def _syntax_error(exc: yaml.MarkedYAMLError, lines: list[str]) -> tuple[int, str
     return line, f"YAML syntax error: {problem or context or 'not valid YAML'}"
 
 
+_NOT_YAML = re.compile("[^\x09\x0a\x0d\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+"""What YAML 1.1 does not allow in a file (its printable set): NUL and other control characters."""
+
+_ANCHOR = re.compile(r"(?:^|[\s\[{,])&[^\s]", re.M)
+"""Where an anchor (&name) may be defined; prose like 'Q&A' does not match."""
+
+
 class _Builder:
     """Turns a YAML node tree into dicts, lists and scalars, recording lines as it goes."""
 
@@ -137,15 +218,21 @@ class _Builder:
         self.sizes: dict[int, int] = {}
         self.open: set[int] = set()
         self.aliased = False
+        self.root: yaml.Node | None = None
+        self.built = 0
 
     def fail(self, node: yaml.Node, loc: Loc, message: str) -> Abort:
         line = node.start_mark.line + 1
         return Abort([Problem(self.source.name, line, key_path(loc), message)])
 
-    def build_document(self, node: yaml.Node) -> Any:
-        """Count the values first, so aliases cannot blow the document up; then build it."""
-        if self.size(node, ()) > MAX_NODES:
+    def build_document(self, node: yaml.Node, *, may_alias: bool) -> Any:
+        """Count the values first, so aliases cannot blow the document up; then build it.
+
+        Without an anchor (&name) there can be no alias, and the file size bounds the values.
+        """
+        if may_alias and self.size(node, ()) > MAX_NODES:
             raise self.too_big(node, ())
+        self.root, self.built = node, 0
         return self.build(node, ())
 
     def size(self, node: yaml.Node, loc: Loc) -> int:
@@ -175,6 +262,10 @@ class _Builder:
         return self.fail(node, loc, f"more than {MAX_NODES:,} values: too many for one file")
 
     def build(self, node: yaml.Node, loc: Loc) -> Any:
+        self.built += 1
+        if self.built > MAX_NODES and self.root is not None:  # no anchors, but a huge file
+            self.size(self.root, ())  # count it all, to name the value that is too big
+            raise self.too_big(self.root, ())
         if len(loc) > MAX_DEPTH:
             raise self.fail(node, loc[:1], f"nested more than {MAX_DEPTH} levels deep")
         if node.tag not in _PLAIN_TAGS:
@@ -238,18 +329,24 @@ class SiteFiles:
     funnels: list[Source]
 
 
-def load_site(root: Path) -> SiteFiles:
-    """Parse `site.yml` and every `funnels/*.yml`; report every file that fails, together."""
+def funnel_files(root: Path) -> list[Path]:
+    """The funnel files of a site, in the order they are built."""
+    funnel_dir = root / "funnels"
+    return sorted(funnel_dir.glob("*.yml")) + sorted(funnel_dir.glob("*.yaml"))
+
+
+def load_site(root: Path, skip: Collection[str] = ()) -> SiteFiles:
+    """Parse `site.yml` and every `funnels/*.yml` (but those named in ``skip``, which an
+    incremental build takes from the previous output); report every file that fails, together."""
     if not (root / "site.yml").is_file():
         hint = " (run 'funnelgen new DIR' to start one)" if not root.exists() else ""
         raise Abort([Problem(str(root), 0, "", f"no site.yml in this folder{hint}")])
     problems: list[Problem] = []
     site = _try_load(root / "site.yml", "site.yml", problems)
-    funnel_dir = root / "funnels"
-    paths = sorted(funnel_dir.glob("*.yml")) + sorted(funnel_dir.glob("*.yaml"))
+    paths = funnel_files(root)
     if not paths:
         problems.append(Problem("funnels/", 0, "", "no funnel files: add funnels/<name>.yml"))
-    funnels = [_try_load(p, f"funnels/{p.name}", problems) for p in paths]
+    funnels = [_try_load(p, f"funnels/{p.name}", problems) for p in paths if f"funnels/{p.name}" not in skip]
     if problems:
         raise Abort(problems)
     assert site is not None
@@ -262,3 +359,22 @@ def _try_load(path: Path, name: str, problems: list[Problem]) -> Source | None:
     except Abort as exc:
         problems.extend(exc.problems)
         return None
+
+
+class ContainedLoader(jinja2.FileSystemLoader):
+    """Jinja's FileSystemLoader over a theme chain, refusing a template that is a link to a file
+    outside the folder it is found in (``templates/blocks/footer.html -> /proc/self/environ``
+    would publish the build's secrets). Jinja itself already refuses ``..`` in names."""
+
+    def get_source(self, environment: jinja2.Environment,
+                   template: str) -> tuple[str, str, Callable[[], bool]]:
+        source, filename, uptodate = super().get_source(environment, template)
+        real = os.path.realpath(filename)
+        for folder in self.searchpath:
+            if os.path.normpath(filename).startswith(os.path.join(os.path.normpath(folder), "")):
+                inside = os.path.join(os.path.realpath(folder), "")
+                if not real.startswith(inside):
+                    message = "links to a file outside its folder; copy the file in instead"
+                    raise Abort([Problem(filename, 0, "", message)])
+                break
+        return source, filename, uptodate

@@ -80,24 +80,15 @@ class _Extension(Extension):
 
 
 class MarkdownRenderer:
-    """Converts the Markdown of one site; the same text at the same depth converts once."""
+    """Converts the Markdown of one site; the same text converts once."""
 
-    def __init__(self, allow_html: bool, lookup_for_depth: Callable[[int], AssetLookup]) -> None:
-        self.allow_html = allow_html
-        self.lookup_for_depth = lookup_for_depth
-        self._converters: dict[int, md.Markdown] = {}
+    def __init__(self, allow_html: bool, lookup: AssetLookup) -> None:
+        self._converter = md.Markdown(extensions=["tables", "sane_lists", _Extension(lookup, allow_html)],
+                                      output_format="html")
         self.convert = lru_cache(maxsize=4096)(self._convert)
 
-    def _converter(self, depth: int) -> md.Markdown:
-        if depth not in self._converters:
-            extension = _Extension(self.lookup_for_depth(depth), self.allow_html)
-            self._converters[depth] = md.Markdown(
-                extensions=["tables", "sane_lists", "smarty", extension], output_format="html"
-            )
-        return self._converters[depth]
-
-    def _convert(self, text: str, depth: int) -> str:
-        converter = self._converter(depth)
+    def _convert(self, text: str) -> str:
+        converter = self._converter
         try:
             html = converter.reset().convert(text)
         finally:

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from funnelgen import images
 from funnelgen.errors import Abort, Problem
+from funnelgen.incremental import FunnelRecord
 from funnelgen.load import Loc, Source, read_text
 from funnelgen.schema import NOINDEX_TYPES, Funnel, Site, Step
 from funnelgen.schema.site import Condition
@@ -78,19 +79,45 @@ class Plan:
     pages: list[Page]
     assets: dict[str, Asset]
     warnings: list[Problem] = field(default_factory=list)
+    reused: dict[str, FunnelRecord] = field(default_factory=dict)
+    """Funnels taken unchanged from the previous output, by file name."""
+
+    def _in_file_order(self) -> list[PlannedFunnel | FunnelRecord]:
+        by_name: dict[str, PlannedFunnel | FunnelRecord] = {f.source.name: f for f in self.funnels}
+        by_name.update(self.reused)
+        return [by_name[name] for name in sorted(by_name)]
 
     def sitemap_urls(self) -> list[str]:
         """Canonical URLs of indexable pages, each once, in funnel order."""
-        urls = [page.canonical for page in self.pages if page.indexable]
+        urls: list[str] = []
+        for funnel in self._in_file_order():
+            urls += funnel.sitemap if isinstance(funnel, FunnelRecord) else self.funnel_sitemap(funnel)
         return list(dict.fromkeys(urls))
+
+    def funnel_sitemap(self, planned: PlannedFunnel) -> list[str]:
+        urls = [page.canonical for page in self.pages if page.planned is planned and page.indexable]
+        return list(dict.fromkeys(urls))
+
+    def listing(self) -> list[dict[str, str | None]]:
+        """Every funnel's slug, title, description and URL, in funnel order (for index pages)."""
+        out = []
+        for funnel in self._in_file_order():
+            if isinstance(funnel, FunnelRecord):
+                out.append({"slug": funnel.slug, "title": funnel.title, "description": funnel.description})
+            else:
+                out.append({"slug": funnel.slug, "title": funnel.funnel.title,
+                            "description": funnel.funnel.description})
+        return [{**entry, "url": f"/{entry['slug']}/"} for entry in out]
 
 
 def plan_site(valid: ValidSite) -> Plan:
     """Resolve and check everything across files; raise one Abort listing every problem."""
     checker = _Checker()
     assets = _plan_assets(valid.root, checker)
+    _check_templates(valid.root, checker)
     _check_site_assets(valid, assets, checker)
     funnels = _plan_funnels(valid, checker)
+    slugs = {f.slug for f in funnels} | {r.slug for r in valid.reused.values()}
     pages: list[Page] = []
     for planned in funnels:
         _check_flow(planned, checker)
@@ -98,17 +125,19 @@ def plan_site(valid: ValidSite) -> Plan:
         if not checker.errors:
             pages += _pages_of(planned, valid.root, checker)
     _check_visited_steps(valid, funnels, checker)
+    _check_hosting(valid, funnels, checker)
     if valid.site.home and valid.site.index:
         checker.error(valid.site_source, ("home",), "set either index: true or home, not both")
-    elif valid.site.home and valid.site.home not in {f.slug for f in funnels}:
-        known = ", ".join(f.slug for f in funnels)
+    elif valid.site.home and valid.site.home not in slugs:
+        known = ", ".join(sorted(slugs))
         checker.error(valid.site_source, ("home",), f"no funnel '{valid.site.home}' (funnels: {known})")
     if checker.errors:
         raise Abort(checker.errors)
-    if valid.site.home:
-        entry = next(p for p in pages if p.planned.slug == valid.site.home and p.index == 0)
-        pages.append(_alias(entry, "/", "index.html"))
-    return Plan(valid.root, valid.site, valid.site_source, funnels, pages, assets, checker.warnings)
+    home = [p for p in pages if p.planned.slug == valid.site.home and p.index == 0]
+    if home:  # a reused home funnel brings its index.html along
+        pages.append(_alias(home[0], "/", "index.html"))
+    warnings = sorted([*checker.warnings, *(w for r in valid.reused.values() for w in r.problems())])
+    return Plan(valid.root, valid.site, valid.site_source, funnels, pages, assets, warnings, valid.reused)
 
 
 class _Checker:
@@ -123,9 +152,20 @@ class _Checker:
         self.warnings.append(source.problem(loc, message, warning=True))
 
 
+def _check_hosting(valid: ValidSite, funnels: list[PlannedFunnel], checker: _Checker) -> None:
+    """`hosting:` against the site's pages: redirect targets, loops, hidden pages (hosting.py)."""
+    from funnelgen import hosting
+
+    urls = hosting.step_urls_of(funnels, valid.reused.values())
+    found = hosting.check(valid.site, valid.site_source, urls)
+    checker.errors += found.errors
+    checker.warnings += found.warnings
+
+
 def _check_visited_steps(valid: ValidSite, funnels: list[PlannedFunnel], checker: _Checker) -> None:
     """`visited:` in temperature rules must name a real step, as funnel/step."""
-    known = sorted(f"{f.slug}/{step.id}" for f in funnels for step in f.funnel.steps)
+    known = sorted([*(f"{f.slug}/{step.id}" for f in funnels for step in f.funnel.steps),
+                    *(f"{r.slug}/{step}" for r in valid.reused.values() for step in r.steps)])
 
     def walk(condition: Condition, loc: Loc) -> None:
         if condition.visited is not None and condition.visited not in known:
@@ -142,6 +182,7 @@ def _check_visited_steps(valid: ValidSite, funnels: list[PlannedFunnel], checker
 def _plan_funnels(valid: ValidSite, checker: _Checker) -> list[PlannedFunnel]:
     planned: list[PlannedFunnel] = []
     seen: dict[str, Source] = {}
+    reused = {record.slug: name for name, record in valid.reused.items()}
     for funnel, source in valid.funnels:
         slug = funnel.slug or Path(source.name).stem
         loc: Loc = ("slug",) if funnel.slug else ()
@@ -153,6 +194,9 @@ def _plan_funnels(valid: ValidSite, checker: _Checker) -> list[PlannedFunnel]:
             continue
         if slug in RESERVED_SLUGS:
             checker.error(source, loc, f"'{slug}' is reserved for the site's files; {fix}")
+            continue
+        if slug in reused:
+            checker.error(source, loc, f"funnel slug '{slug}' is already used by {reused[slug]}; {fix}")
             continue
         if slug in seen:
             first = seen[slug]
@@ -295,6 +339,22 @@ def _check_asset(ref: str, loc: Loc, source: Source, assets: dict[str, Asset], c
         near = [name for name in assets if Path(name).name == Path(ref).name]
         hint = f"; did you mean '{near[0]}'?" if near else ""
         checker.error(source, loc, f"no file '{ref}' in the site folder{hint}")
+
+
+def _check_templates(root: Path, checker: _Checker) -> None:
+    """The site's template overrides are read from templates/: none may lead outside the site
+    (a link to /proc/self/environ would publish the build's secrets)."""
+    folder = root / "templates"
+    if not folder.is_dir():
+        return
+    real_root = root.resolve()
+    for path in [folder, *sorted(folder.rglob("*"))]:  # rglob does not enter linked folders: check them
+        if not path.resolve().is_relative_to(real_root):
+            checker.errors.append(Problem(path.relative_to(root).as_posix(), 0, "",
+                                          "links to a file outside the site folder; copy the "
+                                          "template into templates/ instead"))
+            if path == folder:
+                return
 
 
 def _plan_assets(root: Path, checker: _Checker) -> dict[str, Asset]:

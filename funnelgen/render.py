@@ -19,10 +19,10 @@ from markupsafe import Markup
 
 from funnelgen import __version__, providers, tracking
 from funnelgen.errors import Abort, Problem
-from funnelgen.markdown import AssetLookup, MarkdownError, MarkdownRenderer
+from funnelgen.markdown import MarkdownError, MarkdownRenderer
 from funnelgen.plan import Page, Plan
 from funnelgen.schema.blocks import CURRENCY_SYMBOLS, Webinar, video_embed
-from funnelgen.schema.funnel import CopyOverride
+from funnelgen.schema.funnel import CopyOverride, Funnel
 from funnelgen.schema.types import TEMPERATURES
 from funnelgen.temperature import compile_rules
 from funnelgen.theme import ThemeChain
@@ -34,6 +34,23 @@ FONT_STACKS = {
     "rounded": 'ui-rounded, "SF Pro Rounded", "Hiragino Maru Gothic ProN", Quicksand, sans-serif',
     "mono": 'ui-monospace, "Cascadia Code", "Source Code Pro", Menlo, Consolas, monospace',
 }
+
+
+ROOT = "%%funnelgen-root%%/"
+"""Stands for the site root in a rendered step; replaced per address the page is written at."""
+
+
+def root_relative(to_url: str) -> str:
+    """A site path as a link from a page of unknown depth: ROOT + the path."""
+    if not to_url.startswith("/") or to_url.startswith("//"):
+        return to_url
+    return ROOT + to_url[1:]
+
+
+def at_address(html: str, url: str) -> str:
+    """A rendered step as written at ``url``: its links made relative to that folder."""
+    depth = url.count("/") - 1
+    return html.replace(ROOT, "../" * depth if depth else "./")
 
 
 def relative_url(from_url: str, to_url: str) -> str:
@@ -78,20 +95,19 @@ class PageView:
         self._renderer = renderer
         self._page = page
         self.url = page.url
-        self.depth = page.url.count("/") - 1
         self.noindex = not page.indexable
         self.step_type = page.step.type
 
     def link(self, target: str) -> str:
         """Where a `to:` goes (step id, site path or URL), relative to this page."""
-        return relative_url(self.url, self._page.planned.resolve(target))
+        return root_relative(self._page.planned.resolve(target))
 
     def root(self) -> str:
-        return relative_url(self.url, "/")
+        return ROOT
 
     def asset(self, ref: str) -> str:
         asset = self._renderer.plan.assets.get(ref)
-        return relative_url(self.url, "/" + asset.output) if asset else ref
+        return ROOT + asset.output if asset else ref
 
     def image(self, ref: str) -> ImageView:
         asset = self._renderer.plan.assets.get(ref)
@@ -102,7 +118,7 @@ class PageView:
     def markdown(self, text: str | None) -> Markup:
         if not text:
             return Markup("")
-        return Markup(self._renderer.markdown.convert(text, self.depth))
+        return Markup(self._renderer.markdown.convert(text))
 
     def absolute(self, ref: str) -> str:
         asset = self._renderer.plan.assets.get(ref)
@@ -111,7 +127,7 @@ class PageView:
 
     @cached_property
     def next(self) -> str | None:
-        return relative_url(self.url, self._page.next_url) if self._page.next_url else None
+        return root_relative(self._page.next_url) if self._page.next_url else None
 
     @cached_property
     def canonical(self) -> str:
@@ -204,16 +220,11 @@ class PageView:
     @cached_property
     def config(self) -> Markup:
         """The runtime's settings, as JSON that is safe inside a <script> element."""
-        page, site = self._page, self._renderer.plan.site
-        data: dict[str, Any] = {
-            "funnel": page.planned.slug, "step": page.step.id, "type": page.step.type,
-            "temperature": self._renderer.temperature_rules, "consent": site.consent.mode,
-            "providers": self._renderer.providers,
-        }
+        page = self._page
+        data: dict[str, Any] = {"funnel": page.planned.slug, "step": page.step.id, "type": page.step.type}
         if page.step.skip_for and self.next:
             data["skip"], data["next"] = list(page.step.skip_for), self.next
-        text = json.dumps(data, separators=(",", ":"), sort_keys=True)
-        return Markup(text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026"))
+        return Markup(_script_json(data)[:-1] + "," + self._renderer.site_config[1:])
 
 
 class Renderer:
@@ -229,6 +240,7 @@ class Renderer:
             trim_blocks=True,
             lstrip_blocks=True,
             keep_trailing_newline=True,
+            auto_reload=False,  # templates do not change during a build: no stat per include
         )
         self.env.filters["money"] = money
         self.env.filters["event_time"] = event_time
@@ -239,12 +251,15 @@ class Renderer:
             funnelgen_version=__version__,
             font_stack=FONT_STACKS.get(plan.site.brand.font, plan.site.brand.font),
         )
-        self.markdown = MarkdownRenderer(plan.site.markdown.allow_html, self._asset_lookup)
+        self.markdown = MarkdownRenderer(plan.site.markdown.allow_html, self._asset)
         self.temperature_rules = compile_rules(plan.site.temperature)
         self.providers = tracking.providers(plan.site)
         inline_css = _minify_css(self._template("style.css", {}))
         runtime_js = RUNTIME.read_text(encoding="utf-8").strip()
         self.policy = tracking.build_policy(plan.site, runtime_js, inline_css, _external_urls(plan))
+        self.site_config = _script_json({"consent": plan.site.consent.mode, "providers": self.providers,
+                                         "temperature": self.temperature_rules})
+        """The runtime settings every page shares, serialized once."""
         self.env.globals.update(
             inline_css=Markup(inline_css),
             runtime_js=Markup(runtime_js),
@@ -252,18 +267,12 @@ class Renderer:
             csp_header=self.policy.text(),
         )
 
-    def _asset_lookup(self, depth: int) -> AssetLookup:
-        from_url = "/" + "x/" * depth
-
-        def lookup(ref: str) -> tuple[str, int | None, int | None] | None:
-            asset = self.plan.assets.get(ref)
-            if asset is None:
-                return None
-            return relative_url(from_url, "/" + asset.output), asset.width, asset.height
-
-        return lookup
+    def _asset(self, ref: str) -> tuple[str, int | None, int | None] | None:
+        asset = self.plan.assets.get(ref)
+        return (ROOT + asset.output, asset.width, asset.height) if asset else None
 
     def page(self, page: Page) -> str:
+        """A step's HTML, its links against ROOT: pass it through `at_address` to write it."""
         view = PageView(self, page)
         context = {"page": view, "funnel": page.funnel, "step": page.step}
         try:
@@ -292,26 +301,41 @@ class Renderer:
 
 
 def _external_urls(plan: Plan) -> dict[str, set[str]]:
-    """Absolute URLs the pages load or post to, by CSP directive."""
+    """Absolute URLs the pages load or post to, by CSP directive, of every funnel."""
     urls: dict[str, set[str]] = {"img": set(), "media": set(), "form": set(), "frame": set()}
     for ref in (plan.site.brand.logo, plan.site.seo.image):
         if ref and ref.startswith("https://"):
             urls["img"].add(ref)
-    for planned in plan.funnels:
-        for step in planned.funnel.steps:
-            images = [step.image.src if step.image else None, step.video.poster if step.video else None,
-                      *(t.photo for t in step.testimonials)]
-            urls["img"].update(i for i in images if i and i.startswith("https://"))
-            if step.video:
-                kind, ref = video_embed(step.video.url) or ("file", step.video.url)
-                if kind in tracking.VIDEO_FRAMES:
-                    urls["frame"].add(tracking.VIDEO_FRAMES[kind])
-                elif ref.startswith("https://"):
-                    urls["media"].add(ref)
-            form = getattr(step, "form", None)
-            if form is not None and form.action:
-                urls["form"].add(form.action)
+    for funnel in [*(funnel_urls(planned.funnel) for planned in plan.funnels),
+                   *(record.urls for record in plan.reused.values())]:
+        for kind, found in funnel.items():
+            urls[kind].update(found)
     return urls
+
+
+def funnel_urls(funnel: Funnel) -> dict[str, list[str]]:
+    """Absolute URLs one funnel's pages load or post to, by CSP directive."""
+    urls: dict[str, set[str]] = {"img": set(), "media": set(), "form": set(), "frame": set()}
+    for step in funnel.steps:
+        images = [step.image.src if step.image else None, step.video.poster if step.video else None,
+                  *(t.photo for t in step.testimonials)]
+        urls["img"].update(i for i in images if i and i.startswith("https://"))
+        if step.video:
+            kind, ref = video_embed(step.video.url) or ("file", step.video.url)
+            if kind in tracking.VIDEO_FRAMES:
+                urls["frame"].add(tracking.VIDEO_FRAMES[kind])
+            elif ref.startswith("https://"):
+                urls["media"].add(ref)
+        form = getattr(step, "form", None)
+        if form is not None and form.action:
+            urls["form"].add(form.action)
+    return {kind: sorted(found) for kind, found in urls.items() if found}
+
+
+def _script_json(data: dict[str, Any]) -> str:
+    """JSON that is safe inside a <script> element."""
+    text = json.dumps(data, separators=(",", ":"), sort_keys=True)
+    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 
 def _isodate(value: Any) -> Any:

@@ -1,10 +1,23 @@
-"""Themes: a folder with theme.yml, templates/ and static/, possibly extending another theme."""
+"""Themes: a folder with theme.yml, templates/ and static/, possibly extending another theme.
+
+A site names its theme in `theme:` as one of
+- a built-in theme (a folder under the package's `themes/`),
+- an installed theme: a Python package that declares an entry point in the group
+  `funnelgen.themes` whose value is a module or package; the folder holding that module
+  holds `theme.yml`. Built-in names win over installed ones of the same name, so installing a
+  package never changes how an existing site looks,
+- a folder path (with a `/`, or starting with `.`), relative to the site, or for `extends:`
+  relative to the extending theme.
+Every chain ends at the built-in `base`, which holds all the markup.
+"""
 
 from __future__ import annotations
 
 import difflib
+import importlib.util
 import re
 from dataclasses import dataclass
+from importlib.metadata import EntryPoint, entry_points
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +28,7 @@ from funnelgen.load import Source, load_yaml
 from funnelgen.schema.types import Model
 from funnelgen.validate import validate
 
+ENTRY_POINT_GROUP = "funnelgen.themes"
 _SAFE_OPTION = re.compile(r"^[A-Za-z0-9 #%.,()'\"-]*$")
 
 
@@ -43,6 +57,36 @@ class Theme:
 
 
 @dataclass(frozen=True)
+class InstalledTheme:
+    """A theme published as a Python package, found through its entry point."""
+
+    name: str
+    """The entry point's name: what a site writes as `theme:`."""
+    entry_point: EntryPoint
+
+    @property
+    def package(self) -> str:
+        """'name version' of the distribution that declares the entry point, when known."""
+        dist = self.entry_point.dist
+        return f"{dist.name} {dist.version}" if dist is not None else self.entry_point.value
+
+    def folder(self) -> Path:
+        """The folder of the entry point's module: it holds theme.yml."""
+        module = self.entry_point.module
+        try:
+            spec = importlib.util.find_spec(module)
+        except (ImportError, ValueError) as exc:
+            raise LookupError(f"its module '{module}' cannot be imported: {exc}") from None
+        if spec is None:
+            raise LookupError(f"its module '{module}' is not installed")
+        if spec.submodule_search_locations:
+            return Path(next(iter(spec.submodule_search_locations)))
+        if spec.origin is None:
+            raise LookupError(f"its module '{module}' has no folder")
+        return Path(spec.origin).parent
+
+
+@dataclass(frozen=True)
 class ThemeChain:
     """The theme a site uses and every theme under it, most specific first."""
 
@@ -61,6 +105,17 @@ class ThemeChain:
         """Every file the theme chain is made of (its contents decide the output)."""
         return sorted(p for t in self.themes for p in t.path.rglob("*") if p.is_file())
 
+    def static_files(self) -> dict[str, Path]:
+        """Files under the chain's `static/` folders by their path inside `static/`; where two
+        themes have the same path, the most specific theme's file wins."""
+        found: dict[str, Path] = {}
+        for theme in reversed(self.themes):
+            static = theme.path / "static"
+            if static.is_dir():
+                found.update((p.relative_to(static).as_posix(), p)
+                             for p in static.rglob("*") if p.is_file())
+        return dict(sorted(found.items()))
+
 
 def builtin_themes_dir() -> Path:
     """Built-in themes: inside the package when installed, beside it in a source checkout."""
@@ -74,11 +129,26 @@ def builtin_themes() -> list[str]:
                   and p.name != "base")
 
 
+def installed_themes() -> dict[str, InstalledTheme]:
+    """Themes of installed packages (entry point group `funnelgen.themes`), by name. When two
+    packages declare the same name, the first on `sys.path` wins, as for imports."""
+    found: dict[str, InstalledTheme] = {}
+    for entry_point in entry_points(group=ENTRY_POINT_GROUP):
+        found.setdefault(entry_point.name, InstalledTheme(entry_point.name, entry_point))
+    return dict(sorted(found.items()))
+
+
 def resolve_theme(name: str, site_root: Path, options: dict[str, Any], site: Source) -> ThemeChain:
     """Find the theme and its ancestors and check the site's theme_options against them."""
+    themes = theme_chain(name, site_root, site)
+    return ThemeChain(tuple(themes), _options(themes, options, site))
+
+
+def theme_chain(name: str, relative_to: Path, site: Source | None = None) -> list[Theme]:
+    """The theme called ``name`` and every theme it extends, most specific first. Problems
+    are reported against ``site``'s `theme` key (or the extending theme's `extends`)."""
     themes: list[Theme] = []
     current: str | None = name
-    relative_to = site_root
     while current is not None:
         theme = _find(current, relative_to, site, origin=themes[-1] if themes else None)
         if any(t.path == theme.path for t in themes):
@@ -87,27 +157,56 @@ def resolve_theme(name: str, site_root: Path, options: dict[str, Any], site: Sou
         relative_to = theme.path
         current = theme.manifest.extends or ("base" if theme.path.name != "base" or
                                              theme.path.parent != builtin_themes_dir() else None)
-    return ThemeChain(tuple(themes), _options(themes, options, site))
+    return themes
 
 
-def _find(name: str, relative_to: Path, site: Source, origin: Theme | None) -> Theme:
-    def fail(message: str) -> Abort:
-        if origin is None:
-            return Abort([site.problem(("theme",), message)])
-        return Abort([Problem(str(origin.path / "theme.yml"), 0, "extends", message)])
+def declared_options(themes: list[Theme]) -> dict[str, ThemeOption]:
+    """The options a chain offers: each theme's own, overriding those of the themes under it."""
+    declared: dict[str, ThemeOption] = {}
+    for theme in reversed(themes):
+        declared.update(theme.manifest.options)
+    return dict(sorted(declared.items()))
 
+
+def theme_folder(name: str, relative_to: Path) -> Path:
+    """Where the theme called ``name`` is: a built-in, an installed theme or a folder path.
+
+    Raises LookupError with a message that names what exists instead.
+    """
     if "/" in name or name.startswith("."):
-        path = (relative_to / name).resolve()
-    else:
-        path = builtin_themes_dir() / name
-        if not (path / "theme.yml").is_file():
-            known = ", ".join(builtin_themes())
-            message = f"no theme '{name}' (built-in themes: {known}; or a folder such as ./mytheme)"
-            raise fail(message)
+        return (relative_to / name).resolve()
+    builtin = builtin_themes_dir() / name
+    if (builtin / "theme.yml").is_file():
+        return builtin
+    installed = installed_themes()
+    if name in installed:
+        try:
+            return installed[name].folder()
+        except LookupError as exc:
+            raise LookupError(f"installed theme '{name}' ({installed[name].package}): {exc}") from None
+    known = f"built-in themes: {', '.join(builtin_themes())}"
+    if installed:
+        known += f"; installed: {', '.join(installed)}"
+    raise LookupError(f"no theme '{name}' ({known}; or a folder such as ./mytheme)")
+
+
+def _find(name: str, relative_to: Path, site: Source | None, origin: Theme | None) -> Theme:
+    def fail(message: str) -> Abort:
+        if origin is not None:
+            return Abort([Problem(str(origin.path / "theme.yml"), 0, "extends", message)])
+        if site is not None:
+            return Abort([site.problem(("theme",), message)])
+        return Abort([Problem("", 0, "theme", message)])
+
+    try:
+        path = theme_folder(name, relative_to)
+    except LookupError as exc:
+        raise fail(str(exc)) from None
     manifest_file = path / "theme.yml"
     if not manifest_file.is_file():
         raise fail(f"no theme.yml in {path}")
-    source = load_yaml(manifest_file, display_path(manifest_file, site.path.parent))
+    shown_from = site.path.parent if site is not None else Path.cwd()
+    source = load_yaml(manifest_file, display_path(manifest_file, shown_from))
     manifest, problems = validate(source, ThemeManifest)
     if manifest is None:
         raise Abort(problems)
@@ -115,9 +214,7 @@ def _find(name: str, relative_to: Path, site: Source, origin: Theme | None) -> T
 
 
 def _options(themes: list[Theme], chosen: dict[str, Any], site: Source) -> dict[str, Any]:
-    declared: dict[str, ThemeOption] = {}
-    for theme in reversed(themes):
-        declared.update(theme.manifest.options)
+    declared = declared_options(themes)
     problems = []
     values = {name: option.default for name, option in declared.items()}
     for name, value in chosen.items():

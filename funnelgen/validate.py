@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import re
 import types
@@ -13,6 +14,7 @@ from typing import Annotated, Any, Literal, TypeVar, Union, get_args, get_origin
 from pydantic import BaseModel, ValidationError
 
 from funnelgen.errors import Abort, Problem
+from funnelgen.incremental import FunnelRecord
 from funnelgen.load import Loc, SiteFiles, Source
 from funnelgen.schema import STEP_TYPES, Funnel, Site
 
@@ -55,7 +57,12 @@ def _problems(exc: ValidationError, source: Source, model: type[BaseModel]) -> l
 def _data_loc(data: Any, loc: tuple[str | int, ...]) -> Loc:
     """Drop the parts of a pydantic location that are not keys in the data (union members)."""
     out: list[str | int] = []
+    tagged = False  # the part just read was a list index: pydantic may add a step type next
     for part in loc:
+        if tagged and isinstance(data, dict) and part in _step_types() and data.get("type") == part:
+            tagged = False  # steps[2].webinar.id is steps[2].id of a webinar step, not a key
+            continue
+        tagged = isinstance(part, int)
         inside = part in data if isinstance(data, dict) else (
             isinstance(data, list) and isinstance(part, int) and 0 <= part < len(data)
         )
@@ -278,9 +285,11 @@ class ValidSite:
     site: Site
     site_source: Source
     funnels: list[tuple[Funnel, Source]]
+    reused: dict[str, FunnelRecord] = dataclasses.field(default_factory=dict)
+    """Funnel files unchanged since the previous build, by name: not parsed, not rendered."""
 
 
-def validate_site(files: SiteFiles) -> ValidSite:
+def validate_site(files: SiteFiles, reused: dict[str, FunnelRecord] | None = None) -> ValidSite:
     """Validate site.yml and every funnel file, raising one Abort with all problems."""
     site, problems = validate(files.site, Site)
     funnels = []
@@ -291,4 +300,4 @@ def validate_site(files: SiteFiles) -> ValidSite:
             funnels.append((funnel, source))
     if problems or site is None:
         raise Abort(problems)
-    return ValidSite(files.root, site, files.site, funnels)
+    return ValidSite(files.root, site, files.site, funnels, dict(reused or {}))

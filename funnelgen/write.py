@@ -5,9 +5,13 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import ctypes.util
+import errno
+import fcntl
 import os
+import secrets
 import shutil
-import tempfile
+import threading
+import time
 from pathlib import Path, PurePosixPath
 from types import TracebackType
 
@@ -19,63 +23,211 @@ MARKER_TEXT = (
     "so do not keep your own files here.\n"
 )
 _STAGING_SUFFIX = ".funnelgen-tmp"
+LOCK_SUFFIX = ".funnelgen-lock"
 _RENAME_EXCHANGE = 2
+
+
+def staging_glob(out: Path) -> str:
+    """The names of the staging folders of ``out``, beside it: ``.<name>.<random>.funnelgen-tmp``."""
+    return f".{out.name}.*{_STAGING_SUFFIX}*"
+
+
+def lock_path(out: Path) -> Path:
+    """The lock file of ``out``, beside it while a build writes: ``.<name>.funnelgen-lock``."""
+    return out.parent / f".{out.name}{LOCK_SUFFIX}"
 
 
 class OutputWriter:
     """Writes a build into a staging folder beside the output, then swaps it in.
 
     A build that fails (or is killed) leaves the previous output exactly as it was.
-    Nothing outside the output folder and its staging folder is ever written or removed.
+    Nothing outside the output folder, its staging folders and its lock file is ever written
+    or removed. Only one build at a time may write an output folder: a second one stops at
+    once with a message naming the first (an advisory lock on the lock file, released by the
+    system even when a build is killed).
     """
 
     def __init__(self, out: Path, site_root: Path) -> None:
         self.out = Path(os.path.abspath(out))
         _refuse_unsafe(self.out, Path(os.path.abspath(site_root)))
-        self.out.parent.mkdir(parents=True, exist_ok=True)
-        _remove_stale_staging(self.out)
-        self.staging = Path(tempfile.mkdtemp(prefix=f".{self.out.name}.", suffix=_STAGING_SUFFIX,
-                                             dir=self.out.parent))
-        (self.staging / MARKER).write_text(MARKER_TEXT, encoding="utf-8")
+        self.staging: Path | None = None
+        self._lock: _BuildLock | None = None
+        self._guard = threading.Lock()
+        try:
+            self.out.parent.mkdir(parents=True, exist_ok=True)
+            self._lock = _BuildLock(lock_path(self.out), self.out)
+            _remove_stale_staging(self.out)
+            self.staging = _make_staging(self.out)
+            (self.staging / MARKER).write_text(MARKER_TEXT, encoding="utf-8")
+        except OSError as exc:
+            self.close()
+            raise self._cannot_write(exc) from None
+        except BaseException:
+            self.close()
+            raise
         self.written: set[str] = {MARKER}
+        self._folders: set[Path] = set()
 
     def __enter__(self) -> OutputWriter:
         return self
 
     def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None,
                  tb: TracebackType | None) -> None:
-        if self.staging.exists():
-            shutil.rmtree(self.staging, ignore_errors=True)
+        self.close()
+
+    def close(self) -> None:
+        """Remove what is left of the staging folder and let other builds write the output."""
+        if self.staging is not None:
+            remove_tree(self.staging)
+            self.staging = None
+        if self._lock is not None:
+            self._lock.release()
+            self._lock = None
+
+    def _cannot_write(self, exc: OSError, name: str | None = None) -> Abort:
+        reason = _reason(exc)
+        where = f" (writing {name})" if name else ""
+        return Abort(f"cannot write {self.out}: {reason}{where}; the output folder was left as it was")
 
     def _target(self, name: str) -> Path:
         path = PurePosixPath(name)
-        if path.is_absolute() or ".." in path.parts or not path.parts or name in self.written:
-            reason = "is written twice" if name in self.written else "is outside the output folder"
-            raise Abort(f"internal error: output file '{name}' {reason}")
-        self.written.add(name)
-        target = self.staging.joinpath(*path.parts)
-        target.parent.mkdir(parents=True, exist_ok=True)
+        with self._guard:
+            if path.is_absolute() or ".." in path.parts or not path.parts or name in self.written:
+                reason = "is written twice" if name in self.written else "is outside the output folder"
+                raise Abort(f"internal error: output file '{name}' {reason}")
+            if self.staging is None:
+                raise Abort(f"internal error: output file '{name}' written after the build ended")
+            self.written.add(name)
+            staging = self.staging
+        target = staging.joinpath(*path.parts)
+        if target.parent not in self._folders:  # one mkdir per folder, not per file
+            target.parent.mkdir(parents=True, exist_ok=True)
+            self._folders.add(target.parent)
         return target
 
     def write(self, name: str, content: str | bytes) -> None:
         data = content.encode("utf-8") if isinstance(content, str) else content
-        self._target(name).write_bytes(data)
+        try:
+            self._target(name).write_bytes(data)
+        except OSError as exc:
+            raise self._cannot_write(exc, name) from None
 
     def copy(self, name: str, source: Path) -> None:
-        shutil.copyfile(source, self._target(name))
+        try:
+            shutil.copyfile(source, self._target(name))
+        except OSError as exc:
+            if exc.filename == os.fspath(source) and exc.filename2 is None:  # not the write side
+                raise Abort(f"cannot read {source}: {_reason(exc)}") from None
+            raise self._cannot_write(exc, name) from None
+
+    def link(self, name: str, previous: Path) -> None:
+        """Take an unchanged file from the previous output: a hard link, or a copy where the
+        file system has none. Files are only ever replaced whole, never edited, so the two
+        names can share one file."""
+        target = self._target(name)
+        try:
+            os.link(previous, target)
+        except OSError:
+            try:
+                shutil.copyfile(previous, target)
+            except OSError as exc:
+                raise self._cannot_write(exc, name) from None
+
+    def write_marker(self, text: str) -> None:
+        """The marker file's content: what the next build may reuse (see incremental.py)."""
+        assert self.staging is not None
+        try:
+            (self.staging / MARKER).write_text(text, encoding="utf-8")
+        except OSError as exc:
+            raise self._cannot_write(exc, MARKER) from None
 
     def commit(self) -> None:
         """Put the new build in place of the old one in a single step."""
-        if not self.out.exists():
-            os.rename(self.staging, self.out)
+        staging = self.staging
+        if staging is None:
+            raise Abort("internal error: the build was committed twice")
+        try:
+            if not self.out.exists():
+                os.rename(staging, self.out)
+                self.staging = None
+            elif _exchange(staging, self.out):
+                pass  # the staging folder now holds the previous build, removed by close()
+            else:
+                previous = staging.with_name(staging.name + ".old")
+                os.rename(self.out, previous)
+                try:
+                    os.rename(staging, self.out)
+                except OSError:
+                    os.rename(previous, self.out)  # put the previous build back
+                    raise
+                self.staging = previous  # removed by close(); if that fails, by the next build
+        except OSError as exc:
+            raise self._cannot_write(exc) from None
+
+
+class _BuildLock:
+    """An exclusive ``flock`` on the lock file beside the output, held for one build.
+
+    The file holds the process id of the build that holds it. It is removed when the build
+    ends; a build that was killed leaves the file but not the lock, which the system releases.
+    """
+
+    def __init__(self, path: Path, out: Path) -> None:
+        self.path = path
+        while True:
+            try:
+                fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, 0o644)
+            except OSError as exc:
+                if exc.errno == errno.ELOOP:
+                    raise Abort(f"refusing to write to {out}: {path} is a symbolic link") from None
+                raise
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                pid = _holder(fd)
+                os.close(fd)
+                raise Abort(f"another funnelgen build is writing {out} (pid {pid}); "
+                            "try again when it has finished") from None
+            except BaseException:
+                os.close(fd)
+                raise
+            try:  # the build that held it may have removed the file just before we locked it
+                current = os.stat(path, follow_symlinks=False)
+            except FileNotFoundError:
+                current = None
+            if current is not None and os.path.samestat(os.fstat(fd), current):
+                break
+            os.close(fd)
+        self.fd: int | None = fd
+        os.ftruncate(fd, 0)
+        os.write(fd, f"{os.getpid()}\n".encode())
+
+    def release(self) -> None:
+        if self.fd is None:
             return
-        if _exchange(self.staging, self.out):
-            shutil.rmtree(self.staging)  # now holds the previous build
-            return
-        previous = self.staging.with_name(self.staging.name + ".old")
-        os.rename(self.out, previous)
-        os.rename(self.staging, self.out)
-        shutil.rmtree(previous)
+        with contextlib.suppress(OSError):
+            os.unlink(self.path)  # while still holding the lock, so no other build holds this file
+        os.close(self.fd)
+        self.fd = None
+
+
+def _holder(fd: int) -> str:
+    """The process id written in a lock file by the build that holds it."""
+    for _ in range(20):  # it writes its pid just after it gets the lock
+        with contextlib.suppress(OSError):
+            text = os.pread(fd, 32, 0).decode("ascii", "replace").strip()
+            if text.isdigit():
+                return text
+        time.sleep(0.01)
+    return "unknown"
+
+
+def _reason(exc: OSError) -> str:
+    """'no space left on device', 'read-only file system', … as one lowercase phrase."""
+    if exc.errno == errno.EXDEV:
+        return "the staging folder and the output folder are on different file systems"
+    text = exc.strerror or str(exc)
+    return text[:1].lower() + text[1:]
 
 
 def _refuse_unsafe(out: Path, site_root: Path) -> None:
@@ -85,6 +237,12 @@ def _refuse_unsafe(out: Path, site_root: Path) -> None:
         for folder in ("funnels", "assets", "content", "templates"):
             if o.is_relative_to(s / folder):
                 raise Abort(f"refusing to write to {out}: it is inside the site's {folder}/ folder")
+    if out.parent == out or out.resolve().parent == out.resolve():
+        raise Abort(f"refusing to write to {out}: it is the root of the file system; "
+                    "choose another -o folder")
+    home = Path(os.path.expanduser("~"))
+    if home != Path("~") and (out == home or home.is_relative_to(out)):
+        raise Abort(f"refusing to write to {out}: it holds your home folder; choose another -o folder")
     if out.is_symlink():
         raise Abort(f"refusing to write to {out}: it is a symbolic link")
     if out.exists() and not out.is_dir():
@@ -96,20 +254,82 @@ def _refuse_unsafe(out: Path, site_root: Path) -> None:
         )
 
 
+def _make_staging(out: Path) -> Path:
+    """A new, empty staging folder beside ``out``, with the usual permissions (not mkdtemp's 0700:
+    the folder becomes the output, which a web server running as another user must read)."""
+    for _ in range(100):
+        path = out.parent / f".{out.name}.{secrets.token_hex(4)}{_STAGING_SUFFIX}"
+        try:
+            path.mkdir(mode=0o777)  # less the umask, like any folder the user makes
+            return path
+        except FileExistsError:
+            continue
+    raise FileExistsError(errno.EEXIST, "no free name for a staging folder", str(out.parent))
+
+
+def remove_leftovers(out: Path) -> None:
+    """Remove what killed builds left beside ``out`` (staging folders, the lock file), unless a
+    build is writing ``out`` right now. For a build that finds the output up to date: it
+    writes nothing, but still cleans up after a build that was killed."""
+    out = Path(os.path.abspath(out))
+    if not os.path.lexists(lock_path(out)) and not any(out.parent.glob(staging_glob(out))):
+        return
+    try:
+        lock = _BuildLock(lock_path(out), out)
+    except (Abort, OSError):
+        return  # another build is writing (it cleans up itself), or the folder is read-only
+    try:
+        _remove_stale_staging(out)
+    except OSError:
+        pass
+    finally:
+        lock.release()
+
+
 def _remove_stale_staging(out: Path) -> None:
-    """Staging folders left by builds that were killed; only ever ours."""
+    """Staging folders left by builds that were killed; only ever ours. Run under the lock."""
     if not out.exists():  # killed between the two renames of the fallback swap
         for previous in out.parent.glob(f".{out.name}.*{_STAGING_SUFFIX}.old"):
-            if (previous / MARKER).is_file():
+            if not previous.is_symlink() and (previous / MARKER).is_file():
                 os.rename(previous, out)
                 break
-    for path in out.parent.glob(f".{out.name}.*{_STAGING_SUFFIX}*"):
-        if path.is_dir() and not path.is_symlink() and (path / MARKER).is_file():
-            shutil.rmtree(path, ignore_errors=True)
+    for path in out.parent.glob(staging_glob(out)):
+        if path.is_symlink() or not path.is_dir():
+            continue
+        if (path / MARKER).is_file():
+            remove_tree(path)
+        else:  # killed before its marker was written: only ever empty
+            with contextlib.suppress(OSError):
+                path.rmdir()
+
+
+def remove_tree(path: Path) -> None:
+    """Remove a staging folder with its ``.funnelgen`` marker last.
+
+    A build killed halfway through leaves a folder that still has its marker, so the next
+    build knows it is funnelgen's and removes it; without the marker it would be left alone.
+    """
+    with contextlib.suppress(OSError):
+        for child in path.iterdir():
+            if child.name == MARKER:
+                continue
+            if child.is_dir() and not child.is_symlink():
+                shutil.rmtree(child, ignore_errors=True)
+            else:
+                with contextlib.suppress(OSError):
+                    child.unlink()
+    with contextlib.suppress(OSError):
+        if any(child.name != MARKER for child in path.iterdir()):
+            return  # something could not be removed: keep the marker for the next build
+        (path / MARKER).unlink(missing_ok=True)
+        path.rmdir()
 
 
 def _exchange(a: Path, b: Path) -> bool:
-    """Swap two folders atomically with Linux renameat2(RENAME_EXCHANGE); False if unsupported."""
+    """Swap two folders atomically with Linux renameat2(RENAME_EXCHANGE).
+
+    False if the system cannot; an OSError if it can but the swap failed (full, read-only …).
+    """
     libc_name = ctypes.util.find_library("c")
     if not libc_name:
         return False
@@ -118,8 +338,10 @@ def _exchange(a: Path, b: Path) -> bool:
     if renameat2 is None:
         return False
     at_fdcwd = -100
-    with contextlib.suppress(OSError):
-        result = renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), _RENAME_EXCHANGE)
-        if result == 0:
-            return True
-    return False
+    result = renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), _RENAME_EXCHANGE)
+    if result == 0:
+        return True
+    code = ctypes.get_errno()
+    if code in (errno.ENOSYS, errno.EINVAL, errno.ENOTSUP, errno.EOPNOTSUPP):
+        return False  # this kernel or file system cannot swap: rename twice instead
+    raise OSError(code, os.strerror(code), str(b))

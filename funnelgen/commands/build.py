@@ -1,17 +1,51 @@
-"""`funnelgen build`: render every page and replace the output folder in one step."""
+"""`funnelgen build`: render every page and replace the output folder in one step.
+
+Pages render in worker processes (`-j`, default every core) and come back to the one writer
+in order, so the output is the same byte for byte as a single-process build. Funnels whose
+inputs did not change since the previous build are taken from it (see incremental.py).
+"""
 
 from __future__ import annotations
 
+import multiprocessing
+import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Protocol
 
+from funnelgen import hosting
 from funnelgen.errors import Problem
-from funnelgen.site import Prepared, prepare
+from funnelgen.incremental import FunnelRecord, Manifest, funnel_key, read_manifest
+from funnelgen.load import funnel_files
+from funnelgen.plan import Page
+from funnelgen.render import at_address, funnel_urls
+from funnelgen.site import Prepared, prepare, reusable
 from funnelgen.write import OutputWriter
 
-Sink = Callable[[str, str | bytes], None]
+Progress = Callable[[int, int], None]
+"""Called with (pages done, pages in all) as pages are written."""
+MIN_PAGES_PER_WORKER = 16  # below this, starting workers costs more than it saves
+
+
+class Output(Protocol):
+    def write(self, name: str, content: str | bytes) -> None: ...
+    def copy(self, name: str, source: Path) -> None: ...
+    def link(self, name: str, previous: Path) -> None: ...
+
+
+class Discard:
+    """An output that keeps nothing: `check` renders everything and writes nothing."""
+
+    def write(self, name: str, content: str | bytes) -> None:
+        pass
+
+    def copy(self, name: str, source: Path) -> None:
+        pass
+
+    def link(self, name: str, previous: Path) -> None:
+        pass
 
 
 @dataclass
@@ -19,6 +53,7 @@ class FunnelReport:
     slug: str
     title: str
     steps: int
+    reused: bool = False
 
 
 @dataclass
@@ -28,47 +63,172 @@ class BuildReport:
     out: Path | None
     funnels: list[FunnelReport] = field(default_factory=list)
     pages: int = 0
+    rendered: int = 0
     files: int = 0
     seconds: float = 0.0
     warnings: list[Problem] = field(default_factory=list)
     outputs: list[str] = field(default_factory=list)
+    up_to_date: bool = False
+    """Nothing changed since the previous build: the output was left as it was."""
 
 
-def render_site(prepared: Prepared, write: Sink, copy_file: Callable[[str, Path], None]) -> BuildReport:
-    """Render every page and site file of a prepared site into ``write`` and ``copy_file``."""
+def default_jobs() -> int:
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
+def render_site(prepared: Prepared, output: Output, *, jobs: int = 1, previous: Path | None = None,
+                progress: Progress | None = None) -> BuildReport:
+    """Render every page and site file of a prepared site into ``output``.
+
+    With ``previous`` (the previous output folder), reused funnels' pages and unchanged assets
+    are linked from it instead of being rendered or copied.
+    """
     plan, renderer = prepared.plan, prepared.renderer
     report = BuildReport(out=None, warnings=plan.warnings)
-
-    def sink(name: str, data: str | bytes) -> None:
+    reused_pages = [name for record in plan.reused.values() for name in record.outputs]
+    total = len(plan.pages) + len(reused_pages)
+    for done, (name, html) in enumerate(_rendered(prepared, jobs), start=1):
+        output.write(name, html)
         report.outputs.append(name)
-        write(name, data)
-
-    def copy(name: str, source: Path) -> None:
+        if progress:
+            progress(done, total)
+    for done, name in enumerate(reused_pages, start=len(plan.pages) + 1):
+        assert previous is not None
+        output.link(name, previous / name)
         report.outputs.append(name)
-        copy_file(name, source)
-
-    for page in plan.pages:
-        sink(page.output, renderer.page(page))
+        if progress:
+            progress(done, total)
     for asset in plan.assets.values():
-        copy(asset.output, asset.source)
-    sink("404.html", renderer.extra("404.html", "/404.html"))
+        if previous is not None and (previous / asset.output).is_file():
+            output.link(asset.output, previous / asset.output)  # a fingerprinted name: same bytes
+        else:
+            output.copy(asset.output, asset.source)
+        report.outputs.append(asset.output)
+    extras = [("404.html", "404.html", "/404.html"), ("sitemap.xml", "sitemap.xml", "/sitemap.xml"),
+              ("robots.txt", "robots.txt", "/robots.txt")]
     if plan.site.index:
-        sink("index.html", renderer.extra("index.html", "/"))
-    sink("sitemap.xml", renderer.extra("sitemap.xml", "/sitemap.xml"))
-    sink("robots.txt", renderer.extra("robots.txt", "/robots.txt"))
-    sink("_headers", renderer.extra("hosting/_headers", "/_headers"))
-    report.funnels = [FunnelReport(f.slug, f.funnel.title, len(f.funnel.steps)) for f in plan.funnels]
-    report.pages = len(plan.pages)
+        extras.insert(1, ("index.html", "index.html", "/"))
+    for name, template, url in extras:
+        output.write(name, renderer.extra(template, url))
+        report.outputs.append(name)
+    hosting.write_files(prepared, output.write, report.outputs)
+    report.funnels = _funnel_reports(prepared)
+    report.pages = total
+    report.rendered = len(plan.pages)
     report.files = len(report.outputs)
     return report
 
 
-def build(root: Path, out: Path, *, strict: bool = False) -> BuildReport:
-    """Build the site at ``root`` into ``out``; on any problem ``out`` is left as it was."""
+def _funnel_reports(prepared: Prepared) -> list[FunnelReport]:
+    plan = prepared.plan
+    reports = {f.source.name: FunnelReport(f.slug, f.funnel.title, len(f.funnel.steps)) for f in plan.funnels}
+    reports.update({name: FunnelReport(r.slug, r.title, len(r.steps), reused=True)
+                    for name, r in plan.reused.items()})
+    return [reports[name] for name in sorted(reports)]
+
+
+_WORKER: Prepared | None = None  # what a forked worker renders from (inherited, not sent)
+
+
+def _render_pages(indices: list[int]) -> list[tuple[str, bytes]]:
+    assert _WORKER is not None
+    return list(_render_each(_WORKER, [_WORKER.plan.pages[i] for i in indices]))
+
+
+def _render_each(prepared: Prepared, pages: list[Page]) -> Iterator[tuple[str, bytes]]:
+    """Render each step once: a step written at two addresses (its own and the funnel's, or
+    the site root's) differs only in how its links climb to the root."""
+    rendered: dict[tuple[str, int], str] = {}
+    for page in pages:
+        key = (page.planned.slug, page.index)
+        html = rendered.pop(key, None) or prepared.renderer.page(page)
+        if page.index == 0:
+            rendered[key] = html  # its second address follows
+        yield page.output, at_address(html, page.url).encode("utf-8")
+
+
+def _rendered(prepared: Prepared, jobs: int) -> Iterator[tuple[str, bytes]]:
+    """Every page as (output name, HTML), in plan order, rendered by up to ``jobs`` processes."""
+    global _WORKER
+    pages: list[Page] = prepared.plan.pages
+    workers = min(jobs, len(pages) // MIN_PAGES_PER_WORKER)
+    if workers < 2 or "fork" not in multiprocessing.get_all_start_methods():
+        yield from _render_each(prepared, pages)
+        return
+    size = max(4, len(pages) // (workers * 8))
+    chunks = [list(range(i, min(i + size, len(pages)))) for i in range(0, len(pages), size)]
+    _WORKER = prepared
+    try:
+        with multiprocessing.get_context("fork").Pool(workers) as pool:
+            for results in pool.imap(_render_pages, chunks):
+                yield from results
+    finally:
+        _WORKER = None
+
+
+def manifest_of(prepared: Prepared, root: Path) -> Manifest:
+    """What the next build needs to know to reuse this one's pages."""
+    plan = prepared.plan
+    records = dict(plan.reused)
+    for planned in plan.funnels:
+        name = planned.source.name
+        records[name] = FunnelRecord(
+            key=funnel_key(prepared.site_key, root / name),
+            slug=planned.slug,
+            title=planned.funnel.title,
+            description=planned.funnel.description,
+            steps=[step.id for step in planned.funnel.steps],
+            sitemap=plan.funnel_sitemap(planned),
+            outputs=[page.output for page in plan.pages if page.planned is planned],
+            urls=funnel_urls(planned.funnel),
+            warnings=[[w.file, w.line, w.key, w.message, w.warning] for w in plan.warnings if w.file == name],
+        )
+    return Manifest(prepared.site_key, prepared.renderer.policy.text(), records)
+
+
+def _up_to_date(root: Path, out: Path, previous: Manifest, *, strict: bool) -> BuildReport | None:
+    """The report of a build that has nothing to do: every input is as the previous build
+    found it (same funnelgen, site, theme, assets, content and funnel files). None otherwise."""
+    if not previous.funnels:
+        return None
+    _, reused = reusable(root, previous)
+    names = {f"funnels/{path.name}" for path in funnel_files(root)}
+    if set(reused) != names or set(previous.funnels) != names:
+        return None
+    if not all((out / name).is_file() for record in reused.values() for name in record.outputs):
+        return None  # someone removed pages from the output: rebuild it
+    warnings = sorted(w for record in reused.values() for w in record.problems())
+    if strict and warnings:
+        return None  # the full path reports them as errors
+    report = BuildReport(out=None, warnings=warnings, up_to_date=True)
+    report.funnels = [FunnelReport(r.slug, r.title, len(r.steps), reused=True)
+                      for _, r in sorted(reused.items())]
+    report.pages = sum(len(r.outputs) for r in reused.values())
+    return report
+
+
+def build(root: Path, out: Path, *, strict: bool = False, jobs: int | None = None, cache: bool = True,
+          progress: Progress | None = None) -> BuildReport:
+    """Build the site at ``root`` into ``out``; on any problem ``out`` is left as it was.
+
+    ``cache``: reuse what the previous build in ``out`` made of unchanged funnels.
+    """
     started = time.perf_counter()
-    prepared = prepare(root, strict=strict)
+    previous = read_manifest(out) if cache else Manifest()
+    up_to_date = _up_to_date(root, out, previous, strict=strict)
+    if up_to_date is not None:
+        up_to_date.out = out
+        up_to_date.seconds = time.perf_counter() - started
+        return up_to_date
+    prepared = prepare(root, strict=strict, previous=previous)
+    reused = prepared.plan.reused
+    if reused and (prepared.renderer.policy.text() != previous.policy  # every page carries the CSP
+                   or not all((out / name).is_file() for r in reused.values() for name in r.outputs)):
+        prepared = prepare(root, strict=strict)
     with OutputWriter(out, root) as writer:
-        report = render_site(prepared, writer.write, writer.copy)
+        report = render_site(prepared, writer, jobs=jobs or default_jobs(),
+                             previous=out if cache else None, progress=progress)
+        writer.write_marker(manifest_of(prepared, root).text())
         writer.commit()
     report.out = out
     report.seconds = time.perf_counter() - started

@@ -5,12 +5,12 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from funnelgen.commands.build import BuildReport, render_site
+from funnelgen.commands.build import BuildReport, Discard, render_site
 from funnelgen.site import prepare
 
 
 def check(root: Path, *, strict: bool = False) -> BuildReport:
     started = time.perf_counter()
-    report = render_site(prepare(root, strict=strict), lambda name, data: None, lambda name, src: None)
+    report = render_site(prepare(root, strict=strict), Discard())
     report.seconds = time.perf_counter() - started
     return report

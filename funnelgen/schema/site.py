@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import re
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
+from urllib.parse import urlsplit
 
 from pydantic import Field, field_validator
 
@@ -18,6 +19,7 @@ from funnelgen.schema.types import (
     Model,
     Slug,
     Temperature,
+    shown,
 )
 
 
@@ -171,22 +173,89 @@ class Consent(Model):
     decline: str = "Decline"
 
 
+HostingTarget = Literal["netlify", "cloudflare", "vercel", "github-pages", "s3"]
+_DOMAIN = r"^[a-z0-9.-]+\.[a-z]{2,}$"
+_STEP_REF = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*(?:/[a-z0-9]+(?:-[a-z0-9]+)*)?$")
+_REDIRECT_TARGETS = ("a funnel (webinar), a step (webinar/register), a site path (/webinar/) "
+                     "or an https:// URL")
+
+
+class Utm(Model):
+    """UTM parameters added to the address a redirect sends visitors to."""
+
+    source: str | None = None
+    """utm_source, e.g. newsletter."""
+    medium: str | None = None
+    """utm_medium, e.g. email."""
+    campaign: str | None = None
+    """utm_campaign, e.g. spring-launch."""
+    term: str | None = None
+    content: str | None = None
+
+
 class Redirect(Model):
-    """A short link or old URL that sends visitors elsewhere."""
+    """A short link or old address that sends visitors elsewhere."""
 
     from_: str = Field(alias="from", pattern=r"^/[A-Za-z0-9/_.-]*$")
-    """Site path, e.g. /go/webinar."""
-    to: Link
+    """Site path that redirects, e.g. /go/webinar (a short link) or an old page's address."""
+    to: str
+    """Where to: a funnel (webinar), a step (webinar/register), a site path (/webinar/), or an
+    https:// URL whose host is listed in redirect_hosts."""
     status: Literal[301, 302] = 302
+    """301: moved for good (old addresses); 302: temporary (short links, campaigns)."""
+    utm: Utm = Utm()
+    """UTM parameters added to the target's query, e.g. {source: newsletter, medium: email}."""
+
+    @field_validator("from_")
+    @classmethod
+    def _plain_path(cls, value: str) -> str:
+        parts = value.split("/")[1:]
+        if any(p == "" for p in parts[:-1]):
+            raise ValueError(f"'{value}' has an empty segment ('//'); write each '/' once")
+        if any(p in (".", "..") or p.startswith(".") for p in parts):
+            raise ValueError(f"'{value}' has a segment starting with '.'; write a plain path such "
+                             "as /go/webinar")
+        return value
+
+    @field_validator("to")
+    @classmethod
+    def _known_target(cls, value: str) -> str:
+        if _STEP_REF.fullmatch(value):
+            return value
+        if re.search(r"[\x00-\x20\x7f-\x9f\\]", value):
+            raise ValueError(f"{shown(value)} contains spaces, backslashes or invisible characters; "
+                             "remove them")
+        if value.startswith("/") and not value.startswith("//"):
+            return value
+        parts = urlsplit(value)
+        if parts.scheme.lower() == "http" and parts.netloc:
+            raise ValueError(f"{shown(value)} is not secure: write {shown('https' + value[4:])} instead")
+        if parts.scheme.lower() == "https" and parts.netloc:
+            if "@" in parts.netloc:
+                raise ValueError(f"{shown(value)} has a user name before '@'; remove it")
+            return value
+        raise ValueError(f"{shown(value)} is not a redirect target: write {_REDIRECT_TARGETS}")
 
 
 class Hosting(Model):
     """Where the site is deployed; the build writes each host's files."""
 
-    targets: list[Literal["netlify", "cloudflare", "vercel", "github-pages", "s3"]] = []
-    cname: str | None = Field(default=None, pattern=r"^[a-z0-9.-]+\.[a-z]{2,}$")
-    """Custom domain for GitHub Pages."""
+    targets: list[HostingTarget] = []
+    """Hosts to write files for; none listed: netlify and cloudflare (_headers, _redirects)."""
+    cname: str | None = Field(default=None, pattern=_DOMAIN)
+    """Custom domain for GitHub Pages, written to CNAME (needs github-pages in targets)."""
+    redirect_hosts: list[Annotated[str, Field(pattern=_DOMAIN)]] = []
+    """Hosts that redirects may send visitors to, e.g. buy.stripe.com; any other is refused."""
     redirects: list[Redirect] = []
+    """Short links and old addresses, checked and written for every target."""
+
+    @field_validator("targets")
+    @classmethod
+    def _each_once(cls, value: list[str]) -> list[str]:
+        for target in value:
+            if value.count(target) > 1:
+                raise ValueError(f"'{target}' is listed twice; list each host once")
+        return value
 
 
 class MarkdownOptions(Model):

@@ -1,0 +1,140 @@
+"""Build speed and memory: funnelgen against the floor, Pelican and MkDocs, on the same pages.
+
+    python bench/build_speed.py [--pages 2000 10000] [--runs 3]
+
+For each size, a seeded corpus (bench/corpus.py, five steps per funnel) is written once and
+converted for the peers (bench/peers.py). Every command then runs as its own process, the
+commands taking turns run after run, so a machine that slows down slows all of them alike.
+Figures are medians of wall time; memory is the peak resident size of the largest process
+(from wait4). Ratios are to the floor (bench/floor.py) measured in the same run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+BENCH = Path(__file__).resolve().parent
+sys.path.insert(0, str(BENCH.parent))
+
+from bench.corpus import make_corpus  # noqa: E402
+from bench.peers import make_mkdocs, make_pelican  # noqa: E402
+
+PY = sys.executable
+
+
+@dataclass
+class Measure:
+    seconds: list[float] = field(default_factory=list)
+    peak_kb: list[int] = field(default_factory=list)
+
+    def add(self, seconds: float, peak_kb: int) -> None:
+        self.seconds.append(seconds)
+        self.peak_kb.append(peak_kb)
+
+    @property
+    def median(self) -> float:
+        return statistics.median(self.seconds)
+
+    @property
+    def peak_mb(self) -> float:
+        return max(self.peak_kb) / 1024
+
+
+def timed(command: list[str], cwd: Path) -> tuple[float, int]:
+    """Wall seconds and peak RSS (KB) of one run of ``command``; fails loudly if it fails."""
+    started = time.perf_counter()
+    process = subprocess.Popen(command, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _, status, usage = os.wait4(process.pid, 0)
+    seconds = time.perf_counter() - started
+    if status != 0:
+        error = process.stderr.read().decode() if process.stderr else ""
+        raise SystemExit(f"{' '.join(command)} failed:\n{error}")
+    return seconds, usage.ru_maxrss
+
+
+def edit_one_funnel(site: Path, run: int) -> None:
+    """Change the entry headline of one funnel, as a marketer saving a copy edit would."""
+    path = sorted((site / "funnels").glob("*.yml"))[run]
+    funnel = yaml.safe_load(path.read_text(encoding="utf-8"))
+    funnel["steps"][0]["headline"] += f" (edit {run})"
+    path.write_text(yaml.safe_dump(funnel, sort_keys=False, allow_unicode=True), encoding="utf-8")
+
+
+def bench(pages: int, runs: int, work: Path) -> dict[str, Measure]:
+    funnels = pages // 5
+    site, pelican, mkdocs = work / "site", work / "pelican", work / "mkdocs"
+    make_corpus(site, funnels=funnels, seed=1)
+    make_pelican(site, pelican)
+    make_mkdocs(site, mkdocs)
+    out = work / "out"
+
+    def fresh(folder: Path) -> Callable[[], None]:
+        return lambda: shutil.rmtree(folder, ignore_errors=True)
+
+    commands: dict[str, tuple[list[str], Path, Callable[[], None]]] = {
+        "floor": ([PY, str(BENCH / "floor.py"), str(site), str(work / "floor-out")], work,
+                  fresh(work / "floor-out")),
+        "funnelgen -j1": ([PY, "-m", "funnelgen", "build", str(site), "-o", str(out), "-q", "-j1",
+                           "--no-cache"], work, fresh(out)),
+        "funnelgen -j all": ([PY, "-m", "funnelgen", "build", str(site), "-o", str(out), "-q",
+                              "--no-cache"], work, fresh(out)),
+        "pelican": ([PY, "-m", "pelican", "content", "-o", str(work / "pelican-out"), "-s",
+                     "pelicanconf.py", "-q"], pelican, fresh(work / "pelican-out")),
+        "mkdocs": ([PY, "-m", "mkdocs", "build", "-q", "-d", str(work / "mkdocs-out")], mkdocs,
+                   fresh(work / "mkdocs-out")),
+    }
+    results = {name: Measure() for name in commands}
+    for run in range(runs):
+        for name, (command, cwd, before) in commands.items():
+            before()
+            results[name].add(*timed(command, cwd))
+            print(f"  {pages} pages, run {run + 1}: {name} {results[name].seconds[-1]:.2f} s", file=sys.stderr)
+    incremental = [PY, "-m", "funnelgen", "build", str(site), "-o", str(out), "-q"]
+    timed(incremental, work)  # a cached build to start from
+    results["no-change rebuild"] = Measure()
+    results["one funnel changed"] = Measure()
+    for run in range(runs):
+        results["no-change rebuild"].add(*timed(incremental, work))
+        edit_one_funnel(site, run)
+        results["one funnel changed"].add(*timed(incremental, work))
+    return results
+
+
+def report(pages: int, results: dict[str, Measure]) -> str:
+    floor = results["floor"].median
+    full = results["funnelgen -j1"].median
+    lines = [f"### {pages:,} pages", "",
+             "| build | median s | pages/s | vs floor | peak MB |", "|---|---:|---:|---:|---:|"]
+    for name, measure in results.items():
+        base = full if name in ("no-change rebuild", "one funnel changed") else floor
+        label = "of full -j1" if base is full else ""
+        lines.append(f"| {name} | {measure.median:.2f} | {pages / measure.median:,.0f} | "
+                     f"{measure.median / base:.2f}x {label} | {measure.peak_mb:.0f} |")
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--pages", type=int, nargs="+", default=[2000, 10000])
+    parser.add_argument("--runs", type=int, default=3)
+    args = parser.parse_args()
+    print(f"cores: {len(os.sched_getaffinity(0))}, python {sys.version.split()[0]}\n")
+    for pages in args.pages:
+        with tempfile.TemporaryDirectory(prefix="funnelgen-bench-") as tmp:
+            print(report(pages, bench(pages, args.runs, Path(tmp))) + "\n", flush=True)
+
+
+if __name__ == "__main__":
+    main()

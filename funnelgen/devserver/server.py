@@ -1,0 +1,117 @@
+"""The HTTP side: the site as a static host serves it, plus the event stream that reloads tabs.
+
+Pages and files come from `SiteState.lookup` (a folder's `index.html`, a redirect for a folder
+without its slash, `404.html` with status 404). HTML gets the client script (see `inject`).
+Nothing is cached by the browser: every response is `Cache-Control: no-store`.
+"""
+
+from __future__ import annotations
+
+import json
+import socket
+import sys
+import traceback
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qs, unquote, urlsplit
+
+from funnelgen.devserver.inject import EVENTS_PATH, inject
+from funnelgen.devserver.state import SiteState
+
+KEEPALIVE_SECONDS = 15.0
+"""A comment on an idle event stream this often, so a closed tab frees its thread."""
+
+
+class DevHTTPServer(ThreadingHTTPServer):
+    """One thread per connection; threads are daemons, so a stop never waits for a tab."""
+
+    daemon_threads = True
+
+    def __init__(self, host: str, port: int, state: SiteState) -> None:
+        self.state = state
+        if ":" in host:
+            self.address_family = socket.AF_INET6
+        super().__init__((host, port), DevRequestHandler)
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        error = sys.exc_info()[1]
+        if isinstance(error, ConnectionError | TimeoutError):
+            return  # the browser went away mid-response: normal for reloads
+        sys.stderr.write(f"funnelgen serve: error while answering {client_address[0]}:\n")
+        traceback.print_exc()
+
+
+class DevRequestHandler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server: DevHTTPServer
+
+    def do_GET(self) -> None:
+        self._answer(send_body=True)
+
+    def do_HEAD(self) -> None:
+        self._answer(send_body=False)
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass  # no line per request: the terminal is for rebuilds and problems
+
+    def _answer(self, send_body: bool) -> None:
+        url = urlsplit(self.path)
+        path = unquote(url.path)
+        if path == EVENTS_PATH and send_body:
+            self._events(parse_qs(url.query))
+            return
+        served = self.server.state.lookup(path)
+        body = inject(served.body, served.digest) if served.is_html else served.body
+        self.send_response(served.status)
+        if served.location:
+            self.send_header("Location", served.location + (f"?{url.query}" if url.query else ""))
+        self.send_header("Content-Type", served.content_type)
+        self.send_header("Content-Length", str(len(body)))
+        self.send_header("Cache-Control", "no-store")
+        self.end_headers()
+        if send_body:
+            self.wfile.write(body)
+
+    def _events(self, query: dict[str, list[str]]) -> None:
+        """Server-sent events for one tab: its reload and the problems of the latest rebuild.
+
+        The tab says which page it shows and which version of it (`path`, `digest`). On
+        connecting, and after every change, it gets `{"reload": …, "problems": […]}` when
+        either differs from what it was last told.
+        """
+        state = self.server.state
+        path = query.get("path", ["/"])[0]
+        tab_digest = query.get("digest", [""])[0]
+        self.close_connection = True
+        self.send_response(200)
+        self.send_header("Content-Type", "text/event-stream; charset=utf-8")
+        self.send_header("Cache-Control", "no-store")
+        self.end_headers()
+        state.watching(path, +1)
+        try:
+            self._send("retry: 500\n\n")
+            told: list[str] | None = None
+            seen = -1
+            while not state.closed:
+                version = state.wait(seen, KEEPALIVE_SECONDS)
+                if state.closed:
+                    return
+                if version == seen:
+                    self._send(": still here\n\n")
+                    continue
+                seen = version
+                reload = state.lookup(path).digest != tab_digest
+                problems = [str(p) for p in state.problems]
+                if reload or problems != told:
+                    told = problems
+                    self._send(f"data: {json.dumps({'reload': reload, 'problems': problems})}\n\n")
+                if reload:
+                    return
+        except (ConnectionError, TimeoutError):
+            return
+        finally:
+            state.watching(path, -1)
+
+    def _send(self, text: str) -> None:
+        self.wfile.write(text.encode("utf-8"))
+        self.wfile.flush()

@@ -1,0 +1,251 @@
+"""What the dev server shows, and how a URL path finds it.
+
+Two versions of the site can be current at once:
+
+- the **last good build** on disk: the real `funnelgen build` output in serve's temporary
+  folder, replaced whole (and atomically) by each build that succeeds;
+- a **generation**: the site as last loaded, validated and planned without error, against the
+  build on disk (funnels unchanged since that build are not planned again; their pages on disk
+  are current). When it is newer than the build on disk (its full build is still running, or
+  failed on a page), its pages are rendered on request, by the same renderer the build uses,
+  so what a tab shows is never older than the last good save. Once its build is on disk,
+  pages come from disk again.
+
+A tab reloads when the bytes its URL would get now differ from those it was sent (compared by
+digest), so saving a file reloads only the tabs whose page changed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import mimetypes
+import threading
+import traceback
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+
+from funnelgen.errors import Abort, Problem
+from funnelgen.plan import Page
+from funnelgen.site import Prepared
+
+
+@dataclass(frozen=True)
+class Served:
+    """One response: status, body, type, and the digest a tab reports back."""
+
+    status: int
+    body: bytes
+    content_type: str
+    digest: str
+    location: str | None = None
+
+    @property
+    def is_html(self) -> bool:
+        return self.content_type.startswith("text/html")
+
+
+def digest(data: bytes) -> str:
+    return hashlib.blake2b(data, digest_size=10).hexdigest()
+
+
+class Generation:
+    """A site that prepared without error, whose pages render on request until its build is on disk."""
+
+    def __init__(self, number: int, prepared: Prepared) -> None:
+        self.number = number
+        self.prepared = prepared
+        self.pages: dict[str, Page] = {page.output: page for page in prepared.plan.pages}
+        self.assets: dict[str, Path] = {a.output: a.source for a in prepared.plan.assets.values()}
+        self.folders = {str(parent) for name in (*self.pages, *self.assets)
+                        for parent in PurePosixPath(name).parents if str(parent) != "."}
+        self.problems: list[Problem] = []
+        """Pages of this generation that failed to render (they are served from disk)."""
+        self._rendered: dict[str, bytes | None] = {}
+        self._lock = threading.Lock()  # one renderer: its Markdown converter is not thread-safe
+
+    def page(self, name: str) -> bytes | None:
+        """A page of this generation, rendered once; None if it is not one or failed to render."""
+        page = self.pages.get(name)
+        if page is None:
+            return None
+        with self._lock:
+            if name not in self._rendered:
+                self._rendered[name] = self._render(page)
+            return self._rendered[name]
+
+    def _render(self, page: Page) -> bytes | None:
+        try:
+            return self.prepared.renderer.page(page).encode("utf-8")
+        except Abort as exc:
+            self.problems.extend(p for p in exc.problems if p not in self.problems)
+        except Exception as exc:  # a bug; the full build will report it too
+            where = traceback.extract_tb(exc.__traceback__)[-1]
+            self.problems.append(Problem(page.planned.source.name, 0, "",
+                                         f"internal error while rendering {page.url}: {exc!r} "
+                                         f"({Path(where.filename).name}:{where.lineno})"))
+        return None
+
+
+class SiteState:
+    """The build on disk, the latest generation and the problems of the latest rebuild.
+
+    Every change bumps ``version`` and wakes the event streams, which then ask ``lookup`` what
+    their tab's URL gives now.
+    """
+
+    def __init__(self, out: Path) -> None:
+        self.out = out
+        self.version = 0
+        self._problems: tuple[Problem, ...] = ()
+        self.generation: Generation | None = None
+        self.disk_number = 0
+        """The generation whose full build is on disk; 0 before the first build succeeds."""
+        self.closed = False
+        self.open_paths: Counter[str] = Counter()
+        """URL paths of the tabs connected to the event stream."""
+        self._changed = threading.Condition()
+
+    # ---- updates (from the rebuild thread) ----
+
+    def publish(self, *, problems: list[Problem] | None = None, generation: Generation | None = None,
+                disk_number: int | None = None) -> None:
+        with self._changed:
+            if problems is not None:
+                self._problems = tuple(problems)
+            if generation is not None:
+                self.generation = generation
+            if disk_number is not None:
+                self.disk_number = max(self.disk_number, disk_number)
+            self.version += 1
+            self._changed.notify_all()
+
+    @property
+    def problems(self) -> tuple[Problem, ...]:
+        """The problems of the latest rebuild; when it had none yet, pages of the latest
+        generation that failed to render on request."""
+        fresh = self.fresh()
+        return self._problems or (tuple(fresh.problems) if fresh else ())
+
+    def close(self) -> None:
+        with self._changed:
+            self.closed = True
+            self._changed.notify_all()
+
+    def wait(self, seen: int, timeout: float) -> int:
+        """The version once it differs from ``seen``, or ``seen`` after ``timeout`` seconds."""
+        with self._changed:
+            self._changed.wait_for(lambda: self.version != seen or self.closed, timeout)
+            return self.version
+
+    def watching(self, path: str, delta: int) -> None:
+        with self._changed:
+            self.open_paths[path] += delta
+            if self.open_paths[path] <= 0:
+                del self.open_paths[path]
+
+    # ---- reading (from request threads) ----
+
+    def fresh(self) -> Generation | None:
+        """The latest generation if its build is not on disk yet."""
+        generation = self.generation
+        return generation if generation and generation.number > self.disk_number else None
+
+    def lookup(self, url_path: str) -> Served:
+        """What a static host would answer for ``url_path`` (already %-decoded)."""
+        parts = [p for p in url_path.split("/") if p]
+        if any(p in (".", "..") or p.startswith(".") or "\\" in p or "\0" in p for p in parts):
+            return self._not_found()
+        name = "/".join(parts)
+        fresh = self.fresh()
+        has_disk = self.disk_number > 0
+        if parts and not url_path.endswith("/") and (
+            (fresh and name in fresh.folders) or (has_disk and (self.out / name).is_dir())
+        ):
+            location = url_path + "/"
+            return Served(301, b"", "text/plain", "redirect " + location, location)
+        if not parts or url_path.endswith("/"):
+            name = f"{name}/index.html" if name else "index.html"
+        body = self._fresh_file(fresh, name) if fresh else None
+        if body is None and has_disk:
+            body = _read(self.out / name)
+        if body is not None:
+            return _served(200, body, name)
+        if not has_disk:
+            return self._problems_page()
+        if name == "index.html":
+            return self._landing_page()
+        return self._not_found()
+
+    def _fresh_file(self, fresh: Generation, name: str) -> bytes | None:
+        if name in fresh.pages:
+            known = len(fresh.problems)
+            body = fresh.page(name)
+            if len(fresh.problems) != known:
+                self.publish()  # the open tabs show the new problem
+            return body
+        if name in fresh.assets:
+            return _read(fresh.assets[name])
+        return None
+
+    def _not_found(self) -> Served:
+        body = _read(self.out / "404.html") if self.disk_number else None
+        if body is None:
+            body = _page("Page not found", "<p>This page does not exist.</p>")
+        return _served(404, body, "404.html")
+
+    def _landing_page(self) -> Served:
+        """The site has no index.html (neither `index: true` nor `home:`): list its funnels."""
+        funnels: list[tuple[str, str, list[tuple[str, str]]]] = []
+        if self.generation is not None:
+            plan = self.generation.prepared.plan
+            funnels = [(f.funnel.title, f.entry_url, list(f.step_urls.items())) for f in plan.funnels]
+            for record in plan.reused.values():  # not parsed again: what the build made of it
+                entry = f"/{record.slug}/"
+                urls = ["/" + name.removesuffix("index.html") for name in record.outputs]
+                funnels.append((record.title, entry, [(url.rstrip("/").rsplit("/", 1)[-1], url)
+                                                      for url in urls if url not in ("/", entry)]))
+        items = []
+        for title, entry, steps in sorted(funnels, key=lambda f: f[1]):
+            links = " · ".join(f'<a href="{html.escape(url)}">{html.escape(step)}</a>' for step, url in steps)
+            items.append(f'<li><a href="{html.escape(entry)}">{html.escape(title)}</a><br>'
+                         f"<small>{links}</small></li>")
+        body = _page("Funnels in this site",
+                     "<p>Only <code>funnelgen serve</code> shows this page: the site has no home "
+                     "page (set <code>index: true</code> or <code>home:</code> in site.yml).</p>"
+                     f"<ul>{''.join(items)}</ul>")
+        return Served(200, body, "text/html; charset=utf-8", digest(body))
+
+    def _problems_page(self) -> Served:
+        """Nothing was ever built: the problems, until a rebuild succeeds."""
+        lines = "".join(f"<li><code>{html.escape(str(p))}</code></li>" for p in self.problems)
+        body = _page("The site has problems",
+                     "<p>Nothing could be built yet. Fix these and this page reloads by itself:</p>"
+                     f"<ul>{lines}</ul>")
+        return Served(500, body, "text/html; charset=utf-8", "problems")
+
+
+def _read(path: Path) -> bytes | None:
+    try:
+        return path.read_bytes()
+    except (FileNotFoundError, NotADirectoryError, IsADirectoryError):
+        return None
+
+
+def _served(status: int, body: bytes, name: str) -> Served:
+    kind = mimetypes.guess_type(name)[0] or "application/octet-stream"
+    if kind.startswith("text/") or kind in ("application/json", "application/xml", "image/svg+xml"):
+        kind += "; charset=utf-8"
+    return Served(status, body, kind, digest(body))
+
+
+def _page(title: str, main: str) -> bytes:
+    return (
+        '<!doctype html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
+        f"<title>{html.escape(title)} · funnelgen serve</title>\n"
+        "<style>body{font:16px/1.5 system-ui,sans-serif;max-width:44rem;margin:2rem auto;"
+        "padding:0 1rem}li{margin:.5rem 0}</style>\n"
+        f"</head>\n<body>\n<main>\n<h1>{html.escape(title)}</h1>\n{main}\n</main>\n</body>\n</html>\n"
+    ).encode()

@@ -1,0 +1,100 @@
+"""Incremental builds: which funnels can be taken from the previous output unchanged.
+
+The previous output's `.funnelgen` marker holds a manifest: for each funnel file, the key of
+everything its pages depend on, and what the build made of it (pages, sitemap URLs, warnings,
+the slug and step ids other checks need). A funnel whose key is unchanged is neither parsed nor
+rendered: its pages are hard-linked from the previous output.
+
+A funnel's key covers its own file and the site key; the site key covers funnelgen's own code,
+`site.yml`, every file of the theme chain and of the site's `templates/`, `assets/` and
+`content/`. So a change to site.yml, a theme, an asset or any Markdown file re-renders every
+funnel; a change to one funnel file re-renders that funnel. File times are never used.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from funnelgen import __version__
+from funnelgen.errors import Problem
+
+MANIFEST_VERSION = 1
+NOTE = ("This folder is written by 'funnelgen build'. Each build replaces the whole folder, so do "
+        "not keep your own files here. The rest of this file lets the next build reuse pages.")
+_PACKAGE = Path(__file__).resolve().parent
+
+
+@dataclass
+class FunnelRecord:
+    """What one funnel file became in a build."""
+
+    key: str
+    slug: str
+    title: str
+    description: str | None
+    steps: list[str]
+    sitemap: list[str]
+    outputs: list[str]
+    urls: dict[str, list[str]] = field(default_factory=dict)
+    """Absolute URLs its pages use, by CSP directive: the site's CSP covers every funnel."""
+    warnings: list[list[Any]] = field(default_factory=list)
+
+    def problems(self) -> list[Problem]:
+        return [Problem(*w) for w in self.warnings]
+
+
+@dataclass
+class Manifest:
+    site_key: str = ""
+    policy: str = ""
+    """The Content-Security-Policy every page carries: when it changes, no page can be reused."""
+    funnels: dict[str, FunnelRecord] = field(default_factory=dict)
+
+    def text(self) -> str:
+        data = {"note": NOTE, "version": MANIFEST_VERSION, "funnelgen": __version__,
+                "site_key": self.site_key, "policy": self.policy,
+                "funnels": {name: asdict(record) for name, record in sorted(self.funnels.items())}}
+        return json.dumps(data, indent=1, sort_keys=True) + "\n"
+
+
+def read_manifest(out: Path) -> Manifest:
+    """The previous build's manifest; empty when there is none or it cannot be trusted."""
+    try:
+        data = json.loads((out / ".funnelgen").read_text(encoding="utf-8"))
+        if data.get("version") != MANIFEST_VERSION or data.get("funnelgen") != __version__:
+            return Manifest()
+        funnels = {name: FunnelRecord(**record) for name, record in data["funnels"].items()}
+        return Manifest(str(data["site_key"]), str(data["policy"]), funnels)
+    except (OSError, ValueError, TypeError, KeyError, AttributeError):
+        return Manifest()
+
+
+def _digest(files: Iterable[Path], root: Path, seed: str = "") -> str:
+    h = hashlib.sha256(seed.encode())
+    for path in sorted(files):
+        h.update(path.relative_to(root).as_posix().encode() + b"\0" if path.is_relative_to(root)
+                 else str(path).encode() + b"\0")
+        h.update(hashlib.sha256(path.read_bytes()).digest())
+    return h.hexdigest()
+
+
+def _files_under(folder: Path) -> list[Path]:
+    return [p for p in folder.rglob("*") if p.is_file()] if folder.is_dir() else []
+
+
+def site_key(root: Path, theme_files: Iterable[Path]) -> str:
+    """Everything every page depends on, except the funnel files themselves."""
+    own_code = _digest((p for p in _PACKAGE.rglob("*") if p.is_file() and p.suffix in (".py", ".js")),
+                       _PACKAGE, __version__)
+    folders = ("templates", "assets", "content")
+    site = [root / "site.yml", *(f for folder in folders for f in _files_under(root / folder))]
+    return _digest([*site, *theme_files], root, own_code)
+
+
+def funnel_key(site: str, path: Path) -> str:
+    return hashlib.sha256(site.encode() + hashlib.sha256(path.read_bytes()).digest()).hexdigest()

@@ -1,0 +1,155 @@
+"""Parallel and incremental builds: faster, and never different from a clean single-process build."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from click.testing import Result
+from conftest import snapshot
+
+from funnelgen.commands.build import build
+from funnelgen.errors import Abort
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from bench.corpus import make_corpus  # noqa: E402
+
+RunCli = Callable[..., Result]
+
+
+def _pages(folder: Path) -> dict[str, bytes]:
+    """Everything a visitor can fetch (the marker only tells the next build what it may reuse)."""
+    return {name: data for name, data in snapshot(folder).items() if name != ".funnelgen"}
+
+
+@pytest.fixture
+def corpus(tmp_path: Path) -> Path:
+    site = tmp_path / "site"
+    make_corpus(site, funnels=12, seed=7)
+    return site
+
+
+def test_a_parallel_build_is_byte_identical_to_a_single_process_build(corpus: Path, tmp_path: Path) -> None:
+    one = build(corpus, tmp_path / "one", jobs=1, cache=False)
+    many = build(corpus, tmp_path / "many", jobs=4, cache=False)
+    assert one.pages == many.pages == 72  # 12 funnels × 5 steps, and each entry at the funnel URL
+    assert snapshot(tmp_path / "one") == snapshot(tmp_path / "many")
+
+
+def _change(path: Path, change: Callable[[dict[str, Any]], object]) -> None:
+    """Edit a funnel file as data, as a marketer's editor would (quoting stays valid)."""
+    funnel = yaml.safe_load(path.read_text(encoding="utf-8"))
+    change(funnel)
+    path.write_text(yaml.safe_dump(funnel, sort_keys=False, allow_unicode=True), encoding="utf-8")
+
+
+def _edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text, f"{old!r} not in {path}"
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+EDITS: list[tuple[str, Callable[[Path], None]]] = [
+    ("step copy", lambda site: _change(site / "funnels/f03.yml", lambda f: f["steps"][0].update(headline="New"))),
+    ("step added", lambda site: _change(site / "funnels/f05.yml", lambda f: f["steps"].insert(
+        0, {"id": "intro", "type": "bridge", "headline": "A new first step"}))),
+    ("step removed", lambda site: _change(site / "funnels/f05.yml", lambda f: f["steps"].pop(0))),
+    ("funnel removed", lambda site: (site / "funnels/f07.yml").unlink()),
+    ("theme template changed", lambda site: (site / "templates/blocks").mkdir(parents=True) or
+     (site / "templates/blocks/footer.html").write_text("<footer>Changed footer</footer>\n")),
+    ("site option changed", lambda site: _edit(site / "site.yml", "name: ", "name: Renamed ")),
+    ("markdown file changed", lambda site: _edit(next((site / "content").glob("*.md")), "\n", "\nEdited. ", )),
+]
+
+
+def test_incremental_output_equals_a_clean_build_after_every_edit(corpus: Path, tmp_path: Path) -> None:
+    incremental = tmp_path / "incremental"
+    build(corpus, incremental)
+    for name, edit in EDITS:
+        edit(corpus)
+        report = build(corpus, incremental)
+        clean = tmp_path / f"clean-{name.replace(' ', '-')}"
+        build(corpus, clean, cache=False)
+        assert _pages(incremental) == _pages(clean), f"after: {name}"
+        if name in ("step copy", "step added", "step removed"):
+            assert report.rendered == len(_funnel_pages(clean, "f03" if name == "step copy" else "f05")), name
+        if name in ("theme template changed", "site option changed", "markdown file changed"):
+            assert report.rendered == report.pages, f"{name} must re-render everything"
+
+
+def _funnel_pages(out: Path, slug: str) -> list[str]:
+    return [p for p in _pages(out) if p.startswith(f"{slug}/")]
+
+
+def test_an_unchanged_site_is_up_to_date_and_nothing_is_touched(corpus: Path, tmp_path: Path, run_cli: RunCli) -> None:
+    out = tmp_path / "out"
+    build(corpus, out)
+    before = {p: p.stat().st_ino for p in out.rglob("*")}
+    result = run_cli("build", corpus, "-o", out)
+    assert result.exit_code == 0
+    assert "Up to date: 72 pages from 12 funnels, nothing changed since the last build" in result.stdout
+    assert {p: p.stat().st_ino for p in out.rglob("*")} == before  # the very same files
+
+
+def test_no_cache_renders_every_page(corpus: Path, tmp_path: Path, run_cli: RunCli) -> None:
+    out = tmp_path / "out"
+    build(corpus, out)
+    result = run_cli("build", corpus, "-o", out, "--no-cache")
+    assert result.exit_code == 0
+    assert "Built 72 pages" in result.stdout and "reused" not in result.stdout
+
+
+def test_a_deleted_page_in_the_output_is_rebuilt(corpus: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    build(corpus, out)
+    (out / "f02/index.html").unlink()
+    report = build(corpus, out)
+    assert not report.up_to_date
+    assert (out / "f02/index.html").is_file()
+
+
+def test_a_new_host_in_one_funnel_rerenders_every_page(corpus: Path, tmp_path: Path) -> None:
+    """Every page carries the site's CSP: a funnel that adds a form host changes all of them."""
+    out = tmp_path / "out"
+    build(corpus, out)
+    funnel = corpus / "funnels/f04.yml"
+    text = funnel.read_text(encoding="utf-8")
+    action = json.loads(json.dumps(text.split("action: ", 1)[1].split("\n", 1)[0]))
+    funnel.write_text(text.replace(action, "https://forms.new-host.example/subscribe"), encoding="utf-8")
+    report = build(corpus, out)
+    assert report.rendered == report.pages
+    assert "https://forms.new-host.example" in (out / "f01/index.html").read_text(encoding="utf-8")
+
+
+def test_the_warnings_of_reused_funnels_are_still_reported(make_site: Callable[..., Path], tmp_path: Path) -> None:
+    site = make_site({"funnels/sale.yml": """\
+        title: Sale
+        steps:
+          - {id: buy, type: offer, headline: Buy, price: {amount: 9}, checkout: "https://pay.example/x"}
+        """})
+    out = tmp_path / "out"
+    warning = "funnels/sale.yml:3: steps[0]: offer has no testimonials: add testimonials: with a customer's quote and name"
+    assert [str(w) for w in build(site, out).warnings] == [warning]
+    unchanged = build(site, out)
+    assert unchanged.up_to_date and [str(w) for w in unchanged.warnings] == [warning]
+    _edit(site / "funnels/tiny.yml", "Join the list", "Join the list today")
+    partly = build(site, out)
+    assert partly.rendered < partly.pages and [str(w) for w in partly.warnings] == [warning]
+    with pytest.raises(Abort, match=r"offer has no testimonials.*\(--strict\)"):
+        build(site, out, strict=True)
+
+
+def test_long_builds_show_progress_as_plain_lines_in_logs(tmp_path: Path, run_cli: RunCli) -> None:
+    site = tmp_path / "site"
+    make_corpus(site, funnels=62, seed=2)
+    result = run_cli("build", site, "-o", tmp_path / "out")
+    assert result.exit_code == 0
+    progress = [line for line in result.stderr.splitlines() if "pages (" in line]
+    assert progress == ["  77/310 pages (24%)", "  155/310 pages (50%)", "  233/310 pages (75%)",
+                        "  310/310 pages (100%)"] or [p.rsplit("(", 1)[1] for p in progress] == [
+                        "25%)", "50%)", "75%)", "100%)"]
