@@ -231,15 +231,15 @@ def _reason(exc: OSError) -> str:
 
 
 def _refuse_unsafe(out: Path, site_root: Path) -> None:
+    if out.parent == out or out.resolve().parent == out.resolve():
+        raise Abort(f"refusing to write to {out}: it is the root of the file system; "
+                    "choose another -o folder")
     for o, s in ((out, site_root), (out.resolve(), site_root.resolve())):  # as written, and real
         if o == s or s.is_relative_to(o):
             raise Abort(f"refusing to write to {out}: it holds the site itself; choose another -o folder")
         for folder in ("funnels", "assets", "content", "templates"):
             if o.is_relative_to(s / folder):
                 raise Abort(f"refusing to write to {out}: it is inside the site's {folder}/ folder")
-    if out.parent == out or out.resolve().parent == out.resolve():
-        raise Abort(f"refusing to write to {out}: it is the root of the file system; "
-                    "choose another -o folder")
     home = Path(os.path.expanduser("~"))
     if home != Path("~") and (out == home or home.is_relative_to(out)):
         raise Abort(f"refusing to write to {out}: it holds your home folder; choose another -o folder")

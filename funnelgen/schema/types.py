@@ -106,6 +106,16 @@ def check_asset_path(value: str) -> str:
         raise ValueError(
             f"{shown(value)} must be a file inside the site's assets folder, e.g. assets/photo.jpg"
         )
+    return _plain_file_name(value)
+
+
+def _plain_file_name(value: str) -> str:
+    """Refuse names a URL would read differently ('%2e%2e' is '..') or no file system can hold."""
+    if any(c in value for c in "%?#"):
+        raise ValueError(f"{shown(value)} has '%', '?' or '#' in it, which a web address reads "
+                         "differently; rename the file without them")
+    if len(value.encode()) > 1024 or any(len(p.encode()) > 255 for p in value.split("/")):
+        raise ValueError(f"{shown(value)} is too long for a file name; use a shorter one")
     return value
 
 
@@ -135,7 +145,7 @@ def check_content_path(value: str) -> str:
             f"{shown(value)} must be a Markdown file inside the content folder, "
             "e.g. content/story.md"
         )
-    return value
+    return _plain_file_name(value)
 
 
 def check_color(value: str) -> str:

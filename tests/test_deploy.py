@@ -1,0 +1,228 @@
+"""`funnelgen deploy --git`: the built folder becomes a commit on a branch of a real git remote.
+
+Each test makes a real bare repository with `git init --bare` and a user's repository holding
+the site, with work in progress in its working tree and index, and proves the deploy leaves
+every bit of the user's repository as it was.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import textwrap
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from click.testing import Result
+from conftest import FUNNEL_YML, SITE_YML, snapshot
+
+from funnelgen import __version__
+
+RunCli = Callable[..., Result]
+
+
+def git(*args: str | Path, cwd: Path) -> str:
+    run = subprocess.run(["git", *map(str, args)], cwd=cwd, capture_output=True, text=True, check=True)
+    return run.stdout.strip()
+
+
+@pytest.fixture(autouse=True)
+def git_identity(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The same git settings on every machine: only this file, no system or user config."""
+    config = tmp_path / "gitconfig"
+    config.write_text("[user]\n\tname = Dana Deployer\n\temail = dana@tiny.example\n"
+                      "[init]\n\tdefaultBranch = main\n", encoding="utf-8")
+    monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(config))
+    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
+
+
+@dataclass
+class Project:
+    """A user's repository with a site in it, a bare remote, and where the site builds."""
+
+    repo: Path
+    site: Path
+    remote: Path
+    out: Path
+
+    def user_state(self) -> dict[str, object]:
+        """Everything of the user's repository a deploy must not change."""
+        git_dir = self.repo / ".git"
+        return {
+            "files": snapshot(self.repo / "site"),
+            "status": git("status", "--porcelain=v1", "--untracked-files=all", cwd=self.repo),
+            "index": (git_dir / "index").read_bytes(),
+            "HEAD": (git_dir / "HEAD").read_text(),
+            "refs": git("for-each-ref", "--format=%(refname) %(objectname)", cwd=self.repo),
+            "head": git("rev-parse", "HEAD", cwd=self.repo),
+        }
+
+    def branch(self, name: str = "gh-pages") -> dict[str, str]:
+        """The files on ``name`` in the remote, with their text."""
+        names = git("ls-tree", "-r", "--name-only", name, cwd=self.remote).splitlines()
+        return {n: git("show", f"{name}:{n}", cwd=self.remote) for n in names}
+
+    def commits(self, name: str = "gh-pages") -> list[str]:
+        return git("rev-list", name, cwd=self.remote).splitlines()
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Project:
+    remote = tmp_path / "remote.git"
+    git("init", "--quiet", "--bare", remote, cwd=tmp_path)
+    repo = tmp_path / "user"
+    site = repo / "site"
+    (site / "funnels").mkdir(parents=True)
+    (site / "site.yml").write_text(SITE_YML, encoding="utf-8")
+    (site / "funnels/tiny.yml").write_text(FUNNEL_YML, encoding="utf-8")
+    (site / "notes.md").write_text("draft\n", encoding="utf-8")
+    git("init", "--quiet", cwd=repo)
+    git("add", ".", cwd=repo)
+    git("commit", "--quiet", "-m", "My site", cwd=repo)
+    # Work in progress: a staged change, an unstaged change and an untracked file.
+    (site / "notes.md").write_text("draft, staged\n", encoding="utf-8")
+    git("add", "site/notes.md", cwd=repo)
+    (site / "notes.md").write_text("draft, staged, then edited\n", encoding="utf-8")
+    (site / "todo.txt").write_text("untracked\n", encoding="utf-8")
+    return Project(repo, site, remote, tmp_path / "out")
+
+
+def deploy(run_cli: RunCli, project: Project, *args: str | Path) -> Result:
+    return run_cli("deploy", project.site, "--git", project.remote, "-o", project.out, *args)
+
+
+def test_a_deploy_commits_the_built_files_on_the_branch_and_leaves_the_user_repository_alone(
+    project: Project, run_cli: RunCli
+) -> None:
+    before = project.user_state()
+    result = deploy(run_cli, project)
+    assert result.exit_code == 0, result.output
+    assert project.user_state() == before, "the user's working tree, index, HEAD and refs are untouched"
+    files = project.branch()
+    assert sorted(files) == ["404.html", "_headers", "robots.txt", "sitemap.xml", "tiny/index.html",
+                             "tiny/join/index.html", "tiny/thanks/index.html"]  # not the .funnelgen marker
+    assert files["tiny/join/index.html"] == (project.out / "tiny/join/index.html").read_text().strip()
+    [commit] = project.commits()
+    head = git("rev-parse", "--short", "HEAD", cwd=project.repo)
+    assert git("log", "-1", "--format=%s|%an <%ae>", "gh-pages", cwd=project.remote) == (
+        f"Deploy {head} with funnelgen {__version__}|Dana Deployer <dana@tiny.example>")
+    lines = result.stdout.splitlines()
+    assert lines[0].startswith("Built 3 pages in ")
+    assert lines[-1] == f"Deployed 7 files to gh-pages of {project.remote}: 7 added, 0 changed, 0 removed (commit {commit[:7]})."
+
+
+def test_a_second_deploy_without_changes_makes_no_commit(project: Project, run_cli: RunCli) -> None:
+    assert deploy(run_cli, project).exit_code == 0
+    first = project.commits()
+    result = deploy(run_cli, project)
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines()[-1] == (
+        f"Nothing to deploy: gh-pages of {project.remote} already has these 7 files; no commit made.")
+    assert project.commits() == first
+
+
+def test_a_dry_run_lists_the_changes_and_pushes_nothing(project: Project, run_cli: RunCli) -> None:
+    result = deploy(run_cli, project, "--dry-run")
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines()[1:] == [
+        "  added    404.html", "  added    _headers", "  added    robots.txt", "  added    sitemap.xml",
+        "  added    tiny/index.html", "  added    tiny/join/index.html", "  added    tiny/thanks/index.html",
+        f"Would deploy 7 files to gh-pages of {project.remote}: 7 added, 0 changed, 0 removed. "
+        "Nothing was pushed (--dry-run).",
+    ]
+    assert git("for-each-ref", cwd=project.remote) == "", "nothing was pushed"
+
+
+def test_a_changed_page_shows_as_changed_and_the_branch_keeps_its_history(project: Project, run_cli: RunCli) -> None:
+    assert deploy(run_cli, project).exit_code == 0
+    [first] = project.commits()
+    funnel = project.site / "funnels/tiny.yml"
+    funnel.write_text(funnel.read_text().replace("Thanks for joining", "Welcome aboard"), encoding="utf-8")
+    result = deploy(run_cli, project, "--dry-run")
+    assert result.stdout.splitlines()[1:] == [
+        "  changed  tiny/thanks/index.html",
+        f"Would deploy 7 files to gh-pages of {project.remote}: 0 added, 1 changed, 0 removed. "
+        "Nothing was pushed (--dry-run).",
+    ]
+    assert project.commits() == [first]
+    result = deploy(run_cli, project, "-m", "New thank-you headline")
+    assert result.exit_code == 0, result.output
+    second, parent = project.commits()
+    assert parent == first and git("rev-parse", "gh-pages^", cwd=project.remote) == first
+    assert git("rev-parse", "gh-pages", cwd=project.remote) == second
+    assert git("log", "-1", "--format=%s", "gh-pages", cwd=project.remote) == "New thank-you headline"
+    assert "Welcome aboard" in project.branch()["tiny/thanks/index.html"]
+
+
+def test_a_removed_page_is_removed_from_the_branch(project: Project, run_cli: RunCli) -> None:
+    (project.site / "funnels/extra.yml").write_text("title: Extra\nsteps:\n  - {id: done, type: thankyou, headline: Hi}\n")
+    assert deploy(run_cli, project).exit_code == 0
+    (project.site / "funnels/extra.yml").unlink()
+    result = deploy(run_cli, project, "--verbose")
+    assert result.exit_code == 0, result.output
+    assert "  removed  extra/done/index.html" in result.stdout.splitlines()
+    assert "  removed  extra/index.html" in result.stdout.splitlines()
+    assert not any(name.startswith("extra/") for name in project.branch())
+
+
+def test_deploy_to_a_remote_of_the_users_repository_by_name_and_another_branch(project: Project, run_cli: RunCli) -> None:
+    git("remote", "add", "origin", project.remote, cwd=project.repo)
+    before = project.user_state()
+    result = run_cli("deploy", project.site, "--git", "origin", "--branch", "site", "-o", project.out)
+    assert result.exit_code == 0, result.output
+    assert "Deployed 7 files to site of origin" in result.stdout
+    assert project.user_state() == before
+    assert "tiny/join/index.html" in project.branch("site")
+    assert git("for-each-ref", "--format=%(refname)", cwd=project.remote) == "refs/heads/site"
+
+
+def test_deploy_can_publish_the_output_folder_as_it_is(project: Project, run_cli: RunCli) -> None:
+    assert run_cli("build", project.site, "-o", project.out).exit_code == 0
+    (project.out / "extra.txt").write_text("kept as built\n")
+    result = deploy(run_cli, project, "--no-build")
+    assert result.exit_code == 0, result.output
+    assert project.branch()["extra.txt"] == "kept as built"
+    result = run_cli("deploy", project.site, "--git", project.remote, "-o", project.out.parent / "none", "--no-build")
+    assert result.exit_code == 1
+    assert result.stderr == (f"nothing to deploy: {project.out.parent / 'none'} is not a folder built by funnelgen "
+                             "(no .funnelgen file in it); run funnelgen build first\n")
+
+
+def test_an_unreachable_remote_is_one_line_and_exit_1(project: Project, run_cli: RunCli) -> None:
+    result = run_cli("deploy", project.site, "--git", "file:///nowhere/at/all.git", "-o", project.out)
+    assert result.exit_code == 1
+    [line] = result.stderr.splitlines()
+    assert line.startswith("cannot reach file:///nowhere/at/all.git: ")
+    result = run_cli("deploy", project.site, "--git", "upstream", "-o", project.out)
+    assert result.exit_code == 1
+    assert result.stderr == (f"'upstream' is not a git URL, a folder, or a remote of the repository that holds "
+                             f"{project.site}: give the remote's URL, e.g. git@github.com:you/site.git\n")
+
+
+def test_a_rejected_push_is_one_line_and_exit_1(project: Project, run_cli: RunCli) -> None:
+    hook = project.remote / "hooks/pre-receive"
+    hook.write_text("#!/bin/sh\necho 'deploys are frozen' >&2\nexit 1\n")
+    hook.chmod(0o755)
+    result = deploy(run_cli, project)
+    assert result.exit_code == 1
+    assert result.stderr == f"the push to gh-pages of {project.remote} was rejected: pre-receive hook declined\n"
+    assert git("for-each-ref", cwd=project.remote) == ""
+
+
+def test_a_branch_name_git_refuses_is_refused(project: Project, run_cli: RunCli) -> None:
+    result = deploy(run_cli, project, "--branch", "no..dots")
+    assert result.exit_code == 1
+    assert result.stderr == "'no..dots' is not a valid branch name\n"
+
+
+def test_a_bad_site_deploys_nothing(project: Project, run_cli: RunCli) -> None:
+    (project.site / "funnels/tiny.yml").write_text(textwrap.dedent("""\
+        title: T
+        steps:
+          - {id: a, type: bridge, headline: H, next: nope}
+        """))
+    result = deploy(run_cli, project)
+    assert result.exit_code == 1
+    assert result.stderr == "funnels/tiny.yml:3: steps[0].next: no step 'nope' in this funnel (steps: a)\n"
+    assert git("for-each-ref", cwd=project.remote) == ""

@@ -1,0 +1,275 @@
+"""Paths: no slug, asset, content include, template or theme can make a build read or write
+outside the site folder or the output folder (`..`, absolute paths, `..\\`, `%2e%2e`, links
+pointing out); and `-o` never replaces a folder funnelgen did not make.
+
+Each refusal is one clear line; the tests also look outside, to prove nothing was read into the
+output (a secret file's text never appears in it) and nothing was written beside it.
+(`-o` at the site, in its sources, at a folder without the marker: tests/test_write.py.)
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import stat
+import subprocess
+import sys
+import tempfile
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from click.testing import Result
+from conftest import FUNNEL_YML, SITE_YML, MakeSite, snapshot
+
+from funnelgen.commands.build import build
+from funnelgen.errors import Abort
+from funnelgen.load import ContainedLoader
+
+RunCli = Callable[..., Result]
+SECRET = "TOP-SECRET-7f3a"
+ESCAPES = ["..", "../secret", "../../etc/passwd", "/etc/passwd", "..\\secret", "..\\..\\secret",
+           "%2e%2e", "%2e%2e/secret", "a/../../secret", "./secret", "~/secret", "file:///etc/passwd"]
+
+
+@pytest.fixture
+def outside(tmp_path: Path) -> Path:
+    """A folder beside the site with a secret in it, which no build may read or touch."""
+    folder = tmp_path / "outside"
+    folder.mkdir()
+    for name in ("secret.md", "secret.png", "secret.html", "secret.svg", "theme.yml"):
+        (folder / name).write_text(f"{SECRET}\n")
+    return folder
+
+
+def built_text(out: Path) -> str:
+    return "".join(p.read_text(encoding="utf-8", errors="replace") for p in out.rglob("*") if p.is_file())
+
+
+def refused(run_cli: RunCli, site: Path, out: Path) -> list[str]:
+    """The lines of a build that must fail; nothing may be written anywhere."""
+    before = snapshot(site.parent)
+    result = run_cli("build", site, "-o", out)
+    assert result.exit_code == 1, result.output
+    assert "Traceback" not in result.output
+    assert snapshot(site.parent) == before
+    return result.stderr.splitlines()
+
+
+# --- names that become paths --------------------------------------------------------------------
+
+@pytest.mark.parametrize("value", ESCAPES)
+@pytest.mark.parametrize("key", ["slug", "steps[0].id", "steps[0].slug", "steps[0].next"])
+def test_a_slug_is_never_a_path(key: str, value: str, make_site: MakeSite, run_cli: RunCli,
+                                tmp_path: Path) -> None:
+    funnel = FUNNEL_YML
+    if key == "slug":
+        funnel = f"slug: '{value}'\n" + funnel
+    elif key == "steps[0].id":
+        funnel = funnel.replace("id: join", f"id: '{value}'")
+    else:
+        funnel = funnel.replace("    type: optin\n", f"    type: optin\n    {key[9:]}: '{value}'\n")
+    site = make_site({"funnels/tiny.yml": funnel})
+    lines = refused(run_cli, site, tmp_path / "out")
+    assert any(f"{key}: " in line and "is not a valid slug" in line for line in lines), lines
+
+
+@pytest.mark.parametrize("name", ["..yml", ".hidden.yml", "..\\x.yml", "%2e%2e.yml"])
+def test_a_funnel_file_name_is_never_a_path(name: str, make_site: MakeSite, run_cli: RunCli,
+                                            tmp_path: Path) -> None:
+    site = make_site({"funnels/tiny.yml": None, f"funnels/{name}": FUNNEL_YML})
+    lines = refused(run_cli, site, tmp_path / "out")
+    assert len(lines) == 1 and lines[0].startswith(f"funnels/{name}:1: file name '{Path(name).stem}' is not "
+                                                   "a valid URL: rename the file to "), lines
+
+
+@pytest.mark.parametrize("value", ["assets/../site.yml", "assets/../../outside/secret.png", "/etc/passwd",
+                                   "assets\\..\\..\\outside\\secret.png", "assets/%2e%2e/%2e%2e/secret.png",
+                                   "assets//etc/passwd", "assets/./logo.svg", "file:///etc/passwd",
+                                   "assets/" + "x" * 300 + ".png"])
+@pytest.mark.parametrize("key", ["brand.logo", "seo.favicon", "seo.image"])
+def test_an_asset_reference_is_never_a_path_out(key: str, value: str, make_site: MakeSite, run_cli: RunCli,
+                                                tmp_path: Path, outside: Path) -> None:
+    parent, child = key.split(".")
+    site = make_site({"site.yml": SITE_YML + f"{parent}:\n  {child}: '{value}'\n", "assets/logo.svg": "<svg/>"})
+    lines = refused(run_cli, site, tmp_path / "out")
+    assert len(lines) == 1 and lines[0].startswith(f"site.yml:4: {key}: "), lines
+
+
+@pytest.mark.parametrize("value", ["content/../../outside/secret.md", "/etc/passwd.md", "../outside/secret.md",
+                                   "content\\..\\..\\outside\\secret.md", "content/%2e%2e/%2e%2e/outside/secret.md",
+                                   "content/" + "x" * 300 + ".md"])
+def test_a_content_include_is_never_a_path_out(value: str, make_site: MakeSite, run_cli: RunCli,
+                                               tmp_path: Path, outside: Path) -> None:
+    funnel = FUNNEL_YML.replace("    headline: Join the list\n",
+                                f"    headline: Join the list\n    body_file: '{value}'\n")
+    site = make_site({"funnels/tiny.yml": funnel})
+    lines = refused(run_cli, site, tmp_path / "out")
+    assert len(lines) == 1 and lines[0].startswith("funnels/tiny.yml:6: steps[0].body_file: "), lines
+
+
+@pytest.mark.parametrize("markdown", ["![x](assets/../../outside/secret.png)", "![x](../outside/secret.png)",
+                                      "![x](file:///etc/passwd)", "[x](file:///etc/passwd)"])
+def test_markdown_never_brings_a_file_from_outside(markdown: str, make_site: MakeSite, run_cli: RunCli,
+                                                   tmp_path: Path, outside: Path) -> None:
+    funnel = FUNNEL_YML.replace("    headline: Join the list\n",
+                                f"    headline: Join the list\n    body: '{markdown}'\n")
+    site, out = make_site({"funnels/tiny.yml": funnel}), tmp_path / "out"
+    result = run_cli("build", site, "-o", out)
+    assert "Traceback" not in result.output
+    if result.exit_code == 0:
+        assert SECRET not in built_text(out)
+        assert "file:" not in (out / "tiny/join/index.html").read_text()
+    else:
+        assert result.stderr.startswith("funnels/tiny.yml:3: steps[0]: "), result.stderr
+
+
+# --- links that point out ---------------------------------------------------------------------
+
+@pytest.mark.parametrize(("link", "target", "expected"), [
+    ("assets/logo.svg", "secret.svg", "assets/logo.svg: links to a file outside the site folder; copy the "
+                                      "file into assets/ instead"),
+    ("assets", "", "assets/"),
+    ("content/story.md", "secret.md", "funnels/tiny.yml:6: steps[0].body_file: 'content/story.md' links to a "
+                                      "file outside the site folder"),
+    ("content", "", "funnels/tiny.yml:6: steps[0].body_file: 'content/story.md' links to a file outside"),
+    ("templates/blocks/footer.html", "secret.html", "templates/blocks/footer.html: links to a file outside "
+                                                    "the site folder; copy the template into templates/ instead"),
+    ("templates/blocks", "", "templates/blocks: links to a file outside the site folder"),
+    ("templates", "", "templates: links to a file outside the site folder"),
+])
+def test_a_link_in_the_site_pointing_out_is_refused(link: str, target: str, expected: str, make_site: MakeSite,
+                                                    run_cli: RunCli, tmp_path: Path, outside: Path) -> None:
+    funnel = FUNNEL_YML.replace("    headline: Join the list\n",
+                                "    headline: Join the list\n    body_file: content/story.md\n")
+    site = make_site({"funnels/tiny.yml": funnel, "site.yml": SITE_YML + "brand: {logo: assets/logo.svg}\n"})
+    (outside / "blocks").mkdir()
+    (outside / "blocks" / "footer.html").write_text(SECRET)
+    (outside / "footer.html").write_text(SECRET)
+    (outside / "logo.svg").write_text(SECRET)
+    (outside / "story.md").write_text(SECRET)
+    if not link.startswith("content"):
+        (site / "content").mkdir()
+        (site / "content/story.md").write_text("Once upon a time.\n")
+    if link.startswith("assets/"):
+        pass
+    elif link != "assets":
+        (site / "assets").mkdir()
+        (site / "assets/logo.svg").write_text("<svg/>")
+    path = site / link
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.symlink_to(outside / target if target else (outside / "blocks" if link == "templates/blocks" else outside))
+    lines = refused(run_cli, site, tmp_path / "out")
+    assert any(line.startswith(expected) for line in lines), lines
+
+
+def test_a_theme_folder_is_allowed_anywhere_as_documented(make_site: MakeSite, run_cli: RunCli,
+                                                          tmp_path: Path) -> None:
+    theme = tmp_path / "shared-theme"
+    (theme / "templates").mkdir(parents=True)
+    (theme / "theme.yml").write_text("name: shared\nextends: clean\n")
+    (theme / "templates" / "style.css").write_text("body{color:#123456}\n")
+    site, out = make_site({"site.yml": SITE_YML + f"theme: {theme}\n"}), tmp_path / "out"
+    assert run_cli("build", site, "-o", out).exit_code == 0
+    assert "#123456" in (out / "tiny/join/index.html").read_text()
+
+
+@pytest.mark.parametrize("include", ["../../outside/secret.html", "/etc/passwd", "../theme.yml",
+                                     "..\\..\\outside\\secret.html", "%2e%2e/%2e%2e/outside/secret.html"])
+def test_a_template_cannot_include_a_file_outside_the_theme(include: str, make_site: MakeSite, run_cli: RunCli,
+                                                            tmp_path: Path, outside: Path) -> None:
+    site = make_site({"templates/blocks/footer.html": f"{{% include '{include}' %}}\n"})
+    lines = refused(run_cli, site, tmp_path / "out")
+    assert len(lines) == 1 and ("not found" in lines[0] or "template error" in lines[0]), lines
+    assert SECRET not in "".join(lines)
+
+
+@pytest.mark.xfail(strict=True, reason="needs funnelgen/render.py to load templates with "
+                   "funnelgen.load.ContainedLoader instead of jinja2.FileSystemLoader")
+def test_a_theme_folder_with_a_link_pointing_out_is_refused(make_site: MakeSite, run_cli: RunCli,
+                                                            tmp_path: Path, outside: Path) -> None:
+    site = make_site({"site.yml": SITE_YML + "theme: ./mytheme\n",
+                      "mytheme/theme.yml": "name: mine\nextends: clean\n"})
+    (site / "mytheme/templates/blocks").mkdir(parents=True)
+    (site / "mytheme/templates/blocks/footer.html").symlink_to(outside / "secret.html")
+    lines = refused(run_cli, site, tmp_path / "out")
+    assert any("footer.html: links to a file outside its folder" in line for line in lines), lines
+
+
+def test_the_contained_loader_refuses_links_out_and_reads_the_rest(tmp_path: Path, outside: Path) -> None:
+    import jinja2
+
+    (tmp_path / "t").mkdir()
+    (tmp_path / "t" / "ok.html").write_text("fine")
+    (tmp_path / "t" / "inner.html").symlink_to(tmp_path / "t" / "ok.html")
+    (tmp_path / "t" / "out.html").symlink_to(outside / "secret.html")
+    env = jinja2.Environment(loader=ContainedLoader([str(tmp_path / "t")]), autoescape=True)
+    assert env.get_template("ok.html").render() == "fine"
+    assert env.get_template("inner.html").render() == "fine"
+    with pytest.raises(Abort, match=r"out\.html: links to a file outside its folder"):
+        env.get_template("out.html")
+    with pytest.raises(jinja2.TemplateNotFound):
+        env.get_template("../outside/secret.html")
+
+
+# --- -o --------------------------------------------------------------------------------------
+
+@pytest.fixture
+def readable_site() -> Iterator[Path]:
+    """A site in a folder any user can read (pytest's own temporary folders are root's only)."""
+    folder = Path(tempfile.mkdtemp(prefix="funnelgen-paths-"))
+    try:
+        (folder / "site" / "funnels").mkdir(parents=True)
+        (folder / "site" / "site.yml").write_text(SITE_YML)
+        (folder / "site" / "funnels" / "tiny.yml").write_text(FUNNEL_YML)
+        for path in [folder, *folder.rglob("*")]:
+            path.chmod(path.stat().st_mode | stat.S_IROTH | stat.S_IXOTH)
+        yield folder / "site"
+    finally:
+        shutil.rmtree(folder)
+
+
+def as_nobody(*args: str | Path) -> subprocess.CompletedProcess[str]:
+    """Run funnelgen as the user nobody, who cannot delete what matters even if funnelgen tried."""
+    setpriv = shutil.which("setpriv")
+    if setpriv is None or os.geteuid() != 0:
+        pytest.fail("this test runs funnelgen as 'nobody' with setpriv, which needs root and "
+                    "util-linux: as on CI", pytrace=False)
+    return subprocess.run([setpriv, "--reuid=nobody", "--regid=nogroup", "--clear-groups",
+                           sys.executable, "-m", "funnelgen", *map(str, args)],
+                          capture_output=True, text=True, timeout=60, check=False, cwd="/")
+
+
+def test_the_root_folder_is_never_the_output(readable_site: Path) -> None:
+    listing = sorted(os.listdir("/"))
+    result = as_nobody("build", readable_site, "-o", "/")
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert result.stderr == ("refusing to write to /: it is the root of the file system; "
+                             "choose another -o folder\n")
+    assert sorted(os.listdir("/")) == listing
+
+
+def test_the_home_folder_is_never_the_output(readable_site: Path, tmp_path: Path,
+                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    home = tmp_path / "home"
+    home.mkdir()
+    (home / ".bashrc").write_text("# mine\n")
+    monkeypatch.setenv("HOME", str(home))
+    for out in (home, home.parent):
+        with pytest.raises(Abort, match=f"refusing to write to {out}: it holds your home folder"):
+            build(readable_site, out)
+    assert sorted(p.name for p in home.iterdir()) == [".bashrc"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["home"]
+
+
+@pytest.mark.parametrize("where", ["site/../site", "site/./funnels/..", "link-to-site", "site/content/out",
+                                   "site/templates/out"])
+def test_the_output_never_holds_or_sits_in_the_site_however_it_is_written(
+    where: str, make_site: MakeSite, tmp_path: Path
+) -> None:
+    site = make_site()
+    (tmp_path / "link-to-site").symlink_to(site)
+    before = snapshot(tmp_path)
+    with pytest.raises(Abort, match="refusing to write to"):
+        build(site, Path(tmp_path / where))
+    assert snapshot(tmp_path) == before

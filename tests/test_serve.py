@@ -1,0 +1,379 @@
+"""`funnelgen serve` as a marketer uses it: a tab open on the preview while they edit.
+
+The server runs in-process on a free port (``DevServer(site, port=0)``); the tests edit the
+site's files on disk and wait for what the open Chromium tab shows, with Playwright's
+`expect` (a timeout of a few seconds, never a timing assertion). A few tests need no browser
+(help, defaults, policy rewriting, HTTP answers) and live here to keep serve in one place.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pytest
+from click.testing import Result
+from conftest import FUNNEL_YML, MakeSite
+from playwright.sync_api import expect
+
+from funnelgen.cli import cli
+from funnelgen.commands.build import build
+from funnelgen.commands.serve import DEFAULT_HOST, DevServer
+from funnelgen.devserver.inject import allow_client, client_css, client_js
+from funnelgen.errors import Abort
+from funnelgen.site import prepare
+from funnelgen.tracking import csp_hash
+
+if TYPE_CHECKING:  # imported by pytest_plugins below, which must be first to load it
+    from tests.browser import NewPage, Tab
+
+pytest_plugins = ["tests.browser"]  # the browser and new_page fixtures
+pytestmark = pytest.mark.browser
+
+RunCli = Callable[..., Result]
+WAIT_MS = 8000  # generous for a loaded machine; a reload takes well under a second
+
+WARMUP_YML = """\
+title: Warm-up
+steps:
+  - id: story
+    type: bridge
+    headline: Cold headline
+    by_temperature:
+      warm: {headline: Warm headline}
+      hot: {headline: Hot headline}
+    body: A short story.
+    cta: {text: Show me}
+  - id: thanks
+    type: thankyou
+    headline: Thanks for reading
+"""
+OVERLAY = "#funnelgen-preview .overlay"  # Playwright's CSS reaches into the open shadow root
+
+
+class Running:
+    """A started dev server and every line it printed."""
+
+    def __init__(self, server: DevServer, lines: list[tuple[str, bool]]) -> None:
+        self.server = server
+        self.lines = lines
+        self.url = server.url
+
+    def printed(self) -> str:
+        return "\n".join(line for line, _ in self.lines)
+
+    def wait_for_line(self, text: str, after: int = 0, timeout: float = WAIT_MS / 1000) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if any(text in line for line, _ in self.lines[after:]):
+                return
+            time.sleep(0.02)
+        raise AssertionError(f"serve never printed {text!r}; it printed:\n{self.printed()}")
+
+
+@pytest.fixture
+def site(make_site: MakeSite) -> Path:
+    return make_site({"funnels/warmup.yml": WARMUP_YML})
+
+
+@pytest.fixture
+def start() -> Iterator[Callable[[Path], Running]]:
+    servers: list[DevServer] = []
+
+    def start_server(root: Path) -> Running:
+        lines: list[tuple[str, bool]] = []
+        server = DevServer(root, port=0, say=lambda line, error: lines.append((line, error)))
+        server.start()
+        servers.append(server)
+        return Running(server, lines)
+
+    yield start_server
+    for server in servers:
+        server.stop()
+
+
+def get(url: str) -> tuple[int, str, dict[str, str]]:
+    request = urllib.request.Request(url)
+    opener = urllib.request.build_opener(_NoRedirect)
+    try:
+        with opener.open(request, timeout=10) as response:
+            return response.status, response.read().decode("utf-8"), dict(response.headers)
+    except urllib.error.HTTPError as error:
+        return error.code, error.read().decode("utf-8"), dict(error.headers)
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args: object, **kwargs: object) -> None:
+        return None
+
+
+def headline(tab: Tab) -> str:
+    return tab.page.locator("h1").inner_text()
+
+
+# ---- the command line and defaults (no browser) ----
+
+
+def test_serve_help_lists_its_options(run_cli: RunCli) -> None:
+    result = run_cli("serve", "--help")
+    assert result.exit_code == 0
+    for text in ("--port", "--host", "--open", "[default: 127.0.0.1]", "Ctrl-C"):
+        assert text in result.output
+
+
+def test_serve_without_a_site_exits_1_with_one_line(run_cli: RunCli, tmp_path: Path) -> None:
+    result = run_cli("serve", tmp_path, "--port", "0")
+    assert result.exit_code == 1
+    assert result.stderr == f"{tmp_path}: no site.yml in this folder (run 'funnelgen new DIR' to start one)\n"
+
+
+def test_binding_defaults_to_this_computer_only(site: Path, start: Callable[[Path], Running]) -> None:
+    host_option = next(p for p in cli.commands["serve"].params if p.name == "host")
+    assert host_option.default == DEFAULT_HOST == "127.0.0.1"
+    running = start(site)
+    assert running.server.address[0] == "127.0.0.1"
+    assert running.url.startswith("http://127.0.0.1:")
+
+
+def test_a_port_in_use_is_one_clear_problem(site: Path, start: Callable[[Path], Running]) -> None:
+    port = start(site).server.address[1]
+    with pytest.raises(Abort, match=rf"cannot serve on 127.0.0.1:{port}: .*choose another with --port"):
+        DevServer(site, port=port, say=lambda line, error: None).start()
+
+
+def test_the_policy_allows_the_client_and_nothing_else_new() -> None:
+    script, style = csp_hash(client_js()), csp_hash(client_css())
+    policy = ("default-src 'self'; script-src 'sha256-a'; style-src 'none'; connect-src 'self' "
+              "https://x.example; object-src 'none'")
+    assert allow_client(policy) == (
+        f"default-src 'self'; script-src 'sha256-a' {script}; style-src {style}; "
+        "connect-src 'self' https://x.example; object-src 'none'"
+    )
+    # A directive that was missing fell back to default-src: it keeps what that allowed.
+    assert allow_client("default-src 'self' https://cdn.example") == (
+        f"default-src 'self' https://cdn.example; script-src 'self' https://cdn.example {script}; "
+        f"style-src 'self' https://cdn.example {style}; connect-src 'self' https://cdn.example"
+    )
+
+
+def test_it_answers_like_a_static_host(site: Path, start: Callable[[Path], Running]) -> None:
+    url = start(site).url
+    status, body, headers = get(url + "tiny/join/")
+    assert status == 200 and "Join the list" in body
+    assert headers["Cache-Control"] == "no-store"
+    assert get(url + "tiny")[0:1] == (301,) and get(url + "tiny")[2]["Location"] == "/tiny/"
+    assert get(url + "tiny?temp=hot")[2]["Location"] == "/tiny/?temp=hot"
+    status, body, _ = get(url + "no/such/page/")
+    assert status == 404 and "This page does not exist" in body
+    assert "__funnelgen/events" in body  # the 404 page reloads too, once the page exists
+    assert get(url + ".funnelgen")[0] == 404
+    assert get(url + "../../etc/passwd")[0] == 404
+
+
+def test_a_site_without_a_home_page_gets_a_list_of_its_funnels(site: Path, start: Callable[[Path], Running]) -> None:
+    status, body, _ = get(start(site).url)
+    assert status == 200
+    assert '<a href="/tiny/">Tiny funnel</a>' in body and '<a href="/warmup/story/">story</a>' in body
+
+
+def test_the_build_on_disk_is_funnelgen_build_exactly(site: Path, start: Callable[[Path], Running],
+                                                      tmp_path: Path) -> None:
+    running = start(site)
+    served = running.server.out
+    build(site, tmp_path / "built")
+    pages = sorted(p.relative_to(served).as_posix() for p in served.rglob("*.html"))
+    assert pages == sorted(p.relative_to(tmp_path / "built").as_posix()
+                           for p in (tmp_path / "built").rglob("*.html"))
+    for page in pages:
+        assert (served / page).read_bytes() == (tmp_path / "built" / page).read_bytes(), page
+    for file in served.rglob("*"):
+        if file.is_file():
+            data = file.read_bytes()
+            assert b"funnelgen-preview" not in data and b"__funnelgen" not in data, file
+    # …and what it serves is that, plus the client.
+    _, body, _ = get(running.url + "tiny/join/")
+    assert "__funnelgen/events" in body and "__funnelgen" not in (served / "tiny/join/index.html").read_text()
+
+
+def test_stopping_removes_the_temporary_folder(site: Path) -> None:
+    server = DevServer(site, port=0, say=lambda line, error: None)
+    server.start()
+    assert (server.out / "tiny/join/index.html").is_file()
+    server.stop()
+    assert not server.folder.exists()
+
+
+def test_ctrl_c_stops_the_command_cleanly(site: Path, tmp_path: Path) -> None:
+    temp = tmp_path / "temp"
+    temp.mkdir()
+    command = [sys.executable, "-m", "funnelgen", "serve", str(site), "--port", "0"]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                               env={**os.environ, "TMPDIR": str(temp)})
+    try:
+        assert process.stdout is not None
+        assert process.stdout.readline().startswith("Built 6 pages from 2 funnels in ")
+        serving = process.stdout.readline()
+        assert re.match(r"Serving .*site on http://127\.0\.0\.1:\d+/ \(watching .*\)\. Press Ctrl-C to stop\.$",
+                        serving), serving
+        port = re.search(r":(\d+)/", serving).group(1)  # type: ignore[union-attr]
+        assert get(f"http://127.0.0.1:{port}/tiny/join/")[0] == 200
+        assert [p.name.startswith("funnelgen-serve-") for p in temp.iterdir()] == [True]
+        process.send_signal(signal.SIGINT)
+        stdout, stderr = process.communicate(timeout=20)
+    finally:
+        process.kill()
+    assert (process.returncode, stdout, stderr) == (0, "Stopped.\n", "")
+    assert list(temp.iterdir()) == []
+
+
+# ---- in the browser ----
+
+
+def test_the_page_loads_with_the_preview_bar_and_no_policy_violation(
+    site: Path, start: Callable[[Path], Running], new_page: NewPage
+) -> None:
+    tab = new_page()
+    assert tab.goto(start(site).url + "tiny/join/") == 200
+    expect(tab.page.locator("#funnelgen-preview .dot.live")).to_have_count(1, timeout=WAIT_MS)
+    expect(tab.page.locator("#funnelgen-preview a[aria-current]")).to_have_text("cold")
+    assert headline(tab) == "Join the list"
+    assert tab.console_errors == [], tab.console_errors  # CSP lets the client and the runtime run
+    assert tab.blocked == []
+
+
+def test_saving_an_edit_reloads_the_tabs_whose_page_changed(
+    site: Path, start: Callable[[Path], Running], new_page: NewPage
+) -> None:
+    running = start(site)
+    edited, other = new_page(), new_page()
+    edited.goto(running.url + "tiny/join/")
+    other.goto(running.url + "warmup/story/")
+    for tab in (edited, other):
+        expect(tab.page.locator("#funnelgen-preview .dot.live")).to_have_count(1, timeout=WAIT_MS)
+        tab.page.evaluate("window.loadedBefore = true")
+    printed = len(running.lines)
+    funnel = site / "funnels/tiny.yml"
+    funnel.write_text(funnel.read_text().replace("Join the list", "Join the waiting list"))
+
+    expect(edited.page.locator("h1")).to_have_text("Join the waiting list", timeout=WAIT_MS)
+    assert edited.page.evaluate("window.loadedBefore") is None  # a reload, by itself
+    running.wait_for_line("wrote all", after=printed)  # the full build is on disk…
+    assert "Join the waiting list" in (running.server.out / "tiny/join/index.html").read_text()
+    assert other.page.evaluate("window.loadedBefore") is True  # …and the other page never reloaded
+    assert re.search(r"^\d\d:\d\d:\d\d funnels/tiny\.yml changed: rebuilt in \d+ ms; 1 of 2 open pages changed$",
+                     running.printed(), re.M), running.printed()
+    assert edited.console_errors == other.console_errors == []
+
+
+def test_a_broken_file_shows_the_problem_over_the_last_good_page_until_fixed(
+    site: Path, start: Callable[[Path], Running], new_page: NewPage
+) -> None:
+    running = start(site)
+    tab = new_page()
+    tab.goto(running.url + "tiny/join/")
+    expect(tab.page.locator("#funnelgen-preview .dot.live")).to_have_count(1, timeout=WAIT_MS)
+    funnel = site / "funnels/tiny.yml"
+    good = funnel.read_text()
+    funnel.write_text(good.replace("    headline: Join the list\n", "    headline: Join the list\n    headlin: typo\n"))
+    with pytest.raises(Abort) as broken:
+        prepare(site)
+    expected = [str(p) for p in broken.value.problems]
+    assert expected[0].startswith("funnels/tiny.yml:6: steps[0].headlin: unknown key 'headlin'")
+
+    overlay = tab.page.locator(OVERLAY)
+    expect(overlay.locator("li")).to_have_text(expected, timeout=WAIT_MS)
+    assert headline(tab) == "Join the list"  # the last good page, still there
+    status, body, _ = get(running.url + "tiny/join/")
+    assert status == 200 and "Join the list" in body  # …and still served
+    tab.page.reload()  # a tab opened or reloaded while broken shows the problem at once
+    expect(overlay.locator("li")).to_have_text(expected, timeout=WAIT_MS)
+    assert running.lines[-1] == (f"  {expected[0]}", True)
+
+    funnel.write_text(good.replace("Join the list", "Join the fixed list"))
+    expect(tab.page.locator("h1")).to_have_text("Join the fixed list", timeout=WAIT_MS)
+    expect(overlay).to_have_count(0)
+    assert tab.console_errors == []
+
+
+def test_fixing_a_file_that_did_not_change_the_page_clears_the_overlay_without_a_reload(
+    site: Path, start: Callable[[Path], Running], new_page: NewPage
+) -> None:
+    running = start(site)
+    tab = new_page()
+    tab.goto(running.url + "tiny/join/")
+    expect(tab.page.locator("#funnelgen-preview .dot.live")).to_have_count(1, timeout=WAIT_MS)
+    tab.page.evaluate("window.loadedBefore = true")
+    site_yml = site / "site.yml"
+    good = site_yml.read_text()
+    site_yml.write_text(good + "base_url: twice\n")
+    expect(tab.page.locator(OVERLAY)).to_contain_text("site.yml:", timeout=WAIT_MS)
+    site_yml.write_text(good)
+    expect(tab.page.locator(OVERLAY)).to_have_count(0, timeout=WAIT_MS)
+    assert tab.page.evaluate("window.loadedBefore") is True
+
+
+def test_a_theme_outside_the_site_is_watched_once_site_yml_switches_to_it(
+    site: Path, start: Callable[[Path], Running], new_page: NewPage
+) -> None:
+    theme = site.parent / "mytheme"  # beside the site folder, not in it
+    (theme / "templates/blocks").mkdir(parents=True)
+    (theme / "theme.yml").write_text("name: mytheme\nextends: clean\n")
+    footer = theme / "templates/blocks/footer.html"
+    footer.write_text('<footer class="site-footer"><p>First footer</p></footer>\n')
+    running = start(site)
+    assert theme.resolve() not in running.server.watched()
+    tab = new_page()
+    tab.goto(running.url + "tiny/join/")
+    expect(tab.page.locator("#funnelgen-preview .dot.live")).to_have_count(1, timeout=WAIT_MS)
+
+    (site / "site.yml").write_text((site / "site.yml").read_text() + "theme: ../mytheme\n")
+    expect(tab.page.locator("footer")).to_have_text("First footer", timeout=WAIT_MS)
+    assert theme.resolve() in running.server.watched()
+    footer.write_text('<footer class="site-footer"><p>Second footer</p></footer>\n')
+    expect(tab.page.locator("footer")).to_have_text("Second footer", timeout=WAIT_MS)
+    assert "theme mytheme: templates/blocks/footer.html changed: rebuilt in" in running.printed()
+
+
+def test_a_site_that_never_built_shows_its_problems_then_the_site_once_fixed(
+    make_site: MakeSite, start: Callable[[Path], Running], new_page: NewPage
+) -> None:
+    site = make_site({"funnels/tiny.yml": FUNNEL_YML.replace("type: optin", "type: optn")})
+    running = start(site)
+    assert "the first build: 1 problem; nothing to show yet" in running.printed()
+    tab = new_page()
+    assert tab.goto(running.url + "tiny/join/") == 500
+    expect(tab.page.locator(OVERLAY)).to_contain_text("funnels/tiny.yml:4: steps[0].type", timeout=WAIT_MS)
+    (site / "funnels/tiny.yml").write_text(FUNNEL_YML)
+    expect(tab.page.locator("h1")).to_have_text("Join the list", timeout=WAIT_MS)
+    expect(tab.page.locator(OVERLAY)).to_have_count(0)
+
+
+def test_temperature_is_previewed_with_temp_and_switched_with_the_bar(
+    site: Path, start: Callable[[Path], Running], new_page: NewPage
+) -> None:
+    url = start(site).url
+    tab = new_page()
+    tab.goto(url + "warmup/story/?temp=hot&utm_source=mail")
+    assert headline(tab) == "Hot headline"
+    bar = tab.page.locator("#funnelgen-preview .bar")
+    expect(bar.locator("a[aria-current]")).to_have_text("hot")
+    assert bar.locator("a", has_text="warm").get_attribute("href") == "/warmup/story/?temp=warm&utm_source=mail"
+
+    bar.locator("a", has_text="warm").click()
+    expect(bar.locator("a[aria-current]")).to_have_text("warm", timeout=WAIT_MS)
+    assert headline(tab) == "Warm headline"
+    assert tab.page.url == url + "warmup/story/?temp=warm&utm_source=mail"
+
+    bar.locator("a", has_text="cold").click()  # ?temp= wins even over a warmer past
+    expect(bar.locator("a[aria-current]")).to_have_text("cold", timeout=WAIT_MS)
+    assert headline(tab) == "Cold headline"
+    assert tab.console_errors == []

@@ -1,0 +1,170 @@
+"""Every built-in theme meets the page targets of issue 4 on every page of the demo site, and of
+the tiny site with every step type and a consent banner:
+
+- each page (HTML with its inlined CSS and runtime) weighs at most 25 KB;
+- the W3C Nu HTML Checker finds no error (one java process checks every page of every theme);
+- in Chromium on a phone: nothing scrolls sideways, the layout never shifts (CLS 0), and the
+  keyboard reaches every link, button, field and summary, each one shown clear of anything
+  covering it, with a visible focus outline.
+"""
+
+from __future__ import annotations
+
+import shutil
+import textwrap
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+from funnelgen.commands.build import build
+from funnelgen.theme import builtin_themes
+from scripts.screenshots import demo_site
+from tests.conftest import FUNNEL_YML
+from tests.test_html_valid import EVERY_STEP_TYPE, describe, vnu_errors
+
+if TYPE_CHECKING:  # imported by pytest_plugins below, which must be first to load it
+    from tests.browser import NewPage, Serve
+
+pytest_plugins = ["tests.browser"]  # the browser, new_page and serve fixtures
+pytestmark = pytest.mark.browser
+
+THEMES = builtin_themes()
+PAGE_BUDGET = 25_600  # bytes: HTML + inlined CSS + inlined runtime, uncompressed
+PHONE: dict[str, Any] = {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 3,
+                         "is_mobile": True, "has_touch": True}
+
+
+def every_step_site(theme: str, into: Path) -> Path:
+    """The validator's tiny site with every step type and block, with a consent banner."""
+    site = into / f"every-step-{theme}"
+    files = {**EVERY_STEP_TYPE, "funnels/tiny.yml": FUNNEL_YML}
+    files["site.yml"] = textwrap.dedent(str(files["site.yml"])) + f"theme: {theme}\nconsent: {{mode: banner}}\n"
+    for rel, text in files.items():
+        if text is not None:
+            (site / rel).parent.mkdir(parents=True, exist_ok=True)
+            (site / rel).write_text(textwrap.dedent(str(text)), encoding="utf-8")
+    return site
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> dict[str, list[Path]]:
+    """theme → output folders: the demo site and the every-step-type site built with it."""
+    outputs: dict[str, list[Path]] = {}
+    for theme in THEMES:
+        into = tmp_path_factory.mktemp(theme)
+        outputs[theme] = []
+        for name, site in (("demo", demo_site(theme, into)), ("every-step", every_step_site(theme, into))):
+            out = into / f"{name}-out"
+            build(site, out)
+            outputs[theme].append(out)
+    yield outputs
+    for folders in outputs.values():
+        for folder in folders:
+            shutil.rmtree(folder.parent, ignore_errors=True)
+
+
+def pages_of(out: Path) -> list[Path]:
+    return sorted(out.rglob("*.html"))
+
+
+@pytest.mark.parametrize("theme", THEMES)
+def test_every_page_weighs_at_most_25_kb(built: dict[str, list[Path]], theme: str) -> None:
+    weights = {f"{out.name}/{p.relative_to(out).as_posix()}": p.stat().st_size
+               for out in built[theme] for p in pages_of(out)}
+    heavy = {page: size for page, size in weights.items() if size > PAGE_BUDGET}
+    assert not heavy, f"pages over {PAGE_BUDGET} bytes with {theme}: {heavy}"
+    assert len(weights) >= 25
+
+
+def test_every_page_of_every_theme_is_valid_html(built: dict[str, list[Path]]) -> None:
+    roots = [out for outs in built.values() for out in outs]
+    errors = vnu_errors([page for root in roots for page in pages_of(root)])
+    if errors:
+        shown = [f"{root.parent.name}/{describe(e, [root])}" for e in errors for root in roots
+                 if str(e.get("url", "")).removeprefix("file:").startswith(str(root))]
+        pytest.fail(f"{len(errors)} HTML errors:\n" + "\n".join(shown), pytrace=False)
+
+
+# Layout shifts since the page started, as Chrome reports them (CLS without session windows).
+LAYOUT_SHIFT_JS = """() => new Promise(resolve => {
+  let total = 0;
+  new PerformanceObserver(list => {
+    for (const entry of list.getEntries()) if (!entry.hadRecentInput) total += entry.value;
+  }).observe({type: "layout-shift", buffered: true});
+  setTimeout(() => resolve(total), 250);
+})"""
+
+# The focused element: is it on screen, clear of anything covering it, with a focus outline?
+FOCUSED_JS = """() => {
+  const e = document.activeElement;
+  if (!e || e === document.body || e.dataset.seen) return null;
+  e.dataset.seen = document.querySelector("[data-seen]") ? "1" : "first";
+  const box = e.getClientRects()[0] || e.getBoundingClientRect(), style = getComputedStyle(e);
+  const x = Math.min(Math.max(box.left + box.width / 2, 1), innerWidth - 1);
+  const y = Math.min(Math.max(box.top + box.height / 2, 1), innerHeight - 1);
+  const hit = document.elementFromPoint(x, y);
+  return {what: e.outerHTML.slice(0, 90),
+          onScreen: box.bottom > 0 && box.top < innerHeight && box.right > 0 && box.left < innerWidth,
+          clear: !!hit && (hit === e || e.contains(hit) || hit.contains(e) && hit.tagName === "LABEL"),
+          outline: style.outlineStyle !== "none" && parseFloat(style.outlineWidth) >= 2};
+}"""
+
+# Everything a visitor can use, that the walk with Tab did not reach.
+MISSED_JS = """() => [...document.querySelectorAll(
+    "a[href], button, input:not([type=hidden]), summary, select, textarea")]
+  .filter(e => e.getClientRects().length && e.tabIndex >= 0 && !e.dataset.seen
+               && getComputedStyle(e).visibility !== "hidden")
+  .map(e => e.outerHTML.slice(0, 90))"""
+
+
+def phone_problems(tab: Any, url: str) -> list[str]:
+    page = tab.page
+    problems = []
+    widths = page.evaluate("() => [document.scrollingElement.scrollWidth, innerWidth]")
+    if widths[0] != widths[1]:
+        problems.append(f"{url}: scrolls sideways: [scrollWidth, innerWidth] = {widths}")
+    page.evaluate("async () => { scrollTo(0, document.body.scrollHeight);"
+                  " await new Promise(r => setTimeout(r, 50)); scrollTo(0, 0); }")
+    shift = page.evaluate(LAYOUT_SHIFT_JS)
+    if shift:
+        problems.append(f"{url}: the layout shifts (CLS {shift:.4f})")
+    for _ in range(200):
+        page.keyboard.press("Tab")
+        focused = page.evaluate(FOCUSED_JS)
+        if focused is None:  # out of the page, back at the start, or inside a <video>'s controls
+            if page.evaluate("() => document.activeElement === document.body"
+                             " || document.activeElement.dataset.seen === 'first'"):
+                break
+            continue
+        for check, why in (("onScreen", "off screen"), ("clear", "covered"), ("outline", "no focus outline")):
+            if not focused[check]:
+                problems.append(f"{url}: focused but {why}: {focused['what']}")
+    missed = page.evaluate(MISSED_JS)
+    if missed:
+        problems.append(f"{url}: the keyboard never reaches {missed}")
+    return problems
+
+
+@pytest.mark.parametrize("theme", THEMES)
+def test_every_page_works_on_a_phone_with_the_keyboard(
+    built: dict[str, list[Path]], serve: Serve, new_page: NewPage, theme: str
+) -> None:
+    problems: list[str] = []
+    tab = new_page(**PHONE)
+    pages = 0
+    for out in built[theme]:
+        base = serve(out)
+        for path in pages_of(out):
+            rel = path.relative_to(out).as_posix()
+            url = base + rel.removesuffix("index.html")
+            assert tab.goto(url) == 200
+            if out.name.startswith("every-step") and path.name == "index.html" and "/" in rel:
+                assert tab.page.locator("#funnelgen-consent").is_visible(), f"{url}: no consent banner"
+            problems += phone_problems(tab, url)
+            pages += 1
+    assert not problems, f"{theme}:\n" + "\n".join(problems)
+    assert pages >= 25
+    # 404.html links its favicon by absolute URL (it is served at any path); nothing else may fail.
+    assert [e for e in tab.console_errors if "ERR_BLOCKED_BY_CLIENT" not in e] == []
+    assert {url.split("/assets/")[0] for url in tab.blocked} <= {"https://demo.funnelgen.dev"}

@@ -1,0 +1,327 @@
+"""Themes: how a site finds its theme (built-in, folder, installed package), the `extends:` chain,
+theme options, a site overriding one partial or adding CSS, and `funnelgen themes`.
+
+Each test builds a tiny real site; the installed theme is a real package that pip installs
+(offline, from a folder) into a temporary `sys.path` entry.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import importlib
+import re
+import subprocess
+import sys
+import textwrap
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from click.testing import Result
+
+from funnelgen.commands.build import build
+from funnelgen.errors import Abort
+from funnelgen.load import Source
+from funnelgen.theme import builtin_themes, installed_themes, resolve_theme, theme_chain
+
+MakeSite = Callable[..., Path]
+RunCli = Callable[..., Result]
+SITE_YML = "name: Tiny Co\nbase_url: https://tiny.example/\n"
+
+# A theme in the site's folder that builds on clean: its theme.css adds to clean's rules.
+WARM_THEME = {
+    "themes/warm/theme.yml": """\
+        name: warm
+        description: Clean, but warmer.
+        extends: clean
+        options:
+          primary: {default: "#b45309", description: Buttons and links.}
+          glow: {default: "0.5rem", description: Size of the button glow.}
+          corners: {default: soft, choices: [soft, sharp], description: Box corners.}
+        """,
+    "themes/warm/templates/theme.css": """\
+        {% include "clean.css" %}
+        .button { box-shadow: 0 0 {{ theme.options.glow }} var(--accent); }
+        """,
+}
+
+
+def css_of(out: Path, page: str = "tiny/join/index.html") -> str:
+    html = (out / page).read_text(encoding="utf-8")
+    found = re.search(r"<style>(.*?)</style>", html, re.S)
+    assert found is not None
+    return found.group(1)
+
+
+def site_source(root: Path) -> Source:
+    return Source(root / "site.yml", "site.yml", {}, {("theme",): 3, ("theme_options",): 4})
+
+
+def test_the_built_in_themes() -> None:
+    assert builtin_themes() == ["bold", "clean", "minimal"]
+
+
+@pytest.mark.parametrize("theme", ["bold", "clean", "minimal"])
+def test_every_built_in_theme_builds_and_restyles_the_base(make_site: MakeSite, tmp_path: Path, theme: str) -> None:
+    out = tmp_path / "out"
+    build(make_site({"site.yml": SITE_YML + f"theme: {theme}\n"}), out)
+    css = css_of(out)
+    assert css.startswith(":root{--primary:")  # base.css first
+    own = {"clean": ".testimonial blockquote{font-size:1.0625em}",
+           "bold": "--band:color-mix(in srgb,var(--primary) 25%,#05070c)",
+           "minimal": '--head:Charter,"Bitstream Charter"'}[theme]
+    assert own in css
+    assert "{%" not in css and "{{" not in css
+
+
+def test_a_folder_theme_extends_a_built_in_one_and_ends_at_base(make_site: MakeSite, tmp_path: Path) -> None:
+    site = make_site({**WARM_THEME, "site.yml": SITE_YML + "theme: ./themes/warm\ntheme_options: {corners: sharp}\n"})
+    chain = resolve_theme("./themes/warm", site, {"corners": "sharp"}, site_source(site))
+    assert [t.manifest.name for t in chain.themes] == ["warm", "clean", "base"]
+    assert chain.options["primary"] == "#b45309"  # the child's default wins over clean's and base's
+    assert chain.options["max_width"] == "42rem"  # inherited from clean
+    assert chain.options["corners"] == "sharp"
+    out = tmp_path / "out"
+    build(site, out)
+    css = css_of(out)
+    assert "--primary:#b45309" in css
+    assert ".testimonial blockquote{font-size:1.0625em}" in css  # clean's rules, by name
+    assert css.endswith(".button{box-shadow:0 0 0.5rem var(--accent)}")  # then warm's
+
+
+def test_extends_a_folder_relative_to_the_extending_theme(tmp_path: Path) -> None:
+    for name, extends in (("child", "../parent"), ("parent", "bold")):
+        folder = tmp_path / "themes" / name
+        folder.mkdir(parents=True)
+        (folder / "theme.yml").write_text(f"name: {name}\nextends: {extends}\n")
+    chain = theme_chain("./themes/child", tmp_path)
+    assert [t.manifest.name for t in chain] == ["child", "parent", "bold", "base"]
+
+
+def test_a_theme_that_extends_itself_is_refused(tmp_path: Path) -> None:
+    for name, extends in (("a", "../b"), ("b", "../a")):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "theme.yml").write_text(f"name: {name}\nextends: {extends}\n")
+    with pytest.raises(Abort, match=r"theme '\.\./a' extends itself \(through b\)"):
+        theme_chain("./a", tmp_path)
+
+
+@pytest.mark.parametrize(("options", "message"), [
+    ("{button_styl: pill}", "theme_options.button_styl: theme 'bold' has no option 'button_styl': "
+                            "did you mean 'button_style'? (options: accent, background, band, "
+                            "button_style, cta_color, max_width, primary, radius, text)"),
+    ("{cta_color: red}", "theme_options.cta_color: 'red' is not one of: accent, primary"),
+    ("{max_width: 40}", "theme_options.max_width: expected text, got 40"),
+    ("{band: 'red; } body { display: none'}", "theme_options.band: 'red; } body { display: none' has "
+                                              "characters that are not allowed in a theme option"),
+], ids=["unknown", "choice", "type", "unsafe"])
+def test_theme_options_are_checked(make_site: MakeSite, tmp_path: Path, options: str, message: str) -> None:
+    site = make_site({"site.yml": SITE_YML + f"theme: bold\ntheme_options: {options}\n"})
+    with pytest.raises(Abort) as caught:
+        build(site, tmp_path / "out")
+    assert message in str(caught.value)
+    assert not (tmp_path / "out").exists()
+
+
+def test_theme_options_reach_the_css(make_site: MakeSite, tmp_path: Path) -> None:
+    site = make_site({"site.yml": SITE_YML + "theme: bold\n"
+                      "theme_options: {band: '#2a0845', cta_color: primary, max_width: 50rem}\n"})
+    out = tmp_path / "out"
+    build(site, out)
+    css = css_of(out)
+    assert "--band:#2a0845" in css
+    assert "--cta:var(--primary);--on-cta:var(--on-primary)" in css
+    assert "--max-width:50rem" in css
+
+
+@pytest.mark.parametrize("theme", ["bold", "clean", "minimal"])
+def test_a_site_overrides_one_partial_and_keeps_the_rest_of_the_theme(
+    make_site: MakeSite, tmp_path: Path, theme: str
+) -> None:
+    site = make_site({
+        "site.yml": SITE_YML + f"theme: {theme}\n",
+        "templates/blocks/hero.html": '<header class="hero mine"><h1>{{ step.headline | upper }}</h1></header>\n',
+    })
+    out = tmp_path / "out"
+    build(site, out)
+    page = (out / "tiny/join/index.html").read_text(encoding="utf-8")
+    assert '<header class="hero mine"><h1>JOIN THE LIST</h1></header>' in page
+    assert '<form class="optin-form"' in page  # every other template still comes from the theme
+    assert f"step--optin buttons--{'filled'}" in page
+
+
+@pytest.mark.parametrize("theme", ["bold", "clean", "minimal"])
+def test_a_site_adds_css_in_templates_extra_css(make_site: MakeSite, tmp_path: Path, theme: str) -> None:
+    site = make_site({
+        "site.yml": SITE_YML + f"theme: {theme}\nbrand: {{colors: {{primary: '#7c3aed'}}}}\n",
+        "templates/extra.css": "/* mine */\n.hero h1 { color: {{ site.brand.colors.primary }}; }\n",
+    })
+    out = tmp_path / "out"
+    build(site, out)
+    css = css_of(out)
+    assert css.endswith(".hero h1{color:#7c3aed}")  # last: it wins over the theme's rules
+    html = (out / "tiny/join/index.html").read_text(encoding="utf-8")
+    digest = base64.b64encode(hashlib.sha256(css.encode()).digest()).decode()
+    assert f"'sha256-{digest}'" in html  # the Content-Security-Policy allows exactly this CSS
+
+
+def test_the_consent_banner_css_is_only_on_sites_with_a_banner(make_site: MakeSite, tmp_path: Path) -> None:
+    build(make_site(), tmp_path / "plain")
+    assert ".consent-banner" not in css_of(tmp_path / "plain")
+    for theme in builtin_themes():
+        site = make_site({"site.yml": SITE_YML + f"theme: {theme}\nconsent: {{mode: banner}}\n"}, name=theme)
+        build(site, tmp_path / f"out-{theme}")
+        assert ".consent-banner{position:fixed;" in css_of(tmp_path / f"out-{theme}")
+
+
+def test_static_files_of_the_chain_most_specific_wins(tmp_path: Path) -> None:
+    for name, extends, files in (("child", "../parent", {"logo.svg": "child", "css/x.css": "child"}),
+                                 ("parent", None, {"logo.svg": "parent", "font.woff2": "parent"})):
+        folder = tmp_path / name
+        for rel, text in files.items():
+            (folder / "static" / rel).parent.mkdir(parents=True, exist_ok=True)
+            (folder / "static" / rel).write_text(text)
+        (folder / "theme.yml").write_text(f"name: {name}\n" + (f"extends: {extends}\n" if extends else ""))
+    chain = resolve_theme("./child", tmp_path, {}, site_source(tmp_path))
+    static = {rel: path.read_text() for rel, path in chain.static_files().items()}
+    assert static == {"css/x.css": "child", "font.woff2": "parent", "logo.svg": "child"}
+
+
+# --- a theme published as a Python package -------------------------------------------------
+
+PACKAGE = {
+    "pyproject.toml": """\
+        [build-system]
+        requires = ["hatchling"]
+        build-backend = "hatchling.build"
+
+        [project]
+        name = "funnelgen-theme-sunrise"
+        version = "1.2.0"
+
+        [project.entry-points."funnelgen.themes"]
+        sunrise = "funnelgen_theme_sunrise"
+        clean = "funnelgen_theme_sunrise.impostor"
+
+        [tool.hatch.build.targets.wheel]
+        packages = ["funnelgen_theme_sunrise"]
+        """,
+    "funnelgen_theme_sunrise/__init__.py": "",
+    "funnelgen_theme_sunrise/theme.yml": """\
+        name: sunrise
+        description: Warm morning colours on top of bold.
+        extends: bold
+        options:
+          accent: {default: "#fb923c", description: The sunrise orange.}
+        """,
+    "funnelgen_theme_sunrise/templates/theme.css": """\
+        {% include "bold.css" %}
+        .hero { background: linear-gradient(#7c2d12, #431407); }
+        """,
+    "funnelgen_theme_sunrise/impostor/__init__.py": "",
+    "funnelgen_theme_sunrise/impostor/theme.yml": "name: impostor\ndescription: Tries to replace clean.\n",
+}
+
+
+@pytest.fixture(scope="module")
+def sunrise_package(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The package installed with pip (no network: no index, no build isolation) into a folder."""
+    source = tmp_path_factory.mktemp("sunrise-src")
+    for rel, text in PACKAGE.items():
+        (source / rel).parent.mkdir(parents=True, exist_ok=True)
+        (source / rel).write_text(textwrap.dedent(text), encoding="utf-8")
+    target = tmp_path_factory.mktemp("site-packages")
+    subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--no-index",
+                    "--no-build-isolation", "--target", str(target), str(source)],
+                   check=True, capture_output=True, cwd=source)
+    assert (target / "funnelgen_theme_sunrise/templates/theme.css").is_file()
+    return target
+
+
+@pytest.fixture
+def with_sunrise(sunrise_package: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    monkeypatch.syspath_prepend(str(sunrise_package))  # also invalidates the import caches
+    yield sunrise_package
+    importlib.invalidate_caches()
+
+
+def test_an_installed_theme_is_found_by_its_entry_point(with_sunrise: Path, make_site: MakeSite, tmp_path: Path) -> None:
+    installed = installed_themes()
+    assert {"sunrise", "clean"} <= set(installed)
+    assert installed["sunrise"].package == "funnelgen-theme-sunrise 1.2.0"
+    assert installed["sunrise"].folder() == with_sunrise / "funnelgen_theme_sunrise"
+
+    site = make_site({"site.yml": SITE_YML + "theme: sunrise\n"})
+    chain = resolve_theme("sunrise", site, {}, site_source(site))
+    assert [t.manifest.name for t in chain.themes] == ["sunrise", "bold", "base"]
+    out = tmp_path / "out"
+    build(site, out)
+    css = css_of(out)
+    assert "--band:color-mix" in css  # bold's rules, through the package's theme.css
+    assert css.endswith(".hero{background:linear-gradient(#7c2d12,#431407)}")
+    assert "--accent:#fb923c" in css
+
+
+def test_a_built_in_theme_wins_over_an_installed_one_of_the_same_name(
+    with_sunrise: Path, make_site: MakeSite, tmp_path: Path
+) -> None:
+    site = make_site()  # theme: clean, the default
+    chain = resolve_theme("clean", site, {}, site_source(site))
+    assert [t.manifest.name for t in chain.themes] == ["clean", "base"]
+
+
+def test_an_unknown_theme_names_the_built_in_and_installed_ones(with_sunrise: Path, tmp_path: Path) -> None:
+    with pytest.raises(Abort) as caught:
+        theme_chain("dawn", tmp_path)
+    assert str(caught.value) == ("theme: no theme 'dawn' (built-in themes: bold, clean, minimal; "
+                                 "installed: clean, sunrise; or a folder such as ./mytheme)")
+
+
+# --- funnelgen themes ----------------------------------------------------------------------
+
+def test_funnelgen_themes_lists_every_theme_and_its_options(run_cli: RunCli) -> None:
+    result = run_cli("themes")
+    assert result.exit_code == 0, result.output
+    out = result.output
+    for theme in ("bold", "clean", "minimal"):
+        assert re.search(rf"^   {theme} +\S", out, re.M), out  # the summary line, no site mark
+        assert re.search(rf"^{theme} \(built-in; extends base\)$", out, re.M), out
+    bold = out[out.index("\nbold (built-in"):out.index("\nclean (built-in")]
+    assert re.search(r"^    cta_color +accent +Button colour: .* One of: accent, primary\.$", bold, re.M | re.S)
+    assert re.search(r"^    max_width +46rem +Width of the text column\.$", bold, re.M)
+    assert "Installed themes (Python packages with a 'funnelgen.themes' entry point):\n  none\n" in out
+
+
+def test_funnelgen_themes_marks_the_one_a_site_uses(run_cli: RunCli, make_site: MakeSite) -> None:
+    site = make_site({"site.yml": SITE_YML + "theme: minimal\ntheme_options: {text_font: brand}\n"
+                                             "brand: {colors: {primary: '#0f5e4b'}}\n"})
+    result = run_cli("themes", site)
+    assert result.exit_code == 0, result.output
+    assert f"{site} uses the theme 'minimal' (marked *)." in result.output
+    assert re.search(r"^ \* minimal +One narrow column", result.output, re.M)
+    minimal = result.output[result.output.index("\nminimal * (built-in"):]
+    assert re.search(r"text_font +serif +Typeface .* This site: brand\.", minimal, re.S)
+    assert re.search(r"primary +#9a3412 +Button and link .* This site: #0f5e4b\s+\(brand\.colors\.primary\)\.",
+                     minimal, re.S)
+
+
+def test_funnelgen_themes_lists_a_folder_theme_and_installed_ones(
+    run_cli: RunCli, make_site: MakeSite, with_sunrise: Path
+) -> None:
+    site = make_site({**WARM_THEME, "site.yml": SITE_YML + "theme: ./themes/warm\n"})
+    result = run_cli("themes", site)
+    assert result.exit_code == 0, result.output
+    out = result.output
+    assert re.search(r"^ \* \./themes/warm +Clean, but warmer\.$", out, re.M), out
+    assert re.search(r"^\./themes/warm \* \(folder .*; extends clean → base\)$", out, re.M), out
+    assert re.search(r"^   sunrise +Warm morning colours on top of bold\.$", out, re.M), out
+    assert re.search(r"^   clean +\(hidden by the built-in theme 'clean', which wins\)", out, re.M), out
+    assert re.search(r"^sunrise \(installed: funnelgen-theme-sunrise 1\.2\.0; extends bold → base\)$", out, re.M)
+
+
+def test_funnelgen_themes_with_a_broken_site_says_why(run_cli: RunCli, make_site: MakeSite) -> None:
+    site = make_site({"site.yml": SITE_YML + "theme: [clean]\n"})
+    result = run_cli("themes", site)
+    assert result.exit_code == 1
+    assert result.stderr.startswith("site.yml:3: theme: ")
