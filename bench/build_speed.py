@@ -100,7 +100,8 @@ def bench(pages: int, runs: int, work: Path) -> dict[str, Measure]:
         for name, (command, cwd, before) in commands.items():
             before()
             results[name].add(*timed(command, cwd))
-            print(f"  {pages} pages, run {run + 1}: {name} {results[name].seconds[-1]:.2f} s", file=sys.stderr)
+            took = results[name].seconds[-1]
+            print(f"  {pages} pages, run {run + 1}: {name} {took:.2f} s", file=sys.stderr)
     incremental = [PY, "-m", "funnelgen", "build", str(site), "-o", str(out), "-q"]
     timed(incremental, work)  # a cached build to start from
     results["no-change rebuild"] = Measure()
@@ -126,7 +127,8 @@ def report(pages: int, results: dict[str, Measure]) -> str:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--pages", type=int, nargs="+", default=[2000, 10000])
     parser.add_argument("--runs", type=int, default=3)
     args = parser.parse_args()

@@ -14,7 +14,7 @@ from funnelgen.incremental import FunnelRecord
 from funnelgen.load import Loc, Source, read_text
 from funnelgen.schema import NOINDEX_TYPES, Funnel, Site, Step
 from funnelgen.schema.site import Condition
-from funnelgen.schema.types import is_step_ref, slugify
+from funnelgen.schema.types import is_step_ref, shown, slugify
 from funnelgen.validate import ValidSite
 
 RESERVED_SLUGS = {"assets"}
@@ -171,7 +171,7 @@ def _check_visited_steps(valid: ValidSite, funnels: list[PlannedFunnel], checker
         if condition.visited is not None and condition.visited not in known:
             guess = difflib.get_close_matches(condition.visited, known, n=1)
             hint = f"did you mean '{guess[0]}'?" if guess else f"write funnel/step, e.g. '{known[0]}'"
-            checker.error(valid.site_source, (*loc, "visited"), f"no step '{condition.visited}': {hint}")
+            checker.error(valid.site_source, (*loc, "visited"), f"no step {shown(condition.visited)}: {hint}")
         for i, option in enumerate(condition.any):
             walk(option, (*loc, "any", i))
 

@@ -17,7 +17,7 @@ from funnelgen.commands.build import build
 from funnelgen.errors import Abort
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from bench.corpus import make_corpus  # noqa: E402
+from bench.corpus import make_corpus
 
 RunCli = Callable[..., Result]
 

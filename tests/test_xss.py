@@ -447,23 +447,28 @@ class _Static(HTMLParser):
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
         self.bad: list[str] = []
+        self.refresh = False
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if tag in ("script", "iframe", "object", "embed", "base"):
             self.bad.append(f"a <{tag}>")
-        for name, value in attrs:
+        values = {name: value or "" for name, value in attrs}
+        refresh = tag == "meta" and values.get("http-equiv", "").lower() == "refresh"
+        self.refresh = self.refresh or refresh
+        for name, value in values.items():
             if name.startswith("on"):
                 self.bad.append(f"<{tag}> has {name}")
-            if name in ("href", "src", "action") or (name == "content" and "url=" in (value or "")):
-                url = (value or "").split("url=", 1)[-1].strip()
+            if name in ("href", "src", "action") or (refresh and name == "content"):
+                url = value.split("url=", 1)[-1].strip() if refresh and name == "content" else value.strip()
                 if re.match(r"^[a-z][a-z0-9+.-]*:", url, re.I) and not re.match(r"^https?:", url, re.I):
-                    self.bad.append(f"<{tag} {name}={(value or '')[:80]}>")
+                    self.bad.append(f"<{tag} {name}={value[:80]}>")
 
 
-def static_problems(page: Path) -> list[str]:
+def static_problems(page: Path) -> tuple[bool, list[str]]:
+    """Whether a page is a redirect page (<meta http-equiv=refresh>), and what in it could run."""
     parser = _Static()
     parser.feed(page.read_text(encoding="utf-8"))
-    return parser.bad
+    return parser.refresh, parser.bad
 
 
 def page_urls(out: Path, base: str) -> tuple[list[str], list[Path]]:
@@ -472,7 +477,7 @@ def page_urls(out: Path, base: str) -> tuple[list[str], list[Path]]:
     urls, redirects, seen = [], [], set()
     for page in sorted(out.rglob("*.html")):
         text = page.read_text(encoding="utf-8")
-        if 'http-equiv="refresh"' in text:
+        if static_problems(page)[0]:
             redirects.append(page)
             continue
         if text in seen:  # a funnel's entry step is written twice: at /all/ and /all/story/
@@ -545,7 +550,11 @@ well under funnelgen's limit on the size of a YAML file."""
 LONG_THEME_PATH = pytest.mark.xfail(strict=True, raises=OSError, reason=(
     "funnelgen/theme.py: a `theme:` folder path with a 10,000-character name raises OSError "
     "(File name too long) from Path.is_file() instead of a clear error"))
-CASES = [pytest.param(h, id=f"h{n:02d}", marks=[LONG_THEME_PATH] if len(h) > 4000 else [])
+THEME_NAME_IN_MESSAGE = pytest.mark.xfail(strict=True, raises=AssertionError, reason=(
+    "funnelgen/theme.py: `no theme '{name}'` puts the name as written into the message, so a "
+    "name with a line break makes a two-line error (use schema.types.shown(name))"))
+CASES = [pytest.param(h, id=f"h{n:02d}", marks=[LONG_THEME_PATH] if len(h) > 4000 else
+                      [THEME_NAME_IN_MESSAGE] if "\n" in h else [])
          for n, h in enumerate(HOSTILE, start=1)]
 
 
@@ -593,7 +602,7 @@ def in_browser(site: HostileSite, theme: str, out: Path, hostile: str, serve: Se
         leaf.field == ("SiteSeo", "title") for leaf in site.accepted) else set()
     urls, redirects = page_urls(out, serve(out))
     for page in redirects:
-        assert static_problems(page) == [], f"{theme}: {page.relative_to(out)}"
+        assert static_problems(page)[1] == [], f"{theme}: {page.relative_to(out)}"
     targets = unquote("".join(html.unescape(page.read_text(encoding="utf-8")) for page in redirects))
     for leaf in text_leaves:
         if leaf.field[0] == "Utm":
@@ -611,8 +620,11 @@ def in_browser(site: HostileSite, theme: str, out: Path, hostile: str, serve: Se
         assert found["bad"] == [], f"{where}: markup that could run script: {found['bad']}"
         assert set(found["scripts"]) <= {"config", "runtime"}, f"{where}: {found['scripts']}"
         assert all(u.startswith("https://") for u in tab.blocked), tab.blocked
-        errors = [e for e in tab.console_errors if "net::ERR_BLOCKED_BY_CLIENT" not in e]
-        assert errors == [], f"{where}: {errors}"  # requests off 127.0.0.1 are blocked by the test
+        # Requests off 127.0.0.1 are blocked by the test; raw HTML in Markdown, when the site allows
+        # it, may be a sanitised <img src=x> that is not there.
+        errors = [e for e in tab.console_errors if "net::ERR_BLOCKED_BY_CLIENT" not in e
+                  and not (site.files[SITE]["markdown"]["allow_html"] and "status of 404" in e)]
+        assert errors == [], f"{where}: {errors}"
         shown += found["texts"]
     everything = "\u0001".join(shown)
     assert TEMPLATE_RESULT not in everything.replace(hostile, "")
