@@ -35,10 +35,22 @@ def validate(source: Source, model: type[M]) -> tuple[M | None, list[Problem]]:
         return None, _problems(exc, source, model)
 
 
+MAX_PROBLEMS = 100
+"""Problems reported per file: past this many, fixing the first ones is the way on (and a
+file of 100,000 unknown keys must not take minutes to explain)."""
+
+
 def _problems(exc: ValidationError, source: Source, model: type[BaseModel]) -> list[Problem]:
     seen: set[Loc] = set()
     problems: dict[Loc, Problem] = {}
-    for error in exc.errors(include_url=False):
+    errors = exc.errors(include_url=False)
+    for n, error in enumerate(errors):
+        if len(problems) >= MAX_PROBLEMS:
+            rest = len(errors) - n
+            line = source.line(_data_loc(source.data, error["loc"]))
+            problems[("…",)] = Problem(source.name, line, "", f"and {rest:,} more problems from this "
+                                       "line on; fix the ones above first")
+            break
         loc = _data_loc(source.data, error["loc"])
         if error["type"] in ("union_tag_invalid", "union_tag_not_found"):
             loc = (*loc, "type")

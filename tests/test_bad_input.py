@@ -662,7 +662,7 @@ CASES = [
     pytest.param(
         {"site.yml": SITE_YML + "theme: dark\n"},
         [
-            "site.yml:3: theme: no theme 'dark' (built-in themes: clean; or a folder such as ./mytheme)",
+            "site.yml:3: theme: no theme 'dark' (built-in themes: bold, clean, minimal; or a folder such as ./mytheme)",
         ],
         id="unknown-theme",
     ),
