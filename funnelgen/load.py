@@ -204,6 +204,8 @@ def _syntax_error(exc: yaml.MarkedYAMLError, lines: list[str]) -> tuple[int, str
 _NOT_YAML = re.compile("[^\x09\x0a\x0d\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 """What YAML 1.1 does not allow in a file (its printable set): NUL and other control characters."""
 
+_INVISIBLE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
+
 _ANCHOR = re.compile(r"(?:^|[\s\[{,])&[^\s]", re.M)
 """Where an anchor (&name) may be defined; prose like 'Q&A' does not match."""
 
@@ -289,6 +291,9 @@ class _Builder:
             if not isinstance(key_node, yaml.ScalarNode):
                 raise self.fail(key_node, loc, "a key must be plain text")
             key = str(key_node.value)  # as typed: 'on' stays 'on', never True
+            if _INVISIBLE.search(key):  # it would break every message that names the key
+                raise self.fail(key_node, loc, f"the key {key!r} has a line break or an invisible "
+                                "character in it; write it out plainly")
             if key in out:
                 first = self.source.lines[(*loc, key)]
                 raise self.fail(key_node, (*loc, key),
