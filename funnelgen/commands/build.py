@@ -7,10 +7,12 @@ inputs did not change since the previous build are taken from it (see incrementa
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
 import os
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
@@ -22,7 +24,7 @@ from funnelgen.load import funnel_files
 from funnelgen.plan import Page
 from funnelgen.render import at_address, funnel_urls
 from funnelgen.site import Prepared, prepare, reusable
-from funnelgen.write import OutputWriter
+from funnelgen.write import OutputWriter, remove_leftovers
 
 Progress = Callable[[int, int], None]
 """Called with (pages done, pages in all) as pages are written."""
@@ -87,11 +89,13 @@ def render_site(prepared: Prepared, output: Output, *, jobs: int = 1, previous: 
     report = BuildReport(out=None, warnings=plan.warnings)
     reused_pages = [name for record in plan.reused.values() for name in record.outputs]
     total = len(plan.pages) + len(reused_pages)
-    for done, (name, html) in enumerate(_rendered(prepared, jobs), start=1):
-        output.write(name, html)
-        report.outputs.append(name)
-        if progress:
-            progress(done, total)
+    # closing(): when writing fails, the workers stop now, not whenever the generator is collected
+    with contextlib.closing(_rendered(prepared, jobs)) as rendered:
+        for done, (name, html) in enumerate(rendered, start=1):
+            output.write(name, html)
+            report.outputs.append(name)
+            if progress:
+                progress(done, total)
     for done, name in enumerate(reused_pages, start=len(plan.pages) + 1):
         assert previous is not None
         output.link(name, previous / name)
@@ -147,7 +151,7 @@ def _render_each(prepared: Prepared, pages: list[Page]) -> Iterator[tuple[str, b
         yield page.output, at_address(html, page.url).encode("utf-8")
 
 
-def _rendered(prepared: Prepared, jobs: int) -> Iterator[tuple[str, bytes]]:
+def _rendered(prepared: Prepared, jobs: int) -> Generator[tuple[str, bytes], None, None]:
     """Every page as (output name, HTML), in plan order, rendered by up to ``jobs`` processes."""
     global _WORKER
     pages: list[Page] = prepared.plan.pages
@@ -159,9 +163,17 @@ def _rendered(prepared: Prepared, jobs: int) -> Iterator[tuple[str, bytes]]:
     chunks = [list(range(i, min(i + size, len(pages)))) for i in range(0, len(pages), size)]
     _WORKER = prepared
     try:
-        with multiprocessing.get_context("fork").Pool(workers) as pool:
-            for results in pool.imap(_render_pages, chunks):
-                yield from results
+        # An executor, not multiprocessing.Pool: Pool.terminate() can hang when writing fails
+        # while tasks are still being handed out; here pending chunks are cancelled and the
+        # few running ones finish.
+        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
+            futures = [pool.submit(_render_pages, chunk) for chunk in chunks]
+            try:
+                for future in futures:
+                    yield from future.result()
+            finally:
+                for future in futures:
+                    future.cancel()
     finally:
         _WORKER = None
 
@@ -217,6 +229,7 @@ def build(root: Path, out: Path, *, strict: bool = False, jobs: int | None = Non
     previous = read_manifest(out) if cache else Manifest()
     up_to_date = _up_to_date(root, out, previous, strict=strict)
     if up_to_date is not None:
+        remove_leftovers(out)  # what a killed build left, though nothing is written this time
         up_to_date.out = out
         up_to_date.seconds = time.perf_counter() - started
         return up_to_date
