@@ -199,6 +199,7 @@ class _BuildLock:
                 break
             os.close(fd)
         self.fd: int | None = fd
+        _HELD.add(self)
         os.ftruncate(fd, 0)
         os.write(fd, f"{os.getpid()}\n".encode())
 
@@ -209,6 +210,24 @@ class _BuildLock:
             os.unlink(self.path)  # while still holding the lock, so no other build holds this file
         os.close(self.fd)
         self.fd = None
+        _HELD.discard(self)
+
+
+_HELD: set[_BuildLock] = set()
+
+
+def _forget_locks_in_child() -> None:
+    """A forked worker (parallel rendering) drops its copy of the lock: it must neither keep the
+    output locked after its build was killed, nor release or remove the lock file itself."""
+    for lock in _HELD:
+        if lock.fd is not None:
+            with contextlib.suppress(OSError):
+                os.close(lock.fd)
+            lock.fd = None
+    _HELD.clear()
+
+
+os.register_at_fork(after_in_child=_forget_locks_in_child)
 
 
 def _holder(fd: int) -> str:

@@ -25,6 +25,7 @@ import subprocess
 import sys
 import textwrap
 import time
+import warnings
 from collections import Counter
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -33,7 +34,7 @@ import pytest
 from click.testing import Result
 from conftest import MakeSite, snapshot
 
-from funnelgen.write import MARKER, lock_path, staging_glob
+from funnelgen.write import MARKER, OutputWriter, lock_path, remove_leftovers, staging_glob
 
 KILL_RUNS = int(os.environ.get("FUNNELGEN_KILL_RUNS", "50"))
 KILL_SEED = int(os.environ.get("FUNNELGEN_KILL_SEED", "20261210"))
@@ -217,8 +218,6 @@ def test_a_build_killed_at_any_moment_leaves_the_previous_or_the_new_output_whol
           f"{writing:.2f} s):", dict(sorted(outcomes.items())))
 
 
-@pytest.mark.xfail(strict=True, reason="needs funnelgen/commands/build.py to call "
-                   "funnelgen.write.remove_leftovers(out) when the output is up to date")
 def test_an_up_to_date_build_still_cleans_up_after_a_killed_build(make_site: MakeSite, tmp_path: Path) -> None:
     site, out = make_site(), tmp_path / "out"
     assert run("build", site, "-o", out, "-q").returncode == 0
@@ -229,6 +228,22 @@ def test_an_up_to_date_build_still_cleans_up_after_a_killed_build(make_site: Mak
     before = snapshot(out)
     assert run("build", site, "-o", out, "-q").returncode == 0
     assert snapshot(out) == before
+    assert leftovers(out) == []
+
+
+def test_leftovers_are_removed_only_when_no_build_is_writing(make_site: MakeSite, tmp_path: Path) -> None:
+    """`remove_leftovers` is what a build that finds its output up to date calls."""
+    out, site = tmp_path / "out", make_site()
+    stale = tmp_path / ".out.1a2b3c4d.funnelgen-tmp"
+    (stale / "tiny").mkdir(parents=True)
+    (stale / MARKER).write_text("")
+    with OutputWriter(out, site):  # a build is writing: its staging and lock stay
+        remove_leftovers(out)
+        assert len(leftovers(out)) == 2
+    stale.mkdir()
+    (stale / MARKER).write_text("")
+    lock_path(out).write_text("999999\n")
+    remove_leftovers(out)
     assert leftovers(out) == []
 
 
@@ -409,6 +424,26 @@ def test_builds_started_together_never_mix_their_outputs(make_site: MakeSite, tm
             for name, ref in refs.items()}
         assert leftovers(out) == []
     print(f"\n{PAIRS} pairs of builds at once: {refused} refused by the lock, none mixed")
+
+
+def test_a_worker_process_never_holds_the_lock(make_site: MakeSite, tmp_path: Path) -> None:
+    """Parallel builds fork workers. A worker that outlived its build (killed with SIGKILL) and
+    still held the lock file open would keep the output locked; so a forked process closes it."""
+    out, site = tmp_path / "out", make_site()
+    with OutputWriter(out, site):
+        held = {int(fd.name) for fd in Path("/proc/self/fd").iterdir()
+                if os.path.realpath(fd) == str(lock_path(out))}
+        assert len(held) == 1
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DeprecationWarning)  # forking with threads, on 3.12+
+            worker = os.fork()
+        if worker == 0:  # the worker: is the lock file still open here?
+            still_open = [fd for fd in held if os.path.exists(f"/proc/self/fd/{fd}")
+                          and os.path.realpath(f"/proc/self/fd/{fd}") == str(lock_path(out))]
+            os._exit(1 if still_open else 0)
+        _, status = os.waitpid(worker, 0)
+        assert os.waitstatus_to_exitcode(status) == 0, "a forked worker kept the lock file open"
+    assert leftovers(out) == []
 
 
 def test_a_lock_file_left_by_a_killed_build_does_not_block_the_next(
