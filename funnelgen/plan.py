@@ -349,7 +349,10 @@ def _check_templates(root: Path, checker: _Checker) -> None:
         return
     real_root = root.resolve()
     for path in [folder, *sorted(folder.rglob("*"))]:  # rglob does not enter linked folders: check them
-        if not path.resolve().is_relative_to(real_root):
+        if path.exists() and not path.is_dir() and not path.is_file():
+            checker.errors.append(Problem(path.relative_to(root).as_posix(), 0, "", "is not a plain "
+                                          "file (a pipe or a device); remove it from templates/"))
+        elif not path.resolve().is_relative_to(real_root):
             checker.errors.append(Problem(path.relative_to(root).as_posix(), 0, "",
                                           "links to a file outside the site folder; copy the "
                                           "template into templates/ instead"))
@@ -371,6 +374,10 @@ def _plan_assets(root: Path, checker: _Checker) -> dict[str, Asset]:
         if not path.resolve().is_relative_to(real_root):
             checker.errors.append(Problem(name, 0, "", "links to a file outside the site folder; "
                                           "copy the file into assets/ instead"))
+            continue
+        if not path.is_file():  # a named pipe or a device: reading it could wait for ever
+            checker.errors.append(Problem(name, 0, "", "is not a plain file (a pipe or a device); "
+                                          "remove it from assets/"))
             continue
         try:
             data = path.read_bytes()
