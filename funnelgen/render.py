@@ -19,6 +19,7 @@ from markupsafe import Markup
 
 from funnelgen import __version__, providers, tracking
 from funnelgen.errors import Abort, Problem
+from funnelgen.load import ContainedLoader
 from funnelgen.markdown import MarkdownError, MarkdownRenderer
 from funnelgen.plan import Page, Plan
 from funnelgen.schema.blocks import CURRENCY_SYMBOLS, Webinar, video_embed
@@ -234,7 +235,7 @@ class Renderer:
         self.plan = plan
         self.theme = theme
         self.env = jinja2.Environment(
-            loader=jinja2.FileSystemLoader(theme.template_dirs(plan.root)),
+            loader=ContainedLoader(theme.template_dirs(plan.root)),
             autoescape=jinja2.select_autoescape(["html", "xml"], default_for_string=True),
             undefined=jinja2.StrictUndefined,
             trim_blocks=True,

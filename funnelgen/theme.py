@@ -25,7 +25,7 @@ from pydantic import Field
 
 from funnelgen.errors import Abort, Problem, display_path
 from funnelgen.load import Source, load_yaml
-from funnelgen.schema.types import Model
+from funnelgen.schema.types import Model, shown
 from funnelgen.validate import validate
 
 ENTRY_POINT_GROUP = "funnelgen.themes"
@@ -176,7 +176,7 @@ def theme_folder(name: str, relative_to: Path) -> Path:
     if "/" in name or name.startswith("."):
         return (relative_to / name).resolve()
     builtin = builtin_themes_dir() / name
-    if (builtin / "theme.yml").is_file():
+    if _is_file(builtin / "theme.yml"):
         return builtin
     installed = installed_themes()
     if name in installed:
@@ -187,7 +187,15 @@ def theme_folder(name: str, relative_to: Path) -> Path:
     known = f"built-in themes: {', '.join(builtin_themes())}"
     if installed:
         known += f"; installed: {', '.join(installed)}"
-    raise LookupError(f"no theme '{name}' ({known}; or a folder such as ./mytheme)")
+    raise LookupError(f"no theme {shown(name)} ({known}; or a folder such as ./mytheme)")
+
+
+def _is_file(path: Path) -> bool:
+    """Path.is_file() that answers False for a name the system refuses (too long, a NUL)."""
+    try:
+        return path.is_file()
+    except (OSError, ValueError):
+        return False
 
 
 def _find(name: str, relative_to: Path, site: Source | None, origin: Theme | None) -> Theme:
@@ -203,8 +211,8 @@ def _find(name: str, relative_to: Path, site: Source | None, origin: Theme | Non
     except LookupError as exc:
         raise fail(str(exc)) from None
     manifest_file = path / "theme.yml"
-    if not manifest_file.is_file():
-        raise fail(f"no theme.yml in {path}")
+    if not _is_file(manifest_file):
+        raise fail(f"no theme.yml in {shown(str(path))}")
     shown_from = site.path.parent if site is not None else Path.cwd()
     source = load_yaml(manifest_file, display_path(manifest_file, shown_from))
     manifest, problems = validate(source, ThemeManifest)
