@@ -53,10 +53,9 @@ SECURITY_HEADERS = (
 
 # Cloudflare Pages' documented limits (developers.cloudflare.com/pages/configuration/):
 # _redirects: 2,000 static + 100 dynamic rules, 1,000 characters per rule (ours are all static);
-# _headers: 100 rules, 2,000 characters per line.
+# _headers: 100 rules (we write two), 2,000 characters per line.
 CLOUDFLARE_STATIC_REDIRECTS = 2_000
 CLOUDFLARE_REDIRECT_CHARS = 1_000
-CLOUDFLARE_HEADER_RULES = 100
 CLOUDFLARE_HEADER_CHARS = 2_000
 
 S3_METADATA = "s3-metadata.json"
@@ -396,21 +395,16 @@ class HeaderRule:
         return {"source": source, "headers": [{"key": k, "value": v} for k, v in self.headers]}
 
 
-def header_rules(csp: str, files: Iterable[str]) -> list[HeaderRule]:
-    """Security headers everywhere; a year's cache for assets/; revalidation for the rest.
+def header_rules(csp: str) -> list[HeaderRule]:
+    """Security headers everywhere and a year's cache for assets/.
 
-    No path gets the same header from two rules: hosts join such values with a comma.
+    Pages keep the host's own Cache-Control, which on Netlify, Cloudflare Pages and Vercel is
+    PAGE_CACHE already: a rule per folder would say it again, run into Cloudflare's 100 rules on
+    a site of many funnels, and be joined with the assets rule into one broken value on paths
+    that both match.
     """
-    rules = [HeaderRule("/*", (("Content-Security-Policy", csp), *SECURITY_HEADERS)),
-             HeaderRule("/assets/*", (("Cache-Control", ASSET_CACHE),))]
-    short: set[str] = set()
-    for name in files:
-        top, _, rest = name.partition("/")
-        if top == "assets" or name in HOSTING_FILES:
-            continue
-        short.add(f"/{top}/*" if rest else "/" if name == "index.html" else f"/{name}")
-    rules += [HeaderRule(path, (("Cache-Control", PAGE_CACHE),)) for path in sorted(short)]
-    return rules
+    return [HeaderRule("/*", (("Content-Security-Policy", csp), *SECURITY_HEADERS)),
+            HeaderRule("/assets/*", (("Cache-Control", ASSET_CACHE),))]
 
 
 def _redirect_lines(rule: RedirectRule, *, force: bool) -> list[str]:
@@ -464,7 +458,7 @@ def write_files(prepared: Prepared, sink: Sink, outputs: list[str]) -> None:
             write(rule.page(), render("hosting/redirect.html", context))
             files.append(rule.page())
     policy = renderer.policy.text()
-    headers = header_rules(policy, files)
+    headers = header_rules(policy)
     if "cloudflare" in chosen:
         _check_header_limits(headers, plan.site_source)
     if "netlify" in chosen or "cloudflare" in chosen:
@@ -500,11 +494,6 @@ def write_files(prepared: Prepared, sink: Sink, outputs: list[str]) -> None:
 def _check_header_limits(rules: list[HeaderRule], source: Source) -> None:
     problems = []
     loc: Loc = ("hosting", "targets")
-    if len(rules) > CLOUDFLARE_HEADER_RULES:
-        problems.append(source.problem(loc, f"the site needs {len(rules)} header rules in _headers "
-                                       f"(one per funnel and root file); Cloudflare Pages reads at "
-                                       f"most {CLOUDFLARE_HEADER_RULES}: use fewer funnels, or leave "
-                                       "cloudflare out of hosting.targets"))
     for rule in rules:
         for name, value in rule.headers:
             length = len(f"  {name}: {value}")
