@@ -97,13 +97,14 @@ def build(site: Path, output: Path | None, jobs: int | None, no_cache: bool, str
         click.echo(f"  {funnel.slug:<{width}}  {funnel.steps:>2} steps  /{funnel.slug}/  "
                    f"{funnel.title}{unchanged}")
     if report.up_to_date:
-        click.echo(f"Up to date: {report.pages} pages from {len(report.funnels)} funnels, nothing changed "
-                   f"since the last build ({report.seconds:.2f} s) → {_shown(out)}")
+        pages, funnels = _count(report.pages, "page"), _count(len(report.funnels), "funnel")
+        click.echo(f"Up to date: {pages} from {funnels}, nothing changed since the last build "
+                   f"({report.seconds:.2f} s) → {_shown(out)}")
         return
     reused = report.pages - report.rendered
     detail = f"{report.files} files" + (f", {reused} unchanged pages reused" if reused else "")
     click.echo(
-        f"Built {report.pages} pages ({detail}) from {len(report.funnels)} funnels "
+        f"Built {_count(report.pages, 'page')} ({detail}) from {_count(len(report.funnels), 'funnel')} "
         f"in {report.seconds:.2f} s → {_shown(out)}"
     )
 
@@ -120,8 +121,13 @@ def check(site: Path, strict: bool | None, quiet: bool, verbose: bool) -> None:
     report = run_check(site, strict=bool(strict))
     _warn(report.warnings, quiet)
     if not quiet:
-        click.echo(f"OK: {len(report.funnels)} funnels, {report.pages} pages, "
-                   f"{len(report.warnings)} warnings ({report.seconds:.2f} s)")
+        click.echo(f"OK: {_count(len(report.funnels), 'funnel')}, {_count(report.pages, 'page')}, "
+                   f"{_count(len(report.warnings), 'warning')} ({report.seconds:.2f} s)")
+
+
+def _count(number: int, noun: str) -> str:
+    """'1 funnel', '2 funnels'."""
+    return f"{number:,} {noun}" if number == 1 else f"{number:,} {noun}s"
 
 
 @cli.command()

@@ -54,10 +54,15 @@ class Manifest:
     policy: str = ""
     """The Content-Security-Policy every page carries: when it changes, no page can be reused."""
     funnels: dict[str, FunnelRecord] = field(default_factory=dict)
+    warnings: list[list[Any]] = field(default_factory=list)
+    """Warnings about files other than funnels (site.yml, assets): an up-to-date build repeats them."""
+
+    def problems(self) -> list[Problem]:
+        return [Problem(*w) for w in self.warnings]
 
     def text(self) -> str:
         data = {"note": NOTE, "version": MANIFEST_VERSION, "funnelgen": __version__,
-                "site_key": self.site_key, "policy": self.policy,
+                "site_key": self.site_key, "policy": self.policy, "warnings": self.warnings,
                 "funnels": {name: asdict(record) for name, record in sorted(self.funnels.items())}}
         return json.dumps(data, indent=1, sort_keys=True) + "\n"
 
@@ -69,7 +74,8 @@ def read_manifest(out: Path) -> Manifest:
         if data.get("version") != MANIFEST_VERSION or data.get("funnelgen") != __version__:
             return Manifest()
         funnels = {name: FunnelRecord(**record) for name, record in data["funnels"].items()}
-        return Manifest(str(data["site_key"]), str(data["policy"]), funnels)
+        return Manifest(str(data["site_key"]), str(data["policy"]), funnels,
+                        [list(w) for w in data["warnings"]])
     except (OSError, ValueError, TypeError, KeyError, AttributeError):
         return Manifest()
 

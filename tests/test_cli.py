@@ -33,7 +33,7 @@ def test_build_prints_a_line_per_funnel_and_a_summary(run_cli: RunCli, make_site
     assert result.exit_code == 0, result.output
     lines = result.stdout.splitlines()
     assert lines[0] == "  tiny   2 steps  /tiny/  Tiny funnel"
-    assert lines[1].startswith("Built 3 pages (7 files) from 1 funnels in ")
+    assert lines[1].startswith("Built 3 pages (7 files) from 1 funnel in ")
     assert lines[1].endswith(f"→ {tmp_path / 'out'}")
 
 
@@ -86,7 +86,7 @@ def test_check_runs_every_check_and_writes_nothing(run_cli: RunCli, make_site: M
     before = snapshot(site)
     result = run_cli("check", site)
     assert result.exit_code == 0
-    assert result.stdout.startswith("OK: 1 funnels, 3 pages, 0 warnings")
+    assert result.stdout.startswith("OK: 1 funnel, 3 pages, 0 warnings")
     assert snapshot(site) == before
 
 

@@ -15,7 +15,7 @@ from collections.abc import Callable, Generator, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 from funnelgen import hosting
 from funnelgen.errors import Problem
@@ -193,9 +193,14 @@ def manifest_of(prepared: Prepared, root: Path) -> Manifest:
             sitemap=plan.funnel_sitemap(planned),
             outputs=[page.output for page in plan.pages if page.planned is planned],
             urls=funnel_urls(planned.funnel),
-            warnings=[[w.file, w.line, w.key, w.message, w.warning] for w in plan.warnings if w.file == name],
+            warnings=[_as_list(w) for w in plan.warnings if w.file == name],
         )
-    return Manifest(prepared.site_key, prepared.renderer.policy.text(), records)
+    site_warnings = [_as_list(w) for w in plan.warnings if w.file not in records]
+    return Manifest(prepared.site_key, prepared.renderer.policy.text(), records, site_warnings)
+
+
+def _as_list(problem: Problem) -> list[Any]:
+    return [problem.file, problem.line, problem.key, problem.message, problem.warning]
 
 
 def _up_to_date(root: Path, out: Path, previous: Manifest, *, strict: bool) -> BuildReport | None:
@@ -209,7 +214,7 @@ def _up_to_date(root: Path, out: Path, previous: Manifest, *, strict: bool) -> B
         return None
     if not all((out / name).is_file() for record in reused.values() for name in record.outputs):
         return None  # someone removed pages from the output: rebuild it
-    warnings = sorted(w for record in reused.values() for w in record.problems())
+    warnings = sorted([*previous.problems(), *(w for record in reused.values() for w in record.problems())])
     if strict and warnings:
         return None  # the full path reports them as errors
     report = BuildReport(out=None, warnings=warnings, up_to_date=True)
