@@ -444,7 +444,7 @@ def write_files(prepared: Prepared, sink: Sink, outputs: list[str]) -> None:
     if redirects.errors:  # the plan stage reports these; this is a guard
         raise Abort(redirects.errors)
     rules = redirects.rules
-    render = renderer._template
+    render = renderer.template
     files = list(outputs)
 
     def write(name: str, data: str) -> None:

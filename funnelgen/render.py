@@ -255,7 +255,7 @@ class Renderer:
         self.markdown = MarkdownRenderer(plan.site.markdown.allow_html, self._asset)
         self.temperature_rules = compile_rules(plan.site.temperature)
         self.providers = tracking.providers(plan.site)
-        inline_css = _minify_css(self._template("style.css", {}))
+        inline_css = _minify_css(self.template("style.css", {}))
         runtime_js = RUNTIME.read_text(encoding="utf-8").strip()
         self.policy = tracking.build_policy(plan.site, runtime_js, inline_css, _external_urls(plan))
         self.site_config = _script_json({"consent": plan.site.consent.mode, "providers": self.providers,
@@ -277,17 +277,17 @@ class Renderer:
         view = PageView(self, page)
         context = {"page": view, "funnel": page.funnel, "step": page.step}
         try:
-            return self._template(f"steps/{page.step.type}.html", context)
+            return self.template(f"steps/{page.step.type}.html", context)
         except MarkdownError as exc:
             source = page.planned.source
             raise Abort([source.problem(("steps", page.index), str(exc))]) from None
 
     def extra(self, name: str, url: str) -> str:
         """A page that is not a step (404, index) or a site file (sitemap.xml, robots.txt)."""
-        return self._template(name, {"url": url, "plan": self.plan,
+        return self.template(name, {"url": url, "plan": self.plan,
                                      "rel": lambda target: relative_url(url, target)})
 
-    def _template(self, name: str, context: dict[str, Any]) -> str:
+    def template(self, name: str, context: dict[str, Any]) -> str:
         try:
             return self.env.get_template(name).render(context)
         except jinja2.TemplateSyntaxError as exc:
