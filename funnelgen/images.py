@@ -1,15 +1,80 @@
-"""Image facts the pages need: pixel sizes, so the browser reserves space (no layout shift)."""
+"""Image facts the pages need, and the smaller and WebP versions of local pictures.
+
+Pixel sizes let the browser reserve space (no layout shift). A PNG, JPEG or WebP picture the
+pages show is also written as WebP in the widths its place on the page needs (`widths`), and in
+one width in its own format for browsers without WebP, so a phone downloads a phone-sized file
+in a modern format. The names of those versions follow from the source's fingerprint, the width
+and the format (`responsive`), so a build knows them without encoding anything and can take them
+from the previous build. Encoding (`encode`) happens only when a build writes a version that is
+not there yet; its settings are fixed, so the same source gives the same bytes in every build.
+"""
 
 from __future__ import annotations
 
+import hashlib
 import io
 import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
 
-from PIL import Image, UnidentifiedImageError
+from PIL import Image, ImageOps, UnidentifiedImageError
 
 RASTER = (".png", ".jpg", ".jpeg", ".gif", ".webp", ".avif")
+RESPONSIVE = (".png", ".jpg", ".jpeg", ".webp")
+"""Formats written in several widths; GIF (often animated), AVIF and SVG are used as they are."""
 _SVG_SIZE = re.compile(rb"<svg\b[^>]*>", re.S)
 _ATTR = re.compile(rb'\b(width|height|viewBox)\s*=\s*["\']([^"\']+)["\']')
+
+LADDER = (480, 800, 1200, 1600, 2000)
+"""Widths of a picture shown across the text column: from phones to 3x screens of the widest
+column. A larger original is not offered whole: no screen shows more of it."""
+ROLES: dict[str, tuple[int | None, int | None]] = {
+    "content": (None, None),  # across the text column: the LADDER
+    "photo": (48, None),  # a testimonial's photo: 48 CSS pixels wide (3rem)
+    "logo": (None, 40),  # the header logo: 40 CSS pixels tall (2.5rem)
+}
+"""Where the pages show pictures: (CSS width, CSS height) of a fixed-size place, or the column."""
+SRC_WIDTH = 1600
+"""The widest `src`, the version in the original's format for browsers without WebP: an
+original up to this wide is used itself, not encoded again."""
+_FORMATS = {".png": "PNG", ".jpg": "JPEG", ".jpeg": "JPEG", ".webp": "WEBP"}
+_SAVE: dict[str, dict[str, object]] = {
+    "WEBP": {"quality": 80, "method": 4},
+    "JPEG": {"quality": 75, "optimize": True, "progressive": True},
+    "PNG": {"optimize": True},
+}
+RECIPE = "lanczos;" + ";".join(f"{fmt}:{sorted(options.items())}" for fmt, options in _SAVE.items())
+"""How versions are made: part of their fingerprint, so a change never reuses older files."""
+
+
+@dataclass(frozen=True)
+class Variant:
+    """One version of a picture: its output name, pixel size and format."""
+
+    output: str
+    width: int
+    height: int
+    format: str  # PNG, JPEG or WEBP
+
+
+@dataclass(frozen=True)
+class Responsive:
+    """The versions of one picture for one place on the page, narrowest first."""
+
+    srcset: tuple[Variant, ...]
+    """Every width the place needs: as WebP (a PNG or JPEG original's versions), or in the
+    original's format when that is WebP already."""
+    src: Variant
+    """One version in the original's format, for browsers without WebP: the widest up to
+    SRC_WIDTH. Every browser that reads `srcset` also shows WebP, so one is enough."""
+    display: int | None
+    """How wide it shows, in CSS pixels, for a fixed-size place; None across the column."""
+
+    @property
+    def webp(self) -> bool:
+        """The versions are WebP and `src` is not: a `<source type="image/webp">` offers them."""
+        return self.src.format != "WEBP"
 
 
 def size_of(data: bytes, suffix: str) -> tuple[int | None, int | None]:
@@ -17,12 +82,93 @@ def size_of(data: bytes, suffix: str) -> tuple[int | None, int | None]:
     if suffix in RASTER:
         try:
             with Image.open(io.BytesIO(data)) as image:
-                return image.size
-        except (UnidentifiedImageError, OSError):
+                width, height = image.size
+                if image.getexif().get(0x0112) in (5, 6, 7, 8):  # Orientation: turned a quarter
+                    return (height, width)  # browsers show it upright, as the versions are
+                return (width, height)
+        except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError):
             return (None, None)
     if suffix == ".svg":
         return _svg_size(data)
     return (None, None)
+
+
+def is_responsive(data: bytes, suffix: str) -> bool:
+    """A still PNG, JPEG or WebP picture Pillow can read (animations are used as they are)."""
+    if suffix not in RESPONSIVE:
+        return False
+    try:
+        with Image.open(io.BytesIO(data)) as image:
+            return not getattr(image, "is_animated", False)
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError):
+        return False
+
+
+def widths(role: str, width: int, height: int) -> list[int]:
+    """The widths a picture of this pixel size is written in for a place on the page.
+
+    Never wider than the original: a small picture is not enlarged.
+    """
+    display = _display(role, width, height)
+    if display is None:
+        return [w for w in LADDER if w < width] + ([width] if width <= LADDER[-1] else [])
+    return sorted({min(display, width), min(2 * display, width)})  # 1x and 2x screens
+
+
+def _display(role: str, width: int, height: int) -> int | None:
+    """CSS width of a fixed-size place for this picture; None across the column."""
+    css_width, css_height = ROLES[role]
+    if css_height is not None:
+        return max(1, round(css_height * width / height))
+    return css_width
+
+
+def responsive(original: str, digest: str, size: tuple[int, int], role: str) -> Responsive:
+    """The versions of a picture for one place on the page, named without encoding anything.
+
+    ``original`` is the fingerprinted output name of the file itself, ``digest`` its content
+    fingerprint. A version's name is the original's stem, its width and a fingerprint of the
+    source, width, format and RECIPE: `assets/hero.1a2b3c4d5e.png` at 800 pixels as WebP is
+    `assets/hero-800w.<fingerprint>.webp`.
+    """
+    width, height = size
+    path = PurePosixPath(original)
+    stem = path.name.rsplit(".", 2)[0]
+    own = _FORMATS[path.suffix]
+
+    def variant(w: int, fmt: str) -> Variant:
+        h = max(1, round(height * w / width))
+        if w == width and fmt == own:
+            return Variant(original, w, h, fmt)
+        key = hashlib.sha256(f"{digest}:{w}:{fmt}:{RECIPE}".encode()).hexdigest()[:10]
+        suffix = ".webp" if fmt == "WEBP" else path.suffix
+        return Variant(str(path.parent / f"{stem}-{w}w.{key}{suffix}"), w, h, fmt)
+
+    ws = widths(role, width, height)
+    fitting = [w for w in ws if w <= SRC_WIDTH]
+    src = variant(fitting[-1] if fitting else ws[0], own)
+    return Responsive(tuple(variant(w, "WEBP") for w in ws), src, _display(role, width, height))
+
+
+def encode(source: Path, variants: Iterable[Variant]) -> Iterator[tuple[Variant, bytes]]:
+    """Each version's bytes, from one reading of the source. The same source and Pillow give
+    the same bytes: fixed settings, no time stamps, metadata other than the colour profile left out."""
+    with Image.open(source) as opened:
+        image = ImageOps.exif_transpose(opened)  # upright, as browsers show the original
+        profile = opened.info.get("icc_profile")
+        alpha = image.mode in ("RGBA", "LA", "PA", "RGBa", "La") or "transparency" in image.info
+        if image.mode not in ("RGB", "RGBA", "L", "LA", "CMYK"):
+            image = image.convert("RGBA" if alpha else "RGB")  # palettes and 16 bits resize badly
+        for variant in variants:
+            resized = image.resize((variant.width, variant.height), Image.Resampling.LANCZOS)
+            if variant.format == "WEBP" and resized.mode not in ("RGB", "RGBA"):
+                resized = resized.convert("RGBA" if "A" in resized.mode else "RGB")
+            options = dict(_SAVE[variant.format])
+            if profile and not (variant.format == "WEBP" and image.mode == "CMYK"):
+                options["icc_profile"] = profile
+            out = io.BytesIO()
+            resized.save(out, variant.format, **options)
+            yield variant, out.getvalue()
 
 
 def _svg_size(data: bytes) -> tuple[int | None, int | None]:

@@ -42,6 +42,8 @@ class FunnelRecord:
     outputs: list[str]
     urls: dict[str, list[str]] = field(default_factory=dict)
     """Absolute URLs its pages use, by CSP directive: the site's CSP covers every funnel."""
+    images: dict[str, list[str]] = field(default_factory=dict)
+    """Where its pages show each local picture (plan.image_roles): the build writes their versions."""
     warnings: list[list[Any]] = field(default_factory=list)
 
     def problems(self) -> list[Problem]:

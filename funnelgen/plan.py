@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import difflib
 import hashlib
-from collections.abc import Iterator
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from funnelgen import images
@@ -13,6 +13,7 @@ from funnelgen.errors import Abort, Problem
 from funnelgen.incremental import FunnelRecord
 from funnelgen.load import Loc, Source, read_text
 from funnelgen.schema import NOINDEX_TYPES, Funnel, Site, Step
+from funnelgen.schema.blocks import video_embed
 from funnelgen.schema.site import Condition
 from funnelgen.schema.types import is_step_ref, shown, slugify
 from funnelgen.validate import ValidSite
@@ -23,12 +24,34 @@ _FOLLOWS_ON = ("bridge", "optin", "webinar")  # steps that must lead somewhere
 
 @dataclass(frozen=True)
 class Asset:
-    """A file from the site's assets/ folder and its fingerprinted output path."""
+    """A file from the site's assets/ folder and its fingerprinted output path.
+
+    A picture the pages show (see `image_roles`) also has its versions for each place it is
+    shown in (`pictures`, by role; see images.py): the build encodes those it does not have yet.
+    """
 
     source: Path
     output: str
     width: int | None = None
     height: int | None = None
+    digest: str = ""
+    responsive: bool = False
+    """A still PNG, JPEG or WebP: written in several widths and as WebP where the pages show it."""
+    pictures: dict[str, images.Responsive] = field(default_factory=dict)
+
+    def variants(self) -> list[images.Variant]:
+        """The versions to write besides the file itself, each once, in name order."""
+        found = {v.output: v for picture in self.pictures.values()
+                 for v in (*picture.srcset, picture.src) if v.output != self.output}
+        return [found[name] for name in sorted(found)]
+
+    def shown_as(self, roles: Iterable[str]) -> Asset:
+        """This asset with its versions for these places on the page."""
+        if not (self.responsive and self.width and self.height):
+            return self
+        size = (self.width, self.height)
+        return replace(self, pictures={role: images.responsive(self.output, self.digest, size, role)
+                                       for role in sorted(set(roles))})
 
 
 @dataclass
@@ -133,6 +156,7 @@ def plan_site(valid: ValidSite) -> Plan:
         checker.error(valid.site_source, ("home",), f"no funnel '{valid.site.home}' (funnels: {known})")
     if checker.errors:
         raise Abort(checker.errors)
+    assets = _shown_assets(valid, funnels, assets)
     home = [p for p in pages if p.planned.slug == valid.site.home and p.index == 0]
     if home:  # a reused home funnel brings its index.html along
         pages.append(_alias(home[0], "/", "index.html"))
@@ -386,9 +410,38 @@ def _plan_assets(root: Path, checker: _Checker) -> dict[str, Asset]:
             continue
         digest = hashlib.sha256(data).hexdigest()[:10]
         output = f"{path.parent.relative_to(root).as_posix()}/{path.stem}.{digest}{path.suffix.lower()}"
-        width, height = images.size_of(data, path.suffix.lower())
-        assets[name] = Asset(path, output, width, height)
+        suffix = path.suffix.lower()
+        width, height = images.size_of(data, suffix)
+        assets[name] = Asset(path, output, width, height, digest, images.is_responsive(data, suffix))
     return assets
+
+
+def image_roles(funnel: Funnel) -> dict[str, list[str]]:
+    """Where a funnel's pages show each of its local pictures: `assets/…` → roles (images.ROLES)."""
+    roles: dict[str, set[str]] = {}
+    for step in funnel.steps:
+        embed = video_embed(step.video.url) if step.video else None
+        facade = embed is not None and embed[0] != "file"  # a file's <video poster> takes one URL
+        places = [(step.image.src if step.image else None, "content"),
+                 (step.video.poster if step.video and facade else None, "content"),
+                 *((t.photo, "photo") for t in step.testimonials)]
+        for ref, role in places:
+            if ref and ref.startswith("assets/"):
+                roles.setdefault(ref, set()).add(role)
+    return {ref: sorted(found) for ref, found in sorted(roles.items())}
+
+
+def _shown_assets(valid: ValidSite, funnels: list[PlannedFunnel],
+                  assets: dict[str, Asset]) -> dict[str, Asset]:
+    """The assets with the versions of every picture the pages show, reused funnels' included."""
+    roles: dict[str, set[str]] = {}
+    if valid.site.brand.logo:
+        roles.setdefault(valid.site.brand.logo, set()).add("logo")
+    found = [image_roles(planned.funnel) for planned in funnels]
+    for uses in [*found, *(record.images for record in valid.reused.values())]:
+        for ref, names in uses.items():
+            roles.setdefault(ref, set()).update(names)
+    return {name: asset.shown_as(roles[name]) if name in roles else asset for name, asset in assets.items()}
 
 
 def _pages_of(planned: PlannedFunnel, root: Path, checker: _Checker) -> list[Page]:

@@ -84,9 +84,19 @@ def event_time(webinar: Webinar) -> str:
 
 @dataclass(frozen=True)
 class ImageView:
+    """A picture as a template shows it: its URL and pixel size and, for a local PNG, JPEG or
+    WebP, its versions as `srcset` values (URL and width, narrowest first)."""
+
     src: str
     width: int | None
     height: int | None
+    srcset: str = ""
+    """Every version as WebP, for a `<source type="image/webp">` (`webp` true) or, when the
+    original is WebP already, for the `<img>` itself."""
+    webp: bool = False
+    """`srcset` is WebP and `src` is not: show them in a `<picture>`."""
+    display: int | None = None
+    """CSS width of a fixed-size place (logo, photo), for `sizes`; None across the column."""
 
 
 class PageView:
@@ -110,11 +120,27 @@ class PageView:
         asset = self._renderer.plan.assets.get(ref)
         return ROOT + asset.output if asset else ref
 
-    def image(self, ref: str) -> ImageView:
+    def image(self, ref: str, role: str = "content") -> ImageView:
+        """A picture for one place on the page (images.ROLES): remote ones keep their URL."""
         asset = self._renderer.plan.assets.get(ref)
         if asset is None:
             return ImageView(ref, None, None)
-        return ImageView(self.asset(ref), asset.width, asset.height)
+        picture = asset.pictures.get(role)
+        if picture is None:
+            return ImageView(self.asset(ref), asset.width, asset.height)
+        srcset = ", ".join(f"{ROOT}{v.output} {v.width}w" for v in picture.srcset)
+        return ImageView(ROOT + picture.src.output, asset.width, asset.height, srcset, picture.webp,
+                         picture.display)
+
+    @cached_property
+    def hero(self) -> ImageView | None:
+        """The picture at the top of the page, preloaded: a video's poster, or the step's image."""
+        step = self._page.step
+        if step.video and step.video.poster and self.video and self.video["kind"] != "file":
+            return self.image(step.video.poster)
+        if step.image and not step.video:
+            return self.image(step.image.src)
+        return None
 
     def markdown(self, text: str | None) -> Markup:
         if not text:

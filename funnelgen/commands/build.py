@@ -11,17 +11,20 @@ import contextlib
 import multiprocessing
 import os
 import time
-from collections.abc import Callable, Generator, Iterator
+from collections.abc import Callable, Generator, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
-from funnelgen import hosting
-from funnelgen.errors import Problem
+from PIL import Image
+
+from funnelgen import hosting, images
+from funnelgen.errors import Abort, Problem
+from funnelgen.images import Variant
 from funnelgen.incremental import FunnelRecord, Manifest, funnel_key, read_manifest
 from funnelgen.load import funnel_files
-from funnelgen.plan import Page
+from funnelgen.plan import Asset, Page, image_roles
 from funnelgen.render import at_address, funnel_urls
 from funnelgen.site import Prepared, prepare, reusable
 from funnelgen.write import OutputWriter, remove_leftovers
@@ -108,6 +111,8 @@ def render_site(prepared: Prepared, output: Output, *, jobs: int = 1, previous: 
         else:
             output.copy(asset.output, asset.source)
         report.outputs.append(asset.output)
+    if not isinstance(output, Discard):  # `check` does not spend time encoding pictures
+        report.outputs += _write_variants(plan.assets, output, previous, jobs)
     extras = [("404.html", "404.html", "/404.html"), ("sitemap.xml", "sitemap.xml", "/sitemap.xml"),
               ("robots.txt", "robots.txt", "/robots.txt")]
     if plan.site.index:
@@ -121,6 +126,49 @@ def render_site(prepared: Prepared, output: Output, *, jobs: int = 1, previous: 
     report.rendered = len(plan.pages)
     report.files = len(report.outputs)
     return report
+
+
+def _write_variants(assets: dict[str, Asset], output: Output, previous: Path | None, jobs: int) -> list[str]:
+    """Write the smaller and WebP versions of pictures: linked from the previous build when it
+    has them (their names follow from source, width and format), encoded otherwise, by up to
+    ``jobs`` processes. Encoding is deterministic, so the bytes never depend on either."""
+    names: list[str] = []
+    todo: list[tuple[str, Path, list[Variant]]] = []
+    for name, asset in assets.items():
+        missing = []
+        for variant in asset.variants():
+            if previous is not None and (previous / variant.output).is_file():
+                output.link(variant.output, previous / variant.output)
+            else:
+                missing.append(variant)
+            names.append(variant.output)
+        if missing:
+            todo.append((name, asset.source, missing))
+    workers = min(jobs, len(todo))
+    if workers < 2 or "fork" not in multiprocessing.get_all_start_methods():
+        encoded: Iterable[list[tuple[str, bytes]]] = map(_encode, todo)
+        for files in encoded:
+            for file, data in files:
+                output.write(file, data)
+        return names
+    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
+        futures = [pool.submit(_encode, job) for job in todo]
+        try:
+            for future in futures:
+                for file, data in future.result():
+                    output.write(file, data)
+        finally:
+            for future in futures:
+                future.cancel()
+    return names
+
+
+def _encode(job: tuple[str, Path, list[Variant]]) -> list[tuple[str, bytes]]:
+    name, source, variants = job
+    try:
+        return [(variant.output, data) for variant, data in images.encode(source, variants)]
+    except (OSError, ValueError, SyntaxError, Image.DecompressionBombError) as exc:
+        raise Abort([Problem(name, 0, "", f"cannot make smaller versions of this picture: {exc}")]) from None
 
 
 def _funnel_reports(prepared: Prepared) -> list[FunnelReport]:
@@ -193,6 +241,7 @@ def manifest_of(prepared: Prepared, root: Path) -> Manifest:
             sitemap=plan.funnel_sitemap(planned),
             outputs=[page.output for page in plan.pages if page.planned is planned],
             urls=funnel_urls(planned.funnel),
+            images=image_roles(planned.funnel),
             warnings=[_as_list(w) for w in plan.warnings if w.file == name],
         )
     site_warnings = [_as_list(w) for w in plan.warnings if w.file not in records]

@@ -27,7 +27,9 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from funnelgen.errors import Abort, Problem
+from funnelgen.images import Variant, encode
 from funnelgen.plan import Page
+from funnelgen.render import at_address
 from funnelgen.site import Prepared
 
 
@@ -58,7 +60,10 @@ class Generation:
         self.prepared = prepared
         self.pages: dict[str, Page] = {page.output: page for page in prepared.plan.pages}
         self.assets: dict[str, Path] = {a.output: a.source for a in prepared.plan.assets.values()}
-        self.folders = {str(parent) for name in (*self.pages, *self.assets)
+        self.variants: dict[str, tuple[Path, Variant]] = {
+            v.output: (a.source, v) for a in prepared.plan.assets.values() for v in a.variants()}
+        """Smaller and WebP versions of pictures, encoded on request until the build is on disk."""
+        self.folders = {str(parent) for name in (*self.pages, *self.assets, *self.variants)
                         for parent in PurePosixPath(name).parents if str(parent) != "."}
         self.problems: list[Problem] = []
         """Pages of this generation that failed to render (they are served from disk)."""
@@ -77,7 +82,7 @@ class Generation:
 
     def _render(self, page: Page) -> bytes | None:
         try:
-            return self.prepared.renderer.page(page).encode("utf-8")
+            return at_address(self.prepared.renderer.page(page), page.url).encode("utf-8")
         except Abort as exc:
             self.problems.extend(p for p in exc.problems if p not in self.problems)
         except Exception as exc:  # a bug; the full build will report it too
@@ -187,6 +192,12 @@ class SiteState:
             return body
         if name in fresh.assets:
             return _read(fresh.assets[name])
+        if name in fresh.variants:
+            source, variant = fresh.variants[name]
+            try:
+                return next(encode(source, [variant]))[1]
+            except (OSError, ValueError, SyntaxError):
+                return None
         return None
 
     def _not_found(self) -> Served:
