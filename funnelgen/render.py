@@ -222,9 +222,11 @@ class PageView:
                 "carry": carry}
 
     def carry(self, checkout_url: str) -> str:
-        """`data-carry` of a checkout link: which query parameters the runtime adds to it."""
+        """`data-carry` of a checkout link: which query parameters the runtime adds to it, as
+        `what=parameter` pairs (`what` alone when the parameter is named the same), comma-separated.
+        Parameter names are letters, digits and `_.[]-` (schema), so the list needs no quoting."""
         carry = tracking.checkout_carry(checkout_url, self._page.step.checkout_carry)
-        return json.dumps(carry, separators=(",", ":"), sort_keys=True)
+        return ",".join(key if key == name else f"{key}={name}" for key, name in sorted(carry.items()))
 
     def copy(self, field: str) -> list[dict[str, Any]]:
         """A copy field with its per-temperature versions, for the `copy` macro.

@@ -238,8 +238,11 @@
   function ready() {
     fill(d);
     d.querySelectorAll("a[data-carry]").forEach(function (a) {
-      var spec = JSON.parse(a.getAttribute("data-carry")), url = new URL(a.href);
-      for (var key in spec) { var val = value(key); if (val) url.searchParams.set(spec[key], val); }
+      var url = new URL(a.href);
+      a.getAttribute("data-carry").split(",").forEach(function (pair) {  // what[=parameter]
+        var kv = pair.split("="), val = value(kv[0]);
+        if (val) url.searchParams.set(kv[1] || kv[0], val);
+      });
       a.href = url.toString();
     });
     var banner = d.getElementById("funnelgen-consent");
