@@ -26,9 +26,11 @@ RESPONSIVE = (".png", ".jpg", ".jpeg", ".webp")
 _SVG_SIZE = re.compile(rb"<svg\b[^>]*>", re.S)
 _ATTR = re.compile(rb'\b(width|height|viewBox)\s*=\s*["\']([^"\']+)["\']')
 
-LADDER = (480, 800, 1200, 1600, 2000)
-"""Widths of a picture shown across the text column: from phones to 3x screens of the widest
-column. A larger original is not offered whole: no screen shows more of it."""
+LADDER = (800, 1200, 1600, 2000)
+"""Widths of a picture shown across the text column: from phones (a 360-400 px screen at 2x
+needs 800) to 3x screens of the widest column. No 480: 1x phones are rare, and each width costs
+every page that shows the picture two srcset entries. A larger original is not offered whole:
+no screen shows more of it."""
 ROLES: dict[str, tuple[int | None, int | None]] = {
     "content": (None, None),  # across the text column: the LADDER
     "photo": (48, None),  # a testimonial's photo: 48 CSS pixels wide (3rem)

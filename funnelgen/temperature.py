@@ -67,7 +67,10 @@ def default_rules() -> list[Rule]:
 
 
 def _rule(rule: Rule) -> Compiled:
-    return {"t": rule.temperature, "lower": rule.lower, "all": _conditions(rule.when)}
+    compiled: dict[str, Any] = {"t": rule.temperature, "all": _conditions(rule.when)}
+    if rule.lower:  # absent means false: four pages' worth of rules, a few bytes each
+        compiled["lower"] = True
+    return compiled
 
 
 def _conditions(when: Condition) -> list[Compiled]:
@@ -138,7 +141,7 @@ def classify(compiled: Compiled, visitor: dict[str, Any]) -> str:
     found, lower = compiled["default"], False
     for rule in compiled["rules"]:
         if all(matches(c, visitor) for c in rule["all"]):
-            found, lower = rule["t"], rule["lower"]
+            found, lower = rule["t"], rule.get("lower", False)
             break
     previous = visitor.get("prev")
     if previous in TEMPERATURES and not lower and TEMPERATURES.index(found) < TEMPERATURES.index(previous):
