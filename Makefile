@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: demo test lint golden docs runtime bench bench-size clean system-deps screenshots
+.PHONY: demo test lint golden docs runtime bench bench-size clean system-deps screenshots quality
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -61,6 +61,16 @@ screenshots: $(VENV)/.installed system-deps
 	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq fonts-roboto-unhinted; }
 	$(BIN)/python scripts/screenshots.py
 
+# Lighthouse, pinned in its own folder so `make test` never downloads it.
+quality/node_modules/.installed: quality/package.json quality/package-lock.json
+	cd quality && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
+	touch $@
+
+## Page quality of the demo in every theme (slow, not part of `make test`): Lighthouse on a phone
+## (Debian's headless Chromium, no network), the W3C HTML checker and page weight; a table, exit 1 on a miss.
+quality: $(VENV)/.installed system-deps node_modules/.installed quality/node_modules/.installed
+	$(BIN)/python scripts/quality.py
+
 ## Sizes: the runtime (raw, minified, gzipped) and every page of the demo.
 bench-size: $(VENV)/.installed
 	$(BIN)/python bench/size.py
@@ -70,4 +80,4 @@ docs: $(VENV)/.installed
 	$(BIN)/funnelgen schema docs > docs/reference.md
 
 clean:
-	rm -rf $(VENV) node_modules sites/demo/public dist build
+	rm -rf $(VENV) node_modules quality/node_modules sites/demo/public dist build
