@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import difflib
 import hashlib
-from collections.abc import Iterable, Iterator
+import posixpath
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -408,12 +409,31 @@ def _plan_assets(root: Path, checker: _Checker) -> dict[str, Asset]:
         except OSError as exc:
             checker.errors.append(Problem(name, 0, "", f"cannot read file: {exc.strerror}"))
             continue
-        digest = hashlib.sha256(data).hexdigest()[:10]
-        output = f"{path.parent.relative_to(root).as_posix()}/{path.stem}.{digest}{path.suffix.lower()}"
-        suffix = path.suffix.lower()
-        width, height = images.size_of(data, suffix)
-        assets[name] = Asset(path, output, width, height, digest, images.is_responsive(data, suffix))
+        assets[name] = _asset(path, data, path.parent.relative_to(root).as_posix())
     return assets
+
+
+def static_assets(files: Mapping[str, Path]) -> dict[str, Asset]:
+    """A theme's `static/` files (ThemeChain.static_files) as assets: `static/<path>` in
+    templates (`page.asset("static/icons/check.svg")`), `assets/theme/<path>` fingerprinted
+    in the output."""
+    assets = {}
+    for name, path in files.items():
+        folder = posixpath.dirname(f"assets/theme/{name}")
+        try:
+            assets[f"static/{name}"] = _asset(path, path.read_bytes(), folder)
+        except OSError as exc:
+            raise Abort([Problem(str(path), 0, "", f"cannot read file: {exc.strerror}")]) from None
+    return assets
+
+
+def _asset(path: Path, data: bytes, folder: str) -> Asset:
+    """A file as it is published: in ``folder`` under a name with a content fingerprint."""
+    digest = hashlib.sha256(data).hexdigest()[:10]
+    suffix = path.suffix.lower()
+    width, height = images.size_of(data, suffix)
+    return Asset(path, f"{folder}/{path.stem}.{digest}{suffix}", width, height, digest,
+                 images.is_responsive(data, suffix))
 
 
 def image_roles(funnel: Funnel) -> dict[str, list[str]]:

@@ -117,7 +117,11 @@ class PageView:
         return ROOT
 
     def asset(self, ref: str) -> str:
+        """The address of a site asset (`assets/…`) or a theme's static file (`static/…`)."""
         asset = self._renderer.plan.assets.get(ref)
+        if asset is None and ref.startswith("static/"):
+            missing = ref.removeprefix("static/")
+            raise jinja2.UndefinedError(f"no file '{missing}' in the theme's static/ folder")
         return ROOT + asset.output if asset else ref
 
     def image(self, ref: str, role: str = "content") -> ImageView:

@@ -8,7 +8,7 @@ from pathlib import Path
 from funnelgen.errors import Abort, Problem
 from funnelgen.incremental import FunnelRecord, Manifest, funnel_key, site_key
 from funnelgen.load import funnel_files, load_site, load_yaml
-from funnelgen.plan import Plan, plan_site
+from funnelgen.plan import Plan, plan_site, static_assets
 from funnelgen.render import Renderer
 from funnelgen.schema import Site
 from funnelgen.theme import ThemeChain, resolve_theme
@@ -41,6 +41,7 @@ def prepare(root: Path, *, strict: bool = False, previous: Manifest | None = Non
     if strict and plan.warnings:
         raise Abort([Problem(w.file, w.line, w.key, w.message + " (--strict)") for w in plan.warnings])
     theme = resolve_theme(plan.site.theme, root, plan.site.theme_options, plan.site_source)
+    plan.assets.update(static_assets(theme.static_files()))
     return Prepared(plan, theme, Renderer(plan, theme), key or site_key(root, theme.files()))
 
 

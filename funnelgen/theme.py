@@ -111,9 +111,18 @@ class ThemeChain:
         found: dict[str, Path] = {}
         for theme in reversed(self.themes):
             static = theme.path / "static"
-            if static.is_dir():
-                found.update((p.relative_to(static).as_posix(), p)
-                             for p in static.rglob("*") if p.is_file())
+            if not static.is_dir():
+                continue
+            inside = static.resolve()
+            for path in static.rglob("*"):
+                name = path.relative_to(static).as_posix()
+                if any(part.startswith(".") for part in path.relative_to(static).parts) or path.is_dir():
+                    continue
+                if not path.resolve().is_relative_to(inside) or not path.is_file():
+                    message = ("links to a file outside the theme's static/ folder, or is not a plain "
+                               "file; copy the file in instead")
+                    raise Abort([Problem(str(path), 0, "", message)])
+                found[name] = path
         return dict(sorted(found.items()))
 
 

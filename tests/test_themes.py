@@ -188,6 +188,46 @@ def test_static_files_of_the_chain_most_specific_wins(tmp_path: Path) -> None:
     assert static == {"css/x.css": "child", "font.woff2": "parent", "logo.svg": "child"}
 
 
+ICON_FOOTER = ('<footer class="site-footer"><img src="{{ page.asset("static/icons/seal.svg") }}" alt="" '
+               'width="24" height="24"></footer>\n')
+
+
+def test_a_themes_static_files_are_published_with_a_fingerprint(make_site: MakeSite, tmp_path: Path) -> None:
+    seal = '<svg xmlns="http://www.w3.org/2000/svg" width="24" height="24"/>'
+    site = make_site({**WARM_THEME, "site.yml": SITE_YML + "theme: ./themes/warm\n",
+                      "themes/warm/static/icons/seal.svg": seal,
+                      "themes/warm/templates/blocks/footer.html": ICON_FOOTER})
+    out = tmp_path / "out"
+    build(site, out)
+    [published] = (out / "assets/theme/icons").iterdir()
+    assert re.fullmatch(r"seal\.[0-9a-f]{10}\.svg", published.name)
+    assert published.read_text() == seal
+    page = (out / "tiny/join/index.html").read_text(encoding="utf-8")
+    assert f'<img src="../../assets/theme/icons/{published.name}" alt="" width="24" height="24">' in page
+
+
+def test_a_missing_static_file_is_one_clear_error(make_site: MakeSite, run_cli: RunCli, tmp_path: Path) -> None:
+    site = make_site({**WARM_THEME, "site.yml": SITE_YML + "theme: ./themes/warm\n",
+                      "themes/warm/templates/blocks/footer.html": ICON_FOOTER})
+    result = run_cli("build", site, "-o", tmp_path / "out")
+    assert result.exit_code == 1
+    assert result.stderr == (f"{site}/themes/warm/templates/blocks/footer.html:1: template error: no file "
+                             "'icons/seal.svg' in the theme's static/ folder\n")
+
+
+def test_a_static_file_linking_out_of_the_theme_is_refused(make_site: MakeSite, run_cli: RunCli,
+                                                          tmp_path: Path) -> None:
+    secret = tmp_path / "secret.txt"
+    secret.write_text("password")
+    site = make_site({**WARM_THEME, "site.yml": SITE_YML + "theme: ./themes/warm\n"})
+    (site / "themes/warm/static").mkdir()
+    (site / "themes/warm/static/notes.txt").symlink_to(secret)
+    result = run_cli("build", site, "-o", tmp_path / "out")
+    assert result.exit_code == 1
+    assert result.stderr.startswith(f"{site}/themes/warm/static/notes.txt: links to a file outside")
+    assert not (tmp_path / "out").exists()
+
+
 # --- a theme published as a Python package -------------------------------------------------
 
 PACKAGE = {
