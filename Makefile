@@ -49,10 +49,12 @@ golden: $(VENV)/.installed
 runtime: node_modules/.installed
 	node_modules/.bin/terser funnelgen/runtime/funnelgen.js --compress --mangle --output funnelgen/runtime/funnelgen.min.js
 
-## Build speed and memory against the floor, Pelican and MkDocs (installs them), 2,000 and 10,000 pages.
-bench: $(VENV)/.installed
+## Build speed and memory against the floor, Pelican and MkDocs (installs them), 2,000 and 10,000 pages,
+## then funnelgen serve's save-to-screen time on 50 funnels.
+bench: $(VENV)/.installed system-deps
 	$(BIN)/pip install --quiet -e '.[test,bench]'
 	$(BIN)/python bench/build_speed.py --pages 2000 10000 --runs 3
+	$(BIN)/python bench/serve_latency.py --funnels 50 --edits 15
 
 ## Screenshots of the demo in every theme, phone and desktop, for the README (docs/screenshots).
 ## Debian's Chromium takes them; Roboto (fonts-roboto-unhinted) stands in for the phone's system font.
