@@ -11,11 +11,11 @@ import contextlib
 import multiprocessing
 import os
 import time
-from collections.abc import Callable, Generator, Iterable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 from PIL import Image
 
@@ -32,6 +32,8 @@ from funnelgen.write import OutputWriter, remove_leftovers
 Progress = Callable[[int, int], None]
 """Called with (pages done, pages in all) as pages are written."""
 MIN_PAGES_PER_WORKER = 16  # below this, starting workers costs more than it saves
+Job = TypeVar("Job")
+Result = TypeVar("Result")
 
 
 class Output(Protocol):
@@ -144,22 +146,10 @@ def _write_variants(assets: dict[str, Asset], output: Output, previous: Path | N
             names.append(variant.output)
         if missing:
             todo.append((name, asset.source, missing))
-    workers = min(jobs, len(todo))
-    if workers < 2 or "fork" not in multiprocessing.get_all_start_methods():
-        encoded: Iterable[list[tuple[str, bytes]]] = map(_encode, todo)
+    with contextlib.closing(_in_workers(_encode, todo, min(jobs, len(todo)))) as encoded:
         for files in encoded:
             for file, data in files:
                 output.write(file, data)
-        return names
-    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
-        futures = [pool.submit(_encode, job) for job in todo]
-        try:
-            for future in futures:
-                for file, data in future.result():
-                    output.write(file, data)
-        finally:
-            for future in futures:
-                future.cancel()
     return names
 
 
@@ -211,19 +201,33 @@ def _rendered(prepared: Prepared, jobs: int) -> Generator[tuple[str, bytes], Non
     chunks = [list(range(i, min(i + size, len(pages)))) for i in range(0, len(pages), size)]
     _WORKER = prepared
     try:
-        # An executor, not multiprocessing.Pool: Pool.terminate() can hang when writing fails
-        # while tasks are still being handed out; here pending chunks are cancelled and the
-        # few running ones finish.
-        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
-            futures = [pool.submit(_render_pages, chunk) for chunk in chunks]
-            try:
-                for future in futures:
-                    yield from future.result()
-            finally:
-                for future in futures:
-                    future.cancel()
+        with contextlib.closing(_in_workers(_render_pages, chunks, workers)) as rendered:
+            for results in rendered:
+                yield from results
     finally:
         _WORKER = None
+
+
+def _in_workers(work: Callable[[Job], Result], jobs: list[Job],
+                workers: int) -> Generator[Result, None, None]:
+    """``work`` done on each job, results in job order: in up to ``workers`` forked processes
+    (they inherit what they need instead of having it sent), or in this one.
+
+    An executor, not multiprocessing.Pool: Pool.terminate() can hang when the caller stops
+    (writing failed) while tasks are still being handed out; here pending jobs are cancelled
+    and the few running ones finish. Close the generator to stop early.
+    """
+    if workers < 2 or "fork" not in multiprocessing.get_all_start_methods():
+        yield from map(work, jobs)
+        return
+    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
+        futures = [pool.submit(work, job) for job in jobs]
+        try:
+            for future in futures:
+                yield future.result()
+        finally:
+            for future in futures:
+                future.cancel()
 
 
 def manifest_of(prepared: Prepared, root: Path) -> Manifest:
