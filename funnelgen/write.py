@@ -8,10 +8,12 @@ import ctypes.util
 import errno
 import fcntl
 import os
+import queue
 import secrets
 import shutil
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path, PurePosixPath
 from types import TracebackType
 
@@ -25,6 +27,9 @@ MARKER_TEXT = (
 _STAGING_SUFFIX = ".funnelgen-tmp"
 LOCK_SUFFIX = ".funnelgen-lock"
 _RENAME_EXCHANGE = 2
+_QUEUED_FILES = 256  # files waiting for the writing thread, at most: a few MB of pages
+Action = Callable[[Path], None]
+"""Puts one file at the given path (whose folder exists)."""
 
 
 def staging_glob(out: Path) -> str:
@@ -53,6 +58,10 @@ class OutputWriter:
         self.staging: Path | None = None
         self._lock: _BuildLock | None = None
         self._guard = threading.Lock()
+        self._queue: queue.Queue[tuple[str, Path, Action] | None] = queue.Queue(_QUEUED_FILES)
+        self._thread: threading.Thread | None = None
+        self._failure: BaseException | None = None
+        self._process = os.getpid()
         try:
             self.out.parent.mkdir(parents=True, exist_ok=True)
             self._lock = _BuildLock(lock_path(self.out), self.out)
@@ -77,6 +86,10 @@ class OutputWriter:
 
     def close(self) -> None:
         """Remove what is left of the staging folder and let other builds write the output."""
+        if self._thread is not None:  # the build failed: drop what is still queued
+            self._failure = self._failure or Abort("the build stopped")
+            with contextlib.suppress(BaseException):
+                self._finish_writing()
         if self.staging is not None:
             remove_tree(self.staging)
             self.staging = None
@@ -90,6 +103,7 @@ class OutputWriter:
         return Abort(f"cannot write {self.out}: {reason}{where}; the output folder was left as it was")
 
     def _target(self, name: str) -> Path:
+        """Where ``name`` goes in the staging folder; each name is written once, inside it."""
         path = PurePosixPath(name)
         with self._guard:
             if path.is_absolute() or ".." in path.parts or not path.parts or name in self.written:
@@ -98,44 +112,88 @@ class OutputWriter:
             if self.staging is None:
                 raise Abort(f"internal error: output file '{name}' written after the build ended")
             self.written.add(name)
-            staging = self.staging
-        target = staging.joinpath(*path.parts)
-        if target.parent not in self._folders:  # one mkdir per folder, not per file
-            target.parent.mkdir(parents=True, exist_ok=True)
-            self._folders.add(target.parent)
-        return target
+            return self.staging.joinpath(*path.parts)
+
+    def record(self, name: str) -> None:
+        """A forked worker wrote ``name`` through its copy of this writer."""
+        self._target(name)
+
+    def _put(self, name: str, action: Action) -> None:
+        """Have ``action`` put file ``name`` in place: by the writing thread, so that the file
+        system's slow work (making folders and files) overlaps the rendering of the next
+        pages. A forked worker, which has no such thread, writes at once."""
+        target = self._target(name)
+        if os.getpid() != self._process:
+            self._do(name, target, action)
+            return
+        if self._failure is not None:
+            raise self._failure
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._write_queued, name="funnelgen-writer", daemon=True)
+            self._thread.start()
+        self._queue.put((name, target, action))
+
+    def _write_queued(self) -> None:
+        while (item := self._queue.get()) is not None:
+            if self._failure is None:  # after a failure, the rest is only taken off the queue
+                try:
+                    self._do(*item)
+                except BaseException as exc:  # handed to the building thread
+                    self._failure = exc
+
+    def _do(self, name: str, target: Path, action: Action) -> None:
+        try:
+            if target.parent not in self._folders:  # one mkdir per folder, not per file
+                target.parent.mkdir(parents=True, exist_ok=True)
+                self._folders.add(target.parent)
+            action(target)
+        except OSError as exc:
+            raise self._cannot_write(exc, name) from None
+
+    def _finish_writing(self) -> None:
+        """Wait until every queued file is written; raise what made writing fail."""
+        if self._thread is not None:
+            self._queue.put(None)
+            self._thread.join()
+            self._thread = None
+        if self._failure is not None:
+            raise self._failure
 
     def write(self, name: str, content: str | bytes) -> None:
         data = content.encode("utf-8") if isinstance(content, str) else content
-        try:
-            self._target(name).write_bytes(data)
-        except OSError as exc:
-            raise self._cannot_write(exc, name) from None
+
+        def write(target: Path) -> None:
+            target.write_bytes(data)
+
+        self._put(name, write)
 
     def copy(self, name: str, source: Path) -> None:
-        try:
-            shutil.copyfile(source, self._target(name))
-        except OSError as exc:
-            if exc.filename == os.fspath(source) and exc.filename2 is None:  # not the write side
-                raise Abort(f"cannot read {source}: {_reason(exc)}") from None
-            raise self._cannot_write(exc, name) from None
+        def copy(target: Path) -> None:
+            try:
+                shutil.copyfile(source, target)
+            except OSError as exc:
+                if exc.filename == os.fspath(source) and exc.filename2 is None:  # not the write side
+                    raise Abort(f"cannot read {source}: {_reason(exc)}") from None
+                raise
+
+        self._put(name, copy)
 
     def link(self, name: str, previous: Path) -> None:
         """Take an unchanged file from the previous output: a hard link, or a copy where the
         file system has none. Files are only ever replaced whole, never edited, so the two
         names can share one file."""
-        target = self._target(name)
-        try:
-            os.link(previous, target)
-        except OSError:
+        def link(target: Path) -> None:
             try:
+                os.link(previous, target)
+            except OSError:
                 shutil.copyfile(previous, target)
-            except OSError as exc:
-                raise self._cannot_write(exc, name) from None
+
+        self._put(name, link)
 
     def write_marker(self, text: str) -> None:
         """The marker file's content: what the next build may reuse (see incremental.py)."""
         assert self.staging is not None
+        self._finish_writing()
         try:
             (self.staging / MARKER).write_text(text, encoding="utf-8")
         except OSError as exc:
@@ -143,6 +201,7 @@ class OutputWriter:
 
     def commit(self) -> None:
         """Put the new build in place of the old one in a single step."""
+        self._finish_writing()
         staging = self.staging
         if staging is None:
             raise Abort("internal error: the build was committed twice")
