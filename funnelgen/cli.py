@@ -76,15 +76,25 @@ def cli() -> None:
 def build(site: Path, output: Path | None, jobs: int | None, no_cache: bool, strict: bool | None,
           quiet: bool, verbose: bool) -> None:
     """Build the site in SITE (default: the current folder)."""
-    from funnelgen.commands.build import build as run_build
+    import time
 
+    from funnelgen.incremental import Manifest, read_manifest
+    from funnelgen.uptodate import up_to_date
+
+    started = time.perf_counter()
     out = output if output is not None else site / "public"
-    progress = None if quiet else _Progress()
-    try:
-        report = run_build(site, out, strict=bool(strict), jobs=jobs, cache=not no_cache, progress=progress)
-    finally:
-        if progress:
-            progress.close()
+    previous = Manifest() if no_cache else read_manifest(out)
+    report = up_to_date(site, out, previous, strict=bool(strict), started=started)
+    if report is None:  # only now load the pipeline: a no-change build does not need it
+        from funnelgen.commands.build import build as run_build
+
+        progress = None if quiet else _Progress()
+        try:
+            report = run_build(site, out, strict=bool(strict), jobs=jobs, cache=not no_cache,
+                               progress=progress, previous=previous, started=started)
+        finally:
+            if progress:
+                progress.close()
     _warn(report.warnings, quiet)
     if quiet:
         return

@@ -23,7 +23,7 @@ from typing import Any
 from funnelgen import __version__
 from funnelgen.errors import Problem
 
-MANIFEST_VERSION = 1
+MANIFEST_VERSION = 2
 NOTE = ("This folder is written by 'funnelgen build'. Each build replaces the whole folder, so do "
         "not keep your own files here. The rest of this file lets the next build reuse pages.")
 _PACKAGE = Path(__file__).resolve().parent
@@ -58,6 +58,9 @@ class Manifest:
     funnels: dict[str, FunnelRecord] = field(default_factory=dict)
     warnings: list[list[Any]] = field(default_factory=list)
     """Warnings about files other than funnels (site.yml, assets): an up-to-date build repeats them."""
+    theme_folders: list[str] = field(default_factory=list)
+    """The theme chain's folders, most specific first: the next build can check whether
+    anything changed without reading site.yml to find the theme again."""
 
     def problems(self) -> list[Problem]:
         return [Problem(*w) for w in self.warnings]
@@ -65,6 +68,7 @@ class Manifest:
     def text(self) -> str:
         data = {"note": NOTE, "version": MANIFEST_VERSION, "funnelgen": __version__,
                 "site_key": self.site_key, "policy": self.policy, "warnings": self.warnings,
+                "theme_folders": self.theme_folders,
                 "funnels": {name: asdict(record) for name, record in sorted(self.funnels.items())}}
         return json.dumps(data, indent=1, sort_keys=True) + "\n"
 
@@ -77,7 +81,7 @@ def read_manifest(out: Path) -> Manifest:
             return Manifest()
         funnels = {name: FunnelRecord(**record) for name, record in data["funnels"].items()}
         return Manifest(str(data["site_key"]), str(data["policy"]), funnels,
-                        [list(w) for w in data["warnings"]])
+                        [list(w) for w in data["warnings"]], [str(f) for f in data["theme_folders"]])
     except (OSError, ValueError, TypeError, KeyError, AttributeError):
         return Manifest()
 
@@ -95,14 +99,43 @@ def _files_under(folder: Path) -> list[Path]:
     return [p for p in folder.rglob("*") if p.is_file()] if folder.is_dir() else []
 
 
-def site_key(root: Path, theme_files: Iterable[Path]) -> str:
-    """Everything every page depends on, except the funnel files themselves."""
+def site_key(root: Path, theme_folders: Iterable[Path]) -> str:
+    """Everything every page depends on, except the funnel files themselves: funnelgen's own
+    code, `site.yml`, the site's templates, assets and content, and every theme file."""
     own_code = _digest((p for p in _PACKAGE.rglob("*") if p.is_file() and p.suffix in (".py", ".js")),
                        _PACKAGE, __version__)
     folders = ("templates", "assets", "content")
     site = [root / "site.yml", *(f for folder in folders for f in _files_under(root / folder))]
-    return _digest([*site, *theme_files], root, own_code)
+    theme = [f for folder in theme_folders for f in _files_under(folder)]
+    return _digest([*site, *theme], root, own_code)
+
+
+def funnel_files(root: Path) -> list[Path]:
+    """The funnel files of a site, in the order they are built."""
+    funnel_dir = root / "funnels"
+    return sorted(funnel_dir.glob("*.yml")) + sorted(funnel_dir.glob("*.yaml"))
 
 
 def funnel_key(site: str, path: Path) -> str:
     return hashlib.sha256(site.encode() + hashlib.sha256(path.read_bytes()).digest()).hexdigest()
+
+
+def reusable(root: Path, previous: Manifest) -> dict[str, FunnelRecord]:
+    """The funnel files the previous build made from the very same inputs.
+
+    The site key is taken over the theme folders the previous build used: if `site.yml` or a
+    theme's `extends` changed the chain, those files changed, and so does the key.
+    """
+    folders = [Path(folder) for folder in previous.theme_folders]
+    if not previous.funnels or not folders or not all(folder.is_dir() for folder in folders):
+        return {}
+    key = site_key(root, folders)
+    if key != previous.site_key:
+        return {}
+    reused = {}
+    for path in funnel_files(root):
+        name = f"funnels/{path.name}"
+        record = previous.funnels.get(name)
+        if record is not None and record.key == funnel_key(key, path):
+            reused[name] = record
+    return reused

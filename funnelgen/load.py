@@ -13,6 +13,7 @@ import jinja2
 import yaml
 
 from funnelgen.errors import Abort, Problem, key_path
+from funnelgen.incremental import funnel_files
 
 try:  # the C loader is several times faster; it is just as safe
     from yaml import CSafeLoader as SafeLoader
@@ -332,12 +333,6 @@ class SiteFiles:
     root: Path
     site: Source
     funnels: list[Source]
-
-
-def funnel_files(root: Path) -> list[Path]:
-    """The funnel files of a site, in the order they are built."""
-    funnel_dir = root / "funnels"
-    return sorted(funnel_dir.glob("*.yml")) + sorted(funnel_dir.glob("*.yaml"))
 
 
 def load_site(root: Path, skip: Collection[str] = ()) -> SiteFiles:

@@ -101,9 +101,9 @@ class ThemeChain:
         dirs = [site_root / "templates"] if (site_root / "templates").is_dir() else []
         return dirs + [t.path / "templates" for t in self.themes]
 
-    def files(self) -> list[Path]:
-        """Every file the theme chain is made of (its contents decide the output)."""
-        return sorted(p for t in self.themes for p in t.path.rglob("*") if p.is_file())
+    def folders(self) -> list[Path]:
+        """The folder of each theme in the chain, most specific first (their files decide the output)."""
+        return [t.path for t in self.themes]
 
     def static_files(self) -> dict[str, Path]:
         """Files under the chain's `static/` folders by their path inside `static/`; where two

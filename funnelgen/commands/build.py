@@ -1,7 +1,7 @@
 """`funnelgen build`: render every page and replace the output folder in one step.
 
-Pages render in worker processes (`-j`, default every core) and come back to the one writer
-in order, so the output is the same byte for byte as a single-process build. Funnels whose
+Pages render in worker processes (`-j`, default every core), each writing the pages it
+rendered; the output is the same byte for byte as a single-process build's. Funnels whose
 inputs did not change since the previous build are taken from it (see incremental.py).
 """
 
@@ -13,7 +13,6 @@ import os
 import time
 from collections.abc import Callable, Generator, Iterator
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol, TypeVar
 
@@ -23,11 +22,11 @@ from funnelgen import hosting, images
 from funnelgen.errors import Abort, Problem
 from funnelgen.images import Variant
 from funnelgen.incremental import FunnelRecord, Manifest, funnel_key, read_manifest
-from funnelgen.load import funnel_files
 from funnelgen.plan import Asset, Page, image_roles
 from funnelgen.render import at_address, funnel_urls
-from funnelgen.site import Prepared, prepare, reusable
-from funnelgen.write import OutputWriter, remove_leftovers
+from funnelgen.site import Prepared, prepare
+from funnelgen.uptodate import BuildReport, FunnelReport, up_to_date
+from funnelgen.write import OutputWriter
 
 Progress = Callable[[int, int], None]
 """Called with (pages done, pages in all) as pages are written."""
@@ -40,6 +39,8 @@ class Output(Protocol):
     def write(self, name: str, content: str | bytes) -> None: ...
     def copy(self, name: str, source: Path) -> None: ...
     def link(self, name: str, previous: Path) -> None: ...
+    def record(self, name: str) -> None:
+        """A forked worker wrote ``name`` through its copy of this output."""
 
 
 class Discard:
@@ -54,29 +55,8 @@ class Discard:
     def link(self, name: str, previous: Path) -> None:
         pass
 
-
-@dataclass
-class FunnelReport:
-    slug: str
-    title: str
-    steps: int
-    reused: bool = False
-
-
-@dataclass
-class BuildReport:
-    """What a build made, for the summary the CLI prints."""
-
-    out: Path | None
-    funnels: list[FunnelReport] = field(default_factory=list)
-    pages: int = 0
-    rendered: int = 0
-    files: int = 0
-    seconds: float = 0.0
-    warnings: list[Problem] = field(default_factory=list)
-    outputs: list[str] = field(default_factory=list)
-    up_to_date: bool = False
-    """Nothing changed since the previous build: the output was left as it was."""
+    def record(self, name: str) -> None:
+        pass
 
 
 def default_jobs() -> int:
@@ -95,9 +75,8 @@ def render_site(prepared: Prepared, output: Output, *, jobs: int = 1, previous: 
     reused_pages = [name for record in plan.reused.values() for name in record.outputs]
     total = len(plan.pages) + len(reused_pages)
     # closing(): when writing fails, the workers stop now, not whenever the generator is collected
-    with contextlib.closing(_rendered(prepared, jobs)) as rendered:
-        for done, (name, html) in enumerate(rendered, start=1):
-            output.write(name, html)
+    with contextlib.closing(_rendered(prepared, output, jobs)) as rendered:
+        for done, name in enumerate(rendered, start=1):
             report.outputs.append(name)
             if progress:
                 progress(done, total)
@@ -169,41 +148,49 @@ def _funnel_reports(prepared: Prepared) -> list[FunnelReport]:
     return [reports[name] for name in sorted(reports)]
 
 
-_WORKER: Prepared | None = None  # what a forked worker renders from (inherited, not sent)
+_WORKER: tuple[Prepared, Output] | None = None  # what a forked worker renders from and writes to
 
 
-def _render_pages(indices: list[int]) -> list[tuple[str, bytes]]:
+def _render_pages(indices: list[int]) -> list[str]:
     assert _WORKER is not None
-    return list(_render_each(_WORKER, [_WORKER.plan.pages[i] for i in indices]))
+    prepared, output = _WORKER
+    return list(_write_each(prepared, output, [prepared.plan.pages[i] for i in indices]))
 
 
-def _render_each(prepared: Prepared, pages: list[Page]) -> Iterator[tuple[str, bytes]]:
-    """Render each step once: a step written at two addresses (its own and the funnel's, or
-    the site root's) differs only in how its links climb to the root."""
+def _write_each(prepared: Prepared, output: Output, pages: list[Page]) -> Iterator[str]:
+    """Render and write each page, naming each as it is written. A step written at two
+    addresses (its own and the funnel's, or the site root's) renders once: the two differ
+    only in how their links climb to the root."""
     rendered: dict[tuple[str, int], str] = {}
     for page in pages:
         key = (page.planned.slug, page.index)
         html = rendered.pop(key, None) or prepared.renderer.page(page)
         if page.index == 0:
             rendered[key] = html  # its second address follows
-        yield page.output, at_address(html, page.url).encode("utf-8")
+        output.write(page.output, at_address(html, page.url).encode("utf-8"))
+        yield page.output
 
 
-def _rendered(prepared: Prepared, jobs: int) -> Generator[tuple[str, bytes], None, None]:
-    """Every page as (output name, HTML), in plan order, rendered by up to ``jobs`` processes."""
+def _rendered(prepared: Prepared, output: Output, jobs: int) -> Generator[str, None, None]:
+    """Render and write every page, by up to ``jobs`` processes; names them in plan order.
+
+    Workers write their pages themselves, so that the file system's work is shared out too
+    and no page travels back to this process."""
     global _WORKER
     pages: list[Page] = prepared.plan.pages
     workers = min(jobs, len(pages) // MIN_PAGES_PER_WORKER)
     if workers < 2 or "fork" not in multiprocessing.get_all_start_methods():
-        yield from _render_each(prepared, pages)
+        yield from _write_each(prepared, output, pages)
         return
     size = max(4, len(pages) // (workers * 8))
     chunks = [list(range(i, min(i + size, len(pages)))) for i in range(0, len(pages), size)]
-    _WORKER = prepared
+    _WORKER = (prepared, output)
     try:
-        with contextlib.closing(_in_workers(_render_pages, chunks, workers)) as rendered:
-            for results in rendered:
-                yield from results
+        with contextlib.closing(_in_workers(_render_pages, chunks, workers)) as written:
+            for names in written:
+                for name in names:
+                    output.record(name)
+                    yield name
     finally:
         _WORKER = None
 
@@ -249,48 +236,31 @@ def manifest_of(prepared: Prepared, root: Path) -> Manifest:
             warnings=[_as_list(w) for w in plan.warnings if w.file == name],
         )
     site_warnings = [_as_list(w) for w in plan.warnings if w.file not in records]
-    return Manifest(prepared.site_key, prepared.renderer.policy.text(), records, site_warnings)
+    return Manifest(prepared.site_key, prepared.renderer.policy.text(), records, site_warnings,
+                    [str(folder) for folder in prepared.theme.folders()])
 
 
 def _as_list(problem: Problem) -> list[Any]:
     return [problem.file, problem.line, problem.key, problem.message, problem.warning]
 
 
-def _up_to_date(root: Path, out: Path, previous: Manifest, *, strict: bool) -> BuildReport | None:
-    """The report of a build that has nothing to do: every input is as the previous build
-    found it (same funnelgen, site, theme, assets, content and funnel files). None otherwise."""
-    if not previous.funnels:
-        return None
-    _, reused = reusable(root, previous)
-    names = {f"funnels/{path.name}" for path in funnel_files(root)}
-    if set(reused) != names or set(previous.funnels) != names:
-        return None
-    if not all((out / name).is_file() for record in reused.values() for name in record.outputs):
-        return None  # someone removed pages from the output: rebuild it
-    warnings = sorted([*previous.problems(), *(w for record in reused.values() for w in record.problems())])
-    if strict and warnings:
-        return None  # the full path reports them as errors
-    report = BuildReport(out=None, warnings=warnings, up_to_date=True)
-    report.funnels = [FunnelReport(r.slug, r.title, len(r.steps), reused=True)
-                      for _, r in sorted(reused.items())]
-    report.pages = sum(len(r.outputs) for r in reused.values())
-    return report
-
-
 def build(root: Path, out: Path, *, strict: bool = False, jobs: int | None = None, cache: bool = True,
-          progress: Progress | None = None) -> BuildReport:
+          progress: Progress | None = None, previous: Manifest | None = None,
+          started: float | None = None) -> BuildReport:
     """Build the site at ``root`` into ``out``; on any problem ``out`` is left as it was.
 
-    ``cache``: reuse what the previous build in ``out`` made of unchanged funnels.
+    ``cache``: reuse what the previous build in ``out`` made of unchanged funnels. A caller
+    that has already found the build out of date passes the ``previous`` manifest it read
+    (an empty one for no cache) and the time it ``started``.
     """
-    started = time.perf_counter()
-    previous = read_manifest(out) if cache else Manifest()
-    up_to_date = _up_to_date(root, out, previous, strict=strict)
-    if up_to_date is not None:
-        remove_leftovers(out)  # what a killed build left, though nothing is written this time
-        up_to_date.out = out
-        up_to_date.seconds = time.perf_counter() - started
-        return up_to_date
+    if previous is None:
+        started = time.perf_counter()
+        previous = read_manifest(out) if cache else Manifest()
+        current = up_to_date(root, out, previous, strict=strict, started=started)
+        if current is not None:
+            return current
+    started = time.perf_counter() if started is None else started
+    cache = bool(previous.funnels)
     prepared = prepare(root, strict=strict, previous=previous)
     reused = prepared.plan.reused
     if reused and (prepared.renderer.policy.text() != previous.policy  # every page carries the CSP

@@ -5,8 +5,9 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from funnelgen.commands.build import BuildReport, Discard, render_site
+from funnelgen.commands.build import Discard, render_site
 from funnelgen.site import prepare
+from funnelgen.uptodate import BuildReport
 
 
 def check(root: Path, *, strict: bool = False) -> BuildReport:

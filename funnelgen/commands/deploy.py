@@ -22,8 +22,9 @@ from pathlib import Path
 from typing import IO
 
 from funnelgen import __version__
-from funnelgen.commands.build import BuildReport, build
+from funnelgen.commands.build import build
 from funnelgen.errors import Abort
+from funnelgen.uptodate import BuildReport
 from funnelgen.write import MARKER
 
 WORK_REF = "refs/heads/funnelgen-deploy"
