@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import subprocess
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -94,6 +95,36 @@ def test_an_unchanged_site_is_up_to_date_and_nothing_is_touched(corpus: Path, tm
     assert result.exit_code == 0
     assert "Up to date: 72 pages from 12 funnels, nothing changed since the last build" in result.stdout
     assert {p: p.stat().st_ino for p in out.rglob("*")} == before  # the very same files
+
+
+def test_a_theme_that_now_extends_another_rerenders_every_page(corpus: Path, tmp_path: Path) -> None:
+    """site.yml is the same; only the site's own theme says it builds on another theme now."""
+    _edit(corpus / "site.yml", "theme: clean\ntheme_options: {button_style: pill}", "theme: ./brand")
+    (corpus / "brand").mkdir()
+    (corpus / "brand/theme.yml").write_text("name: brand\nextends: clean\n")
+    out = tmp_path / "out"
+    build(corpus, out)
+    (corpus / "brand/theme.yml").write_text("name: brand\nextends: minimal\n")
+    report = build(corpus, out)
+    assert not report.up_to_date and report.rendered == report.pages == 72
+    build(corpus, tmp_path / "clean", cache=False)
+    assert _pages(out) == _pages(tmp_path / "clean")
+
+
+def test_a_no_change_build_answers_without_loading_the_pipeline(corpus: Path, tmp_path: Path) -> None:
+    """What makes it fast: YAML, pydantic, Jinja and Markdown are not even imported."""
+    out = tmp_path / "out"
+    build(corpus, out)
+    script = (
+        "import runpy, sys\n"
+        f"sys.argv = ['funnelgen', 'build', {str(corpus)!r}, '-o', {str(out)!r}]\n"
+        "try:\n    runpy.run_module('funnelgen', run_name='__main__')\n"
+        "except SystemExit as exit:\n    assert not exit.code, exit.code\n"
+        "print(sorted(m for m in ('yaml', 'pydantic', 'jinja2', 'markdown') if m in sys.modules))\n"
+    )
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
+    assert "Up to date: 72 pages from 12 funnels" in result.stdout
+    assert result.stdout.rstrip().endswith("[]")
 
 
 def test_no_cache_renders_every_page(corpus: Path, tmp_path: Path, run_cli: RunCli) -> None:
