@@ -27,6 +27,7 @@ MAX_NODES = 200_000  # aliases expanded; stops "billion laughs" documents early
 MAX_DEPTH = 64
 
 _TAG = "tag:yaml.org,2002:"
+_STR = _TAG + "str"
 _PLAIN_TAGS = {_TAG + t for t in ("str", "int", "float", "bool", "null", "timestamp", "map", "seq")}
 _COMMENT_VALUE = re.compile(r"^\s*:\s+#([^\s,}\]]+)")
 _TEXT_WITH_COLON = re.compile(r"^\s*(?:-\s+)?([\w-]+):\s+([^\"'#\s][^#]*?)\s*$")
@@ -279,6 +280,8 @@ class _Builder:
             return self.build_mapping(node, loc)
         if isinstance(node, yaml.SequenceNode):
             return [self.build(item, (*loc, i)) for i, item in enumerate(node.value)]
+        if node.tag == _STR:  # most values: the constructor would return the text as it is
+            return node.value
         value = self.loader.construct_object(node, deep=True)
         if not isinstance(value, str) and node.value:
             self.source.texts[loc] = str(node.value)
