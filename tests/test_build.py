@@ -160,6 +160,19 @@ def test_marketer_text_is_escaped_never_run(make_site: MakeSite, tmp_path: Path)
     assert "javascript:" not in page
 
 
+def test_markdown_is_commonmark_with_tables_and_raw_html_shown_as_text(make_site: MakeSite, tmp_path: Path) -> None:
+    body = ("- Week one\n  - two spaces nest a list\n\n"
+            "| Plan | Price |\n|---|--:|\n| Basic | $9 |\n\n"
+            "Type `<b>` for bold, or just write a < b and &lt;b&gt;. <b>Not bold</b>")
+    funnel = FULL_FUNNEL.replace("A short story with **bold** words.", body.replace("\n", "\n      "))
+    out = tmp_path / "out"
+    build(make_site({"funnels/launch.yml": funnel}), out)
+    page = _read(out, "launch/story/index.html")
+    assert "<li>Week one\n<ul>\n<li>two spaces nest a list</li>" in page
+    assert '<th>Plan</th>\n<th align="right">Price</th>' in page and '<td align="right">$9</td>' in page
+    assert "Type <code>&lt;b&gt;</code> for bold, or just write a &lt; b and &lt;b&gt;. &lt;b&gt;Not bold&lt;/b&gt;" in page
+
+
 @pytest.mark.parametrize("href", ["javascript:alert(1)", "offer", "../offer/", "data:text/html,x"])
 def test_a_markdown_link_that_cannot_work_is_refused(make_site: MakeSite, tmp_path: Path, href: str) -> None:
     funnel = FULL_FUNNEL.replace("A short story with **bold** words.", f"Read [this]({href}).")
