@@ -164,9 +164,11 @@ def _write_each(prepared: Prepared, output: Output, pages: list[Page]) -> Iterat
     rendered: dict[tuple[str, int], str] = {}
     for page in pages:
         key = (page.planned.slug, page.index)
-        html = rendered.pop(key, None) or prepared.renderer.page(page)
-        if page.index == 0:
-            rendered[key] = html  # its second address follows
+        html = rendered.pop(key, None)
+        if html is None:
+            html = prepared.renderer.page(page)
+            if page.index == 0:
+                rendered[key] = html  # its second address follows; then it is let go
         output.write(page.output, at_address(html, page.url).encode("utf-8"))
         yield page.output
 
