@@ -252,17 +252,15 @@ def build(root: Path, out: Path, *, strict: bool = False, jobs: int | None = Non
     """Build the site at ``root`` into ``out``; on any problem ``out`` is left as it was.
 
     ``cache``: reuse what the previous build in ``out`` made of unchanged funnels. A caller
-    that has already found the build out of date passes the ``previous`` manifest it read
-    (an empty one for no cache) and the time it ``started``.
+    that has already found the build out of date (see uptodate.py) passes the ``previous``
+    manifest it read (an empty one for no cache) and the time it ``started``.
     """
+    started = time.perf_counter() if started is None else started
     if previous is None:
-        started = time.perf_counter()
         previous = read_manifest(out) if cache else Manifest()
         current = up_to_date(root, out, previous, strict=strict, started=started)
         if current is not None:
             return current
-    started = time.perf_counter() if started is None else started
-    cache = bool(previous.funnels)
     prepared = prepare(root, strict=strict, previous=previous)
     reused = prepared.plan.reused
     if reused and (prepared.renderer.policy.text() != previous.policy  # every page carries the CSP
