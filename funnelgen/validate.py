@@ -17,6 +17,7 @@ from funnelgen.errors import Abort, Problem
 from funnelgen.incremental import FunnelRecord
 from funnelgen.load import Loc, SiteFiles, Source
 from funnelgen.schema import STEP_TYPES, Funnel, Site
+from funnelgen.schema.types import field_doc
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -136,8 +137,7 @@ def _message(error: Any, source: Source, loc: Loc, model: type[BaseModel]) -> st
         return f"expected a date and time such as 2026-12-10 19:00, got {_show(value, typed)}"
     if kind == "string_pattern_mismatch":
         pattern = str(ctx.get("pattern", ""))
-        field = _field_at(model, data, loc)
-        form = _PATTERN_HINTS.get(pattern) or (field.description if field is not None else None)
+        form = _PATTERN_HINTS.get(pattern) or _field_doc_at(model, data, loc)
         return f"{_show(value)} is not in the expected form: {(form or pattern).rstrip('.')}"
     if kind == "too_short":
         return "must not be empty"
@@ -180,12 +180,15 @@ def _guess(word: str, choices: list[str]) -> str | None:
     return lowered[guess[0]] if guess else None
 
 
-def _field_at(model: type[BaseModel], data: Any, loc: Loc) -> Any:
-    """The pydantic field at ``loc``, if the schema has one there."""
+def _field_doc_at(model: type[BaseModel], data: Any, loc: Loc) -> str | None:
+    """The docstring of the field at ``loc``, if the schema has one there."""
     if not loc or not isinstance(loc[-1], str):
         return None
     parent = _model_at(model, data, loc[:-1])
-    return _field(parent, loc[-1]) if parent is not None else None
+    if parent is None:
+        return None
+    name = _field_name(parent, loc[-1])
+    return field_doc(parent, name) if name is not None else None
 
 
 def _allowed_keys(model: type[BaseModel], data: Any, loc: Loc) -> list[str]:
@@ -219,10 +222,13 @@ def _model_at(model: type[BaseModel], data: Any, loc: Loc) -> type[BaseModel] | 
 
 
 def _field(model: type[BaseModel], key: str | int) -> Any:
-    for name, field in model.model_fields.items():
-        if key in (name, field.alias):
-            return field
-    return None
+    name = _field_name(model, key)
+    return model.model_fields[name] if name is not None else None
+
+
+def _field_name(model: type[BaseModel], key: str | int) -> str | None:
+    """The name of the field written as ``key`` (its name or its alias)."""
+    return next((name for name, field in model.model_fields.items() if key in (name, field.alias)), None)
 
 
 def _resolve(annotation: Any, data: Any) -> Any:

@@ -119,6 +119,8 @@ def test_new_never_overwrites_a_file(run_cli: RunCli, tmp_path: Path) -> None:
 def test_schema_validates_the_starter_site_as_an_editor_would(run_cli: RunCli, tmp_path: Path, kind: str) -> None:
     schema = json.loads(run_cli("schema", kind).stdout)
     jsonschema.Draft202012Validator.check_schema(schema)
+    hover = schema["properties"]["base_url" if kind == "site" else "title"]["description"]
+    assert hover.startswith("Where the site will live" if kind == "site" else "Name of the funnel"), hover
     run_cli("new", tmp_path / "s")
     files = [tmp_path / "s/site.yml"] if kind == "site" else sorted((tmp_path / "s/funnels").glob("*.yml"))
     for file in files:

@@ -10,6 +10,7 @@ from pydantic_core import PydanticUndefined
 
 from funnelgen.schema import Funnel, Site
 from funnelgen.schema.funnel import StepBase
+from funnelgen.schema.types import field_doc
 
 INTRO = """\
 # Format reference
@@ -48,7 +49,7 @@ def _section(model: type[BaseModel]) -> str:
         required = field.is_required()
         default = "**required**" if required else _default(field.default, field.default_factory)
         default = default.replace("|", "\\|")
-        description = " ".join((field.description or "").split()).replace("|", "\\|")
+        description = " ".join((field_doc(model, name) or "").split()).replace("|", "\\|")
         lines.append(f"| `{key}` | {_type(field.annotation)} | {default} | {description} |")
     if issubclass(model, StepBase) and model is not StepBase:
         lines.append("")

@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import ast
+import functools
+import inspect
+import itertools
 import re
-from typing import Annotated, Literal
+import textwrap
+from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, WithJsonSchema
@@ -24,10 +29,48 @@ CarryKey = Literal["temperature", "visitor_id", "utm_source", "utm_medium", "utm
 TEMPERATURES: tuple[Temperature, ...] = ("cold", "warm", "hot")
 
 
-class Model(BaseModel):
-    """Base of every model: unknown keys are errors, docstrings under fields document them."""
+def field_doc(model: type[BaseModel], name: str) -> str | None:
+    """The docstring written under field ``name`` of ``model`` (or of the class it comes from)."""
+    for cls in model.__mro__:
+        if issubclass(cls, BaseModel) and name in vars(cls).get("__annotations__", {}):
+            return _attribute_docs(cls).get(name)
+    return None
 
-    model_config = ConfigDict(extra="forbid", use_attribute_docstrings=True, frozen=True)
+
+@functools.cache
+def _attribute_docs(cls: type) -> dict[str, str]:
+    """Each annotated attribute's docstring, read from the class's source when first asked for.
+    (pydantic's `use_attribute_docstrings` reads them for every model at import: a tenth of a
+    second of every build, for text only the reference, the JSON Schema and some messages show.)"""
+    try:
+        tree = ast.parse(textwrap.dedent(inspect.getsource(cls)))
+    except (OSError, TypeError, SyntaxError):
+        return {}
+    body = tree.body[0].body if tree.body and isinstance(tree.body[0], ast.ClassDef) else []
+    docs = {}
+    for node, following in itertools.pairwise(body):
+        if (isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name)
+                and isinstance(following, ast.Expr) and isinstance(following.value, ast.Constant)
+                and isinstance(following.value.value, str)):
+            docs[node.target.id] = inspect.cleandoc(following.value.value)
+    return docs
+
+
+def _describe_properties(schema: dict[str, Any], model: type[BaseModel]) -> None:
+    """JSON Schema: each property described by its field's docstring."""
+    properties = schema.get("properties", {})
+    for name, field in model.model_fields.items():
+        doc = field_doc(model, name)
+        target = properties.get(field.alias or name)
+        if doc and isinstance(target, dict):
+            target.setdefault("description", doc)
+
+
+class Model(BaseModel):
+    """Base of every model: unknown keys are errors, docstrings under fields document them
+    (see `field_doc`)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, json_schema_extra=_describe_properties)
 
 
 def shown(value: str) -> str:
