@@ -75,7 +75,7 @@ class OutputWriter:
             self.close()
             raise
         self.written: set[str] = {MARKER}
-        self._folders: set[Path] = set()
+        self._folders: set[Path] = {self.staging}
 
     def __enter__(self) -> OutputWriter:
         return self
@@ -143,12 +143,23 @@ class OutputWriter:
 
     def _do(self, name: str, target: Path, action: Action) -> None:
         try:
-            if target.parent not in self._folders:  # one mkdir per folder, not per file
-                target.parent.mkdir(parents=True, exist_ok=True)
-                self._folders.add(target.parent)
+            if target.parent not in self._folders:
+                self._make_folders(target.parent)
             action(target)
         except OSError as exc:
             raise self._cannot_write(exc, name) from None
+
+    def _make_folders(self, folder: Path) -> None:
+        """Make ``folder`` and those of its parents not made yet, top down: one mkdir for each
+        (pathlib's `mkdir(parents=True)` first fails on the folder, then on its parents)."""
+        missing = []
+        while folder not in self._folders:
+            missing.append(folder)
+            folder = folder.parent
+        for folder in reversed(missing):
+            with contextlib.suppress(FileExistsError):  # made by another worker
+                folder.mkdir()
+            self._folders.add(folder)
 
     def _finish_writing(self) -> None:
         """Wait until every queued file is written; raise what made writing fail."""
