@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
+import gc
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -36,11 +39,26 @@ def prepare(root: Path, *, strict: bool = False, previous: Manifest | None = Non
     """
     previous = previous or Manifest()
     reused = reusable(root, previous)
-    valid = validate_site(load_site(root, skip=set(reused)), reused)
-    plan = plan_site(valid)
+    with _cycle_collector_paused():
+        valid = validate_site(load_site(root, skip=set(reused)), reused)
+        plan = plan_site(valid)
     if strict and plan.warnings:
         raise Abort([Problem(w.file, w.line, w.key, w.message + " (--strict)") for w in plan.warnings])
     theme = resolve_theme(plan.site.theme, root, plan.site.theme_options, plan.site_source)
     plan.assets.update(static_assets(theme.static_files()))
     key = previous.site_key if reused else site_key(root, theme.folders())
     return Prepared(plan, theme, Renderer(plan, theme), key)
+
+
+@contextlib.contextmanager
+def _cycle_collector_paused() -> Iterator[None]:
+    """Loading, validating and planning make hundreds of thousands of objects that all stay, and
+    no reference cycles: Python's cycle collector would scan them again and again as they pile
+    up (at 2,000 funnels, 40% of these stages' time). It is paused for them."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
