@@ -121,16 +121,20 @@ class OutputWriter:
         """A forked worker wrote ``name`` through its copy of this writer."""
         self._target(name)
 
-    def _put(self, name: str, action: Action) -> None:
+    def _put(self, name: str, action: Action, *, queue: bool = True) -> None:
         """Have ``action`` put file ``name`` in place: by the writing thread, so that the file
         system's slow work (making folders and files) overlaps the rendering of the next
-        pages. A forked worker, which has no such thread, writes at once."""
+        pages. A forked worker, which has no such thread, writes at once, and so does anyone
+        for an action that is not worth handing over (``queue=False``)."""
         target = self._target(name)
         if os.getpid() != self._process:
             self._do(name, target, action)
             return
         if self._failure is not None:
             raise self._failure
+        if not queue:
+            self._do(name, target, action)
+            return
         if self._thread is None:
             self._thread = threading.Thread(target=self._write_queued, name="funnelgen-writer", daemon=True)
             # The writing thread gives up the interpreter at each system call and waits for the
@@ -197,14 +201,16 @@ class OutputWriter:
     def link(self, name: str, previous: Path) -> None:
         """Take an unchanged file from the previous output: a hard link, or a copy where the
         file system has none. Files are only ever replaced whole, never edited, so the two
-        names can share one file."""
+        names can share one file. Linked at once, not queued: the building thread has nothing
+        to do meanwhile, and handing the interpreter to the writing thread and back for each
+        link cost more than the link (one funnel changed at 10,000 pages: 0.71x)."""
         def link(target: Path) -> None:
             try:
                 os.link(previous, target)
             except OSError:
                 shutil.copyfile(previous, target)
 
-        self._put(name, link)
+        self._put(name, link, queue=False)
 
     def write_marker(self, text: str) -> None:
         """The marker file's content: what the next build may reuse (see incremental.py)."""
