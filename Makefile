@@ -43,7 +43,7 @@ test: $(VENV)/.installed system-deps node_modules/.installed lint
 
 ## Regenerate the golden copy of the demo site's output after an intended change.
 golden: $(VENV)/.installed
-	cd tests && ../$(BIN)/python golden.py
+	$(BIN)/python tests/golden.py
 
 ## Minify the browser runtime after editing funnelgen/runtime/funnelgen.js (a test checks it).
 runtime: node_modules/.installed

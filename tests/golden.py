@@ -1,4 +1,4 @@
-"""Golden output of the demo site: `make golden` (python -m tests.golden) regenerates it.
+"""Golden output of the demo site: `make golden` (python tests/golden.py) regenerates it.
 
 Text files are kept verbatim so a review shows every change to the rendered HTML; binary files
 are listed with their SHA-256 in MANIFEST.txt.
