@@ -6,7 +6,8 @@ For each size, a seeded corpus (bench/corpus.py, five steps per funnel) is writt
 converted for the peers (bench/peers.py). Every command then runs as its own process, the
 commands taking turns run after run, so a machine that slows down slows all of them alike.
 Figures are medians of wall time; memory is the peak resident size of the largest process
-(from wait4). Ratios are to the floor (bench/floor.py) measured in the same run.
+(from wait4). A ratio to the floor (bench/floor.py) is the median of the ratios round by round:
+each run against the floor's run in the same round.
 """
 
 from __future__ import annotations
@@ -116,16 +117,24 @@ def bench(pages: int, runs: int, work: Path) -> dict[str, Measure]:
     return results
 
 
+def paired_ratio(measure: Measure, base: Measure) -> float:
+    """The median of the ratios run by run: each run of a command is compared with the run of
+    ``base`` in the same round, minutes apart at most, so that a machine whose disk is twice as
+    slow in one round as in the next (it happens) slows both sides of each ratio alike."""
+    return statistics.median(a / b for a, b in zip(measure.seconds, base.seconds, strict=True))
+
+
 def report(pages: int, results: dict[str, Measure]) -> str:
-    floor = results["floor"].median
     full = results["funnelgen -j1"].median
     lines = [f"### {pages:,} pages", "",
              "| build | median s | pages/s | vs floor | peak MB |", "|---|---:|---:|---:|---:|"]
     for name, measure in results.items():
-        base = full if name in ("no-change rebuild", "one funnel changed") else floor
-        label = "of full -j1" if base is full else ""
+        if name in ("no-change rebuild", "one funnel changed"):  # run after the full builds
+            ratio = f"{measure.median / full:.2f}x of full -j1"
+        else:
+            ratio = f"{paired_ratio(measure, results['floor']):.2f}x"
         lines.append(f"| {name} | {measure.median:.2f} | {pages / measure.median:,.0f} | "
-                     f"{measure.median / base:.2f}x {label} | {measure.peak_mb:.0f} |")
+                     f"{ratio} | {measure.peak_mb:.0f} |")
     return "\n".join(lines)
 
 
