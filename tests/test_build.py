@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import gc
 import re
+import sys
 from pathlib import Path
 
 import pytest
@@ -297,3 +299,16 @@ def test_a_temperature_rule_must_name_a_real_step(make_site: MakeSite, tmp_path:
     with pytest.raises(Abort) as refused:
         build(site, tmp_path / "out")
     assert str(refused.value) == "site.yml:6: temperature.rules[0].when.any[0].visited: no step 'tiny/thank': did you mean 'tiny/thanks'?"
+
+
+def test_a_build_leaves_the_interpreter_as_it_found_it(make_site: MakeSite, tmp_path: Path) -> None:
+    """`funnelgen serve` builds again and again in one process: what a build tunes for speed (the
+    cycle collector paused while loading, quicker thread switches while writing) is put back,
+    after a failed build too."""
+    site, interval = make_site(), sys.getswitchinterval()
+    build(site, tmp_path / "out", jobs=1)
+    assert gc.isenabled() and sys.getswitchinterval() == interval
+    (site / "funnels/broken.yml").write_text("title: [never closed\n", encoding="utf-8")
+    with pytest.raises(Abort, match=r"broken\.yml"):
+        build(site, tmp_path / "out", jobs=1)
+    assert gc.isenabled() and sys.getswitchinterval() == interval
