@@ -47,6 +47,7 @@ from funnelgen.commands.check import check
 from funnelgen.errors import Abort, key_path
 from funnelgen.load import load_yaml
 from funnelgen.schema import Funnel, Site
+from funnelgen.schema.types import field_doc
 from funnelgen.theme import builtin_themes
 
 if TYPE_CHECKING:  # imported by pytest_plugins below, which must be first to load it
@@ -227,7 +228,7 @@ def walk(model: type[BaseModel], data: Any, file: str, loc: Loc = ()) -> Iterato
         if field in SKIP or key not in data:
             continue
         checked = bool(info.metadata) or name in checked_fields or field in CHECKED_ELSEWHERE
-        markdown = "Markdown" in (info.description or "") or field in MARKDOWN
+        markdown = "Markdown" in (field_doc(model, name) or "") or field in MARKDOWN
         yield from _walk_value(info.annotation, data[key], file, (*loc, key), field, checked, markdown)
 
 
