@@ -218,6 +218,44 @@ def test_a_build_killed_at_any_moment_leaves_the_previous_or_the_new_output_whol
           f"{writing:.2f} s):", dict(sorted(outcomes.items())))
 
 
+def children(pid: int) -> set[int]:
+    """The processes ``pid`` forked (its render workers), from /proc."""
+    found: set[int] = set()
+    for task in Path(f"/proc/{pid}/task").glob("*"):
+        with contextlib.suppress(OSError):
+            found.update(int(child) for child in (task / "children").read_text().split())
+    return found
+
+
+def running(pid: int) -> bool:
+    """Whether process ``pid`` still runs (a zombie has ended: it only waits to be reaped)."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return False
+    return state != "Z"
+
+
+def test_a_build_killed_outright_leaves_no_worker_behind(tmp_path: Path) -> None:
+    """A build killed with SIGKILL (a CI job's time limit, the out-of-memory killer) cannot stop
+    its render workers itself: they end with it, instead of waiting for work forever."""
+    site, out = write_big_site(tmp_path / "site", "A"), tmp_path / "out"
+    # No pipes: a worker left behind would hold them open, and reading them would wait for it.
+    process = subprocess.Popen(command("build", site, "-o", out, "-q", "-j2"),
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        while not (workers := children(process.pid)):
+            assert process.poll() is None, "the build ended before its workers started"
+            time.sleep(0.002)
+    finally:
+        process.kill()
+        process.wait()
+    deadline = time.monotonic() + 10
+    while (alive := sorted(pid for pid in workers if running(pid))) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert alive == [], f"workers of the killed build still running: {alive}"
+
+
 def test_an_up_to_date_build_still_cleans_up_after_a_killed_build(make_site: MakeSite, tmp_path: Path) -> None:
     site, out = make_site(), tmp_path / "out"
     assert run("build", site, "-o", out, "-q").returncode == 0

@@ -8,8 +8,11 @@ inputs did not change since the previous build are taken from it (see incrementa
 from __future__ import annotations
 
 import contextlib
+import ctypes
+import ctypes.util
 import multiprocessing
 import os
+import signal
 import time
 from collections.abc import Callable, Generator, Iterator
 from concurrent.futures import ProcessPoolExecutor
@@ -209,7 +212,8 @@ def _in_workers(work: Callable[[Job], Result], jobs: list[Job],
     if workers < 2 or "fork" not in multiprocessing.get_all_start_methods():
         yield from map(work, jobs)
         return
-    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
+    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"),
+                             initializer=_end_with, initargs=(os.getpid(),)) as pool:
         futures = [pool.submit(work, job) for job in jobs]
         try:
             for future in futures:
@@ -217,6 +221,21 @@ def _in_workers(work: Callable[[Job], Result], jobs: list[Job],
         finally:
             for future in futures:
                 future.cancel()
+
+
+_PR_SET_PDEATHSIG = 1
+
+
+def _end_with(build: int) -> None:
+    """Have this worker killed when the build that forked it ends, even killed outright
+    (SIGKILL, which it cannot pass on): left alone, a worker would wait for work forever.
+    Linux only (prctl); elsewhere a worker outlives a build killed that way."""
+    libc_name = ctypes.util.find_library("c")
+    prctl = getattr(ctypes.CDLL(libc_name), "prctl", None) if libc_name else None
+    if prctl is not None:
+        prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+    if os.getppid() != build:  # the build ended before the line above
+        os._exit(1)
 
 
 def manifest_of(prepared: Prepared, root: Path) -> Manifest:
