@@ -216,8 +216,11 @@ def test_ctrl_c_stops_the_command_cleanly(site: Path, tmp_path: Path) -> None:
     temp = tmp_path / "temp"
     temp.mkdir()
     command = [sys.executable, "-m", "funnelgen", "serve", str(site), "--port", "0"]
+    # As in a terminal: a shell that starts a job in the background (`cmd &`, as CI scripts may run
+    # the tests) makes it ignore SIGINT, and that would pass down to this child.
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                               env={**os.environ, "TMPDIR": str(temp)})
+                               env={**os.environ, "TMPDIR": str(temp)},
+                               preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     try:
         assert process.stdout is not None
         assert process.stdout.readline().startswith("Built 6 pages from 2 funnels in ")
@@ -231,6 +234,7 @@ def test_ctrl_c_stops_the_command_cleanly(site: Path, tmp_path: Path) -> None:
         stdout, stderr = process.communicate(timeout=20)
     finally:
         process.kill()
+        process.communicate()
     assert (process.returncode, stdout, stderr) == (0, "Stopped.\n", "")
     assert list(temp.iterdir()) == []
 
