@@ -78,20 +78,21 @@ def build(site: Path, output: Path | None, jobs: int | None, no_cache: bool, str
     """Build the site in SITE (default: the current folder)."""
     import time
 
-    from funnelgen.incremental import Manifest, read_manifest
+    from funnelgen.incremental import Manifest, read_manifest, reusable
     from funnelgen.uptodate import up_to_date
 
     started = time.perf_counter()
     out = output if output is not None else site / "public"
     previous = Manifest() if no_cache else read_manifest(out)
-    report = up_to_date(site, out, previous, strict=bool(strict), started=started)
+    reused = reusable(site, previous)
+    report = up_to_date(site, out, previous, reused, strict=bool(strict), started=started)
     if report is None:  # only now load the pipeline: a no-change build does not need it
         from funnelgen.commands.build import build as run_build
 
         progress = None if quiet else _Progress()
         try:
             report = run_build(site, out, strict=bool(strict), jobs=jobs, cache=not no_cache,
-                               progress=progress, previous=previous, started=started)
+                               progress=progress, previous=previous, reused=reused, started=started)
         finally:
             if progress:
                 progress.close()
@@ -111,8 +112,8 @@ def build(site: Path, output: Path | None, jobs: int | None, no_cache: bool, str
         click.echo(f"Up to date: {pages} from {funnels}, nothing changed since the last build "
                    f"({report.seconds:.2f} s) → {_shown(out)}")
         return
-    reused = report.pages - report.rendered
-    detail = f"{report.files} files" + (f", {reused} unchanged pages reused" if reused else "")
+    linked = report.pages - report.rendered
+    detail = f"{report.files} files" + (f", {linked} unchanged pages reused" if linked else "")
     click.echo(
         f"Built {_count(report.pages, 'page')} ({detail}) from {_count(len(report.funnels), 'funnel')} "
         f"in {report.seconds:.2f} s → {_shown(out)}"

@@ -23,7 +23,7 @@ from typing import Any
 from funnelgen import __version__
 from funnelgen.errors import Problem
 
-MANIFEST_VERSION = 2
+MANIFEST_VERSION = 3
 NOTE = ("This folder is written by 'funnelgen build'. Each build replaces the whole folder, so do "
         "not keep your own files here. The rest of this file lets the next build reuse pages.")
 _PACKAGE = Path(__file__).resolve().parent
@@ -61,14 +61,20 @@ class Manifest:
     theme_folders: list[str] = field(default_factory=list)
     """The theme chain's folders, most specific first: the next build can check whether
     anything changed without reading site.yml to find the theme again."""
+    others: list[str] = field(default_factory=list)
+    """The build's files that are not funnel pages: assets, picture versions, site pages."""
 
     def problems(self) -> list[Problem]:
         return [Problem(*w) for w in self.warnings]
 
+    def files(self) -> set[str]:
+        """Every file of the build but its marker."""
+        return {name for record in self.funnels.values() for name in record.outputs} | set(self.others)
+
     def text(self) -> str:
         data = {"note": NOTE, "version": MANIFEST_VERSION, "funnelgen": __version__,
                 "site_key": self.site_key, "policy": self.policy, "warnings": self.warnings,
-                "theme_folders": self.theme_folders,
+                "theme_folders": self.theme_folders, "others": self.others,
                 "funnels": {name: asdict(record) for name, record in sorted(self.funnels.items())}}
         return json.dumps(data, indent=1, sort_keys=True) + "\n"
 
@@ -81,7 +87,8 @@ def read_manifest(out: Path) -> Manifest:
             return Manifest()
         funnels = {name: FunnelRecord(**record) for name, record in data["funnels"].items()}
         return Manifest(str(data["site_key"]), str(data["policy"]), funnels,
-                        [list(w) for w in data["warnings"]], [str(f) for f in data["theme_folders"]])
+                        [list(w) for w in data["warnings"]], [str(f) for f in data["theme_folders"]],
+                        [str(name) for name in data["others"]])
     except (OSError, ValueError, TypeError, KeyError, AttributeError):
         return Manifest()
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from funnelgen.errors import Abort, Problem
-from funnelgen.incremental import Manifest, reusable, site_key
+from funnelgen.incremental import FunnelRecord, Manifest, reusable, site_key
 from funnelgen.load import load_site
 from funnelgen.plan import Plan, plan_site, static_assets
 from funnelgen.render import Renderer
@@ -31,14 +31,15 @@ class Prepared:
         return self.plan.warnings
 
 
-def prepare(root: Path, *, strict: bool = False, previous: Manifest | None = None) -> Prepared:
+def prepare(root: Path, *, strict: bool = False, previous: Manifest | None = None,
+            reused: dict[str, FunnelRecord] | None = None) -> Prepared:
     """Load, validate and plan a site; with ``strict``, warnings fail it too.
 
     With the ``previous`` build's manifest, funnel files whose inputs are unchanged are not
-    parsed: the plan lists them as reused.
+    parsed: the plan lists them as reused (``reused``, when the caller has found them already).
     """
     previous = previous or Manifest()
-    reused = reusable(root, previous)
+    reused = reusable(root, previous) if reused is None else reused
     with _cycle_collector_paused():
         valid = validate_site(load_site(root, skip=set(reused)), reused)
         plan = plan_site(valid)

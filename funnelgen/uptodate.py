@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from funnelgen.errors import Problem
-from funnelgen.incremental import Manifest, funnel_files, reusable
+from funnelgen.incremental import FunnelRecord, Manifest, funnel_files
 from funnelgen.write import remove_leftovers
 
 
@@ -37,13 +37,13 @@ class BuildReport:
     """Nothing changed since the previous build: the output was left as it was."""
 
 
-def up_to_date(root: Path, out: Path, previous: Manifest, *, strict: bool,
-               started: float) -> BuildReport | None:
+def up_to_date(root: Path, out: Path, previous: Manifest, reused: dict[str, FunnelRecord], *,
+               strict: bool, started: float) -> BuildReport | None:
     """The report of a build that has nothing to do: every input is as the previous build
-    found it (same funnelgen, site, theme, assets, content and funnel files). None otherwise."""
+    found it (same funnelgen, site, theme, assets, content and funnel files). None otherwise.
+    ``reused``: the funnels the previous build made from the same inputs (see `reusable`)."""
     if not previous.funnels:
         return None
-    reused = reusable(root, previous)
     names = {f"funnels/{path.name}" for path in funnel_files(root)}
     if set(reused) != names or set(previous.funnels) != names:
         return None

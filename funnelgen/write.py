@@ -1,4 +1,12 @@
-"""Stage 5, write: one writer owns the output folder and replaces it whole, atomically."""
+"""Stage 5, write: one writer owns the output folder and replaces it whole, atomically.
+
+The build before the last one is kept beside the output as its *spare*
+(``.<name>.funnelgen-spare``). The next build updates the spare in place, touching only what
+changed, and swaps it with the output in one step; the output it replaces becomes the new
+spare. So a build that changes a few pages costs a few pages, and the output is still never
+seen half written: while the spare is being updated, its manifest says it is incomplete, and a
+build that stops there (killed, failed) leaves it to the next build to remove.
+"""
 
 from __future__ import annotations
 
@@ -11,6 +19,7 @@ import os
 import queue
 import secrets
 import shutil
+import stat
 import sys
 import threading
 import time
@@ -19,6 +28,7 @@ from pathlib import Path, PurePosixPath
 from types import TracebackType
 
 from funnelgen.errors import Abort
+from funnelgen.incremental import Manifest, read_manifest
 
 MARKER = ".funnelgen"
 MARKER_TEXT = (
@@ -27,6 +37,7 @@ MARKER_TEXT = (
 )
 _STAGING_SUFFIX = ".funnelgen-tmp"
 LOCK_SUFFIX = ".funnelgen-lock"
+_SPARE_SUFFIX = ".funnelgen-spare"
 _RENAME_EXCHANGE = 2
 _QUEUED_FILES = 256  # files waiting for the writing thread, at most: a few MB of pages
 _SWITCH_INTERVAL = 0.001  # seconds; see OutputWriter._put
@@ -39,6 +50,11 @@ def staging_glob(out: Path) -> str:
     return f".{out.name}.*{_STAGING_SUFFIX}*"
 
 
+def spare_path(out: Path) -> Path:
+    """The previous build but one, kept beside ``out`` to be updated into the next build."""
+    return out.parent / f".{out.name}{_SPARE_SUFFIX}"
+
+
 def lock_path(out: Path) -> Path:
     """The lock file of ``out``, beside it while a build writes: ``.<name>.funnelgen-lock``."""
     return out.parent / f".{out.name}{LOCK_SUFFIX}"
@@ -47,17 +63,21 @@ def lock_path(out: Path) -> Path:
 class OutputWriter:
     """Writes a build into a staging folder beside the output, then swaps it in.
 
-    A build that fails (or is killed) leaves the previous output exactly as it was.
-    Nothing outside the output folder, its staging folders and its lock file is ever written
-    or removed. Only one build at a time may write an output folder: a second one stops at
-    once with a message naming the first (an advisory lock on the lock file, released by the
-    system even when a build is killed).
+    The staging folder is the spare when there is a sound one (``base`` is then its manifest,
+    and every file of it that this build does not write, keep or link is removed), a new
+    folder otherwise. A build that fails (or is killed) leaves the previous output exactly as
+    it was. Nothing outside the output folder, its spare, its staging folders and its lock
+    file is ever written or removed. Only one build at a time may write an output folder: a
+    second one stops at once with a message naming the first (an advisory lock on the lock
+    file, released by the system even when a build is killed).
     """
 
     def __init__(self, out: Path, site_root: Path) -> None:
         self.out = Path(os.path.abspath(out))
         _refuse_unsafe(self.out, Path(os.path.abspath(site_root)))
         self.staging: Path | None = None
+        self.base = Manifest()
+        self._replacing = False
         self._lock: _BuildLock | None = None
         self._guard = threading.Lock()
         self._queue: queue.Queue[tuple[str, Path, Action] | None] = queue.Queue(_QUEUED_FILES)
@@ -69,8 +89,10 @@ class OutputWriter:
             self.out.parent.mkdir(parents=True, exist_ok=True)
             self._lock = _BuildLock(lock_path(self.out), self.out)
             _remove_stale_staging(self.out)
-            self.staging = _make_staging(self.out)
-            (self.staging / MARKER).write_text(MARKER_TEXT, encoding="utf-8")
+            self.base = _take_spare(self.out)
+            self.staging = spare_path(self.out) if self.base.site_key else _make_staging(self.out)
+            self._replacing = bool(self.base.site_key)
+            _write_file(self.staging / MARKER, MARKER_TEXT.encode(), replace=True)  # incomplete now
         except OSError as exc:
             self.close()
             raise self._cannot_write(exc) from None
@@ -88,12 +110,14 @@ class OutputWriter:
         self.close()
 
     def close(self) -> None:
-        """Remove what is left of the staging folder and let other builds write the output."""
+        """Remove what is left of the staging folder and let other builds write the output.
+        A spare that was being updated is left, marked incomplete, for the next build to remove:
+        removing it here would make every failed build in a dev loop as slow as a full one."""
         if self._thread is not None:  # the build failed: drop what is still queued
             self._failure = self._failure or Abort("the build stopped")
             with contextlib.suppress(BaseException):
                 self._finish_writing()
-        if self.staging is not None:
+        if self.staging is not None and not self._replacing:
             remove_tree(self.staging)
             self.staging = None
         if self._lock is not None:
@@ -156,6 +180,8 @@ class OutputWriter:
         try:
             if target.parent not in self._folders:
                 self._make_folders(target.parent)
+            if self._replacing:  # never write into the spare's file: the output may share it
+                _remove(target)
             action(target)
         except OSError as exc:
             raise self._cannot_write(exc, name) from None
@@ -168,8 +194,12 @@ class OutputWriter:
             missing.append(folder)
             folder = folder.parent
         for folder in reversed(missing):
-            with contextlib.suppress(FileExistsError):  # made by another worker
+            try:
                 folder.mkdir()
+            except FileExistsError:  # made by another worker, or already in the spare
+                if not stat.S_ISDIR(os.lstat(folder).st_mode):  # the spare has a file there
+                    _remove(folder)
+                    folder.mkdir()
             self._folders.add(folder)
 
     def _finish_writing(self) -> None:
@@ -212,38 +242,70 @@ class OutputWriter:
 
         self._put(name, link, queue=False)
 
-    def write_marker(self, text: str) -> None:
-        """The marker file's content: what the next build may reuse (see incremental.py)."""
-        assert self.staging is not None
-        self._finish_writing()
+    def keep(self, name: str, previous: Path) -> None:
+        """The spare already holds this very file (the caller knows it from the spare's
+        manifest): leave it there. Linked from ``previous`` if it went missing."""
+        target = self._target(name)
         try:
-            (self.staging / MARKER).write_text(text, encoding="utf-8")
-        except OSError as exc:
-            raise self._cannot_write(exc, MARKER) from None
+            if stat.S_ISREG(os.lstat(target).st_mode):
+                return
+        except OSError:
+            pass
+        self.written.discard(name)
+        self.link(name, previous)
 
-    def commit(self) -> None:
-        """Put the new build in place of the old one in a single step."""
+    def commit(self, marker: str) -> None:
+        """Put the new build in place of the old one in a single step; ``marker`` is the text of
+        its marker file, what the next build may reuse (see incremental.py). The previous
+        output becomes the spare."""
         self._finish_writing()
         staging = self.staging
         if staging is None:
             raise Abort("internal error: the build was committed twice")
         try:
+            if self._replacing:
+                self._remove_unwritten(staging)
+            _write_file(staging / MARKER, marker.encode("utf-8"), replace=True)
+        except OSError as exc:
+            raise self._cannot_write(exc, MARKER) from None
+        try:
             if not self.out.exists():
                 os.rename(staging, self.out)
                 self.staging = None
-            elif _exchange(staging, self.out):
-                pass  # the staging folder now holds the previous build, removed by close()
+                return
+            if _exchange(staging, self.out):
+                previous = staging
             else:
-                previous = staging.with_name(staging.name + ".old")
+                previous = self.out.parent / f".{self.out.name}.{secrets.token_hex(4)}{_STAGING_SUFFIX}.old"
                 os.rename(self.out, previous)
                 try:
                     os.rename(staging, self.out)
                 except OSError:
                     os.rename(previous, self.out)  # put the previous build back
                     raise
-                self.staging = previous  # removed by close(); if that fails, by the next build
         except OSError as exc:
             raise self._cannot_write(exc) from None
+        self.staging = None
+        if previous != spare_path(self.out):
+            _keep_as_spare(previous, spare_path(self.out))
+
+    def _remove_unwritten(self, staging: Path) -> None:
+        """Remove the spare's files that this build neither wrote nor kept, then the folders
+        that left empty, deepest first."""
+        folders: set[Path] = set()
+        real = staging.resolve()
+        for name in self.base.files() - self.written:
+            path = PurePosixPath(name)
+            if path.is_absolute() or ".." in path.parts or not path.parts:
+                continue  # not a name a build writes: the manifest was tampered with
+            target = staging.joinpath(*path.parts)
+            if not target.parent.resolve().is_relative_to(real):
+                continue  # a folder of the spare was replaced by a link to elsewhere
+            _remove(target)
+            folders.update(p for p in target.parents if p.is_relative_to(staging) and p != staging)
+        for folder in sorted(folders, key=lambda f: len(f.parts), reverse=True):
+            with contextlib.suppress(OSError):  # not empty: it holds files of this build
+                folder.rmdir()
 
 
 class _BuildLock:
@@ -322,10 +384,13 @@ def _holder(fd: int) -> str:
     return "unknown"
 
 
-def _write_file(path: Path, data: bytes) -> None:
+def _write_file(path: Path, data: bytes, *, replace: bool = False) -> None:
     """A new file holding ``data``, in three system calls (open, write, close). Each call lets the
     rendering thread take the interpreter, which the writing thread then waits to get back:
-    Python's own file objects make three more calls per file (fstat, ioctl, lseek)."""
+    Python's own file objects make three more calls per file (fstat, ioctl, lseek).
+    ``replace``: remove what is at ``path`` first, so that a file linked elsewhere is not changed."""
+    if replace:
+        _remove(path)
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o666)
     try:
         view = memoryview(data)
@@ -333,6 +398,44 @@ def _write_file(path: Path, data: bytes) -> None:
             view = view[os.write(fd, view):]
     finally:
         os.close(fd)
+
+
+def _remove(path: Path) -> None:
+    """Remove what is at ``path`` in the spare, if anything: a file, a link, or a folder."""
+    try:
+        os.unlink(path)
+    except FileNotFoundError:
+        pass
+    except IsADirectoryError:
+        shutil.rmtree(path)
+    except PermissionError:  # some systems refuse to unlink a folder this way
+        if not stat.S_ISDIR(os.lstat(path).st_mode):
+            raise
+        shutil.rmtree(path)
+
+
+def _keep_as_spare(previous: Path, spare: Path) -> None:
+    """Make the previous build the spare; remove it if the spare's name is taken."""
+    try:
+        if not os.path.lexists(spare):
+            os.rename(previous, spare)
+            return
+    except OSError:
+        pass
+    remove_tree(previous)
+
+
+def _take_spare(out: Path) -> Manifest:
+    """The manifest of the spare beside ``out`` if it is a complete build; an empty one if there
+    is none. A spare left incomplete (its build was killed or failed) is removed; anything at its
+    name that funnelgen did not make is left alone and not used."""
+    spare = spare_path(out)
+    if spare.is_symlink() or not spare.is_dir() or not (spare / MARKER).is_file():
+        return Manifest()
+    base = read_manifest(spare)
+    if not base.site_key:
+        remove_tree(spare)
+    return base
 
 
 def _reason(exc: OSError) -> str:

@@ -34,7 +34,7 @@ import pytest
 from click.testing import Result
 from conftest import MakeSite, snapshot
 
-from funnelgen.write import MARKER, OutputWriter, lock_path, remove_leftovers, staging_glob
+from funnelgen.write import MARKER, OutputWriter, lock_path, remove_leftovers, spare_path, staging_glob
 
 KILL_RUNS = int(os.environ.get("FUNNELGEN_KILL_RUNS", "50"))
 KILL_SEED = int(os.environ.get("FUNNELGEN_KILL_SEED", "20261210"))
@@ -139,7 +139,7 @@ def leftovers(out: Path) -> list[str]:
 def strangers(out: Path) -> list[str]:
     """Anything beside the output folder that is neither the output nor funnelgen's own."""
     return sorted(p.name for p in out.parent.iterdir()
-                  if p != out and p.name not in staging(out) and p != lock_path(out))
+                  if p not in (out, lock_path(out), spare_path(out)) and p.name not in staging(out))
 
 
 def assert_one_clear_line(result: subprocess.CompletedProcess[str], expected: str) -> None:
@@ -300,7 +300,9 @@ def test_staging_killed_before_its_marker_or_while_it_was_removed_is_cleaned(
     theirs = tmp_path / ".out.mine.funnelgen-tmp"
     (theirs / "notes").mkdir(parents=True)  # not ours: no marker and not empty
     assert run("build", make_site(), "-o", out, "-q").returncode == 0
-    assert sorted(p.name for p in tmp_path.iterdir()) == [".out.mine.funnelgen-tmp", "out", "site"]
+    # the old build was put back as the output, then became the spare when the new one replaced it
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        ".out.funnelgen-spare", ".out.mine.funnelgen-tmp", "out", "site"]
 
 
 # --- full disk, read-only folders ------------------------------------------------------------

@@ -16,6 +16,7 @@ from conftest import snapshot
 
 from funnelgen.commands.build import build
 from funnelgen.errors import Abort
+from funnelgen.write import spare_path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.corpus import make_corpus
@@ -57,6 +58,7 @@ def _edit(path: Path, old: str, new: str) -> None:
 
 EDITS: list[tuple[str, Callable[[Path], None]]] = [
     ("step copy", lambda site: _change(site / "funnels/f03.yml", lambda f: f["steps"][0].update(headline="New"))),
+    ("another step copy", lambda site: _change(site / "funnels/f04.yml", lambda f: f["steps"][1].update(headline="2"))),
     ("step added", lambda site: _change(site / "funnels/f05.yml", lambda f: f["steps"].insert(
         0, {"id": "intro", "type": "bridge", "headline": "A new first step"}))),
     ("step removed", lambda site: _change(site / "funnels/f05.yml", lambda f: f["steps"].pop(0))),
@@ -73,10 +75,12 @@ def test_incremental_output_equals_a_clean_build_after_every_edit(corpus: Path, 
     build(corpus, incremental)
     for name, edit in EDITS:
         edit(corpus)
+        previous = snapshot(incremental)
         report = build(corpus, incremental)
         clean = tmp_path / f"clean-{name.replace(' ', '-')}"
         build(corpus, clean, cache=False)
         assert _pages(incremental) == _pages(clean), f"after: {name}"
+        assert snapshot(spare_path(incremental)) == previous, f"the spare is the build before: {name}"
         if name in ("step copy", "step added", "step removed"):
             assert report.rendered == len(_funnel_pages(clean, "f03" if name == "step copy" else "f05")), name
         if name in ("theme template changed", "site option changed", "markdown file changed"):

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import re
+import shutil
 from pathlib import Path
 
 import pytest
-from conftest import MakeSite, snapshot
+from conftest import FUNNEL_YML, MakeSite, snapshot
 
 from funnelgen.commands.build import build
 from funnelgen.errors import Abort
-from funnelgen.write import MARKER, OutputWriter
+from funnelgen.write import MARKER, OutputWriter, spare_path
 
 
 def test_a_rebuild_replaces_the_whole_previous_output(make_site: MakeSite, tmp_path: Path) -> None:
@@ -20,7 +22,103 @@ def test_a_rebuild_replaces_the_whole_previous_output(make_site: MakeSite, tmp_p
     build(site, out)
     assert (out / "tiny/welcome/index.html").is_file()
     assert not (out / "tiny/thanks").exists()
-    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".out")] == []  # no staging left
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".out")] == [".out.funnelgen-spare"]
+
+
+def _edit_headline(site: Path, headline: str, funnel: str = "tiny") -> None:
+    """Change the headline of a funnel's first step, as a marketer's save does."""
+    path = site / f"funnels/{funnel}.yml"
+    path.write_text(re.sub(r"headline: Join.*", f"headline: {headline}", path.read_text()))
+
+
+def _files(out: Path) -> dict[str, int]:
+    """Each file of a build with its inode: the same number is the very same file."""
+    return {p.relative_to(out).as_posix(): p.stat().st_ino for p in out.rglob("*") if p.is_file()}
+
+
+def test_the_previous_build_is_kept_beside_the_output_as_its_spare(make_site: MakeSite, tmp_path: Path) -> None:
+    site = make_site({"funnels/other.yml": FUNNEL_YML.replace("Tiny funnel", "Other funnel")})
+    out = tmp_path / "out"
+    build(site, out)
+    assert not spare_path(out).exists()  # nothing to keep yet
+    edits = [("tiny", "Join now"), ("other", "Join now"), ("tiny", "Join today"), ("other", "Join today"),
+             ("tiny", "Join the list"), ("other", "Join the list")]
+    for funnel, headline in edits:
+        previous = snapshot(out)
+        _edit_headline(site, headline, funnel)
+        build(site, out)
+        assert snapshot(spare_path(out)) == previous  # updating it never changed a file the output shares
+        assert f"{headline}</h1>" in (out / funnel / "index.html").read_text()
+    previous = snapshot(out)
+    build(site, out, cache=False)  # every file written again
+    assert snapshot(spare_path(out)) == previous == snapshot(out)
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".out.funnelgen-spare", "out", "site"]
+
+
+def test_a_rebuild_rewrites_only_the_files_that_changed(make_site: MakeSite, tmp_path: Path) -> None:
+    site = make_site({"funnels/other.yml": FUNNEL_YML.replace("Tiny funnel", "Other funnel")})
+    out = tmp_path / "out"
+    build(site, out)
+    _edit_headline(site, "Join now")
+    build(site, out)  # the first rebuild makes the spare
+    before = _files(out)
+    _edit_headline(site, "Join today")
+    report = build(site, out)
+    after = _files(out)
+    assert report.rendered == 3  # tiny's two steps, and its entry at the funnel's address
+    assert after.keys() == before.keys()
+    rewritten = sorted(name for name in after if after[name] != before[name])
+    assert [name for name in rewritten if name.startswith(("tiny/", "other/", "assets/"))] == [
+        "tiny/index.html", "tiny/join/index.html", "tiny/thanks/index.html"]
+    assert (out / "tiny/index.html").read_text().count("Join today") >= 1
+
+
+def test_a_build_that_fails_halfway_leaves_the_spare_to_be_redone(make_site: MakeSite, tmp_path: Path) -> None:
+    site = make_site({"funnels/other.yml": FUNNEL_YML.replace("Tiny funnel", "Other funnel")})
+    out, clean = tmp_path / "out", tmp_path / "clean"
+    build(site, out)
+    _edit_headline(site, "Join now")
+    build(site, out)
+    before = snapshot(out)
+    (site / "templates/blocks").mkdir(parents=True)
+    (site / "templates/blocks/footer.html").write_text("{{ no_such_variable }}")  # fails while writing
+    with pytest.raises(Abort, match="'no_such_variable' is undefined"):
+        build(site, out)
+    assert snapshot(out) == before
+    (site / "templates/blocks/footer.html").write_text("<footer>Fixed</footer>")
+    build(site, out)
+    build(site, clean, cache=False)
+    assert snapshot(out) == snapshot(clean)
+    assert snapshot(spare_path(out)) == before
+
+
+def test_a_spare_funnelgen_did_not_make_is_left_alone(make_site: MakeSite, tmp_path: Path) -> None:
+    site, out = make_site(), tmp_path / "out"
+    mine = spare_path(out)
+    mine.mkdir()
+    (mine / "notes.txt").write_text("not funnelgen's")
+    for headline in ("Join now", "Join today"):
+        _edit_headline(site, headline)
+        build(site, out)
+    assert snapshot(mine) == {"notes.txt": b"not funnelgen's"}
+    assert "Join today" in (out / "tiny/index.html").read_text()
+
+
+def test_a_spare_folder_linked_elsewhere_is_never_written_through(make_site: MakeSite, tmp_path: Path) -> None:
+    site, out = make_site(), tmp_path / "out"
+    for headline in ("Join now", "Join today"):
+        _edit_headline(site, headline)
+        build(site, out)
+    elsewhere = tmp_path / "elsewhere"
+    (elsewhere / "join").mkdir(parents=True)
+    (elsewhere / "join/index.html").write_text("someone's page")
+    (elsewhere / "thanks").mkdir()
+    shutil.rmtree(spare_path(out) / "tiny")
+    (spare_path(out) / "tiny").symlink_to(elsewhere)
+    (site / "funnels/tiny.yml").write_text((site / "funnels/tiny.yml").read_text().replace("id: thanks", "id: done"))
+    build(site, out)
+    assert snapshot(elsewhere) == {"join/index.html": b"someone's page"}
+    assert not (out / "tiny").is_symlink() and (out / "tiny/done/index.html").is_file()
 
 
 def test_a_failed_build_leaves_the_previous_output_untouched(make_site: MakeSite, tmp_path: Path) -> None:

@@ -24,7 +24,7 @@ from PIL import Image
 from funnelgen import hosting, images
 from funnelgen.errors import Abort, Problem
 from funnelgen.images import Variant
-from funnelgen.incremental import FunnelRecord, Manifest, funnel_key, read_manifest
+from funnelgen.incremental import FunnelRecord, Manifest, funnel_key, read_manifest, reusable
 from funnelgen.plan import Asset, Page, image_roles
 from funnelgen.render import at_address, funnel_urls
 from funnelgen.site import Prepared, prepare
@@ -42,6 +42,8 @@ class Output(Protocol):
     def write(self, name: str, content: str | bytes) -> None: ...
     def copy(self, name: str, source: Path) -> None: ...
     def link(self, name: str, previous: Path) -> None: ...
+    def keep(self, name: str, previous: Path) -> None:
+        """The staging folder already holds this file (the spare's manifest says so)."""
     def record(self, name: str) -> None:
         """A forked worker wrote ``name`` through its copy of this output."""
 
@@ -58,6 +60,9 @@ class Discard:
     def link(self, name: str, previous: Path) -> None:
         pass
 
+    def keep(self, name: str, previous: Path) -> None:
+        pass
+
     def record(self, name: str) -> None:
         pass
 
@@ -67,13 +72,15 @@ def default_jobs() -> int:
 
 
 def render_site(prepared: Prepared, output: Output, *, jobs: int = 1, previous: Path | None = None,
-                progress: Progress | None = None) -> BuildReport:
+                spare: Manifest | None = None, progress: Progress | None = None) -> BuildReport:
     """Render every page and site file of a prepared site into ``output``.
 
     With ``previous`` (the previous output folder), reused funnels' pages and unchanged assets
-    are linked from it instead of being rendered or copied.
+    are linked from it instead of being rendered or copied; those the ``spare`` (the manifest of
+    the folder ``output`` writes into) already holds are kept as they are.
     """
     plan, renderer = prepared.plan, prepared.renderer
+    held = held_by(spare, prepared) if spare is not None and previous is not None else set()
     report = BuildReport(out=None, warnings=plan.warnings)
     reused_pages = [name for record in plan.reused.values() for name in record.outputs]
     total = len(plan.pages) + len(reused_pages)
@@ -85,18 +92,18 @@ def render_site(prepared: Prepared, output: Output, *, jobs: int = 1, previous: 
                 progress(done, total)
     for done, name in enumerate(reused_pages, start=len(plan.pages) + 1):
         assert previous is not None
-        output.link(name, previous / name)
+        _take(output, name, previous, held)
         report.outputs.append(name)
         if progress:
             progress(done, total)
     for asset in plan.assets.values():
-        if previous is not None and (previous / asset.output).is_file():
-            output.link(asset.output, previous / asset.output)  # a fingerprinted name: same bytes
+        if previous is not None and (previous / asset.output).is_file():  # a fingerprinted name: same bytes
+            _take(output, asset.output, previous, held)
         else:
             output.copy(asset.output, asset.source)
         report.outputs.append(asset.output)
     if not isinstance(output, Discard):  # `check` does not spend time encoding pictures
-        report.outputs += _write_variants(plan.assets, output, previous, jobs)
+        report.outputs += _write_variants(plan.assets, output, previous, held, jobs)
     extras = [("404.html", "404.html", "/404.html"), ("sitemap.xml", "sitemap.xml", "/sitemap.xml"),
               ("robots.txt", "robots.txt", "/robots.txt")]
     if plan.site.index:
@@ -112,7 +119,29 @@ def render_site(prepared: Prepared, output: Output, *, jobs: int = 1, previous: 
     return report
 
 
-def _write_variants(assets: dict[str, Asset], output: Output, previous: Path | None, jobs: int) -> list[str]:
+def _take(output: Output, name: str, previous: Path, held: set[str]) -> None:
+    """Take file ``name`` from the previous build: kept where the spare holds it, else linked."""
+    if name in held:
+        output.keep(name, previous / name)
+    else:
+        output.link(name, previous / name)
+
+
+def held_by(spare: Manifest, prepared: Prepared) -> set[str]:
+    """The files the spare holds just as this build makes them: the pages of funnels it built
+    from the same inputs (same site key, policy and funnel key), and its assets and picture
+    versions, whose fingerprinted names follow from their bytes."""
+    held = set(spare.others)
+    if spare.site_key == prepared.site_key and spare.policy == prepared.renderer.policy.text():
+        for name, record in prepared.plan.reused.items():
+            theirs = spare.funnels.get(name)
+            if theirs is not None and theirs.key == record.key and theirs.outputs == record.outputs:
+                held.update(record.outputs)
+    return held
+
+
+def _write_variants(assets: dict[str, Asset], output: Output, previous: Path | None, held: set[str],
+                    jobs: int) -> list[str]:
     """Write the smaller and WebP versions of pictures: linked from the previous build when it
     has them (their names follow from source, width and format), encoded otherwise, by up to
     ``jobs`` processes. Encoding is deterministic, so the bytes never depend on either."""
@@ -122,7 +151,7 @@ def _write_variants(assets: dict[str, Asset], output: Output, previous: Path | N
         missing = []
         for variant in asset.variants():
             if previous is not None and (previous / variant.output).is_file():
-                output.link(variant.output, previous / variant.output)
+                _take(output, variant.output, previous, held)
             else:
                 missing.append(variant)
             names.append(variant.output)
@@ -238,8 +267,9 @@ def _end_with(build: int) -> None:
         os._exit(1)
 
 
-def manifest_of(prepared: Prepared, root: Path) -> Manifest:
-    """What the next build needs to know to reuse this one's pages."""
+def manifest_of(prepared: Prepared, root: Path, files: list[str]) -> Manifest:
+    """What the next build needs to know to reuse this one's pages; ``files``: every file the
+    build wrote."""
     plan = prepared.plan
     records = dict(plan.reused)
     for planned in plan.funnels:
@@ -257,8 +287,10 @@ def manifest_of(prepared: Prepared, root: Path) -> Manifest:
             warnings=[_as_list(w) for w in plan.warnings if w.file == name],
         )
     site_warnings = [_as_list(w) for w in plan.warnings if w.file not in records]
+    pages = {name for record in records.values() for name in record.outputs}
     return Manifest(prepared.site_key, prepared.renderer.policy.text(), records, site_warnings,
-                    [str(folder) for folder in prepared.theme.folders()])
+                    [str(folder) for folder in prepared.theme.folders()],
+                    sorted(name for name in files if name not in pages))
 
 
 def _as_list(problem: Problem) -> list[Any]:
@@ -267,29 +299,30 @@ def _as_list(problem: Problem) -> list[Any]:
 
 def build(root: Path, out: Path, *, strict: bool = False, jobs: int | None = None, cache: bool = True,
           progress: Progress | None = None, previous: Manifest | None = None,
-          started: float | None = None) -> BuildReport:
+          reused: dict[str, FunnelRecord] | None = None, started: float | None = None) -> BuildReport:
     """Build the site at ``root`` into ``out``; on any problem ``out`` is left as it was.
 
     ``cache``: reuse what the previous build in ``out`` made of unchanged funnels. A caller
     that has already found the build out of date (see uptodate.py) passes the ``previous``
-    manifest it read (an empty one for no cache) and the time it ``started``.
+    manifest it read (an empty one for no cache), the funnels it found ``reused`` and the time
+    it ``started``.
     """
     started = time.perf_counter() if started is None else started
-    if previous is None:
+    if previous is None or reused is None:
         previous = read_manifest(out) if cache else Manifest()
-        current = up_to_date(root, out, previous, strict=strict, started=started)
+        reused = reusable(root, previous)
+        current = up_to_date(root, out, previous, reused, strict=strict, started=started)
         if current is not None:
             return current
-    prepared = prepare(root, strict=strict, previous=previous)
+    prepared = prepare(root, strict=strict, previous=previous, reused=reused)
     reused = prepared.plan.reused
     if reused and (prepared.renderer.policy.text() != previous.policy  # every page carries the CSP
                    or not all((out / name).is_file() for r in reused.values() for name in r.outputs)):
         prepared = prepare(root, strict=strict)
     with OutputWriter(out, root) as writer:
-        report = render_site(prepared, writer, jobs=jobs or default_jobs(),
-                             previous=out if cache else None, progress=progress)
-        writer.write_marker(manifest_of(prepared, root).text())
-        writer.commit()
+        report = render_site(prepared, writer, jobs=jobs or default_jobs(), previous=out if cache else None,
+                             spare=writer.base, progress=progress)
+        writer.commit(manifest_of(prepared, root, report.outputs).text())
     report.out = out
     report.seconds = time.perf_counter() - started
     return report
