@@ -94,10 +94,14 @@ def read_manifest(out: Path) -> Manifest:
 
 
 def _digest(files: Iterable[Path], root: Path, seed: str = "") -> str:
+    """One hash of the names and contents of ``files``: a file under ``root`` is named relative
+    to it, so the key is the same however the site's folder is written (``mysite``,
+    ``./mysite``, ``/home/me/mysite``), and the files are taken in the order of those names."""
     h = hashlib.sha256(seed.encode())
-    for path in sorted(files):
-        h.update(path.relative_to(root).as_posix().encode() + b"\0" if path.is_relative_to(root)
-                 else str(path).encode() + b"\0")
+    named = sorted((path.relative_to(root).as_posix() if path.is_relative_to(root) else str(path), path)
+                   for path in files)
+    for name, path in named:
+        h.update(name.encode() + b"\0")
         h.update(hashlib.sha256(path.read_bytes()).digest())
     return h.hexdigest()
 

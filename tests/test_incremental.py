@@ -101,6 +101,15 @@ def test_an_unchanged_site_is_up_to_date_and_nothing_is_touched(corpus: Path, tm
     assert {p: p.stat().st_ino for p in out.rglob("*")} == before  # the very same files
 
 
+def test_a_build_started_from_another_folder_is_up_to_date(corpus: Path, tmp_path: Path, run_cli: RunCli,
+                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    out = tmp_path / "out"
+    build(corpus.absolute(), out.absolute())
+    monkeypatch.chdir(tmp_path)
+    result = run_cli("build", "site", "-o", "out")
+    assert "Up to date: 72 pages" in result.stdout, result.stdout
+
+
 def test_a_theme_that_now_extends_another_rerenders_every_page(corpus: Path, tmp_path: Path) -> None:
     """site.yml is the same; only the site's own theme says it builds on another theme now."""
     _edit(corpus / "site.yml", "theme: clean\ntheme_options: {button_style: pill}", "theme: ./brand")
