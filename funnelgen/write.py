@@ -131,15 +131,20 @@ class OutputWriter:
 
     def _target(self, name: str) -> Path:
         """Where ``name`` goes in the staging folder; each name is written once, inside it."""
-        path = PurePosixPath(name)
+        return Path(self._claim(name))
+
+    def _claim(self, name: str) -> str:
+        """Record that this build writes ``name``; the path of its file in the staging folder.
+        (Plain strings: this runs for every file, and pathlib would cost more than the rest.)"""
         with self._guard:
-            if path.is_absolute() or ".." in path.parts or not path.parts or name in self.written:
+            if name in self.written or name.startswith("/") or any(
+                    part in ("", ".", "..") for part in name.split("/")):
                 reason = "is written twice" if name in self.written else "is outside the output folder"
                 raise Abort(f"internal error: output file '{name}' {reason}")
             if self.staging is None:
                 raise Abort(f"internal error: output file '{name}' written after the build ended")
             self.written.add(name)
-            return self.staging.joinpath(*path.parts)
+            return f"{self.staging}/{name}"
 
     def record(self, name: str) -> None:
         """A forked worker wrote ``name`` through its copy of this writer."""
@@ -244,15 +249,14 @@ class OutputWriter:
 
     def keep(self, name: str, previous: Path) -> None:
         """The spare already holds this very file (the caller knows it from the spare's
-        manifest): leave it there. Linked from ``previous`` if it went missing."""
-        target = self._target(name)
+        manifest): leave it there. Linked from the ``previous`` output if it went missing."""
         try:
-            if stat.S_ISREG(os.lstat(target).st_mode):
+            if stat.S_ISREG(os.lstat(self._claim(name)).st_mode):
                 return
         except OSError:
             pass
         self.written.discard(name)
-        self.link(name, previous)
+        self.link(name, previous / name)
 
     def commit(self, marker: str) -> None:
         """Put the new build in place of the old one in a single step; ``marker`` is the text of

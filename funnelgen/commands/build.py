@@ -24,7 +24,7 @@ from PIL import Image
 from funnelgen import hosting, images
 from funnelgen.errors import Abort, Problem
 from funnelgen.images import Variant
-from funnelgen.incremental import FunnelRecord, Manifest, funnel_key, read_manifest, reusable
+from funnelgen.incremental import FunnelRecord, Manifest, funnel_key, has_pages, read_manifest, reusable
 from funnelgen.plan import Asset, Page, image_roles
 from funnelgen.render import at_address, funnel_urls
 from funnelgen.site import Prepared, prepare
@@ -43,7 +43,8 @@ class Output(Protocol):
     def copy(self, name: str, source: Path) -> None: ...
     def link(self, name: str, previous: Path) -> None: ...
     def keep(self, name: str, previous: Path) -> None:
-        """The staging folder already holds this file (the spare's manifest says so)."""
+        """The staging folder already holds this file (the spare's manifest says so); if it
+        went missing, it is linked from the ``previous`` output folder."""
     def record(self, name: str) -> None:
         """A forked worker wrote ``name`` through its copy of this output."""
 
@@ -122,7 +123,7 @@ def render_site(prepared: Prepared, output: Output, *, jobs: int = 1, previous: 
 def _take(output: Output, name: str, previous: Path, held: set[str]) -> None:
     """Take file ``name`` from the previous build: kept where the spare holds it, else linked."""
     if name in held:
-        output.keep(name, previous / name)
+        output.keep(name, previous)
     else:
         output.link(name, previous / name)
 
@@ -317,7 +318,7 @@ def build(root: Path, out: Path, *, strict: bool = False, jobs: int | None = Non
     prepared = prepare(root, strict=strict, previous=previous, reused=reused)
     reused = prepared.plan.reused
     if reused and (prepared.renderer.policy.text() != previous.policy  # every page carries the CSP
-                   or not all((out / name).is_file() for r in reused.values() for name in r.outputs)):
+                   or not has_pages(out, reused.values())):
         prepared = prepare(root, strict=strict)
     with OutputWriter(out, root) as writer:
         report = render_site(prepared, writer, jobs=jobs or default_jobs(), previous=out if cache else None,
