@@ -204,7 +204,8 @@ class OutputWriter:
             except FileExistsError:  # made by another worker, or already in the spare
                 if not stat.S_ISDIR(os.lstat(folder).st_mode):  # the spare has a file there
                     _remove(folder)
-                    folder.mkdir()
+                    with contextlib.suppress(FileExistsError):  # another worker did the same
+                        folder.mkdir()
             self._folders.add(folder)
 
     def _finish_writing(self) -> None:

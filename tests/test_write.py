@@ -7,7 +7,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from conftest import FUNNEL_YML, MakeSite, snapshot
+from conftest import FUNNEL_YML, SITE_YML, MakeSite, snapshot
 
 from funnelgen.commands.build import build
 from funnelgen.errors import Abort
@@ -53,6 +53,20 @@ def test_the_previous_build_is_kept_beside_the_output_as_its_spare(make_site: Ma
     build(site, out, cache=False)  # every file written again
     assert snapshot(spare_path(out)) == previous == snapshot(out)
     assert sorted(p.name for p in tmp_path.iterdir()) == [".out.funnelgen-spare", "out", "site"]
+
+
+def test_the_spare_of_another_site_setup_never_lends_a_page(make_site: MakeSite, tmp_path: Path) -> None:
+    """The spare's index.html was the list of funnels; now the root shows a funnel's entry page."""
+    site = make_site({"site.yml": SITE_YML + "index: true\n",
+                      "funnels/other.yml": FUNNEL_YML.replace("Tiny funnel", "Other funnel")})
+    out, clean = tmp_path / "out", tmp_path / "clean"
+    build(site, out)
+    (site / "site.yml").write_text(SITE_YML + "home: tiny\n")
+    build(site, out)  # the index build is now the spare
+    _edit_headline(site, "Join now", "other")
+    build(site, out)
+    build(site, clean, cache=False)
+    assert snapshot(out) == snapshot(clean)
 
 
 def test_a_rebuild_rewrites_only_the_files_that_changed(make_site: MakeSite, tmp_path: Path) -> None:

@@ -81,7 +81,9 @@ def render_site(prepared: Prepared, output: Output, *, jobs: int = 1, previous: 
     the folder ``output`` writes into) already holds are kept as they are.
     """
     plan, renderer = prepared.plan, prepared.renderer
-    held = held_by(spare, prepared) if spare is not None and previous is not None else set()
+    spare = spare if previous is not None else None
+    pages_held = held_pages(spare, prepared) if spare is not None else set()
+    files_held = set(spare.others) if spare is not None else set()  # fingerprinted: name = bytes
     report = BuildReport(out=None, warnings=plan.warnings)
     reused_pages = [name for record in plan.reused.values() for name in record.outputs]
     total = len(plan.pages) + len(reused_pages)
@@ -93,18 +95,18 @@ def render_site(prepared: Prepared, output: Output, *, jobs: int = 1, previous: 
                 progress(done, total)
     for done, name in enumerate(reused_pages, start=len(plan.pages) + 1):
         assert previous is not None
-        _take(output, name, previous, held)
+        _take(output, name, previous, pages_held)
         report.outputs.append(name)
         if progress:
             progress(done, total)
     for asset in plan.assets.values():
         if previous is not None and (previous / asset.output).is_file():  # a fingerprinted name: same bytes
-            _take(output, asset.output, previous, held)
+            _take(output, asset.output, previous, files_held)
         else:
             output.copy(asset.output, asset.source)
         report.outputs.append(asset.output)
     if not isinstance(output, Discard):  # `check` does not spend time encoding pictures
-        report.outputs += _write_variants(plan.assets, output, previous, held, jobs)
+        report.outputs += _write_variants(plan.assets, output, previous, files_held, jobs)
     extras = [("404.html", "404.html", "/404.html"), ("sitemap.xml", "sitemap.xml", "/sitemap.xml"),
               ("robots.txt", "robots.txt", "/robots.txt")]
     if plan.site.index:
@@ -128,11 +130,11 @@ def _take(output: Output, name: str, previous: Path, held: set[str]) -> None:
         output.link(name, previous / name)
 
 
-def held_by(spare: Manifest, prepared: Prepared) -> set[str]:
-    """The files the spare holds just as this build makes them: the pages of funnels it built
-    from the same inputs (same site key, policy and funnel key), and its assets and picture
-    versions, whose fingerprinted names follow from their bytes."""
-    held = set(spare.others)
+def held_pages(spare: Manifest, prepared: Prepared) -> set[str]:
+    """The reused pages the spare holds just as this build makes them: those of funnels it built
+    from the same inputs (same site key, policy and funnel key). Only those: a page of the
+    same name may hold something else (the site root: the funnel list, then a funnel's entry)."""
+    held: set[str] = set()
     if spare.site_key == prepared.site_key and spare.policy == prepared.renderer.policy.text():
         for name, record in prepared.plan.reused.items():
             theirs = spare.funnels.get(name)
