@@ -16,7 +16,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -70,7 +70,7 @@ class Manifest:
 
     def files(self) -> set[str]:
         """Every file of the build but its marker."""
-        return {name for record in self.funnels.values() for name in record.outputs} | set(self.others)
+        return {*pages_of(self.funnels.values()), *self.others}
 
     def text(self) -> str:
         """JSON, one line per funnel: written at every build, so Python's fast encoder, which
@@ -99,10 +99,14 @@ def read_manifest(out: Path) -> Manifest:
         return Manifest()
 
 
-def has_pages(out: Path, records: Iterable[FunnelRecord]) -> bool:
-    """Whether the output folder ``out`` still has every page of these funnels."""
+def has_files(out: Path, names: Iterable[str]) -> bool:
+    """Whether the output folder ``out`` still has every one of these files."""
     folder = os.fspath(out)
-    return all(os.path.isfile(os.path.join(folder, name)) for record in records for name in record.outputs)
+    return all(os.path.isfile(os.path.join(folder, name)) for name in names)
+
+
+def pages_of(records: Iterable[FunnelRecord]) -> Iterator[str]:
+    return (name for record in records for name in record.outputs)
 
 
 def _digest(files: Iterable[Path], root: Path, seed: str = "") -> str:

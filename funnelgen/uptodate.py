@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from funnelgen.errors import Problem
-from funnelgen.incremental import FunnelRecord, Manifest, funnel_files, has_pages
+from funnelgen.incremental import FunnelRecord, Manifest, funnel_files, has_files
 from funnelgen.write import remove_leftovers
 
 
@@ -47,8 +47,8 @@ def up_to_date(root: Path, out: Path, previous: Manifest, reused: dict[str, Funn
     names = {f"funnels/{path.name}" for path in funnel_files(root)}
     if set(reused) != names or set(previous.funnels) != names:
         return None
-    if not has_pages(out, reused.values()):
-        return None  # someone removed pages from the output: rebuild it
+    if not has_files(out, previous.files()):
+        return None  # someone removed files from the output: rebuild it
     warnings = sorted([*previous.problems(), *(w for record in reused.values() for w in record.problems())])
     if strict and warnings:
         return None  # the full path reports them as errors

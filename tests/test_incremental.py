@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import json
+import os
+import random
+import shutil
 import subprocess
 import sys
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -87,6 +91,67 @@ def test_incremental_output_equals_a_clean_build_after_every_edit(corpus: Path, 
             assert report.rendered == report.pages, f"{name} must re-render everything"
 
 
+SAVES = int(os.environ.get("FUNNELGEN_SAVES", "24"))
+SAVES_SEED = int(os.environ.get("FUNNELGEN_SAVES_SEED", "20261127"))
+
+
+def test_incremental_output_equals_a_clean_build_after_a_random_day_of_saves(corpus: Path, tmp_path: Path) -> None:
+    """A marketer's day at random (seeded): copy saved, edits undone, funnels added and removed,
+    the site root switched between the funnel list and a home funnel, a broken template, a
+    --no-cache build, pages deleted from the output or its spare. After every build the output
+    equals a clean build, and the spare is the build it replaced."""
+    rng = random.Random(SAVES_SEED)
+    out, clean = tmp_path / "out", tmp_path / "clean"
+    funnels = corpus / "funnels"
+    originals = {path.name: path.read_text(encoding="utf-8") for path in funnels.glob("*.yml")}
+    site_yml = (corpus / "site.yml").read_text(encoding="utf-8")
+    home = ""
+    build(corpus, out)
+    done: list[str] = []
+    for n in range(SAVES):
+        names = sorted(path.name for path in funnels.glob("*.yml"))
+        action = rng.choice(["save", "save", "save", "undo", "add", "remove", "root", "break",
+                             "no cache", "delete from output", "delete from spare"])
+        done.append(action)
+        if action == "save":
+            _change(funnels / rng.choice(names), partial(_set_headline, rng.randrange(2), f"Save {n}"))
+        elif action == "undo":
+            name = rng.choice(names)
+            (funnels / name).write_text(originals.get(name, originals["f01.yml"]), encoding="utf-8")
+        elif action == "add":
+            (funnels / f"new{n}.yml").write_text(originals[rng.choice(sorted(originals))], encoding="utf-8")
+        elif action == "remove" and len(names) > 3:
+            (funnels / rng.choice([name for name in names if name != f"{home}.yml"])).unlink()
+        elif action == "root":
+            home = "" if home else rng.choice(names).removesuffix(".yml")
+            root = f"home: {home}\n" if home else "index: true\n"
+            (corpus / "site.yml").write_text(site_yml.replace("index: true\n", root), encoding="utf-8")
+        elif action == "break":
+            (corpus / "templates/blocks").mkdir(parents=True, exist_ok=True)
+            (corpus / "templates/blocks/footer.html").write_text("{{ no_such_variable }}")
+            before = snapshot(out)
+            with pytest.raises(Abort, match="no_such_variable"):
+                build(corpus, out)
+            assert snapshot(out) == before, f"a failed build changed the output: {done}"
+            shutil.rmtree(corpus / "templates")
+        elif action.startswith("delete from"):
+            folder = out if action.endswith("output") else spare_path(out)
+            pages = sorted(folder.rglob("index.html"))
+            if pages:
+                rng.choice(pages).unlink()
+        previous = snapshot(out)
+        report = build(corpus, out, cache=action != "no cache")
+        shutil.rmtree(clean, ignore_errors=True)
+        build(corpus, clean, cache=False)
+        assert _pages(out) == _pages(clean), f"after {done}"
+        if not report.up_to_date:
+            assert snapshot(spare_path(out)) == previous, f"the spare is not the build before, after {done}"
+
+
+def _set_headline(step: int, headline: str, funnel: dict[str, Any]) -> None:
+    funnel["steps"][step]["headline"] = headline
+
+
 def _funnel_pages(out: Path, slug: str) -> list[str]:
     return [p for p in _pages(out) if p.startswith(f"{slug}/")]
 
@@ -148,13 +213,14 @@ def test_no_cache_renders_every_page(corpus: Path, tmp_path: Path, run_cli: RunC
     assert "Built 72 pages" in result.stdout and "reused" not in result.stdout
 
 
-def test_a_deleted_page_in_the_output_is_rebuilt(corpus: Path, tmp_path: Path) -> None:
+@pytest.mark.parametrize("deleted", ["f02/index.html", "index.html", "sitemap.xml"])
+def test_a_file_deleted_from_the_output_is_rebuilt(corpus: Path, tmp_path: Path, deleted: str) -> None:
     out = tmp_path / "out"
     build(corpus, out)
-    (out / "f02/index.html").unlink()
+    (out / deleted).unlink()
     report = build(corpus, out)
     assert not report.up_to_date
-    assert (out / "f02/index.html").is_file()
+    assert (out / deleted).is_file()
 
 
 def test_a_new_host_in_one_funnel_rerenders_every_page(corpus: Path, tmp_path: Path) -> None:

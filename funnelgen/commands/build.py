@@ -24,7 +24,15 @@ from PIL import Image
 from funnelgen import hosting, images
 from funnelgen.errors import Abort, Problem
 from funnelgen.images import Variant
-from funnelgen.incremental import FunnelRecord, Manifest, funnel_key, has_pages, read_manifest, reusable
+from funnelgen.incremental import (
+    FunnelRecord,
+    Manifest,
+    funnel_key,
+    has_files,
+    pages_of,
+    read_manifest,
+    reusable,
+)
 from funnelgen.plan import Asset, Page, image_roles
 from funnelgen.render import at_address, funnel_urls
 from funnelgen.site import Prepared, prepare
@@ -320,7 +328,7 @@ def build(root: Path, out: Path, *, strict: bool = False, jobs: int | None = Non
     prepared = prepare(root, strict=strict, previous=previous, reused=reused)
     reused = prepared.plan.reused
     if reused and (prepared.renderer.policy.text() != previous.policy  # every page carries the CSP
-                   or not has_pages(out, reused.values())):
+                   or not has_files(out, pages_of(reused.values()))):
         prepared = prepare(root, strict=strict)
     with OutputWriter(out, root) as writer:
         report = render_site(prepared, writer, jobs=jobs or default_jobs(), previous=out if cache else None,

@@ -29,7 +29,7 @@ from funnelgen.commands.build import build
 from funnelgen.devserver.state import Generation, SiteState, digest
 from funnelgen.devserver.worker import BuildProcess
 from funnelgen.errors import Abort, Problem, display_path
-from funnelgen.incremental import Manifest, has_pages, read_manifest
+from funnelgen.incremental import Manifest, has_files, pages_of, read_manifest
 from funnelgen.site import Prepared, prepare
 
 FULL_BUILD_DELAY = 0.3
@@ -128,7 +128,7 @@ class Rebuilder:
         prepared = prepare(self.site, previous=previous)
         reused = prepared.plan.reused
         if reused and (prepared.renderer.policy.text() != previous.policy  # every page carries it
-                       or not has_pages(out, reused.values())):
+                       or not has_files(out, pages_of(reused.values()))):
             prepared = prepare(self.site)
         prepared.renderer.env.bytecode_cache = TEMPLATES
         return prepared
