@@ -23,6 +23,10 @@ SITE_ARG = click.argument(
 )
 
 
+_LISTED = 20
+"""A build lists every funnel up to this many; beyond, only those it rendered (but with -v)."""
+
+
 def _verbosity(func: F) -> F:
     func = click.option("-q", "--quiet", is_flag=True, help="Print only problems.")(func)
     func = click.option("-v", "--verbose", is_flag=True, help="Print every page and detail.")(func)
@@ -102,11 +106,15 @@ def build(site: Path, output: Path | None, jobs: int | None, no_cache: bool, str
     if verbose:
         for name in report.outputs:
             click.echo(f"  wrote {name}")
-    width = max((len(f.slug) for f in report.funnels), default=0)
-    for funnel in report.funnels:
+    listed = [f for f in report.funnels if verbose or len(report.funnels) <= _LISTED or not f.reused]
+    width = max((len(f.slug) for f in listed), default=0)
+    for funnel in listed:
         unchanged = "  (unchanged)" if funnel.reused else ""
         click.echo(f"  {funnel.slug:<{width}}  {funnel.steps:>2} steps  /{funnel.slug}/  "
                    f"{funnel.title}{unchanged}")
+    if len(listed) < len(report.funnels):
+        others = _count(len(report.funnels) - len(listed), "unchanged funnel")
+        click.echo(f"  … and {others} (-v lists them)")
     if report.up_to_date:
         pages, funnels = _count(report.pages, "page"), _count(len(report.funnels), "funnel")
         click.echo(f"Up to date: {pages} from {funnels}, nothing changed since the last build "

@@ -14,7 +14,7 @@ import jsonschema
 import pytest
 import yaml
 from click.testing import Result
-from conftest import MakeSite, snapshot
+from conftest import FUNNEL_YML, MakeSite, snapshot
 
 from funnelgen import __version__
 
@@ -35,6 +35,19 @@ def test_build_prints_a_line_per_funnel_and_a_summary(run_cli: RunCli, make_site
     assert lines[0] == "  tiny   2 steps  /tiny/  Tiny funnel"
     assert lines[1].startswith("Built 3 pages (7 files) from 1 funnel in ")
     assert lines[1].endswith(f"→ {tmp_path / 'out'}")
+
+
+def test_a_big_site_lists_only_the_funnels_it_rendered(run_cli: RunCli, make_site: MakeSite, tmp_path: Path) -> None:
+    many = {f"funnels/f{i:02d}.yml": FUNNEL_YML.replace("Tiny funnel", f"Funnel {i}") for i in range(25)}
+    site, out = make_site({**many, "funnels/tiny.yml": None}), tmp_path / "out"
+    assert len(run_cli("build", site, "-o", out).stdout.splitlines()) == 26  # all 25, and the summary
+    (site / "funnels/f07.yml").write_text(many["funnels/f07.yml"].replace("Funnel 7", "Funnel seven"))
+    lines = run_cli("build", site, "-o", out).stdout.splitlines()
+    assert lines[:2] == ["  f07   2 steps  /f07/  Funnel seven", "  … and 24 unchanged funnels (-v lists them)"]
+    assert lines[2].startswith("Built 75 pages (")
+    assert run_cli("build", site, "-o", out).stdout.splitlines()[0].startswith("  … and 25 unchanged funnels")
+    verbose = run_cli("build", site, "-o", out, "-v").stdout.splitlines()
+    assert "  f24   2 steps  /f24/  Funnel 24  (unchanged)" in verbose
 
 
 def test_quiet_prints_nothing_on_success(run_cli: RunCli, make_site: MakeSite, tmp_path: Path) -> None:
