@@ -206,7 +206,7 @@ def _check_visited_steps(valid: ValidSite, funnels: list[PlannedFunnel], checker
 
 def _plan_funnels(valid: ValidSite, checker: _Checker) -> list[PlannedFunnel]:
     planned: list[PlannedFunnel] = []
-    seen: dict[str, Source] = {}
+    seen: dict[str, tuple[Funnel, Source]] = {}
     reused = {record.slug: name for name, record in valid.reused.items()}
     for funnel, source in valid.funnels:
         slug = funnel.slug or Path(source.name).stem
@@ -224,13 +224,13 @@ def _plan_funnels(valid: ValidSite, checker: _Checker) -> list[PlannedFunnel]:
             checker.error(source, loc, f"funnel slug '{slug}' is already used by {reused[slug]}; {fix}")
             continue
         if slug in seen:
-            first = seen[slug]
-            if not funnel.slug and first.lines.get(("slug",)):  # blame the file that chose it
+            first_funnel, first = seen[slug]
+            if not funnel.slug and first_funnel.slug:  # blame the file that chose it
                 source, first, loc = first, source, ("slug",)
                 fix = "choose another slug"
             checker.error(source, loc, f"funnel slug '{slug}' is already used by {first.name}; {fix}")
             continue
-        seen[slug] = source
+        seen[slug] = (funnel, source)
         urls: dict[str, str] = {}
         used: dict[str, int] = {}
         for i, step in enumerate(funnel.steps):

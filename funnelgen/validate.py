@@ -316,6 +316,7 @@ def validate_site(files: SiteFiles, reused: dict[str, FunnelRecord] | None = Non
         problems += funnel_problems
         if funnel is not None:
             funnels.append((funnel, source))
+            source.release()
     if problems or site is None:
         raise Abort(problems)
     return ValidSite(files.root, site, files.site, funnels, dict(reused or {}))
