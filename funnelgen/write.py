@@ -150,18 +150,18 @@ class OutputWriter:
         """A forked worker wrote ``name`` through its copy of this writer."""
         self._target(name)
 
-    def _put(self, name: str, action: Action, *, queue: bool = True) -> None:
+    def _put(self, name: str, action: Action, *, queued: bool = True) -> None:
         """Have ``action`` put file ``name`` in place: by the writing thread, so that the file
         system's slow work (making folders and files) overlaps the rendering of the next
         pages. A forked worker, which has no such thread, writes at once, and so does anyone
-        for an action that is not worth handing over (``queue=False``)."""
+        for an action that is not worth handing over (``queued=False``)."""
         target = self._target(name)
         if os.getpid() != self._process:
             self._do(name, target, action)
             return
         if self._failure is not None:
             raise self._failure
-        if not queue:
+        if not queued:
             self._do(name, target, action)
             return
         if self._thread is None:
@@ -246,7 +246,7 @@ class OutputWriter:
             except OSError:
                 shutil.copyfile(previous, target)
 
-        self._put(name, link, queue=False)
+        self._put(name, link, queued=False)
 
     def keep(self, name: str, previous: Path) -> None:
         """The spare already holds this very file (the caller knows it from the spare's
