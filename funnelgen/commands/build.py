@@ -90,10 +90,10 @@ def render_site(prepared: Prepared, output: Output, *, jobs: int = 1, previous: 
     """
     plan, renderer = prepared.plan, prepared.renderer
     spare = spare if previous is not None else None
-    pages_held = held_pages(spare, prepared) if spare is not None else set()
+    pages_held = _held_pages(spare, prepared) if spare is not None else set()
     files_held = set(spare.others) if spare is not None else set()  # fingerprinted: name = bytes
     report = BuildReport(out=None, warnings=plan.warnings)
-    reused_pages = [name for record in plan.reused.values() for name in record.outputs]
+    reused_pages = list(pages_of(plan.reused.values()))
     total = len(plan.pages) + len(reused_pages)
     # closing(): when writing fails, the workers stop now, not whenever the generator is collected
     with contextlib.closing(_rendered(prepared, output, jobs)) as rendered:
@@ -138,7 +138,7 @@ def _take(output: Output, name: str, previous: Path, held: set[str]) -> None:
         output.link(name, previous / name)
 
 
-def held_pages(spare: Manifest, prepared: Prepared) -> set[str]:
+def _held_pages(spare: Manifest, prepared: Prepared) -> set[str]:
     """The reused pages the spare holds just as this build makes them: those of funnels it built
     from the same inputs (same site key, policy and funnel key). Only those: a page of the
     same name may hold something else (the site root: the funnel list, then a funnel's entry)."""
@@ -298,7 +298,7 @@ def manifest_of(prepared: Prepared, root: Path, files: list[str]) -> Manifest:
             warnings=[_as_list(w) for w in plan.warnings if w.file == name],
         )
     site_warnings = [_as_list(w) for w in plan.warnings if w.file not in records]
-    pages = {name for record in records.values() for name in record.outputs}
+    pages = set(pages_of(records.values()))
     return Manifest(prepared.site_key, prepared.renderer.policy.text(), records, site_warnings,
                     [str(folder) for folder in prepared.theme.folders()],
                     sorted(name for name in files if name not in pages))
