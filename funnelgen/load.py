@@ -54,7 +54,8 @@ class Source:
 
     def line(self, loc: Loc) -> int:
         """The line of ``loc``, or of the nearest enclosing key that has one."""
-        if self.released and not self.lines:
+        if self.released:  # read the file again, once
+            self.released = False
             with contextlib.suppress(Abort):  # changed since, and broken: the next build says so
                 self.lines = load_yaml(self.path, self.name).lines
         for end in range(len(loc), -1, -1):

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from funnelgen.errors import Abort, Problem
-from funnelgen.incremental import FunnelRecord, Manifest, reusable, site_key
+from funnelgen.incremental import FunnelRecord, Manifest, has_files, pages_of, reusable, site_key
 from funnelgen.load import load_site
 from funnelgen.plan import Plan, plan_site, static_assets
 from funnelgen.render import Renderer
@@ -49,6 +49,19 @@ def prepare(root: Path, *, strict: bool = False, previous: Manifest | None = Non
     plan.assets.update(static_assets(theme.static_files()))
     key = previous.site_key if reused else site_key(root, theme.folders())
     return Prepared(plan, theme, Renderer(plan, theme), key)
+
+
+def prepare_against(root: Path, out: Path, previous: Manifest, *, strict: bool = False,
+                    reused: dict[str, FunnelRecord] | None = None) -> Prepared:
+    """The site prepared to build into ``out``, reusing what the ``previous`` build there made of
+    unchanged funnels, except when every page must change (the CSP, which every page carries,
+    is another) or when pages of those funnels are missing from ``out``."""
+    prepared = prepare(root, strict=strict, previous=previous, reused=reused)
+    kept = prepared.plan.reused
+    if kept and (prepared.renderer.policy.text() != previous.policy
+                 or not has_files(out, pages_of(kept.values()))):
+        prepared = prepare(root, strict=strict)
+    return prepared
 
 
 @contextlib.contextmanager

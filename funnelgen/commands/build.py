@@ -28,14 +28,13 @@ from funnelgen.incremental import (
     FunnelRecord,
     Manifest,
     funnel_key,
-    has_files,
     pages_of,
     read_manifest,
     reusable,
 )
 from funnelgen.plan import Asset, Page, image_roles
 from funnelgen.render import at_address, funnel_urls
-from funnelgen.site import Prepared, prepare
+from funnelgen.site import Prepared, prepare_against
 from funnelgen.uptodate import BuildReport, FunnelReport, up_to_date
 from funnelgen.write import OutputWriter
 
@@ -325,11 +324,7 @@ def build(root: Path, out: Path, *, strict: bool = False, jobs: int | None = Non
         current = up_to_date(root, out, previous, reused, strict=strict, started=started)
         if current is not None:
             return current
-    prepared = prepare(root, strict=strict, previous=previous, reused=reused)
-    reused = prepared.plan.reused
-    if reused and (prepared.renderer.policy.text() != previous.policy  # every page carries the CSP
-                   or not has_files(out, pages_of(reused.values()))):
-        prepared = prepare(root, strict=strict)
+    prepared = prepare_against(root, out, previous, strict=strict, reused=reused)
     with OutputWriter(out, root) as writer:
         report = render_site(prepared, writer, jobs=jobs or default_jobs(), previous=out if cache else None,
                              spare=writer.base, progress=progress)

@@ -29,8 +29,8 @@ from funnelgen.commands.build import build
 from funnelgen.devserver.state import Generation, SiteState, digest
 from funnelgen.devserver.worker import BuildProcess
 from funnelgen.errors import Abort, Problem, display_path
-from funnelgen.incremental import Manifest, has_files, pages_of, read_manifest
-from funnelgen.site import Prepared, prepare
+from funnelgen.incremental import Manifest, read_manifest
+from funnelgen.site import Prepared, prepare_against
 
 FULL_BUILD_DELAY = 0.3
 """Seconds between a rebuild's quick part and its full build: the tabs reload first."""
@@ -125,11 +125,7 @@ class Rebuilder:
         inputs did not change since are not parsed again (their pages on disk are current)."""
         out = self.state.out
         previous = read_manifest(out) if self.state.disk_number else Manifest()
-        prepared = prepare(self.site, previous=previous)
-        reused = prepared.plan.reused
-        if reused and (prepared.renderer.policy.text() != previous.policy  # every page carries it
-                       or not has_files(out, pages_of(reused.values()))):
-            prepared = prepare(self.site)
+        prepared = prepare_against(self.site, out, previous)
         prepared.renderer.env.bytecode_cache = TEMPLATES
         return prepared
 
