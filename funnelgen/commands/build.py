@@ -291,7 +291,7 @@ def manifest_of(prepared: Prepared, root: Path, files: list[str]) -> Manifest:
             description=planned.funnel.description,
             steps=[step.id for step in planned.funnel.steps],
             sitemap=plan.funnel_sitemap(planned),
-            outputs=[page.output for page in plan.pages if page.planned is planned],
+            outputs=[page.output for page in plan.pages_of(planned)],
             urls=funnel_urls(planned.funnel),
             images=image_roles(planned.funnel),
             warnings=[_as_list(w) for w in plan.warnings if w.file == name],
