@@ -8,16 +8,10 @@ inputs did not change since the previous build are taken from it (see incrementa
 from __future__ import annotations
 
 import contextlib
-import ctypes
-import ctypes.util
-import multiprocessing
-import os
-import signal
 import time
 from collections.abc import Callable, Generator, Iterator
-from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
-from typing import Any, Protocol, TypeVar
+from typing import Any, Protocol
 
 from PIL import Image
 
@@ -36,13 +30,12 @@ from funnelgen.plan import Asset, Page, image_roles
 from funnelgen.render import at_address, funnel_urls
 from funnelgen.site import Prepared, prepare_against
 from funnelgen.uptodate import BuildReport, FunnelReport, up_to_date
+from funnelgen.workers import can_fork, default_jobs, in_workers
 from funnelgen.write import OutputWriter
 
 Progress = Callable[[int, int], None]
 """Called with (pages done, pages in all) as pages are written."""
 MIN_PAGES_PER_WORKER = 16  # below this, starting workers costs more than it saves
-Job = TypeVar("Job")
-Result = TypeVar("Result")
 
 
 class Output(Protocol):
@@ -73,10 +66,6 @@ class Discard:
 
     def record(self, name: str) -> None:
         pass
-
-
-def default_jobs() -> int:
-    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
 
 def render_site(prepared: Prepared, output: Output, *, jobs: int = 1, previous: Path | None = None,
@@ -167,7 +156,7 @@ def _write_variants(assets: dict[str, Asset], output: Output, previous: Path | N
             names.append(variant.output)
         if missing:
             todo.append((name, asset.source, missing))
-    with contextlib.closing(_in_workers(_encode, todo, min(jobs, len(todo)))) as encoded:
+    with contextlib.closing(in_workers(_encode, todo, min(jobs, len(todo)))) as encoded:
         for files in encoded:
             for file, data in files:
                 output.write(file, data)
@@ -223,58 +212,20 @@ def _rendered(prepared: Prepared, output: Output, jobs: int) -> Generator[str, N
     global _WORKER
     pages: list[Page] = prepared.plan.pages
     workers = min(jobs, len(pages) // MIN_PAGES_PER_WORKER)
-    if workers < 2 or "fork" not in multiprocessing.get_all_start_methods():
+    if workers < 2 or not can_fork():
         yield from _write_each(prepared, output, pages)
         return
     size = max(4, len(pages) // (workers * 8))
     chunks = [list(range(i, min(i + size, len(pages)))) for i in range(0, len(pages), size)]
     _WORKER = (prepared, output)
     try:
-        with contextlib.closing(_in_workers(_render_pages, chunks, workers)) as written:
+        with contextlib.closing(in_workers(_render_pages, chunks, workers)) as written:
             for names in written:
                 for name in names:
                     output.record(name)
                     yield name
     finally:
         _WORKER = None
-
-
-def _in_workers(work: Callable[[Job], Result], jobs: list[Job],
-                workers: int) -> Generator[Result, None, None]:
-    """``work`` done on each job, results in job order: in up to ``workers`` forked processes
-    (they inherit what they need instead of having it sent), or in this one.
-
-    An executor, not multiprocessing.Pool: Pool.terminate() can hang when the caller stops
-    (writing failed) while tasks are still being handed out; here pending jobs are cancelled
-    and the few running ones finish. Close the generator to stop early.
-    """
-    if workers < 2 or "fork" not in multiprocessing.get_all_start_methods():
-        yield from map(work, jobs)
-        return
-    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"),
-                             initializer=_end_with, initargs=(os.getpid(),)) as pool:
-        futures = [pool.submit(work, job) for job in jobs]
-        try:
-            for future in futures:
-                yield future.result()
-        finally:
-            for future in futures:
-                future.cancel()
-
-
-_PR_SET_PDEATHSIG = 1
-
-
-def _end_with(build: int) -> None:
-    """Have this worker killed when the build that forked it ends, even killed outright
-    (SIGKILL, which it cannot pass on): left alone, a worker would wait for work forever.
-    Linux only (prctl); elsewhere a worker outlives a build killed that way."""
-    libc_name = ctypes.util.find_library("c")
-    prctl = getattr(ctypes.CDLL(libc_name), "prctl", None) if libc_name else None
-    if prctl is not None:
-        prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
-    if os.getppid() != build:  # the build ended before the line above
-        os._exit(1)
 
 
 def manifest_of(prepared: Prepared, root: Path, files: list[str]) -> Manifest:

@@ -1,0 +1,64 @@
+"""Work shared out among forked processes, one per core: funnel files to load, pages to render,
+pictures to encode. Each stage that does so gives its jobs to `in_workers`."""
+
+from __future__ import annotations
+
+import ctypes
+import ctypes.util
+import multiprocessing
+import os
+import signal
+from collections.abc import Callable, Generator
+from concurrent.futures import ProcessPoolExecutor
+from typing import TypeVar
+
+Job = TypeVar("Job")
+Result = TypeVar("Result")
+
+
+def default_jobs() -> int:
+    """How many processes a build uses when not told: one per core it may run on."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
+def can_fork() -> bool:
+    return "fork" in multiprocessing.get_all_start_methods()
+
+
+def in_workers(work: Callable[[Job], Result], jobs: list[Job],
+               workers: int) -> Generator[Result, None, None]:
+    """``work`` done on each job, results in job order: in up to ``workers`` forked processes
+    (they inherit what they need instead of having it sent), or in this one.
+
+    Fork only from a process that runs no other thread. An executor, not multiprocessing.Pool:
+    Pool.terminate() can hang when the caller stops (writing failed) while tasks are still being
+    handed out; here pending jobs are cancelled and the few running ones finish. Close the
+    generator to stop early.
+    """
+    if workers < 2 or not can_fork():
+        yield from map(work, jobs)
+        return
+    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"),
+                             initializer=_end_with, initargs=(os.getpid(),)) as pool:
+        futures = [pool.submit(work, job) for job in jobs]
+        try:
+            for future in futures:
+                yield future.result()
+        finally:
+            for future in futures:
+                future.cancel()
+
+
+_PR_SET_PDEATHSIG = 1
+
+
+def _end_with(parent: int) -> None:
+    """Have this worker killed when the process that forked it ends, even killed outright
+    (SIGKILL, which it cannot pass on): left alone, a worker would wait for work forever.
+    Linux only (prctl); elsewhere a worker outlives a build killed that way."""
+    libc_name = ctypes.util.find_library("c")
+    prctl = getattr(ctypes.CDLL(libc_name), "prctl", None) if libc_name else None
+    if prctl is not None:
+        prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+    if os.getppid() != parent:  # the parent ended before the line above
+        os._exit(1)
