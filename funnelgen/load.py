@@ -15,6 +15,7 @@ import yaml
 
 from funnelgen.errors import Abort, Problem, key_path
 from funnelgen.incremental import funnel_files
+from funnelgen.workers import in_workers
 
 try:  # the C loader is several times faster; it is just as safe
     from yaml import CSafeLoader as SafeLoader
@@ -350,9 +351,15 @@ class SiteFiles:
     funnels: list[Source]
 
 
-def load_site(root: Path, skip: Collection[str] = ()) -> SiteFiles:
+MIN_FILES_PER_WORKER = 64  # below this, starting a worker costs more than it saves
+
+
+def load_site(root: Path, skip: Collection[str] = (), *, jobs: int = 1) -> SiteFiles:
     """Parse `site.yml` and every `funnels/*.yml` (but those named in ``skip``, which an
-    incremental build takes from the previous output); report every file that fails, together."""
+    incremental build takes from the previous output); report every file that fails, together.
+
+    Funnel files are parsed by up to ``jobs`` forked processes (see workers.py), in batches of
+    neighbouring files; what comes back is the same as from one process."""
     if not (root / "site.yml").is_file():
         hint = " (run 'funnelgen new DIR' to start one)" if not root.exists() else ""
         raise Abort([Problem(str(root), 0, "", f"no site.yml in this folder{hint}")])
@@ -361,11 +368,25 @@ def load_site(root: Path, skip: Collection[str] = ()) -> SiteFiles:
     paths = funnel_files(root)
     if not paths:
         problems.append(Problem("funnels/", 0, "", "no funnel files: add funnels/<name>.yml"))
-    funnels = [_try_load(p, f"funnels/{p.name}", problems) for p in paths if f"funnels/{p.name}" not in skip]
+    todo = [p for p in paths if f"funnels/{p.name}" not in skip]
+    workers = min(jobs, len(todo) // MIN_FILES_PER_WORKER)
+    size = max(1, len(todo) // (workers * 4)) if workers > 1 else len(todo) or 1
+    batches = [todo[i : i + size] for i in range(0, len(todo), size)]
+    funnels: list[Source] = []
+    for loaded, failed in in_workers(_load_funnels, batches, workers):
+        funnels += loaded
+        problems += failed
     if problems:
         raise Abort(problems)
     assert site is not None
-    return SiteFiles(root=root, site=site, funnels=[f for f in funnels if f is not None])
+    return SiteFiles(root=root, site=site, funnels=funnels)
+
+
+def _load_funnels(paths: list[Path]) -> tuple[list[Source], list[Problem]]:
+    """Parse a batch of funnel files: those that parse, and the problems of those that do not."""
+    problems: list[Problem] = []
+    loaded = [_try_load(p, f"funnels/{p.name}", problems) for p in paths]
+    return [source for source in loaded if source is not None], problems
 
 
 def _try_load(path: Path, name: str, problems: list[Problem]) -> Source | None:

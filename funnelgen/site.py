@@ -32,16 +32,18 @@ class Prepared:
 
 
 def prepare(root: Path, *, strict: bool = False, previous: Manifest | None = None,
-            reused: dict[str, FunnelRecord] | None = None) -> Prepared:
+            reused: dict[str, FunnelRecord] | None = None, jobs: int = 1) -> Prepared:
     """Load, validate and plan a site; with ``strict``, warnings fail it too.
 
     With the ``previous`` build's manifest, funnel files whose inputs are unchanged are not
     parsed: the plan lists them as reused (``reused``, when the caller has found them already).
+    Funnel files are parsed by up to ``jobs`` forked processes: only from a process that runs
+    no other thread.
     """
     previous = previous or Manifest()
     reused = reusable(root, previous) if reused is None else reused
     with _cycle_collector_paused():
-        valid = validate_site(load_site(root, skip=set(reused)), reused)
+        valid = validate_site(load_site(root, skip=set(reused), jobs=jobs), reused)
         plan = plan_site(valid)
     if strict and plan.warnings:
         raise Abort([Problem(w.file, w.line, w.key, w.message + " (--strict)") for w in plan.warnings])
@@ -52,15 +54,15 @@ def prepare(root: Path, *, strict: bool = False, previous: Manifest | None = Non
 
 
 def prepare_against(root: Path, out: Path, previous: Manifest, *, strict: bool = False,
-                    reused: dict[str, FunnelRecord] | None = None) -> Prepared:
+                    reused: dict[str, FunnelRecord] | None = None, jobs: int = 1) -> Prepared:
     """The site prepared to build into ``out``, reusing what the ``previous`` build there made of
     unchanged funnels, except when every page must change (the CSP, which every page carries,
     is another) or when pages of those funnels are missing from ``out``."""
-    prepared = prepare(root, strict=strict, previous=previous, reused=reused)
+    prepared = prepare(root, strict=strict, previous=previous, reused=reused, jobs=jobs)
     kept = prepared.plan.reused
     if kept and (prepared.renderer.policy.text() != previous.policy
                  or not has_files(out, pages_of(kept.values()))):
-        prepared = prepare(root, strict=strict)
+        prepared = prepare(root, strict=strict, jobs=jobs)
     return prepared
 
 

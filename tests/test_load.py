@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from datetime import date
 from pathlib import Path
 
@@ -249,3 +250,41 @@ def test_load_site_without_site_yml(tmp_path: Path) -> None:
     with pytest.raises(Abort) as caught:
         load_site(tmp_path / "missing")
     assert str(caught.value).endswith("no site.yml in this folder (run 'funnelgen new DIR' to start one)")
+
+
+def _many_funnels(root: Path, count: int, broken: set[int]) -> None:
+    (root / "funnels").mkdir(parents=True)
+    (root / "site.yml").write_text("name: Many\n", encoding="utf-8")
+    for i in range(count):
+        text = "title: [\n" if i in broken else f"title: Funnel {i}\nsteps:\n  - id: s{i}\n    type: optin\n"
+        (root / "funnels" / f"f{i:03}.yml").write_text(text, encoding="utf-8")
+
+
+def test_funnel_files_parsed_by_several_processes_load_as_in_one(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    count = 3 * load.MIN_FILES_PER_WORKER
+    _many_funnels(tmp_path / "ok", count, broken=set())
+    alone = load_site(tmp_path / "ok", jobs=1)
+    parsers = tmp_path / "parsers"
+    parse = load.load_yaml
+
+    def parse_noting_process(path: Path, name: str) -> load.Source:
+        with parsers.open("a") as noted:
+            noted.write(f"{os.getpid()}\n")
+        return parse(path, name)
+
+    monkeypatch.setattr(load, "load_yaml", parse_noting_process)  # forked workers inherit it
+    shared = load_site(tmp_path / "ok", jobs=3)
+    assert len(set(parsers.read_text().split()) - {str(os.getpid())}) > 1  # site.yml: this one
+    assert [(s.name, s.data, s.lines) for s in shared.funnels] == \
+        [(s.name, s.data, s.lines) for s in alone.funnels]
+    assert [s.name for s in shared.funnels] == [f"funnels/f{i:03}.yml" for i in range(count)]
+
+
+def test_broken_funnel_files_are_all_reported_when_parsed_by_several_processes(tmp_path: Path) -> None:
+    _many_funnels(tmp_path, 3 * load.MIN_FILES_PER_WORKER, broken={0, 100, 191})
+    for jobs in (1, 3):
+        with pytest.raises(Abort) as caught:
+            load_site(tmp_path, jobs=jobs)
+        assert [p.file for p in caught.value.problems] == ["funnels/f000.yml", "funnels/f100.yml",
+                                                           "funnels/f191.yml"]

@@ -275,9 +275,10 @@ def build(root: Path, out: Path, *, strict: bool = False, jobs: int | None = Non
         current = up_to_date(root, out, previous, reused, strict=strict, started=started)
         if current is not None:
             return current
-    prepared = prepare_against(root, out, previous, strict=strict, reused=reused)
+    jobs = jobs or default_jobs()
+    prepared = prepare_against(root, out, previous, strict=strict, reused=reused, jobs=jobs)
     with OutputWriter(out, root) as writer:
-        report = render_site(prepared, writer, jobs=jobs or default_jobs(), previous=out if cache else None,
+        report = render_site(prepared, writer, jobs=jobs, previous=out if cache else None,
                              spare=writer.base, progress=progress)
         writer.commit(manifest_of(prepared, root, report.outputs).text())
     report.out = out
