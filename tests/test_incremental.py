@@ -263,3 +263,12 @@ def test_long_builds_show_progress_as_plain_lines_in_logs(tmp_path: Path, run_cl
     assert progress == ["  77/310 pages (24%)", "  155/310 pages (50%)", "  233/310 pages (75%)",
                         "  310/310 pages (100%)"] or [p.rsplit("(", 1)[1] for p in progress] == [
                         "25%)", "50%)", "75%)", "100%)"]
+
+
+def test_check_of_a_site_split_among_workers_names_the_broken_template(corpus: Path, run_cli: RunCli) -> None:
+    (corpus / "templates/steps").mkdir(parents=True)
+    (corpus / "templates/steps/thankyou.html").write_text(
+        '{% extends "page.html" %}\n{% block main %}{{ nope.x }}{% endblock %}\n')
+    result = run_cli("check", corpus)
+    assert result.exit_code == 1
+    assert "templates/steps/thankyou.html:2: template error: 'nope' is undefined" in result.stderr
