@@ -157,11 +157,12 @@ def plan_site(valid: ValidSite) -> Plan:
     funnels = _plan_funnels(valid, checker)
     slugs = {f.slug for f in funnels} | {r.slug for r in valid.reused.values()}
     pages: list[Page] = []
+    real_root = valid.root.resolve()
     for planned in funnels:
         _check_flow(planned, checker)
         _check_step_assets(planned, assets, checker)
         if not checker.errors:
-            pages += _pages_of(planned, valid.root, checker)
+            pages += _pages_of(planned, valid.root, real_root, checker)
     _check_visited_steps(valid, funnels, checker)
     _check_hosting(valid, funnels, checker)
     if valid.site.home and valid.site.index:
@@ -478,7 +479,8 @@ def _shown_assets(valid: ValidSite, funnels: list[PlannedFunnel],
     return {name: asset.shown_as(roles[name]) if name in roles else asset for name, asset in assets.items()}
 
 
-def _pages_of(planned: PlannedFunnel, root: Path, checker: _Checker) -> list[Page]:
+def _pages_of(planned: PlannedFunnel, root: Path, real_root: Path, checker: _Checker) -> list[Page]:
+    """A funnel's pages; ``real_root``: the site folder with links resolved, for body files."""
     funnel = planned.funnel
     pages = []
     for index, step in enumerate(funnel.steps):
@@ -493,7 +495,7 @@ def _pages_of(planned: PlannedFunnel, root: Path, checker: _Checker) -> list[Pag
             canonical=planned.entry_url if index == 0 else url,
             indexable=not _noindex(step),
             next_url=planned.step_urls[next_id] if next_id else None,
-            body=_body(step, index, planned.source, root, checker),
+            body=_body(step, index, planned.source, root, real_root, checker),
         )
         pages.append(page)
         if index == 0:
@@ -513,7 +515,8 @@ def _noindex(step: Step) -> bool:
     return step.type in NOINDEX_TYPES
 
 
-def _body(step: Step, index: int, source: Source, root: Path, checker: _Checker) -> str | None:
+def _body(step: Step, index: int, source: Source, root: Path, real_root: Path,
+          checker: _Checker) -> str | None:
     if step.body_file is None:
         return step.body
     path = root / step.body_file
@@ -528,7 +531,7 @@ def _body(step: Step, index: int, source: Source, root: Path, checker: _Checker)
         hint = f"; did you mean '{near[0]}'?" if near else ""
         checker.error(source, loc, f"no file '{step.body_file}' in the site folder{hint}")
         return None
-    if not path.resolve().is_relative_to(root.resolve()):
+    if not path.resolve().is_relative_to(real_root):
         checker.error(source, loc, f"'{step.body_file}' links to a file outside the site folder")
         return None
     try:

@@ -24,7 +24,7 @@ from funnelgen.load import ContainedLoader
 from funnelgen.markdown import MarkdownError, MarkdownRenderer
 from funnelgen.plan import Page, Plan
 from funnelgen.schema.blocks import CURRENCY_SYMBOLS, Webinar, video_embed
-from funnelgen.schema.funnel import CopyOverride, Funnel
+from funnelgen.schema.funnel import CopyOverride, Funnel, form_of
 from funnelgen.schema.types import TEMPERATURES
 from funnelgen.temperature import compile_rules
 from funnelgen.theme import ThemeChain
@@ -203,7 +203,7 @@ class PageView:
     @cached_property
     def form(self) -> dict[str, Any] | None:
         """The opt-in form with provider field names, ids and where it posts."""
-        form = getattr(self._page.step, "form", None)
+        form = form_of(self._page.step)
         if form is None:
             return None
         page = self._page
@@ -219,7 +219,8 @@ class PageView:
              "autocomplete": f.autocomplete or providers.autocomplete(f.name, f.type)}
             for f in form.fields
         ]
-        names = {key: form.carry.get(key, providers.carry_field_name(form.provider, key))
+        chosen: dict[str, str | None] = {str(key): name for key, name in form.carry.items()}
+        names = {key: chosen.get(key, providers.carry_field_name(form.provider, key))
                  for key in providers.CARRY_KEYS}
         carry = [{"name": name, "key": key, "value": "cold" if key == "temperature" else ""}
                  for key, name in names.items() if name]
@@ -375,7 +376,7 @@ def funnel_urls(funnel: Funnel) -> dict[str, list[str]]:
                 urls["frame"].add(tracking.VIDEO_FRAMES[kind])
             elif ref.startswith("https://"):
                 urls["media"].add(ref)
-        form = getattr(step, "form", None)
+        form = form_of(step)
         if form is not None and form.action:
             urls["form"].add(form.action)
     return {kind: sorted(found) for kind, found in urls.items() if found}
