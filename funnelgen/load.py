@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import os
 import re
-from collections.abc import Callable, Collection
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -14,8 +14,6 @@ import jinja2
 import yaml
 
 from funnelgen.errors import Abort, Problem, key_path
-from funnelgen.incremental import funnel_files
-from funnelgen.workers import in_workers
 
 try:  # the C loader is several times faster; it is just as safe
     from yaml import CSafeLoader as SafeLoader
@@ -342,54 +340,16 @@ def _children(node: yaml.Node, loc: Loc) -> list[tuple[Loc, yaml.Node]]:
     return []
 
 
-@dataclass
-class SiteFiles:
-    """Every YAML file of a site folder, parsed."""
-
-    root: Path
-    site: Source
-    funnels: list[Source]
-
-
-MIN_FILES_PER_WORKER = 64  # below this, starting a worker costs more than it saves
-
-
-def load_site(root: Path, skip: Collection[str] = (), *, jobs: int = 1) -> SiteFiles:
-    """Parse `site.yml` and every `funnels/*.yml` (but those named in ``skip``, which an
-    incremental build takes from the previous output); report every file that fails, together.
-
-    Funnel files are parsed by up to ``jobs`` forked processes (see workers.py), in batches of
-    neighbouring files; what comes back is the same as from one process."""
+def site_file(root: Path) -> Path:
+    """The site's `site.yml`; refuses a folder that has none."""
     if not (root / "site.yml").is_file():
         hint = " (run 'funnelgen new DIR' to start one)" if not root.exists() else ""
         raise Abort([Problem(str(root), 0, "", f"no site.yml in this folder{hint}")])
-    problems: list[Problem] = []
-    site = _try_load(root / "site.yml", "site.yml", problems)
-    paths = funnel_files(root)
-    if not paths:
-        problems.append(Problem("funnels/", 0, "", "no funnel files: add funnels/<name>.yml"))
-    todo = [p for p in paths if f"funnels/{p.name}" not in skip]
-    workers = min(jobs, len(todo) // MIN_FILES_PER_WORKER)
-    size = max(1, len(todo) // (workers * 4)) if workers > 1 else len(todo) or 1
-    batches = [todo[i : i + size] for i in range(0, len(todo), size)]
-    funnels: list[Source] = []
-    for loaded, failed in in_workers(_load_funnels, batches, workers):
-        funnels += loaded
-        problems += failed
-    if problems:
-        raise Abort(problems)
-    assert site is not None
-    return SiteFiles(root=root, site=site, funnels=funnels)
+    return root / "site.yml"
 
 
-def _load_funnels(paths: list[Path]) -> tuple[list[Source], list[Problem]]:
-    """Parse a batch of funnel files: those that parse, and the problems of those that do not."""
-    problems: list[Problem] = []
-    loaded = [_try_load(p, f"funnels/{p.name}", problems) for p in paths]
-    return [source for source in loaded if source is not None], problems
-
-
-def _try_load(path: Path, name: str, problems: list[Problem]) -> Source | None:
+def try_load(path: Path, name: str, problems: list[Problem]) -> Source | None:
+    """`load_yaml`, its problems added to ``problems`` instead of raised."""
     try:
         return load_yaml(path, name)
     except Abort as exc:

@@ -10,7 +10,6 @@ from pathlib import Path
 
 from funnelgen.errors import Abort, Problem
 from funnelgen.incremental import FunnelRecord, Manifest, has_files, pages_of, reusable, site_key
-from funnelgen.load import load_site
 from funnelgen.plan import Plan, plan_site, static_assets
 from funnelgen.render import Renderer
 from funnelgen.theme import ThemeChain, resolve_theme
@@ -43,7 +42,7 @@ def prepare(root: Path, *, strict: bool = False, previous: Manifest | None = Non
     previous = previous or Manifest()
     reused = reusable(root, previous) if reused is None else reused
     with _cycle_collector_paused():
-        valid = validate_site(load_site(root, skip=set(reused), jobs=jobs), reused)
+        valid = validate_site(root, skip=set(reused), reused=reused, jobs=jobs)
         plan = plan_site(valid)
     if strict and plan.warnings:
         raise Abort([Problem(w.file, w.line, w.key, w.message + " (--strict)") for w in plan.warnings])

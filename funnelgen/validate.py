@@ -6,6 +6,7 @@ import dataclasses
 import difflib
 import re
 import types
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -14,10 +15,11 @@ from typing import Annotated, Any, Literal, TypeVar, Union, get_args, get_origin
 from pydantic import BaseModel, ValidationError
 
 from funnelgen.errors import Abort, Problem
-from funnelgen.incremental import FunnelRecord
-from funnelgen.load import Loc, SiteFiles, Source
+from funnelgen.incremental import FunnelRecord, funnel_files
+from funnelgen.load import Loc, Source, site_file, try_load
 from funnelgen.schema import STEP_TYPES, Funnel, Site
 from funnelgen.schema.types import field_doc
+from funnelgen.workers import in_workers
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -307,16 +309,61 @@ class ValidSite:
     """Funnel files unchanged since the previous build, by name: not parsed, not rendered."""
 
 
-def validate_site(files: SiteFiles, reused: dict[str, FunnelRecord] | None = None) -> ValidSite:
-    """Validate site.yml and every funnel file, raising one Abort with all problems."""
-    site, problems = validate(files.site, Site)
-    funnels = []
-    for source in files.funnels:
-        funnel, funnel_problems = validate(source, Funnel)
-        problems += funnel_problems
+MIN_FILES_PER_WORKER = 64  # below this, starting a worker costs more than it saves
+
+
+def validate_site(root: Path, *, skip: Collection[str] = (), reused: dict[str, FunnelRecord] | None = None,
+                  jobs: int = 1) -> ValidSite:
+    """Load and validate `site.yml` and every `funnels/*.yml` but those named in ``skip`` (an
+    incremental build takes them from the previous output: ``reused``).
+
+    When any file does not parse, one Abort names every such file; otherwise one names every
+    problem of every file. Funnel files are loaded and validated by up to ``jobs`` forked
+    processes (see workers.py), in batches of neighbouring files, and each file's parsed YAML is
+    let go as soon as it is validated: the whole site's is never in memory at once.
+    """
+    unparsed: list[Problem] = []
+    site_source = try_load(site_file(root), "site.yml", unparsed)
+    paths = funnel_files(root)
+    if not paths:
+        unparsed.append(Problem("funnels/", 0, "", "no funnel files: add funnels/<name>.yml"))
+    todo = [path for path in paths if f"funnels/{path.name}" not in skip]
+    workers = min(jobs, len(todo) // MIN_FILES_PER_WORKER)
+    size = max(1, len(todo) // (workers * 4)) if workers > 1 else len(todo) or 1
+    batches = [todo[i : i + size] for i in range(0, len(todo), size)]
+    funnels: list[tuple[Funnel, Source]] = []
+    problems: list[Problem] = []
+    for batch in in_workers(_load_and_validate, batches, workers):
+        funnels += batch.funnels
+        unparsed += batch.unparsed
+        problems += batch.problems
+    if unparsed:
+        raise Abort(unparsed)
+    assert site_source is not None
+    site, site_problems = validate(site_source, Site)
+    if site_problems or problems or site is None:
+        raise Abort([*site_problems, *problems])
+    return ValidSite(root, site, site_source, funnels, dict(reused or {}))
+
+
+@dataclass
+class _Batch:
+    """What became of a batch of funnel files."""
+
+    funnels: list[tuple[Funnel, Source]] = dataclasses.field(default_factory=list)
+    unparsed: list[Problem] = dataclasses.field(default_factory=list)
+    problems: list[Problem] = dataclasses.field(default_factory=list)
+
+
+def _load_and_validate(paths: list[Path]) -> _Batch:
+    batch = _Batch()
+    for path in paths:
+        source = try_load(path, f"funnels/{path.name}", batch.unparsed)
+        if source is None:
+            continue
+        funnel, problems = validate(source, Funnel)
+        batch.problems += problems
         if funnel is not None:
-            funnels.append((funnel, source))
             source.release()
-    if problems or site is None:
-        raise Abort(problems)
-    return ValidSite(files.root, site, files.site, funnels, dict(reused or {}))
+            batch.funnels.append((funnel, source))
+    return batch
