@@ -36,8 +36,8 @@ def prepare(root: Path, *, strict: bool = False, previous: Manifest | None = Non
 
     With the ``previous`` build's manifest, funnel files whose inputs are unchanged are not
     parsed: the plan lists them as reused (``reused``, when the caller has found them already).
-    Funnel files are parsed by up to ``jobs`` forked processes: only from a process that runs
-    no other thread.
+    Funnel files are loaded and validated by up to ``jobs`` forked processes: pass more than one
+    only from a process that runs no other thread.
     """
     previous = previous or Manifest()
     reused = reusable(root, previous) if reused is None else reused

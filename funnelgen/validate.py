@@ -1,4 +1,7 @@
-"""Stage 2, validate: raw data → typed models, with errors that say where and what to write."""
+"""Stage 2, validate: raw data → typed models, with errors that say where and what to write.
+
+`validate_site` runs stage 1 (load.py) too, file by file, so that each file's raw data is let
+go as soon as it is validated."""
 
 from __future__ import annotations
 
