@@ -10,7 +10,10 @@ import os
 import signal
 from collections.abc import Callable, Generator
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from typing import TypeVar
+
+from funnelgen.errors import Abort
 
 Job = TypeVar("Job")
 Result = TypeVar("Result")
@@ -44,6 +47,10 @@ def in_workers(work: Callable[[Job], Result], jobs: list[Job],
         try:
             for future in futures:
                 yield future.result()
+        except BrokenProcessPool:
+            raise Abort("a worker process ended without finishing its work (killed, or out of "
+                        "memory?); nothing was written. Run again; 'funnelgen build -j 1' does "
+                        "everything in one process") from None
         finally:
             for future in futures:
                 future.cancel()
