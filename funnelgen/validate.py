@@ -22,7 +22,7 @@ from funnelgen.incremental import FunnelRecord, funnel_files
 from funnelgen.load import Loc, Source, site_file, try_load
 from funnelgen.schema import STEP_TYPES, Funnel, Site
 from funnelgen.schema.types import field_doc
-from funnelgen.workers import in_workers
+from funnelgen.workers import in_workers, share_out
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -331,9 +331,7 @@ def validate_site(root: Path, *, skip: Collection[str] = (), reused: dict[str, F
     if not paths:
         unparsed.append(Problem("funnels/", 0, "", "no funnel files: add funnels/<name>.yml"))
     todo = [path for path in paths if f"funnels/{path.name}" not in skip]
-    workers = min(jobs, len(todo) // MIN_FILES_PER_WORKER)
-    size = max(1, len(todo) // (workers * 4)) if workers > 1 else len(todo) or 1
-    batches = [todo[i : i + size] for i in range(0, len(todo), size)]
+    workers, batches = share_out(todo, jobs, at_least=MIN_FILES_PER_WORKER, batches_each=4)
     funnels: list[tuple[Funnel, Source]] = []
     problems: list[Problem] = []
     for batch in in_workers(_load_and_validate, batches, workers):

@@ -17,6 +17,7 @@ from funnelgen.errors import Abort
 
 Job = TypeVar("Job")
 Result = TypeVar("Result")
+Item = TypeVar("Item")
 
 
 def default_jobs() -> int:
@@ -26,6 +27,18 @@ def default_jobs() -> int:
 
 def can_fork() -> bool:
     return "fork" in multiprocessing.get_all_start_methods()
+
+
+def share_out(items: list[Item], jobs: int, *, at_least: int,
+              batches_each: int) -> tuple[int, list[list[Item]]]:
+    """How many workers ``items`` are worth (at most ``jobs``, each with ``at_least`` items; fewer
+    than 2 means this process does it all), and the items cut into batches of neighbours, about
+    ``batches_each`` per worker, so that a worker that finishes early takes another."""
+    workers = min(jobs, len(items) // at_least)
+    if workers < 2 or not can_fork():
+        return 1, [items] if items else []
+    size = max(1, len(items) // (workers * batches_each))
+    return workers, [items[i : i + size] for i in range(0, len(items), size)]
 
 
 def in_workers(work: Callable[[Job], Result], jobs: list[Job],

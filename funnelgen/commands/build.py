@@ -30,7 +30,7 @@ from funnelgen.plan import Asset, Page, image_roles
 from funnelgen.render import at_address, funnel_urls
 from funnelgen.site import Prepared, prepare_against
 from funnelgen.uptodate import BuildReport, FunnelReport, up_to_date
-from funnelgen.workers import can_fork, default_jobs, in_workers
+from funnelgen.workers import default_jobs, in_workers, share_out
 from funnelgen.write import OutputWriter
 
 Progress = Callable[[int, int], None]
@@ -211,12 +211,11 @@ def _rendered(prepared: Prepared, output: Output, jobs: int) -> Generator[str, N
     and no page travels back to this process."""
     global _WORKER
     pages: list[Page] = prepared.plan.pages
-    workers = min(jobs, len(pages) // MIN_PAGES_PER_WORKER)
-    if workers < 2 or not can_fork():
+    workers, chunks = share_out(list(range(len(pages))), jobs, at_least=MIN_PAGES_PER_WORKER,
+                                batches_each=8)
+    if workers < 2:
         yield from _write_each(prepared, output, pages)
         return
-    size = max(4, len(pages) // (workers * 8))
-    chunks = [list(range(i, min(i + size, len(pages)))) for i in range(0, len(pages), size)]
     _WORKER = (prepared, output)
     try:
         with contextlib.closing(in_workers(_render_pages, chunks, workers)) as written:

@@ -149,13 +149,13 @@ Step = Annotated[
     Field(discriminator="type"),
 ]
 STEP_TYPES = ("bridge", "optin", "webinar", "offer", "upsell", "downsell", "thankyou")
+NOINDEX_TYPES = ("upsell", "downsell", "thankyou")
 
 
 def form_of(step: StepBase) -> Form | None:
     """The sign-up form of a step that has one (opt-in, webinar). Not getattr(step, "form",
     None): a pydantic model builds a whole error message for each attribute it lacks."""
     return step.form if isinstance(step, OptinStep | WebinarStep) else None
-NOINDEX_TYPES = ("upsell", "downsell", "thankyou")
 
 
 class Funnel(Model):
