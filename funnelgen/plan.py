@@ -74,7 +74,7 @@ class PlannedFunnel:
         return self.step_urls[target] if is_step_ref(target) else target
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Page:
     """One HTML file to write."""
 
