@@ -304,7 +304,10 @@ class Renderer:
         self.providers = tracking.providers(plan.site)
         inline_css = _minify_css(self.template("style.css", {}))
         runtime_js = RUNTIME.read_text(encoding="utf-8").strip()
-        self.policy = tracking.build_policy(plan.site, runtime_js, inline_css, _external_urls(plan))
+        self.funnel_urls = {planned.source.name: funnel_urls(planned.funnel) for planned in plan.funnels}
+        """The absolute URLs each funnel rendered here loads or posts to (the manifest keeps them)."""
+        self.policy = tracking.build_policy(plan.site, runtime_js, inline_css,
+                                            _external_urls(plan, self.funnel_urls))
         self.site_config = _script_json({"consent": plan.site.consent.mode, "providers": self.providers,
                                          "temperature": self.temperature_rules})
         """The runtime settings every page shares, serialized once."""
@@ -350,14 +353,14 @@ class Renderer:
             raise Abort([Problem(file or name, line, "", f"template error: {exc.message}")]) from None
 
 
-def _external_urls(plan: Plan) -> dict[str, set[str]]:
-    """Absolute URLs the pages load or post to, by CSP directive, of every funnel."""
+def _external_urls(plan: Plan, rendered: dict[str, dict[str, list[str]]]) -> dict[str, set[str]]:
+    """Absolute URLs the pages load or post to, by CSP directive, of every funnel: those
+    ``rendered`` now and those reused from the previous build."""
     urls: dict[str, set[str]] = {"img": set(), "media": set(), "form": set(), "frame": set()}
     for ref in (plan.site.brand.logo, plan.site.seo.image):
         if ref and ref.startswith("https://"):
             urls["img"].add(ref)
-    for funnel in [*(funnel_urls(planned.funnel) for planned in plan.funnels),
-                   *(record.urls for record in plan.reused.values())]:
+    for funnel in [*rendered.values(), *(record.urls for record in plan.reused.values())]:
         for kind, found in funnel.items():
             urls[kind].update(found)
     return urls

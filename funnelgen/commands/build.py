@@ -27,7 +27,7 @@ from funnelgen.incremental import (
     reusable,
 )
 from funnelgen.plan import Asset, Page, image_roles
-from funnelgen.render import at_address, funnel_urls
+from funnelgen.render import at_address
 from funnelgen.site import Prepared, prepare_against
 from funnelgen.uptodate import BuildReport, FunnelReport, up_to_date
 from funnelgen.workers import default_jobs, in_workers, share_out
@@ -232,6 +232,9 @@ def manifest_of(prepared: Prepared, root: Path, files: list[str]) -> Manifest:
     build wrote."""
     plan = prepared.plan
     records = dict(plan.reused)
+    warnings: dict[str, list[list[Any]]] = {}
+    for warning in plan.warnings:
+        warnings.setdefault(warning.file, []).append(_as_list(warning))
     for planned in plan.funnels:
         name = planned.source.name
         records[name] = FunnelRecord(
@@ -242,9 +245,9 @@ def manifest_of(prepared: Prepared, root: Path, files: list[str]) -> Manifest:
             steps=[step.id for step in planned.funnel.steps],
             sitemap=plan.funnel_sitemap(planned),
             outputs=[page.output for page in plan.pages_of(planned)],
-            urls=funnel_urls(planned.funnel),
+            urls=prepared.renderer.funnel_urls[name],
             images=image_roles(planned.funnel),
-            warnings=[_as_list(w) for w in plan.warnings if w.file == name],
+            warnings=warnings.get(name, []),
         )
     site_warnings = [_as_list(w) for w in plan.warnings if w.file not in records]
     pages = set(pages_of(records.values()))
