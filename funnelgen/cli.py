@@ -5,6 +5,7 @@ Exit codes: 0 success, 1 the site has problems, 2 bad usage.
 
 from __future__ import annotations
 
+import shlex
 import sys
 from collections.abc import Callable
 from functools import wraps
@@ -158,7 +159,7 @@ def new(directory: Path) -> None:
 
     written = new_site(directory)
     click.echo(f"Created {len(written)} files in {_shown(directory)}. Next:")
-    click.echo(f"  funnelgen build {_shown(directory)}")
+    click.echo(f"  funnelgen build {shlex.quote(_shown(directory))}")
 
 
 @cli.command()

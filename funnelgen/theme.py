@@ -253,8 +253,8 @@ def _options(themes: list[Theme], chosen: dict[str, Any], site: Source) -> dict[
             kind = type(option.default).__name__.replace("str", "text").replace("bool", "true/false")
             problems.append(site.problem(loc, f"expected {kind}, got {value!r}"))
         elif isinstance(value, str) and not _SAFE_OPTION.fullmatch(value):
-            problems.append(site.problem(loc, f"{value!r} has characters that are not "
-                                    "allowed in a theme option (use letters, digits, # % . , ( ) -)"))
+            problems.append(site.problem(loc, f"{value!r} has characters that are not allowed in a "
+                                    "theme option (use letters, digits, spaces and # % . , ( ) ' \" -)"))
         else:
             values[name] = value
     if problems:

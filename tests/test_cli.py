@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shlex
 import shutil
 import subprocess
 import sys
@@ -115,6 +116,24 @@ def test_new_makes_a_site_that_builds_at_once(run_cli: RunCli, tmp_path: Path) -
     assert result.exit_code == 0
     assert run_cli("check", tmp_path / "mysite", "--strict").exit_code == 0
     assert run_cli("build", tmp_path / "mysite").exit_code == 0
+
+
+def test_new_prints_a_next_command_that_works_when_pasted(run_cli: RunCli, tmp_path: Path) -> None:
+    target = tmp_path / "Mein Ordner ü"
+    result = run_cli("new", target)
+    assert result.exit_code == 0, result.output
+    command = result.stdout.splitlines()[-1].strip()
+    assert command == f"funnelgen build '{target}'"
+    pasted = subprocess.run(["sh", "-c", command.replace("funnelgen", shlex.quote(str(FUNNELGEN)), 1)],
+                            capture_output=True, text=True, check=False)
+    assert pasted.returncode == 0, pasted.stderr
+    assert (target / "public" / "index.html").is_file()
+
+
+def test_the_starter_site_points_at_the_reference_that_exists(tmp_path: Path) -> None:
+    starter = (Path(__file__).parents[1] / "funnelgen" / "starter" / "site.yml").read_text()
+    assert "docs/reference.md" in starter
+    assert (Path(__file__).parents[1] / "docs" / "reference.md").is_file()
 
 
 def test_new_never_overwrites_a_file(run_cli: RunCli, tmp_path: Path) -> None:
