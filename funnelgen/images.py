@@ -177,6 +177,19 @@ def _svg_size(data: bytes) -> tuple[int | None, int | None]:
     tag = _SVG_SIZE.search(data[:4096])
     if not tag:
         return (None, None)
+    attrs = {k.decode(): v.decode(errors="replace") for k, v in _ATTR.findall(tag.group(0))}
+    try:
+        if "width" in attrs and "height" in attrs:
+            size = (round(float(attrs["width"].removesuffix("px"))),
+                    round(float(attrs["height"].removesuffix("px"))))
+        elif "viewBox" in attrs:
+            _, _, w, h = (float(n) for n in attrs["viewBox"].replace(",", " ").split())
+            size = (round(w), round(h))
+        else:
+            return (None, None)
+    except (ValueError, OverflowError):  # not numbers, or 1e999
+        return (None, None)
+    return size if min(size) > 0 else (None, None)
     attrs = {k.decode(): v.decode() for k, v in _ATTR.findall(tag.group(0))}
     try:
         if "width" in attrs and "height" in attrs:
@@ -185,6 +198,6 @@ def _svg_size(data: bytes) -> tuple[int | None, int | None]:
         if "viewBox" in attrs:
             _, _, w, h = (float(n) for n in attrs["viewBox"].replace(",", " ").split())
             return (round(w), round(h))
-    except ValueError:
+    except (ValueError, OverflowError):  # not numbers, or 1e999
         pass
     return (None, None)

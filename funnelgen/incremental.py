@@ -157,6 +157,8 @@ def reusable(root: Path, previous: Manifest) -> dict[str, FunnelRecord]:
     folders = [Path(folder) for folder in previous.theme_folders]
     if not previous.funnels or not folders or not all(folder.is_dir() for folder in folders):
         return {}
+    if not (root / "site.yml").is_file() or not (root / "funnels").resolve().is_relative_to(root.resolve()):
+        return {}  # gone, not a file, or outside the site: the full build says so
     key = site_key(root, folders)
     if key != previous.site_key:
         return {}
@@ -164,6 +166,6 @@ def reusable(root: Path, previous: Manifest) -> dict[str, FunnelRecord]:
     for path in funnel_files(root):
         name = f"funnels/{path.name}"
         record = previous.funnels.get(name)
-        if record is not None and record.key == funnel_key(key, path):
+        if record is not None and path.is_file() and record.key == funnel_key(key, path):  # not a pipe
             reused[name] = record
     return reused

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import os
 import re
+import stat
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -342,10 +343,31 @@ def _children(node: yaml.Node, loc: Loc) -> list[tuple[Loc, yaml.Node]]:
 
 def site_file(root: Path) -> Path:
     """The site's `site.yml`; refuses a folder that has none."""
-    if not (root / "site.yml").is_file():
+    if not os.path.lexists(root / "site.yml"):  # one that is there but not a file: see `unreadable`
         hint = " (run 'funnelgen new DIR' to start one)" if not root.exists() else ""
         raise Abort([Problem(str(root), 0, "", f"no site.yml in this folder{hint}")])
     return root / "site.yml"
+
+
+def unreadable(path: Path, name: str, real_root: Path) -> Problem | None:
+    """Why a site file must not be read: a link that leads outside the site folder (its text
+    would end up in pages and messages), or not a plain file (reading a pipe waits for ever)."""
+    try:
+        info = path.lstat()
+        if stat.S_ISLNK(info.st_mode):
+            if not path.resolve().is_relative_to(real_root):
+                return Problem(name, 0, "", "links to a file outside the site folder; "
+                               "copy the file in instead")
+            info = path.stat()
+    except OSError as exc:
+        return Problem(name, 0, "", f"cannot read file: {exc.strerror}")
+    folder = name.rpartition("/")[0]
+    if stat.S_ISDIR(info.st_mode):
+        return Problem(name, 0, "", "is a folder, not a YAML file; rename it")
+    if not stat.S_ISREG(info.st_mode):
+        return Problem(name, 0, "", "is not a plain file (a pipe or a device); remove it"
+                       + (f" from {folder}/" if folder else ""))
+    return None
 
 
 def try_load(path: Path, name: str, problems: list[Problem]) -> Source | None:
@@ -364,7 +386,14 @@ class ContainedLoader(jinja2.FileSystemLoader):
 
     def get_source(self, environment: jinja2.Environment,
                    template: str) -> tuple[str, str, Callable[[], bool]]:
-        source, filename, uptodate = super().get_source(environment, template)
+        try:
+            source, filename, uptodate = super().get_source(environment, template)
+        except UnicodeDecodeError:
+            for folder in self.searchpath:  # the file Jinja found: name the line that is not UTF-8
+                path = Path(folder, *jinja2.loaders.split_template_path(template))
+                if path.is_file():
+                    read_text(path, str(path))
+            raise
         real = os.path.realpath(filename)
         for folder in self.searchpath:
             if os.path.normpath(filename).startswith(os.path.join(os.path.normpath(folder), "")):

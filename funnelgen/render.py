@@ -346,7 +346,8 @@ class Renderer:
             message = f"template error: {exc.message}"
             raise Abort([Problem(exc.filename or name, exc.lineno, "", message)]) from None
         except jinja2.TemplateNotFound as exc:
-            raise Abort([Problem(name, 0, "", f"template '{exc.name}' not found in theme "
+            file, line = _template_frame(exc)  # the template that includes it
+            raise Abort([Problem(file or name, line, "", f"template '{exc.name}' not found in theme "
                                  f"'{self.theme.name}' or the site's templates/")]) from None
         except jinja2.UndefinedError as exc:
             file, line = _template_frame(exc)

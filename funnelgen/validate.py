@@ -19,7 +19,7 @@ from pydantic import BaseModel, ValidationError
 
 from funnelgen.errors import Abort, Problem
 from funnelgen.incremental import FunnelRecord, funnel_files
-from funnelgen.load import Loc, Source, site_file, try_load
+from funnelgen.load import Loc, Source, site_file, try_load, unreadable
 from funnelgen.schema import STEP_TYPES, Funnel, Site
 from funnelgen.schema.types import field_doc
 from funnelgen.workers import in_workers, share_out
@@ -326,11 +326,20 @@ def validate_site(root: Path, *, skip: Collection[str] = (), reused: dict[str, F
     let go as soon as it is validated: the whole site's is never in memory at once.
     """
     unparsed: list[Problem] = []
-    site_source = try_load(site_file(root), "site.yml", unparsed)
+    real_root = root.resolve()
+    site_path = site_file(root)
+    refused = unreadable(site_path, "site.yml", real_root)
+    site_source = None if refused else try_load(site_path, "site.yml", unparsed)
     paths = funnel_files(root)
     if not paths:
         unparsed.append(Problem("funnels/", 0, "", "no funnel files: add funnels/<name>.yml"))
+    elif not (root / "funnels").resolve().is_relative_to(real_root):
+        raise Abort([Problem("funnels/", 0, "", "links to a folder outside the site folder; "
+                             "copy the funnel files in instead")])
     todo = [path for path in paths if f"funnels/{path.name}" not in skip]
+    refusals = [refused, *(unreadable(path, f"funnels/{path.name}", real_root) for path in todo)]
+    unparsed += [problem for problem in refusals if problem]
+    todo = [path for path, problem in zip(todo, refusals[1:], strict=True) if problem is None]
     workers, batches = share_out(todo, jobs, at_least=MIN_FILES_PER_WORKER, batches_each=4)
     funnels: list[tuple[Funnel, Source]] = []
     problems: list[Problem] = []

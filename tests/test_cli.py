@@ -111,6 +111,23 @@ def test_check_catches_template_errors_too(run_cli: RunCli, make_site: MakeSite)
     assert "templates/blocks/hero.html:1: template error:" in result.stderr
 
 
+def test_a_missing_include_is_named_where_it_is_included(run_cli: RunCli, make_site: MakeSite) -> None:
+    site = make_site({"templates/blocks/footer.html": "<footer>\n{% include 'blocks/nothere.html' %}\n"})
+    result = run_cli("check", site)
+    assert result.exit_code == 1
+    assert result.stderr.endswith("templates/blocks/footer.html:2: template 'blocks/nothere.html' not found in "
+                                  "theme 'clean' or the site's templates/\n"), result.stderr
+
+
+def test_a_template_that_is_not_utf8_names_the_line_of_the_first_bad_byte(run_cli: RunCli,
+                                                                         make_site: MakeSite) -> None:
+    site = make_site({"templates/blocks/footer.html": b"<footer>\n\xff\xfe</footer>\n"})
+    result = run_cli("build", site, "-o", site.parent / "out")
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert result.stderr.endswith("templates/blocks/footer.html:2: byte 0xff is not UTF-8; save the file as UTF-8 "
+                                  "(in most editors: File > Save with Encoding > UTF-8)\n"), result.stderr
+
+
 def test_new_makes_a_site_that_builds_at_once(run_cli: RunCli, tmp_path: Path) -> None:
     result = run_cli("new", tmp_path / "mysite")
     assert result.exit_code == 0

@@ -12,6 +12,7 @@ import re
 from html.parser import HTMLParser
 from pathlib import Path
 
+import pytest
 from conftest import MakeSite, snapshot
 from PIL import Image, ImageDraw
 
@@ -230,6 +231,18 @@ def test_remote_pictures_keep_their_url(make_site: MakeSite, tmp_path: Path) -> 
     assert page.all("source") == []
     assert {"rel": "preload", "as": "image", "href": url, "fetchpriority": "high"} in page.all("link")
     assert not (out / "assets").exists()
+
+
+@pytest.mark.parametrize("size", ['width="1e999" height="10"', 'width="-4" height="10"', 'viewBox="0 0 nan 9"',
+                                  'width="\xff" height="1"'])
+def test_an_svg_with_a_size_that_is_no_size_is_used_without_one(make_site: MakeSite, tmp_path: Path,
+                                                               size: str) -> None:
+    svg = f'<svg xmlns="http://www.w3.org/2000/svg" {size}></svg>'.encode("latin-1")
+    site = make_site({"funnels/launch.yml": funnel(image="assets/odd.svg"), "assets/odd.svg": svg})
+    build(site, tmp_path / "out")
+    page = (tmp_path / "out" / "launch" / "story" / "index.html").read_text()
+    assert re.search(r'<img [^>]*src="[./]*assets/odd\.[0-9a-f]{10}\.svg"', page)
+    assert not re.search(r'<img [^>]*odd[^>]*width=', page)
 
 
 def test_gif_and_svg_pictures_are_used_as_they_are(make_site: MakeSite, tmp_path: Path) -> None:

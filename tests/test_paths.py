@@ -137,6 +137,10 @@ def test_markdown_never_brings_a_file_from_outside(markdown: str, make_site: Mak
                                                     "the site folder; copy the template into templates/ instead"),
     ("templates/blocks", "", "templates/blocks: links to a file outside the site folder"),
     ("templates", "", "templates: links to a file outside the site folder"),
+    ("funnels/other.yml", "secret.md", "funnels/other.yml: links to a file outside the site folder; copy the "
+                                       "file in instead"),
+    ("funnels", "", "funnels/: links to a folder outside the site folder; copy the funnel files in instead"),
+    ("site.yml", "theme.yml", "site.yml: links to a file outside the site folder; copy the file in instead"),
 ])
 def test_a_link_in_the_site_pointing_out_is_refused(link: str, target: str, expected: str, make_site: MakeSite,
                                                     run_cli: RunCli, tmp_path: Path, outside: Path) -> None:
@@ -158,19 +162,38 @@ def test_a_link_in_the_site_pointing_out_is_refused(link: str, target: str, expe
         (site / "assets/logo.svg").write_text("<svg/>")
     path = site / link
     path.parent.mkdir(parents=True, exist_ok=True)
+    if path.is_dir():
+        shutil.rmtree(path)
+    path.unlink(missing_ok=True)
     path.symlink_to(outside / target if target else (outside / "blocks" if link == "templates/blocks" else outside))
     lines = refused(run_cli, site, tmp_path / "out")
     assert any(line.startswith(expected) for line in lines), lines
+    assert not any(SECRET in line for line in lines)  # its text is not shown either
 
 
-@pytest.mark.parametrize("where", ["assets/pipe.png", "templates/blocks/footer.html"])
+@pytest.mark.parametrize("where", ["assets/pipe.png", "templates/blocks/footer.html", "funnels/pipe.yml"])
 def test_a_pipe_in_the_site_is_refused_not_waited_on(where: str, make_site: MakeSite, run_cli: RunCli,
                                                      tmp_path: Path) -> None:
     site = make_site()
-    (site / where).parent.mkdir(parents=True)
+    (site / where).parent.mkdir(parents=True, exist_ok=True)
     os.mkfifo(site / where)  # reading it would wait for a writer for ever
     assert refused(run_cli, site, tmp_path / "out") == [
         f"{where}: is not a plain file (a pipe or a device); remove it from {where.split('/')[0]}/"]
+
+
+def test_a_pipe_or_folder_for_site_yml_is_refused_and_a_missing_one_named_even_after_a_build(
+        make_site: MakeSite, run_cli: RunCli, tmp_path: Path) -> None:
+    site = make_site()
+    out = tmp_path / "out"
+    assert run_cli("build", site, "-o", out).exit_code == 0
+    (site / "site.yml").unlink()
+    os.mkfifo(site / "site.yml")
+    assert refused(run_cli, site, out) == ["site.yml: is not a plain file (a pipe or a device); remove it"]
+    (site / "site.yml").unlink()
+    (site / "site.yml").mkdir()
+    assert refused(run_cli, site, out) == ["site.yml: is a folder, not a YAML file; rename it"]
+    (site / "site.yml").rmdir()
+    assert refused(run_cli, site, out) == [f"{site}: no site.yml in this folder"]
 
 
 def test_a_theme_folder_is_allowed_anywhere_as_documented(make_site: MakeSite, run_cli: RunCli,
