@@ -24,7 +24,7 @@ from typing import Any
 from funnelgen import __version__
 from funnelgen.errors import Problem
 
-MANIFEST_VERSION = 3
+MANIFEST_VERSION = 4
 NOTE = ("This folder is written by 'funnelgen build'. Each build replaces the whole folder, so do "
         "not keep your own files here. The rest of this file lets the next build reuse pages.")
 _PACKAGE = Path(__file__).resolve().parent
@@ -46,6 +46,8 @@ class FunnelRecord:
     images: dict[str, list[str]] = field(default_factory=dict)
     """Where its pages show each local picture (plan.image_roles): the build writes their versions."""
     warnings: list[list[Any]] = field(default_factory=list)
+    forms: list[str] = field(default_factory=list)
+    """The names of its Netlify forms: no other funnel's form may take one (plan.netlify_forms)."""
 
     def problems(self) -> list[Problem]:
         return [Problem(*w) for w in self.warnings]

@@ -15,13 +15,15 @@ from funnelgen.errors import Abort, Problem
 from funnelgen.incremental import FunnelRecord
 from funnelgen.load import Loc, Source, read_text
 from funnelgen.schema import NOINDEX_TYPES, Funnel, Site, Step
-from funnelgen.schema.blocks import video_embed
+from funnelgen.schema.blocks import Form, video_embed
+from funnelgen.schema.funnel import form_of
 from funnelgen.schema.site import Condition
 from funnelgen.schema.types import is_step_ref, shown, slugify
 from funnelgen.validate import ValidSite
 
 RESERVED_SLUGS = {"assets"}
 _FOLLOWS_ON = ("bridge", "optin", "webinar")  # steps that must lead somewhere
+_PAID = ("offer", "upsell", "downsell")  # steps whose next step comes after a purchase
 
 
 @dataclass(frozen=True)
@@ -164,6 +166,7 @@ def plan_site(valid: ValidSite) -> Plan:
         if not checker.errors:
             pages += _pages_of(planned, valid.root, real_root, checker)
     _check_visited_steps(valid, funnels, checker)
+    _check_form_names(valid, funnels, checker)
     _check_hosting(valid, funnels, checker)
     if valid.site.home and valid.site.index:
         checker.error(valid.site_source, ("home",), "set either index: true or home, not both")
@@ -217,6 +220,37 @@ def _check_visited_steps(valid: ValidSite, funnels: list[PlannedFunnel], checker
 
     for i, rule in enumerate(valid.site.temperature.rules or []):
         walk(rule.when, ("temperature", "rules", i, "when"))
+
+
+def form_name(slug: str, step_id: str, form: Form) -> str:
+    """The name a form is known by at its provider: its own, or `<funnel>-<step>`."""
+    return form.name or f"{slug}-{step_id}"
+
+
+def netlify_forms(planned: PlannedFunnel) -> list[tuple[int, str]]:
+    """A funnel's Netlify forms: (step index, form name). Netlify files sign-ups by form name,
+    site-wide."""
+    found = []
+    for i, step in enumerate(planned.funnel.steps):
+        form = form_of(step)
+        if form is not None and form.provider == "netlify":
+            found.append((i, form_name(planned.slug, step.id, form)))
+    return found
+
+
+def _check_form_names(valid: ValidSite, funnels: list[PlannedFunnel], checker: _Checker) -> None:
+    """No two Netlify forms of the site share a name: their sign-ups would be mixed."""
+    first = {name: file for file, record in valid.reused.items() for name in record.forms}
+    for planned in funnels:
+        for i, name in netlify_forms(planned):
+            if name not in first:
+                first[name] = f"{planned.source.name} steps[{i}]"
+                continue
+            form = form_of(planned.funnel.steps[i])
+            loc: Loc = ("steps", i, "form", "name") if form and form.name else ("steps", i, "form")
+            checker.error(planned.source, loc,
+                          f"Netlify form name '{name}' is already used by {first[name]}: Netlify would mix "
+                          "their sign-ups; give this form its own name (form: {name: …})")
 
 
 def _plan_funnels(valid: ValidSite, checker: _Checker) -> list[PlannedFunnel]:
@@ -319,7 +353,11 @@ def _check_flow(planned: PlannedFunnel, checker: _Checker) -> None:
         if step.type in _FOLLOWS_ON and next_step_id(funnel, index) is None:
             checker.error(source, ("steps", index), f"nothing follows {step.type} step '{step.id}': "
                           "add next: <step id> or a step after it")
-        if step.skip_for and next_step_id(funnel, index) is None:
+        if step.skip_for and step.type in _PAID:
+            checker.error(source, ("steps", index, "skip_for"),
+                          f"{step.type} step '{step.id}' cannot be skipped: its next step is where the "
+                          "checkout returns after payment; use skip_for on the steps before it")
+        elif step.skip_for and next_step_id(funnel, index) is None:
             checker.error(source, ("steps", index, "skip_for"),
                           f"step '{step.id}' has no next step to send skipped visitors to")
     reached = {ids[0]}

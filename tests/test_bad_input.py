@@ -517,6 +517,63 @@ CASES = [
         id="pattern-said-in-words",
     ),
     pytest.param(
+        {"funnels/a.yml": "title: A\nsteps:\n  - id: join\n    type: optin\n    headline: Join\n"
+                          "    form: {provider: netlify, name: tiny-join}\n  - id: thanks\n    type: thankyou\n"
+                          "    headline: Thanks\n",
+         T: FUNNEL_YML.replace("provider: custom\n      action: https://mail.example/subscribe", "provider: netlify")},
+        [
+            "funnels/tiny.yml:6: steps[0].form: Netlify form name 'tiny-join' is already used by funnels/a.yml steps[0]: Netlify would mix their sign-ups; give this form its own name (form: {name: …})",
+        ],
+        id="two-netlify-forms-one-name",
+    ),
+    pytest.param(
+        {"site.yml": SITE_YML + "tracking:\n  beacon: {url: 'mailto:me@tiny.example'}\n"},
+        [
+            "site.yml:4: tracking.beacon.url: 'mailto:me@tiny.example' must be a full https:// URL or a site path such as /api/events",
+        ],
+        id="beacon-to-an-email-address",
+    ),
+    pytest.param(
+        {"site.yml": SITE_YML + "tracking:\n  beacon: {url: 'http://collect.example/e'}\n"},
+        [
+            "site.yml:4: tracking.beacon.url: 'http://collect.example/e' is not secure: write 'https://collect.example/e' instead",
+        ],
+        id="beacon-not-secure",
+    ),
+    pytest.param(
+        {"site.yml": SITE_YML + "tracking:\n  beacon: {url: '/\\evil.example/collect'}\n"},
+        [
+            "site.yml:4: tracking.beacon.url: '/\\evil.example/collect' contains a backslash (\\); write / instead",
+        ],
+        id="backslash-leads-to-another-site",
+    ),
+    pytest.param(
+        {"site.yml": SITE_YML + "temperature:\n  rules:\n    - {temperature: hot, when: {}}\n"
+                                "    - {temperature: warm, when: {utm_source: []}}\n"
+                                "    - {temperature: warm, when: {any: []}}\n"},
+        [
+            "site.yml:5: temperature.rules[0].when: an empty condition matches every visitor: give it a key such as utm_source: newsletter (to give everyone a temperature, set default: instead)",
+            "site.yml:6: temperature.rules[1].when.utm_source: an empty list matches no visitor: list values in it, or remove the key",
+            "site.yml:7: temperature.rules[2].when.any: an empty list matches no visitor: list values in it, or remove the key",
+        ],
+        id="temperature-rules-that-match-everyone-or-no-one",
+    ),
+    pytest.param(
+        {T: sales().replace("    checkout: https://buy.example/course\n",
+                            "    checkout: https://buy.example/course\n    skip_for: [hot]\n")},
+        [
+            "funnels/tiny.yml:8: steps[0].skip_for: offer step 'offer' cannot be skipped: its next step is where the checkout returns after payment; use skip_for on the steps before it",
+        ],
+        id="skipping-the-offer-would-skip-the-payment",
+    ),
+    pytest.param(
+        {T: sales().replace("    price: {amount: 97}\n", "    price: {amount: 97}\n    guarantee: {days: true, text: Refund}\n")},
+        [
+            "funnels/tiny.yml:13: steps[1].guarantee.days: expected a number, got true",
+        ],
+        id="yes-is-not-a-number",
+    ),
+    pytest.param(
         {"site.yml": SITE_YML + "seo:\n  title: '{page} } {site}'\n"},
         [
             "site.yml:4: seo.title: a '{' or '}' is not part of {page}, {funnel} or {site}; remove it or write it twice ({{ or }})",

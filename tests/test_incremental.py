@@ -254,6 +254,24 @@ def test_the_warnings_of_reused_funnels_are_still_reported(make_site: Callable[.
         build(site, out, strict=True)
 
 
+def test_a_netlify_form_name_taken_by_a_funnel_that_is_not_rebuilt_is_still_refused(
+        make_site: Callable[..., Path], tmp_path: Path) -> None:
+    site = make_site({"funnels/a.yml": """\
+        title: A
+        steps:
+          - {id: join, type: optin, headline: Join, form: {provider: netlify, name: launch-list}, next: done}
+          - {id: done, type: thankyou, headline: Thanks}
+        """})
+    out = tmp_path / "out"
+    build(site, out)
+    _edit(site / "funnels/tiny.yml", "provider: custom", "provider: netlify\n      name: launch-list")
+    with pytest.raises(Abort) as refused:
+        build(site, out)  # a.yml is unchanged: its pages would be reused, its form name still counts
+    assert str(refused.value) == ("funnels/tiny.yml:8: steps[0].form.name: Netlify form name 'launch-list' is "
+                                  "already used by funnels/a.yml: Netlify would mix their sign-ups; give this "
+                                  "form its own name (form: {name: …})")
+
+
 def test_long_builds_show_progress_as_plain_lines_in_logs(tmp_path: Path, run_cli: RunCli) -> None:
     site = tmp_path / "site"
     make_corpus(site, funnels=62, seed=2)

@@ -26,7 +26,7 @@ from funnelgen.incremental import (
     read_manifest,
     reusable,
 )
-from funnelgen.plan import Asset, Page, image_roles
+from funnelgen.plan import Asset, Page, image_roles, netlify_forms
 from funnelgen.render import at_address
 from funnelgen.site import Prepared, prepare_against
 from funnelgen.uptodate import BuildReport, FunnelReport, up_to_date
@@ -248,6 +248,7 @@ def manifest_of(prepared: Prepared, root: Path, files: list[str]) -> Manifest:
             urls=prepared.renderer.funnel_urls[name],
             images=image_roles(planned.funnel),
             warnings=warnings.get(name, []),
+            forms=[form for _, form in netlify_forms(planned)],
         )
     site_warnings = [_as_list(w) for w in plan.warnings if w.file not in records]
     pages = set(pages_of(records.values()))

@@ -21,6 +21,7 @@ from funnelgen.schema.types import (
     Link,
     Model,
     Target,
+    WholeNumber,
     check_asset_path,
     check_https,
     shown,
@@ -34,9 +35,9 @@ class Image(Model):
     """`assets/…` path or https URL of the image."""
     alt: str | None = None
     """What the image shows, read aloud to blind visitors. Write `""` for a decorative image."""
-    width: int | None = Field(default=None, gt=0)
+    width: WholeNumber | None = Field(default=None, gt=0)
     """Width in pixels; read from the file for local images."""
-    height: int | None = Field(default=None, gt=0)
+    height: WholeNumber | None = Field(default=None, gt=0)
     """Height in pixels; read from the file for local images."""
 
 
@@ -119,7 +120,7 @@ class Guarantee(Model):
     title: str = "Our guarantee"
     text: str
     """Markdown."""
-    days: int | None = Field(default=None, gt=0)
+    days: WholeNumber | None = Field(default=None, gt=0)
     """Length of the guarantee, shown as a badge (e.g. 30)."""
 
 
@@ -166,7 +167,7 @@ class PaymentPlan(Model):
     """Shown on the button; default '3 payments of $37'."""
     amount: Decimal = Field(gt=0)
     """Each payment."""
-    count: int = Field(ge=2, le=60)
+    count: WholeNumber = Field(ge=2, le=60)
     """How many payments."""
     interval: Literal["week", "month", "year"] = "month"
     checkout: HttpsUrl
@@ -273,7 +274,7 @@ class Webinar(Model):
     """Local start time, e.g. 2026-12-10 19:00."""
     timezone: str
     """IANA time zone, e.g. America/New_York or Europe/Berlin."""
-    duration_minutes: int = Field(default=60, gt=0, le=24 * 60)
+    duration_minutes: WholeNumber = Field(default=60, gt=0, le=24 * 60)
 
     @field_validator("timezone")
     @classmethod

@@ -6,12 +6,13 @@ import re
 from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 
 from funnelgen.schema.types import (
     AssetPath,
     BaseUrl,
     Color,
+    Endpoint,
     FontStack,
     HttpsUrl,
     ImageSrc,
@@ -102,7 +103,7 @@ class Plausible(Model):
 
 
 class Beacon(Model):
-    url: Link
+    url: Endpoint
     """Where each event is POSTed as JSON (https URL or a site path)."""
 
 
@@ -143,6 +144,28 @@ class Condition(Model):
     clicked_checkout: bool | None = None
     any: list[Condition] = []
     """At least one of these must match (OR)."""
+
+    @field_validator("utm_source", "utm_medium", "utm_campaign", "utm_content", "utm_term", "referrer", "any")
+    @classmethod
+    def _some(cls, value: UtmValue | list[Condition] | None) -> UtmValue | list[Condition] | None:
+        if value == []:
+            raise ValueError("an empty list matches no visitor: list values in it, or remove the key")
+        return value
+
+    @field_validator("param")
+    @classmethod
+    def _some_each(cls, value: dict[str, UtmValue]) -> dict[str, UtmValue]:
+        for name, values in value.items():
+            if values == []:
+                raise ValueError(f"{name}: an empty list matches no visitor: list values in it, or remove it")
+        return value
+
+    @model_validator(mode="after")
+    def _not_empty(self) -> Condition:
+        if not self.model_dump(exclude_defaults=True):
+            raise ValueError("an empty condition matches every visitor: give it a key such as "
+                             "utm_source: newsletter (to give everyone a temperature, set default: instead)")
+        return self
 
 
 class Rule(Model):

@@ -11,7 +11,7 @@ import textwrap
 from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, WithJsonSchema
+from pydantic import AfterValidator, BaseModel, ConfigDict, Strict, WithJsonSchema
 
 SLUG_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
 _SLUG = re.compile(SLUG_PATTERN)
@@ -97,6 +97,8 @@ def check_slug(value: str) -> str:
 def _scheme_of(value: str) -> str:
     if _CONTROL.search(value):
         raise ValueError(f"{shown(value)} contains spaces or invisible characters; remove them")
+    if "\\" in value:  # browsers read it as '/': '/\\evil.example' leads to another site
+        raise ValueError(f"{shown(value)} contains a backslash (\\); write / instead")
     return urlsplit(value).scheme.lower()
 
 
@@ -123,6 +125,18 @@ def check_https(value: str) -> str:
         raise ValueError(f"{shown(value)} is not secure: write {shown(secure)} instead")
     if scheme != "https" or not urlsplit(value).netloc:
         raise ValueError(f"{shown(value)} must be a full https:// URL (e.g. https://buy.stripe.com/…)")
+    return value
+
+
+def check_endpoint(value: str) -> str:
+    """An https URL or a site path (/…): where the runtime posts events."""
+    if value.startswith("/") and not value.startswith("//"):
+        _scheme_of(value)  # refuses spaces and invisible characters
+        return value
+    if _scheme_of(value) == "http":
+        return check_https(value)  # says to write https
+    if _scheme_of(value) != "https" or not urlsplit(value).netloc:
+        raise ValueError(f"{shown(value)} must be a full https:// URL or a site path such as /api/events")
     return value
 
 
@@ -245,9 +259,12 @@ def _string(pattern: str | None = None, fmt: str | None = None) -> WithJsonSchem
     return WithJsonSchema(schema)
 
 
+WholeNumber = Annotated[int, Strict()]
+"""A number as written: YAML's true and false are not 1 and 0."""
 Slug = Annotated[str, AfterValidator(check_slug), _string(SLUG_PATTERN)]
 Link = Annotated[str, AfterValidator(check_link), _string()]
 HttpsUrl = Annotated[str, AfterValidator(check_https), _string("^https://", "uri")]
+Endpoint = Annotated[str, AfterValidator(check_endpoint), _string("^(https://|/(?!/))")]
 BaseUrl = Annotated[str, AfterValidator(check_base_url), _string("^https?://", "uri")]
 AssetPath = Annotated[str, AfterValidator(check_asset_path), _string("^assets/")]
 ImageSrc = Annotated[str, AfterValidator(check_image_src), _string("^(assets/|https://)")]
