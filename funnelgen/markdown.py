@@ -10,6 +10,7 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import Callable
+from dataclasses import dataclass
 from functools import lru_cache
 from urllib.parse import unquote
 
@@ -40,33 +41,89 @@ _CODE = re.compile(r"<code[^>]*>.*?</code>", re.S)
 _IMAGE = re.compile(r'<img src="([^"]*)" alt="([^"]*)"(?: title="([^"]*)")? />')
 _LINK = re.compile(r'<a href="([^"]*)"')
 _ALIGN = re.compile(r'<(t[hd]) style="text-align: (left|center|right)">')
+_H1 = re.compile(r"<(/?)h1\b", re.I)
+_IMG_TAG = re.compile(r"<img\b", re.I)
+
+
+@dataclass(frozen=True)
+class Flaw:
+    """One thing a Markdown text refers to that cannot work."""
+
+    ref: str
+    """The link or image as written, to find its line."""
+    message: str
 
 
 class MarkdownError(ValueError):
-    """A Markdown text refers to something that does not exist."""
+    """A Markdown text refers to things that do not exist or cannot work: every one of them."""
+
+    def __init__(self, flaws: list[Flaw]) -> None:
+        super().__init__(flaws)
+        self.flaws = flaws
+
+    def __str__(self) -> str:
+        return "; ".join(flaw.message for flaw in self.flaws)
 
 
 class MarkdownRenderer:
-    """Converts the Markdown of one site; the same text converts once."""
+    """Converts the Markdown of one site; the same text converts once.
 
-    def __init__(self, allow_html: bool, lookup: AssetLookup) -> None:
+    Site paths (`/funnel/step/`) in links and images become ``root`` + the path, so that the
+    writer can make them relative to each page like every other link of the site.
+    """
+
+    def __init__(self, allow_html: bool, lookup: AssetLookup, root: str) -> None:
         self.allow_html = allow_html
         self.lookup = lookup
-        self.convert = lru_cache(maxsize=4096)(self._convert)
+        self.root = root
+        self._converted = lru_cache(maxsize=4096)(self._convert)
 
-    def _convert(self, text: str) -> str:
+    def convert(self, text: str) -> str:
+        """Safe HTML; raises MarkdownError naming every link or image that cannot work."""
+        return self._converted(text)[0]
+
+    def remote_images(self, text: str) -> tuple[str, ...]:
+        """The https:// pictures the text shows (the CSP must allow their hosts); none when it
+        cannot be converted (rendering says why)."""
+        if "![" not in text and not (self.allow_html and _IMG_TAG.search(text)):
+            return ()
+        try:
+            return self._converted(text)[1]
+        except MarkdownError:
+            return ()
+
+    def _convert(self, text: str) -> tuple[str, tuple[str, ...]]:
+        flaws: list[Flaw] = []
+        remote: list[str] = []
         as_text = _html(_RAW_HTML.sub("&#60;", text))  # raw HTML shown as text: every link is Markdown's
         for href in _LINK.findall(as_text):
-            _check_link(html.unescape(href))
+            _check_link(html.unescape(href), flaws)
         if self.allow_html:
             converted = _html(text)
         else:  # code shows an entity as typed: put back the '<' that was typed there
             converted = _CODE.sub(lambda code: code[0].replace("&amp;#60;", "&lt;"), as_text)
-        converted = _ALIGN.sub(r'<\1 align="\2">', _IMAGE.sub(self._image, converted))
-        return str(nh3.clean(converted.rstrip("\n"), tags=_TAGS, attributes=_ATTRIBUTES,
-                             url_schemes={"http", "https", "mailto", "tel"}, link_rel="noopener noreferrer"))
+        converted = _H1.sub(r"<\1h2", converted)  # the page's headline is its one <h1>
+        converted = _IMAGE.sub(lambda found: self._image(found, flaws), converted)
+        converted = _ALIGN.sub(r'<\1 align="\2">', converted)
 
-    def _image(self, found: re.Match[str]) -> str:
+        def attribute(tag: str, name: str, value: str) -> str:
+            """Each URL as sanitised (raw HTML's too): site paths made relative, links checked."""
+            if name not in ("href", "src"):
+                return value
+            if tag == "a":
+                _check_link(value, flaws)
+            elif value.startswith("https://"):
+                remote.append(value)
+            return self.root + value[1:] if value.startswith("/") and not value.startswith("//") else value
+
+        cleaned = str(nh3.clean(converted.rstrip("\n"), tags=_TAGS, attributes=_ATTRIBUTES,
+                                url_schemes={"http", "https", "mailto", "tel"},
+                                link_rel="noopener noreferrer", attribute_filter=attribute))
+        if flaws:
+            raise MarkdownError(list(dict.fromkeys(flaws)))
+        return cleaned, tuple(dict.fromkeys(remote))
+
+    def _image(self, found: re.Match[str], flaws: list[Flaw]) -> str:
         """An image pointed at its fingerprinted file when it is in `assets/`, sized and lazy."""
         src, alt, title = found[1], found[2], found[3]
         attributes = {"alt": alt, "decoding": "async", "loading": "lazy", "src": src}
@@ -74,11 +131,17 @@ class MarkdownRenderer:
         if ref.startswith("assets/"):
             asset = self.lookup(ref)
             if asset is None:
-                raise MarkdownError(f"image '{ref}' is not in the site's assets folder")
-            url, width, height = asset
-            attributes["src"] = html.escape(url)
-            if width and height:
-                attributes.update(width=str(width), height=str(height))
+                flaws.append(Flaw(ref, f"image '{ref}' is not in the site's assets folder"))
+            else:
+                url, width, height = asset
+                attributes["src"] = html.escape(url)
+                if width and height:
+                    attributes.update(width=str(width), height=str(height))
+        elif ref.startswith("http://"):
+            flaws.append(Flaw(ref, f"image {shown(ref)} is not secure: write {shown('https' + ref[4:])}"))
+        elif not ref.startswith(("https://", "/")) or ref.startswith("//"):
+            flaws.append(Flaw(ref, f"image {shown(ref)} in the Markdown cannot be shown: write a file in "
+                                   "the assets folder (e.g. assets/photo.jpg) or an https:// URL"))
         if title is not None:
             attributes["title"] = title
         return "<img " + " ".join(f'{name}="{value}"' for name, value in sorted(attributes.items())) + ">"
@@ -89,11 +152,9 @@ def _html(text: str) -> str:
     return str(pyromark.html(text, options=pyromark.Options.ENABLE_TABLES))
 
 
-def _check_link(href: str) -> None:
+def _check_link(href: str, flaws: list[Flaw]) -> None:
     try:
         check_link(href)
     except ValueError:
-        raise MarkdownError(
-            f"link {shown(href)} in the Markdown cannot work: write an https:// URL, "
-            "mailto:, tel:, or a site path such as /funnel/step/"
-        ) from None
+        flaws.append(Flaw(href, f"link {shown(href)} in the Markdown cannot work: write an https:// URL, "
+                                "mailto:, tel:, or a site path such as /funnel/step/"))

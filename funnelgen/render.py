@@ -6,14 +6,14 @@ import json
 import posixpath
 import re
 import traceback
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from functools import cached_property
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 import jinja2
 from markupsafe import Markup
@@ -21,10 +21,10 @@ from markupsafe import Markup
 from funnelgen import __version__, providers, tracking
 from funnelgen.errors import Abort, Problem
 from funnelgen.load import ContainedLoader
-from funnelgen.markdown import MarkdownError, MarkdownRenderer
-from funnelgen.plan import Page, Plan
+from funnelgen.markdown import Flaw, MarkdownError, MarkdownRenderer
+from funnelgen.plan import Page, Plan, PlannedFunnel, form_name
 from funnelgen.schema.blocks import CURRENCY_SYMBOLS, Webinar, video_embed
-from funnelgen.schema.funnel import CopyOverride, Funnel, form_of
+from funnelgen.schema.funnel import CopyOverride, Funnel, form_of, markdown_of
 from funnelgen.schema.types import TEMPERATURES
 from funnelgen.temperature import compile_rules
 from funnelgen.theme import ThemeChain
@@ -224,8 +224,8 @@ class PageView:
                  for key in providers.CARRY_KEYS}
         carry = [{"name": name, "key": key, "value": "cold" if key == "temperature" else ""}
                  for key, name in names.items() if name]
-        return {"id": form_id, "name": form.name or form_id, "action": action, "fields": fields,
-                "carry": carry}
+        return {"id": form_id, "name": form_name(page.planned.slug, page.step.id, form), "action": action,
+                "fields": fields, "carry": carry}
 
     def carry(self, checkout_url: str) -> str:
         """`data-carry` of a checkout link: which query parameters the runtime adds to it, as
@@ -299,12 +299,13 @@ class Renderer:
             funnelgen_version=__version__,
             font_stack=FONT_STACKS.get(plan.site.brand.font, plan.site.brand.font),
         )
-        self.markdown = MarkdownRenderer(plan.site.markdown.allow_html, self._asset)
+        self.markdown = MarkdownRenderer(plan.site.markdown.allow_html, self._asset, ROOT)
         self.temperature_rules = compile_rules(plan.site.temperature)
         self.providers = tracking.providers(plan.site)
         inline_css = _minify_css(self.template("style.css", {}))
         runtime_js = RUNTIME.read_text(encoding="utf-8").strip()
-        self.funnel_urls = {planned.source.name: funnel_urls(planned.funnel) for planned in plan.funnels}
+        self.funnel_urls = {planned.source.name: funnel_urls(planned.funnel, self._markdown_images(planned))
+                            for planned in plan.funnels}
         """The absolute URLs each funnel rendered here loads or posts to (the manifest keeps them)."""
         self.policy = tracking.build_policy(plan.site, runtime_js, inline_css,
                                             _external_urls(plan, self.funnel_urls))
@@ -324,6 +325,11 @@ class Renderer:
         asset = self.plan.assets.get(ref)
         return (ROOT + asset.output, asset.width, asset.height) if asset else None
 
+    def _markdown_images(self, planned: PlannedFunnel) -> set[str]:
+        """The https:// pictures a funnel's Markdown shows."""
+        return {url for page in self.plan.pages_of(planned) for _, text in markdown_of(page.step, page.body)
+                for url in self.markdown.remote_images(text)}
+
     def page(self, page: Page) -> str:
         """A step's HTML, its links against ROOT: pass it through `at_address` to write it."""
         view = PageView(self, page)
@@ -331,8 +337,22 @@ class Renderer:
         try:
             return self.template(f"steps/{page.step.type}.html", context)
         except MarkdownError as exc:
-            source = page.planned.source
-            raise Abort([source.problem(("steps", page.index), str(exc))]) from None
+            found = self.markdown_problems()
+            raise Abort(found or [page.planned.source.problem(("steps", page.index), str(exc))]) from None
+
+    def markdown_problems(self) -> list[Problem]:
+        """Every link and image that cannot work in the Markdown of the funnels rendered here,
+        with file, line and key. Looked for once rendering has met one, so that a site without
+        any pays nothing for it."""
+        found: dict[Problem, None] = {}
+        for page in self.plan.pages:
+            for loc, text in markdown_of(page.step, page.body):
+                try:
+                    self.markdown.convert(text)
+                except MarkdownError as exc:
+                    for flaw in exc.flaws:
+                        found[_markdown_problem(page, loc, text, flaw)] = None
+        return list(found)
 
     def extra(self, name: str, url: str) -> str:
         """A page that is not a step (404, index) or a site file (sitemap.xml, robots.txt)."""
@@ -367,9 +387,10 @@ def _external_urls(plan: Plan, rendered: dict[str, dict[str, list[str]]]) -> dic
     return urls
 
 
-def funnel_urls(funnel: Funnel) -> dict[str, list[str]]:
-    """Absolute URLs one funnel's pages load or post to, by CSP directive."""
-    urls: dict[str, set[str]] = {"img": set(), "media": set(), "form": set(), "frame": set()}
+def funnel_urls(funnel: Funnel, markdown_images: Iterable[str] = ()) -> dict[str, list[str]]:
+    """Absolute URLs one funnel's pages load or post to, by CSP directive; ``markdown_images``:
+    the pictures its Markdown shows."""
+    urls: dict[str, set[str]] = {"img": set(markdown_images), "media": set(), "form": set(), "frame": set()}
     for step in funnel.steps:
         images = [step.image.src if step.image else None, step.video.poster if step.video else None,
                   *(t.photo for t in step.testimonials)]
@@ -384,6 +405,16 @@ def funnel_urls(funnel: Funnel) -> dict[str, list[str]]:
         if form is not None and form.action:
             urls["form"].add(form.action)
     return {kind: sorted(found) for kind, found in urls.items() if found}
+
+
+def _markdown_problem(page: Page, loc: tuple[str | int, ...], text: str, flaw: Flaw) -> Problem:
+    """A Markdown flaw where it was written: a line of the body file, or the funnel file's key."""
+    if loc == ("body_file",) and page.step.body_file:
+        at = text.find(flaw.ref)
+        if at < 0:
+            at = text.find(unquote(flaw.ref))
+        return Problem(page.step.body_file, text.count("\n", 0, at) + 1 if at >= 0 else 1, "", flaw.message)
+    return page.planned.source.problem(("steps", page.index, *loc), flaw.message)
 
 
 def _script_json(data: dict[str, Any]) -> str:

@@ -180,9 +180,68 @@ def test_a_markdown_link_that_cannot_work_is_refused(make_site: MakeSite, tmp_pa
     funnel = FULL_FUNNEL.replace("A short story with **bold** words.", f"Read [this]({href}).")
     with pytest.raises(Abort) as refused:
         build(make_site({"funnels/launch.yml": funnel}), tmp_path / "out")
-    assert str(refused.value) == (f"funnels/launch.yml:4: steps[0]: link '{href}' in the Markdown cannot work: "
-                                  "write an https:// URL, mailto:, tel:, or a site path such as /funnel/step/")
+    assert str(refused.value) == (f"funnels/launch.yml:7: steps[0].body: link '{href}' in the Markdown cannot "
+                                  "work: write an https:// URL, mailto:, tel:, or a site path such as /funnel/step/")
     assert not (tmp_path / "out").exists()
+
+
+def test_every_markdown_problem_is_named_in_the_file_and_at_the_key_where_it_was_written(
+        make_site: MakeSite, tmp_path: Path) -> None:
+    funnel = FULL_FUNNEL.replace("    body: |\n      A short story with **bold** words.\n",
+                                 "    body_file: content/story.md\n"
+                                 "    faq: [{question: Why?, answer: 'See [here](//evil.example).'}]\n"
+                                 "    by_temperature: {hot: {body: '![Chart](http://charts.example/c.png)'}}\n")
+    site = make_site({
+        "funnels/launch.yml": funnel,
+        "content/story.md": "Intro.\n\nRead [this](javascript:alert(1)).\n\n![Team](assets/team.png)\n\n"
+                            "![Logo](logo.png)\n",
+    })
+    with pytest.raises(Abort) as refused:
+        build(site, tmp_path / "out")
+    assert [str(p) for p in refused.value.problems] == [
+        "content/story.md:3: link 'javascript:alert(1)' in the Markdown cannot work: write an https:// URL, "
+        "mailto:, tel:, or a site path such as /funnel/step/",
+        "content/story.md:5: image 'assets/team.png' is not in the site's assets folder",
+        "content/story.md:7: image 'logo.png' in the Markdown cannot be shown: write a file in the assets "
+        "folder (e.g. assets/photo.jpg) or an https:// URL",
+        "funnels/launch.yml:8: steps[0].faq[0].answer: link '//evil.example' in the Markdown cannot work: write "
+        "an https:// URL, mailto:, tel:, or a site path such as /funnel/step/",
+        "funnels/launch.yml:9: steps[0].by_temperature.hot.body: image 'http://charts.example/c.png' is not "
+        "secure: write 'https://charts.example/c.png'",
+    ]
+    assert not (tmp_path / "out").exists()
+
+
+def test_markdown_site_paths_climb_to_the_root_and_a_heading_one_becomes_a_heading_two(
+        make_site: MakeSite, tmp_path: Path) -> None:
+    body = "# The plan\n\nSee [the offer](/launch/offer/#price) and [top](#top).\n\n![Map](/maps/map.svg)"
+    site = make_site({"funnels/launch.yml": FULL_FUNNEL.replace("A short story with **bold** words.",
+                                                                body.replace("\n", "\n      ")),
+                      "site.yml": "name: Tiny Co\nbase_url: https://tiny.example/shop/\n"})
+    out = tmp_path / "out"
+    build(site, out)
+    story = _read(out, "launch/story/index.html")
+    assert "<h2>The plan</h2>" in story and story.count("<h1") == 1  # the headline is the page's one h1
+    assert '<a href="../../launch/offer/#price" rel="noopener noreferrer">the offer</a>' in story
+    assert '<a href="#top" rel="noopener noreferrer">top</a>' in story
+    assert 'src="../../maps/map.svg"' in story
+    assert '<a href="../launch/offer/#price"' in _read(out, "launch/index.html")  # one folder higher
+
+
+def test_pictures_markdown_shows_from_other_hosts_are_allowed_by_the_content_security_policy(
+        make_site: MakeSite, tmp_path: Path) -> None:
+    body = '![Chart](https://charts.example/c.png) <img src="https://raw.example/r.png" alt="Raw">'
+    funnel = FULL_FUNNEL.replace("A short story with **bold** words.", body)
+    out = tmp_path / "out"
+    build(make_site({"funnels/launch.yml": funnel}), out)
+    policy = re.search(r"img-src ([^;]*)", _read(out, "launch/offer/index.html"))  # every page carries it
+    assert policy and "https://charts.example" in policy[1].split()
+    assert "https://raw.example" not in policy[1]  # raw HTML is shown as text: its picture is not loaded
+    sanitised = make_site({"funnels/launch.yml": funnel, "site.yml": "name: Tiny Co\nbase_url: "
+                           "https://tiny.example/\nmarkdown: {allow_html: true}\n"}, name="html")
+    build(sanitised, tmp_path / "html-out")
+    policy = re.search(r"img-src ([^;]*)", _read(tmp_path / "html-out", "launch/story/index.html"))
+    assert policy and {"https://charts.example", "https://raw.example"} <= set(policy[1].split())
 
 
 def test_raw_html_in_markdown_is_sanitised_when_the_site_allows_it(make_site: MakeSite, tmp_path: Path) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Annotated, Literal
 
 from pydantic import Field, ValidationInfo, field_validator
@@ -156,6 +157,22 @@ def form_of(step: StepBase) -> Form | None:
     """The sign-up form of a step that has one (opt-in, webinar). Not getattr(step, "form",
     None): a pydantic model builds a whole error message for each attribute it lacks."""
     return step.form if isinstance(step, OptinStep | WebinarStep) else None
+
+
+def markdown_of(step: StepBase, body: str | None) -> Iterator[tuple[tuple[str | int, ...], str]]:
+    """Every Markdown text of a step with its key path; ``body``: the step's body as planned
+    (the text of its body_file, when it has one)."""
+    if body:
+        yield ("body_file" if step.body_file else "body",), body
+    for temperature, override in step.by_temperature.items():
+        if override.body:
+            yield ("by_temperature", temperature, "body"), override.body
+    for i, question in enumerate(step.faq):
+        yield ("faq", i, "answer"), question.answer
+    if step.guarantee:
+        yield ("guarantee", "text"), step.guarantee.text
+    if isinstance(step, ThankyouStep) and step.ascension and step.ascension.text:
+        yield ("ascension", "text"), step.ascension.text
 
 
 class Funnel(Model):
