@@ -299,6 +299,18 @@ def test_index_lists_the_funnels_only_when_asked(make_site: MakeSite, tmp_path: 
     assert 'href="tiny/">Tiny funnel</a>' in _read(tmp_path / "indexed-out", "index.html")
 
 
+def test_a_raw_html_link_that_cannot_work_is_refused_when_the_site_allows_html(make_site: MakeSite,
+                                                                             tmp_path: Path) -> None:
+    funnel = FULL_FUNNEL.replace("A short story with **bold** words.", 'See <a href="//evil.example/x">this</a>.')
+    site = make_site({"funnels/launch.yml": funnel,
+                      "site.yml": "name: Tiny Co\nbase_url: https://tiny.example/\nmarkdown: {allow_html: true}\n"})
+    with pytest.raises(Abort) as refused:
+        build(site, tmp_path / "out")
+    assert str(refused.value) == ("funnels/launch.yml:7: steps[0].body: link '//evil.example/x' in the Markdown "
+                                  "cannot work: write an https:// URL, mailto:, tel:, or a site path such as "
+                                  "/funnel/step/")
+
+
 def test_body_file_and_markdown_images_use_the_content_and_assets_folders(make_site: MakeSite, tmp_path: Path) -> None:
     funnel = FULL_FUNNEL.replace("    body: |\n      A short story with **bold** words.\n", "    body_file: content/story.md\n")
     site = make_site({

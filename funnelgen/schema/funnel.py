@@ -71,7 +71,8 @@ class StepBase(Model):
     by_temperature: dict[Temperature, CopyOverride] = {}
     """Copy for warm or hot visitors (cold visitors and visitors without JavaScript see the base copy)."""
     skip_for: list[Temperature] = []
-    """Visitors of these temperatures go straight on to `next`."""
+    """Visitors of these temperatures go straight on to `next`; not on an offer, upsell or
+    downsell, whose next step follows a purchase."""
     checkout_carry: dict[CarryKey, Annotated[str, Field(pattern=r"^[A-Za-z0-9_.\[\]-]+$")] | None] = {}
     """Query parameters added to this step's checkout links: what → parameter name. Default:
     utm_* as themselves, and visitor_id as client_reference_id on Stripe. `null` leaves one out."""

@@ -124,7 +124,7 @@ UtmValue = str | list[str]
 
 
 class Condition(Model):
-    """What must be true of a visitor; all keys given must match (AND)."""
+    """What must be true of a visitor; all keys given must match (AND), and at least one is given."""
 
     utm_source: UtmValue | None = None
     """Value, list of values, or glob such as 'fb*'."""
