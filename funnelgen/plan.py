@@ -417,6 +417,9 @@ def _check_asset(ref: str, loc: Loc, source: Source, assets: dict[str, Asset], c
         near = [name for name in assets if Path(name).name == Path(ref).name]
         hint = f"; did you mean '{near[0]}'?" if near else ""
         checker.error(source, loc, f"no file '{ref}' in the site folder{hint}")
+    elif ref in assets and assets[ref].width is None and Path(ref).suffix.lower() in images.RASTER:
+        checker.warn(source, loc, f"cannot read the size of '{ref}' (is the file complete?): it is shown "
+                     "without width and height, so the page shifts as it loads")
 
 
 def _check_templates(root: Path, checker: _Checker) -> None:

@@ -406,6 +406,13 @@ CASES = [
         id="funnel-file-name-not-a-slug",
     ),
     pytest.param(
+        {T: None, "funnels/Güide.yml": FUNNEL_YML},
+        [
+            "funnels/Güide.yml:1: file name 'Güide' is not a valid URL: rename the file to guide.yml, or add slug: guide to it",
+        ],
+        id="accented-file-name-suggests-the-plain-letters",
+    ),
+    pytest.param(
         {T: "slug: assets\n" + FUNNEL_YML},
         [
             "funnels/tiny.yml:1: slug: 'assets' is reserved for the site's files; choose another slug",

@@ -245,6 +245,18 @@ def test_an_svg_with_a_size_that_is_no_size_is_used_without_one(make_site: MakeS
     assert not re.search(r'<img [^>]*odd[^>]*width=', page)
 
 
+def test_a_picture_whose_size_cannot_be_read_is_shown_without_one_and_warned_about(make_site: MakeSite,
+                                                                                  tmp_path: Path) -> None:
+    whole = picture((900, 600), "PNG")
+    site = make_site({"funnels/launch.yml": funnel(image="assets/cut.png"), "assets/cut.png": whole[:40]})
+    report = build(site, tmp_path / "out")
+    assert [str(w) for w in report.warnings] == [
+        "funnels/launch.yml:6: steps[0].image.src: cannot read the size of 'assets/cut.png' (is the file "
+        "complete?): it is shown without width and height, so the page shifts as it loads"]
+    page = (tmp_path / "out" / "launch" / "story" / "index.html").read_text()
+    assert re.search(r'<img [^>]*src="[./]*assets/cut\.[0-9a-f]{10}\.png"', page)
+
+
 def test_gif_and_svg_pictures_are_used_as_they_are(make_site: MakeSite, tmp_path: Path) -> None:
     svg = "<svg xmlns='http://www.w3.org/2000/svg' width='64' height='64'/>"
     site = make_site({"funnels/launch.yml": funnel(image="assets/spin.gif", photo="assets/ann.svg"),

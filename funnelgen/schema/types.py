@@ -8,6 +8,7 @@ import inspect
 import itertools
 import re
 import textwrap
+import unicodedata
 from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 
@@ -80,8 +81,10 @@ def shown(value: str) -> str:
 
 
 def slugify(value: str) -> str:
-    """The nearest valid slug: 'Free Training!' → 'free-training' ('' if nothing is left)."""
-    return re.sub(r"[^a-z0-9]+", "-", value.lower()).strip("-")[:64].strip("-")
+    """The nearest valid slug: 'Free Training!' → 'free-training', 'Güide' → 'guide' ('' if
+    nothing is left)."""
+    plain = unicodedata.normalize("NFKD", value).encode("ascii", "ignore").decode()  # ü → u
+    return re.sub(r"[^a-z0-9]+", "-", plain.lower()).strip("-")[:64].strip("-")
 
 
 def check_slug(value: str) -> str:
