@@ -459,6 +459,15 @@ CASES = [
         id="webinar-without-start-time",
     ),
     pytest.param(
+        {T: FUNNEL_YML.replace("type: optin", "type: webinar").replace(
+            "    form:\n",
+            "    webinar: {starts: 1700000000, timezone: America/New_York}\n    form:\n")},
+        [
+            "funnels/tiny.yml:6: steps[0].webinar.starts: expected a date and time such as 2026-12-10 19:00, got 1700000000",
+        ],
+        id="webinar-start-as-a-number",
+    ),
+    pytest.param(
         {T: step_with("      fields:\n        - {name: first_name, label: First name}\n")},
         [
             "funnels/tiny.yml:9: steps[0].form.fields: no field collects the email address: add one with type: email, e.g. - {name: email, type: email, label: Email}",

@@ -295,6 +295,8 @@ class Webinar(Model):
             isinstance(value, str) and re.fullmatch(r"\s*\d{4}-\d{2}-\d{2}\s*", value)
         ):
             raise ValueError(f"{value} has no time: add the local start time, e.g. {value} 19:00")
+        if isinstance(value, int | float):  # pydantic would read it as seconds since 1970
+            raise ValueError(f"expected a date and time such as 2026-12-10 19:00, got {value}")
         return value
 
     @field_validator("starts")
