@@ -347,8 +347,10 @@ class HostileSite:
     values: dict[Leaf, str]
 
 
-PROBLEM = re.compile(r"^(?P<file>site\.yml|funnels/all\.yml|content/story\.md):(?P<line>[1-9][0-9]*): "
-                     r"(?P<key>[A-Za-z0-9_.\[\]-]+): (?P<message>.+)$")
+PROBLEM = re.compile(r"^(?P<file>site\.yml|funnels/all\.yml):(?P<line>[1-9][0-9]*): "
+                     r"(?P<key>[A-Za-z0-9_.\[\]-]+): (?P<message>.+)$"
+                     r"|^content/story\.md:(?P<content_line>[1-9][0-9]*): (?P<content_message>.+)$")
+"""A problem names the file, line and key; one in the Markdown file names its line."""
 
 
 def hostile_site(root: Path, hostile: str, chosen: Callable[[int], bool] = lambda n: True) -> HostileSite:
@@ -380,13 +382,15 @@ def hostile_site(root: Path, hostile: str, chosen: Callable[[int], bool] = lambd
             assert found and "\n" not in text, f"not one clear line naming file:line: key: {text!r}"
             named = [leaf for leaf in active if leaf.file == problem.file
                      and (leaf.key == problem.key or leaf.key.startswith((problem.key + ".", problem.key + "[")))]
+            if problem.file == CONTENT:
+                named = [leaf for leaf in active if leaf.loc == CONTENT_AT]
             if not named:  # a link to a site path was accepted, and a step is left unreached
                 named = [leaf for leaf in active if leaf.file == problem.file and leaf.kind == "checked"
                          and leaf.field[1] in ("to", "next") and "cannot be reached" in text]
             assert named, f"the build refused a field it was not given: {text!r}"
             exact = [leaf for leaf in named if leaf.key == problem.key]
-            by_key = {key_path(loc): line for loc, line in lines[problem.file].items()}
-            if problem.key in by_key:
+            by_key = {key_path(loc): line for loc, line in lines.get(problem.file, {}).items()}
+            if problem.file != CONTENT and problem.key in by_key:
                 assert problem.line == by_key[problem.key], f"wrong line: {text!r}"
             for leaf in exact or [leaf for leaf in named if leaf.kind != "text"] or named:
                 refused[leaf] = text
