@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import difflib
 import importlib.util
+import os
 import re
 from dataclasses import dataclass
 from importlib.metadata import EntryPoint, entry_points
@@ -160,7 +161,7 @@ def theme_chain(name: str, relative_to: Path, site: Source | None = None) -> lis
     current: str | None = name
     while current is not None:
         theme = _find(current, relative_to, site, origin=themes[-1] if themes else None)
-        if any(t.path == theme.path for t in themes):
+        if any(t.path.resolve() == theme.path.resolve() for t in themes):
             raise Abort(f"theme '{current}' extends itself (through {themes[-1].manifest.name})")
         themes.append(theme)
         relative_to = theme.path
@@ -182,8 +183,8 @@ def theme_folder(name: str, relative_to: Path) -> Path:
 
     Raises LookupError with a message that names what exists instead.
     """
-    if "/" in name or name.startswith("."):
-        return (relative_to / name).resolve()
+    if "/" in name or name.startswith("."):  # as written, links kept: one repointed is another theme
+        return Path(os.path.abspath(relative_to / name))
     builtin = builtin_themes_dir() / name
     if _is_file(builtin / "theme.yml"):
         return builtin

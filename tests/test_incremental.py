@@ -254,6 +254,22 @@ def test_the_warnings_of_reused_funnels_are_still_reported(make_site: Callable[.
         build(site, out, strict=True)
 
 
+def test_a_theme_reached_through_a_link_that_now_points_elsewhere_is_a_new_theme(
+        make_site: Callable[..., Path], tmp_path: Path) -> None:
+    site = make_site({"site.yml": "name: Tiny Co\nbase_url: https://tiny.example/\ntheme: ./current\n",
+                      "themes/calm/theme.yml": "name: calm\nextends: clean\n",
+                      "themes/loud/theme.yml": "name: loud\nextends: bold\n"})
+    (site / "current").symlink_to("themes/calm")
+    out = tmp_path / "out"
+    build(site, out)
+    (site / "current").unlink()
+    (site / "current").symlink_to("themes/loud")  # site.yml and both theme folders are unchanged
+    report = build(site, out)
+    assert not report.up_to_date and report.rendered == report.pages
+    build(site, tmp_path / "clean", cache=False)
+    assert snapshot(out) == snapshot(tmp_path / "clean")
+
+
 def test_a_netlify_form_name_taken_by_a_funnel_that_is_not_rebuilt_is_still_refused(
         make_site: Callable[..., Path], tmp_path: Path) -> None:
     site = make_site({"funnels/a.yml": """\
