@@ -189,11 +189,20 @@ def test_deploy_can_publish_the_output_folder_as_it_is(project: Project, run_cli
                              "(no .funnelgen file in it); run funnelgen build first\n")
 
 
+def test_a_remote_set_with_a_relative_path_is_found_from_any_folder(project: Project, run_cli: RunCli,
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    git("remote", "add", "pages", "../remote.git", cwd=project.repo)  # git reads it from the top folder
+    monkeypatch.chdir(project.repo.parent.parent)  # neither the repository nor the site
+    result = run_cli("deploy", project.site, "--git", "pages", "-o", project.out)
+    assert result.exit_code == 0, result.output
+    assert "tiny/join/index.html" in project.branch()
+
+
 def test_an_unreachable_remote_is_one_line_and_exit_1(project: Project, run_cli: RunCli) -> None:
     result = run_cli("deploy", project.site, "--git", "file:///nowhere/at/all.git", "-o", project.out)
     assert result.exit_code == 1
     [line] = result.stderr.splitlines()
-    assert line.startswith("cannot reach file:///nowhere/at/all.git: ")
+    assert line == "cannot reach file:///nowhere/at/all.git: '/nowhere/at/all.git' does not appear to be a git repository"
     result = run_cli("deploy", project.site, "--git", "upstream", "-o", project.out)
     assert result.exit_code == 1
     assert result.stderr == (f"'upstream' is not a git URL, a folder, or a remote of the repository that holds "

@@ -126,7 +126,10 @@ class _Git:
         if url is None:
             raise Abort(f"'{remote}' is not a git URL, a folder, or a remote of the repository that "
                         f"holds {site}: give the remote's URL, e.g. git@github.com:you/site.git")
-        return str((site / url).resolve()) if (site / url).exists() else url
+        if "://" in url or ":" in url or Path(url).is_absolute():
+            return url
+        top = self.read(["rev-parse", "--show-toplevel"], cwd=site)  # git reads a relative path from there
+        return str((Path(top) / url).resolve()) if top else url
 
     def ident(self, where: Path) -> str:
         """Who commits: the user's git identity (as the repository holding ``where`` sets it),
@@ -149,7 +152,7 @@ class _Repo:
         run = subprocess.run(["git", *args], env=self.env, cwd=Path.cwd(), input=stdin,
                              capture_output=True, check=False)
         if check and run.returncode != 0:
-            raise Abort(f"git {args[0]} failed: {_last_line(run.stderr)}")
+            raise Abort(f"git {args[0]} failed: {_git_reason(run.stderr)}")
         return run
 
     def fetch(self, url: str, branch: str, shown: str) -> str | None:
@@ -157,12 +160,12 @@ class _Repo:
         ref = f"refs/heads/{branch}"
         listed = self.run(["ls-remote", "--heads", url, ref], check=False)
         if listed.returncode != 0:
-            raise Abort(f"cannot reach {shown}: {_last_line(listed.stderr)}")
+            raise Abort(f"cannot reach {shown}: {_git_reason(listed.stderr)}")
         if not listed.stdout.strip():
             return None
         fetched = self.run(["fetch", "--quiet", "--no-tags", "--depth=1", url, ref], check=False)
         if fetched.returncode != 0:
-            raise Abort(f"cannot fetch {branch} from {shown}: {_last_line(fetched.stderr)}")
+            raise Abort(f"cannot fetch {branch} from {shown}: {_git_reason(fetched.stderr)}")
         return self.run(["rev-parse", "FETCH_HEAD^{commit}"]).stdout.decode().strip()
 
     def commit(self, out: Path, parent: str | None, message: str, ident: str) -> tuple[str, int]:
@@ -191,7 +194,7 @@ class _Repo:
             failed = process.wait() != 0
             errors.seek(0)
             if failed:
-                raise Abort(f"git fast-import failed: {_last_line(errors.read())}")
+                raise Abort(f"git fast-import failed: {_git_reason(errors.read())}")
         commit = self.run(["rev-parse", WORK_REF]).stdout.decode().strip()
         return commit, count
 
@@ -238,10 +241,14 @@ def _quoted(path: str) -> str:
     return f'"{escaped}"'
 
 
-def _last_line(stderr: bytes | str) -> str:
+def _git_reason(stderr: bytes | str) -> str:
+    """Why git failed, in one line: its first error (the later ones are advice such as "make
+    sure you have the correct access rights"), else its last line."""
     text = stderr.decode("utf-8", "replace") if isinstance(stderr, bytes) else stderr
     lines = [line.strip() for line in text.splitlines() if line.strip()]
-    return lines[-1].removeprefix("fatal: ").removeprefix("error: ") if lines else "no reason given"
+    errors = [line for line in lines if line.startswith(("fatal: ", "error: "))]
+    found = errors[0] if errors else lines[-1] if lines else "no reason given"
+    return found.removeprefix("fatal: ").removeprefix("error: ")
 
 
 def _rejection(stderr: bytes) -> str:
@@ -253,4 +260,4 @@ def _rejection(stderr: bytes) -> str:
             if "fetch first" in reason or "non-fast-forward" in reason:
                 return f"{reason}: the branch changed while deploying; run funnelgen deploy again"
             return reason
-    return _last_line(stderr)
+    return _git_reason(stderr)
