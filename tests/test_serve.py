@@ -8,11 +8,13 @@ site's files on disk and wait for what the open Chromium tab shows, with Playwri
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.error
 import urllib.request
@@ -27,8 +29,9 @@ from playwright.sync_api import expect
 
 from funnelgen.cli import cli
 from funnelgen.commands.build import build
-from funnelgen.commands.serve import DEFAULT_HOST, DevServer
+from funnelgen.commands.serve import DEFAULT_HOST, DevServer, serve
 from funnelgen.devserver.inject import allow_client, client_css, client_js
+from funnelgen.devserver.rebuild import Rebuilder
 from funnelgen.errors import Abort
 from funnelgen.site import prepare
 from funnelgen.tracking import csp_hash
@@ -150,6 +153,11 @@ def test_a_port_in_use_is_one_clear_problem(site: Path, start: Callable[[Path], 
         DevServer(site, port=port, say=lambda line, error: None).start()
 
 
+def test_the_client_script_carries_its_stylesheet_once() -> None:
+    css = json.dumps(client_css()).replace("</", "<\\/")
+    assert client_js().count(css) == 1  # in the code that makes the style, not also in a comment
+
+
 def test_the_policy_allows_the_client_and_nothing_else_new() -> None:
     script, style = csp_hash(client_js()), csp_hash(client_css())
     policy = ("default-src 'self'; script-src 'sha256-a'; style-src 'none'; connect-src 'self' "
@@ -210,6 +218,24 @@ def test_stopping_removes_the_temporary_folder(site: Path) -> None:
     assert (server.out / "tiny/join/index.html").is_file()
     server.stop()
     assert not server.folder.exists()
+
+
+def test_ctrl_c_during_the_first_build_stops_cleanly_too(site: Path, tmp_path: Path,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    def interrupted(self: Rebuilder) -> None:
+        raise KeyboardInterrupt  # as Ctrl-C arrives while the first build runs
+
+    monkeypatch.setattr(Rebuilder, "first_build", interrupted)
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "temp"))
+    (tmp_path / "temp").mkdir()
+    lines: list[str] = []
+    previous = signal.getsignal(signal.SIGTERM)
+    try:
+        serve(site, port=0, say=lambda line, error: lines.append(line))
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    assert lines == ["Stopped."]
+    assert list((tmp_path / "temp").iterdir()) == []
 
 
 def test_ctrl_c_stops_the_command_cleanly(site: Path, tmp_path: Path) -> None:

@@ -86,9 +86,13 @@ class DevServer:
             self._remove_folder()
             hint = "; choose another with --port" if exc.errno == 98 else ""
             raise Abort(f"cannot serve on {self.host}:{self.port}: {exc.strerror or exc}{hint}") from None
-        self.rebuilder.first_build()
-        self._watcher = Watcher(self.site, self.watched, self.rebuilder.rebuild)
-        self._watcher.start()
+        try:
+            self.rebuilder.first_build()
+            self._watcher = Watcher(self.site, self.watched, self.rebuilder.rebuild)
+            self._watcher.start()
+        except BaseException:  # Ctrl-C during the first build too: leave no folder behind
+            self.stop()
+            raise
         self._thread = threading.Thread(target=self._httpd.serve_forever, name="funnelgen serve",
                                         daemon=True)
         self._thread.start()
@@ -100,7 +104,8 @@ class DevServer:
             return  # never started
         self.state.close()  # event streams end
         if self._httpd is not None:
-            self._httpd.shutdown()
+            if self._thread is not None:  # shutdown() waits for serve_forever, which may not have begun
+                self._httpd.shutdown()
             self._httpd.server_close()
         if self._watcher is not None:
             self._watcher.stop()
@@ -128,10 +133,10 @@ def serve(site: Path, *, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT, ope
           say: Say = _echo) -> None:
     """Serve ``site`` until Ctrl-C (or SIGTERM)."""
     server = DevServer(site, host=host, port=port, say=say)
-    url = server.start()
     try:
         if threading.current_thread() is threading.main_thread():
             signal.signal(signal.SIGTERM, _interrupt)  # `kill` stops it as cleanly as Ctrl-C
+        url = server.start()
         folders = ", ".join(_shown(f) for f in server.watched())
         say(f"Serving {_shown(site)} on {url} (watching {folders}). Press Ctrl-C to stop.", False)
         if host not in ("127.0.0.1", "localhost", "::1"):

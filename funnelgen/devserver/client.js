@@ -3,7 +3,7 @@
    The server tells it which version of the page it sent (data-digest); over server-sent
    events it learns whether that version is still current and which problems the last
    rebuild had. Everything it draws lives in a shadow root, so it neither takes the page's
-   styles nor leaks its own. __CSS__ is replaced by the server with the stylesheet's text. */
+   styles nor leaks its own. The server fills in the stylesheet's text where the style is made. */
 (function () {
   "use strict";
   var d = document, script = d.currentScript;
