@@ -164,6 +164,18 @@ def test_new_never_overwrites_a_file(run_cli: RunCli, tmp_path: Path) -> None:
     assert sorted(p.name for p in target.iterdir()) == ["site.yml"]
 
 
+def test_new_where_a_file_stands_in_the_way_is_one_line(run_cli: RunCli, tmp_path: Path) -> None:
+    (tmp_path / "afile").write_text("x\n")
+    (tmp_path / "mysite").mkdir()
+    (tmp_path / "mysite" / "assets").write_text("not a folder\n")
+    for target, blocker in ((tmp_path / "afile" / "sub", tmp_path / "afile"),
+                            (tmp_path / "mysite", tmp_path / "mysite" / "assets")):
+        result = run_cli("new", target)
+        assert result.exit_code == 1 and "Traceback" not in result.output
+        assert result.stderr == f"{blocker} is a file where funnelgen new needs a folder (choose another folder)\n"
+    assert sorted(p.name for p in (tmp_path / "mysite").iterdir()) == ["assets"]
+
+
 @pytest.mark.parametrize("kind", ["site", "funnel"])
 def test_schema_validates_the_starter_site_as_an_editor_would(run_cli: RunCli, tmp_path: Path, kind: str) -> None:
     schema = json.loads(run_cli("schema", kind).stdout)
