@@ -277,10 +277,13 @@ def deploy(site: Path, remote: str, branch: str, message: str | None, dry_run: b
 @click.argument("site", required=False, type=click.Path(exists=True, file_okay=False, path_type=Path))
 @_reports_problems
 def themes(site: Path | None) -> None:
-    """List the built-in and installed themes with their options; with SITE, mark the one it uses."""
-    from funnelgen.commands.themes import themes_text
+    """List the built-in and installed themes with their options; with SITE, mark the one it uses
+    (and exit 1 when the site's theme or its options would fail the build)."""
+    from funnelgen.commands.themes import check_site_theme, themes_text
 
     click.echo(themes_text(site), nl=False)
+    if site is not None:
+        check_site_theme(site)
 
 
 def _shown(path: Path) -> str:

@@ -360,6 +360,23 @@ def test_funnelgen_themes_lists_a_folder_theme_and_installed_ones(
     assert re.search(r"^sunrise \(installed: funnelgen-theme-sunrise 1\.2\.0; extends bold → base\)$", out, re.M)
 
 
+@pytest.mark.parametrize(("setting", "expected"), [
+    ("theme: nonexist\n", ["site.yml:3: theme: no theme 'nonexist' (built-in themes: bold, clean, minimal; or a "
+                           "folder such as ./mytheme)"]),
+    ("theme_options: {button_style: nope, bogus: 1}\n",
+     ["site.yml:3: theme_options.bogus: theme 'clean' has no option 'bogus': (options: accent, background, "
+      "button_style, max_width, primary, radius, text)",
+      "site.yml:3: theme_options.button_style: 'nope' is not one of: filled, outline, pill",
+      "2 problems; nothing was written."]),
+])
+def test_funnelgen_themes_with_a_theme_the_build_would_refuse_lists_then_says_why(
+        run_cli: RunCli, make_site: MakeSite, setting: str, expected: list[str]) -> None:
+    result = run_cli("themes", make_site({"site.yml": SITE_YML + setting}))
+    assert "Built-in themes:" in result.stdout  # the listing is what they need to choose another
+    assert result.exit_code == 1
+    assert result.stderr.splitlines() == expected
+
+
 def test_funnelgen_themes_with_a_broken_site_says_why(run_cli: RunCli, make_site: MakeSite) -> None:
     site = make_site({"site.yml": SITE_YML + "theme: [clean]\n"})
     result = run_cli("themes", site)

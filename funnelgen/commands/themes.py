@@ -23,6 +23,7 @@ from funnelgen.theme import (
     builtin_themes_dir,
     declared_options,
     installed_themes,
+    resolve_theme,
     theme_chain,
 )
 from funnelgen.validate import validate
@@ -91,6 +92,16 @@ def themes_text(site_root: Path | None = None) -> str:
         out.append("")
         out += _details(listed, site)
     return "\n".join(out) + "\n"
+
+
+def check_site_theme(root: Path) -> None:
+    """Raise the problems `build` would find with the site's theme and theme_options (a theme
+    that does not exist or cannot be used, an option it does not have or a value it refuses)."""
+    source = load_yaml(root / "site.yml", "site.yml")
+    site, problems = validate(source, Site)
+    if site is None:
+        raise Abort(problems)
+    resolve_theme(site.theme, root, site.theme_options, source)
 
 
 def _site_theme(root: Path) -> SiteTheme:
