@@ -19,7 +19,7 @@ import jinja2
 from markupsafe import Markup
 
 from funnelgen import __version__, providers, tracking
-from funnelgen.errors import Abort, Problem
+from funnelgen.errors import Abort, Problem, display_path
 from funnelgen.load import ContainedLoader
 from funnelgen.markdown import Flaw, MarkdownError, MarkdownRenderer
 from funnelgen.plan import Page, Plan, PlannedFunnel, form_name
@@ -364,14 +364,19 @@ class Renderer:
             return self.env.get_template(name).render(context)
         except jinja2.TemplateSyntaxError as exc:
             message = f"template error: {exc.message}"
-            raise Abort([Problem(exc.filename or name, exc.lineno, "", message)]) from None
+            raise Abort([Problem(self._shown(exc.filename or name), exc.lineno, "", message)]) from None
         except jinja2.TemplateNotFound as exc:
             file, line = _template_frame(exc)  # the template that includes it
-            raise Abort([Problem(file or name, line, "", f"template '{exc.name}' not found in theme "
-                                 f"'{self.theme.name}' or the site's templates/")]) from None
+            raise Abort([Problem(self._shown(file or name), line, "", f"template '{exc.name}' not found in "
+                                 f"theme '{self.theme.name}' or the site's templates/")]) from None
         except jinja2.UndefinedError as exc:
             file, line = _template_frame(exc)
-            raise Abort([Problem(file or name, line, "", f"template error: {exc.message}")]) from None
+            message = f"template error: {exc.message}"
+            raise Abort([Problem(self._shown(file or name), line, "", message)]) from None
+
+    def _shown(self, file: str) -> str:
+        """A template's path as the marketer knows it: relative to the site when it is the site's."""
+        return display_path(Path(file), self.plan.root)
 
 
 def _external_urls(plan: Plan, rendered: dict[str, dict[str, list[str]]]) -> dict[str, set[str]]:
