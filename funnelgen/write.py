@@ -23,7 +23,7 @@ import stat
 import sys
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path, PurePosixPath
 from types import TracebackType
 
@@ -72,9 +72,9 @@ class OutputWriter:
     file, released by the system even when a build is killed).
     """
 
-    def __init__(self, out: Path, site_root: Path) -> None:
+    def __init__(self, out: Path, site_root: Path, theme_folders: Iterable[Path] = ()) -> None:
         self.out = Path(os.path.abspath(out))
-        _refuse_unsafe(self.out, Path(os.path.abspath(site_root)))
+        _refuse_unsafe(self.out, Path(os.path.abspath(site_root)), theme_folders)
         self.staging: Path | None = None
         self.base = Manifest()
         self._replacing = False
@@ -451,7 +451,7 @@ def _reason(exc: OSError) -> str:
     return text[:1].lower() + text[1:]
 
 
-def _refuse_unsafe(out: Path, site_root: Path) -> None:
+def _refuse_unsafe(out: Path, site_root: Path, theme_folders: Iterable[Path] = ()) -> None:
     if out.parent == out or out.resolve().parent == out.resolve():
         raise Abort(f"refusing to write to {out}: it is the root of the file system; "
                     "choose another -o folder")
@@ -461,6 +461,9 @@ def _refuse_unsafe(out: Path, site_root: Path) -> None:
         for folder in ("funnels", "assets", "content", "templates"):
             if o.is_relative_to(s / folder):
                 raise Abort(f"refusing to write to {out}: it is inside the site's {folder}/ folder")
+    for theme in theme_folders:  # its files are part of every page: each build would change it
+        if out.is_relative_to(theme) or out.resolve().is_relative_to(theme.resolve()):
+            raise Abort(f"refusing to write to {out}: it is inside the theme folder {theme}")
     home = Path(os.path.expanduser("~"))
     if home != Path("~") and (out == home or home.is_relative_to(out)):
         raise Abort(f"refusing to write to {out}: it holds your home folder; choose another -o folder")

@@ -291,6 +291,20 @@ def test_the_home_folder_is_never_the_output(readable_site: Path, tmp_path: Path
     assert sorted(p.name for p in tmp_path.iterdir()) == ["home"]
 
 
+@pytest.mark.parametrize("where", ["mytheme/out", "link-to-theme/out"])
+def test_the_output_never_sits_in_a_theme_folder(where: str, make_site: MakeSite, tmp_path: Path) -> None:
+    theme = tmp_path / "mytheme"
+    theme.mkdir()
+    (theme / "theme.yml").write_text("name: mine\nextends: clean\n")
+    (tmp_path / "link-to-theme").symlink_to(theme)
+    site = make_site({"site.yml": SITE_YML + "theme: ../mytheme\n"})
+    before = snapshot(tmp_path)
+    with pytest.raises(Abort, match=f"refusing to write to {tmp_path / where}: it is inside the theme folder "
+                                    f"{theme}"):
+        build(site, tmp_path / where)  # every build would then change the theme, and render everything
+    assert snapshot(tmp_path) == before
+
+
 @pytest.mark.parametrize("where", ["site/../site", "site/./funnels/..", "link-to-site", "site/content/out",
                                    "site/templates/out"])
 def test_the_output_never_holds_or_sits_in_the_site_however_it_is_written(

@@ -280,7 +280,7 @@ def build(root: Path, out: Path, *, strict: bool = False, jobs: int | None = Non
             return current
     jobs = jobs or default_jobs()
     prepared = prepare_against(root, out, previous, strict=strict, reused=reused, jobs=jobs)
-    with OutputWriter(out, root) as writer:
+    with OutputWriter(out, root, prepared.theme.folders()) as writer:
         report = render_site(prepared, writer, jobs=jobs, previous=out if cache else None,
                              spare=writer.base, progress=progress)
         writer.commit(manifest_of(prepared, root, report.outputs).text())
