@@ -158,6 +158,19 @@ def test_the_client_script_carries_its_stylesheet_once() -> None:
     assert client_js().count(css) == 1  # in the code that makes the style, not also in a comment
 
 
+def test_a_save_through_a_temporary_file_is_named_by_the_file_saved(site: Path,
+                                                                   start: Callable[[Path], Running]) -> None:
+    running = start(site)
+    printed = len(running.lines)
+    funnel = site / "funnels/tiny.yml"
+    temporary = site / "funnels/sedq8Xz1"  # what `sed -i` and some editors write, then rename
+    temporary.write_text(funnel.read_text().replace("Join the list", "Join the waiting list"))
+    os.replace(temporary, funnel)
+    running.wait_for_line("rebuilt in", after=printed)
+    said = next(line for line, _ in running.lines[printed:] if "rebuilt in" in line)
+    assert re.match(r"^\d\d:\d\d:\d\d funnels/tiny\.yml (and 1 more )?changed: ", said), said
+
+
 def test_the_policy_allows_the_client_and_nothing_else_new() -> None:
     script, style = csp_hash(client_js()), csp_hash(client_css())
     policy = ("default-src 'self'; script-src 'sha256-a'; style-src 'none'; connect-src 'self' "

@@ -188,7 +188,8 @@ class Rebuilder:
             folder = next((f for f in themes if path.is_relative_to(f)), None)
             return f"theme {folder.name}: {display_path(path, folder)}" if folder else str(path)
 
-        names = [name(path) for path in changed]
+        # Files still there first: an editor's temporary file (sed -i's sedXXXXXX) is gone by now.
+        names = [name(path) for path in sorted(changed, key=lambda path: not path.exists())]
         if len(names) == 1:
             return f"{names[0]} changed"
         return f"{names[0]} and {len(names) - 1} more changed"
