@@ -337,10 +337,10 @@ class Renderer:
         try:
             return self.template(f"steps/{page.step.type}.html", context)
         except MarkdownError as exc:
-            found = self.markdown_problems()
+            found = self._markdown_problems()
             raise Abort(found or [page.planned.source.problem(("steps", page.index), str(exc))]) from None
 
-    def markdown_problems(self) -> list[Problem]:
+    def _markdown_problems(self) -> list[Problem]:
         """Every link and image that cannot work in the Markdown of the funnels rendered here,
         with file, line and key. Looked for once rendering has met one, so that a site without
         any pays nothing for it."""
@@ -392,7 +392,7 @@ def _external_urls(plan: Plan, rendered: dict[str, dict[str, list[str]]]) -> dic
     return urls
 
 
-def funnel_urls(funnel: Funnel, markdown_images: Iterable[str] = ()) -> dict[str, list[str]]:
+def funnel_urls(funnel: Funnel, markdown_images: Iterable[str]) -> dict[str, list[str]]:
     """Absolute URLs one funnel's pages load or post to, by CSP directive; ``markdown_images``:
     the pictures its Markdown shows."""
     urls: dict[str, set[str]] = {"img": set(markdown_images), "media": set(), "form": set(), "frame": set()}

@@ -330,16 +330,23 @@ def validate_site(root: Path, *, skip: Collection[str] = (), reused: dict[str, F
     site_path = site_file(root)
     refused = unreadable(site_path, "site.yml", real_root)
     site_source = None if refused else try_load(site_path, "site.yml", unparsed)
+    unparsed += [refused] if refused else []
     paths = funnel_files(root)
     if not paths:
         unparsed.append(Problem("funnels/", 0, "", "no funnel files: add funnels/<name>.yml"))
     elif not (root / "funnels").resolve().is_relative_to(real_root):
         raise Abort([Problem("funnels/", 0, "", "links to a folder outside the site folder; "
                              "copy the funnel files in instead")])
-    todo = [path for path in paths if f"funnels/{path.name}" not in skip]
-    refusals = [refused, *(unreadable(path, f"funnels/{path.name}", real_root) for path in todo)]
-    unparsed += [problem for problem in refusals if problem]
-    todo = [path for path, problem in zip(todo, refusals[1:], strict=True) if problem is None]
+    todo = []
+    for path in paths:
+        name = f"funnels/{path.name}"
+        if name in skip:
+            continue
+        problem = unreadable(path, name, real_root)
+        if problem:
+            unparsed.append(problem)
+        else:
+            todo.append(path)
     workers, batches = share_out(todo, jobs, at_least=MIN_FILES_PER_WORKER, batches_each=4)
     funnels: list[tuple[Funnel, Source]] = []
     problems: list[Problem] = []
