@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from funnelgen.errors import Abort
-from funnelgen.load import load_yaml
+from funnelgen.load import Source, load_yaml
 from funnelgen.schema import Site
 from funnelgen.theme import (
     ENTRY_POINT_GROUP,
@@ -97,20 +97,22 @@ def themes_text(site_root: Path | None = None) -> str:
 def check_site_theme(root: Path) -> None:
     """Raise the problems `build` would find with the site's theme and theme_options (a theme
     that does not exist or cannot be used, an option it does not have or a value it refuses)."""
-    source = load_yaml(root / "site.yml", "site.yml")
-    site, problems = validate(source, Site)
-    if site is None:
-        raise Abort(problems)
+    site, source = _load_site(root)
     resolve_theme(site.theme, root, site.theme_options, source)
 
 
-def _site_theme(root: Path) -> SiteTheme:
+def _load_site(root: Path) -> tuple[Site, Source]:
     source = load_yaml(root / "site.yml", "site.yml") if (root / "site.yml").is_file() else None
     if source is None:
         raise Abort(f"{root}: no site.yml in this folder")
     site, problems = validate(source, Site)
     if site is None:
         raise Abort(problems)
+    return site, source
+
+
+def _site_theme(root: Path) -> SiteTheme:
+    site, _ = _load_site(root)
     colors = {name: f"{value} (brand.colors.{name})"
               for name, value in site.brand.colors.model_dump().items() if value is not None}
     return SiteTheme(root, site.theme, {**site.theme_options, **colors})
