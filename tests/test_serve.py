@@ -32,8 +32,10 @@ from funnelgen.commands.build import build
 from funnelgen.commands.serve import DEFAULT_HOST, DevServer, serve
 from funnelgen.devserver.inject import allow_client, client_css, client_js
 from funnelgen.devserver.rebuild import Rebuilder
+from funnelgen.devserver.state import Generation, SiteState
 from funnelgen.errors import Abort
-from funnelgen.site import prepare
+from funnelgen.incremental import read_manifest
+from funnelgen.site import prepare, prepare_against
 from funnelgen.tracking import csp_hash
 
 if TYPE_CHECKING:  # imported by pytest_plugins below, which must be first to load it
@@ -223,6 +225,21 @@ def test_the_build_on_disk_is_funnelgen_build_exactly(site: Path, start: Callabl
     # …and what it serves is that, plus the client.
     _, body, _ = get(running.url + "tiny/join/")
     assert "__funnelgen/events" in body and "__funnelgen" not in (served / "tiny/join/index.html").read_text()
+
+
+def test_a_page_a_save_took_away_is_gone_before_the_build_is_on_disk(site: Path, tmp_path: Path) -> None:
+    """While a save's build is still being written, its pages render on request; a page the save
+    removed (its slug changed) is not served from the older build meanwhile."""
+    out = tmp_path / "out"
+    build(site, out)
+    state = SiteState(out)
+    state.publish(disk_number=1)
+    funnel = site / "funnels/tiny.yml"
+    funnel.write_text("slug: tiny-list\n" + funnel.read_text())
+    state.publish(generation=Generation(2, prepare_against(site, out, read_manifest(out))))
+    assert state.lookup("/tiny/join/").status == 404
+    assert state.lookup("/tiny-list/join/").status == 200
+    assert state.lookup("/warmup/story/").status == 200  # unchanged funnel: taken from the build on disk
 
 
 def test_stopping_removes_the_temporary_folder(site: Path) -> None:

@@ -28,6 +28,7 @@ from pathlib import Path, PurePosixPath
 
 from funnelgen.errors import Abort, Problem
 from funnelgen.images import Variant, encode
+from funnelgen.incremental import pages_of
 from funnelgen.plan import Page
 from funnelgen.render import at_address
 from funnelgen.site import Prepared
@@ -63,12 +64,18 @@ class Generation:
         self.variants: dict[str, tuple[Path, Variant]] = {
             v.output: (a.source, v) for a in prepared.plan.assets.values() for v in a.variants()}
         """Smaller and WebP versions of pictures, encoded on request until the build is on disk."""
+        self.kept = set(pages_of(prepared.plan.reused.values()))
+        """Pages of funnels this generation takes unchanged from the build on disk."""
         self.folders = {str(parent) for name in (*self.pages, *self.assets, *self.variants)
                         for parent in PurePosixPath(name).parents if str(parent) != "."}
         self.problems: list[Problem] = []
         """Pages of this generation that failed to render (they are served from disk)."""
         self._rendered: dict[str, bytes | None] = {}
         self._lock = threading.Lock()  # one renderer: its Markdown converter is not thread-safe
+
+    def dropped(self, name: str) -> bool:
+        """A page of the build on disk that this generation no longer has (a slug changed)."""
+        return name.endswith("/index.html") and name not in self.pages and name not in self.kept
 
     def page(self, name: str) -> bytes | None:
         """A page of this generation, rendered once; None if it is not one or failed to render."""
@@ -173,6 +180,8 @@ class SiteState:
         if not parts or url_path.endswith("/"):
             name = f"{name}/index.html" if name else "index.html"
         body = self._fresh_file(fresh, name) if fresh else None
+        if body is None and fresh and fresh.dropped(name):
+            return self._not_found()
         if body is None and has_disk:
             body = _read(self.out / name)
         if body is not None:
