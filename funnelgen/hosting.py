@@ -109,14 +109,7 @@ class RedirectRule:
         return [base, base + "/"]
 
     def vercel_source(self) -> str:
-        """The path Vercel sees once `cleanUrls` and `trailingSlash` have normalised a request."""
-        path = self.source
-        if path.endswith(".html"):
-            path = path[: -len(".html")]
-            path = path[: -len("index")] if path.endswith("/index") else path
-        if "." in path.rsplit("/", 1)[-1]:
-            return path
-        return path.rstrip("/") + "/"
+        return vercel_path(self.source)
 
     def page(self) -> str:
         """The output file of this redirect's HTML page (for hosts without server redirects)."""
@@ -141,13 +134,15 @@ class Redirects:
     warnings: list[Problem] = field(default_factory=list)
 
 
-def check(site: Site, source: Source, step_urls: Mapping[str, Mapping[str, str]]) -> Redirects:
-    """Check `hosting:` of site.yml against the site's funnels (``{funnel: {step id: URL}}``).
+def check(site: Site, source: Source, step_urls: Mapping[str, Mapping[str, str]],
+          assets: Mapping[str, str]) -> Redirects:
+    """Check `hosting:` of site.yml against the site's funnels (``{funnel: {step id: URL}}``)
+    and files (``{assets/… name: published name}``).
 
     Redirect targets must exist, no redirect may hide a page or loop, external hosts must be
     listed, and everything must fit the chosen hosts.
     """
-    return _Resolver(site, source, step_urls).run()
+    return _Resolver(site, source, step_urls, assets).run()
 
 
 def step_urls_of(funnels: Iterable[PlannedFunnel],
@@ -163,6 +158,17 @@ def step_urls_of(funnels: Iterable[PlannedFunnel],
     return urls
 
 
+def vercel_path(path: str) -> str:
+    """A path as Vercel sees it once `cleanUrls` and `trailingSlash` have normalised a request:
+    `/main.html` is `/main/`."""
+    if path.endswith(".html"):
+        path = path[: -len(".html")]
+        path = path[: -len("index")] if path.endswith("/index") else path
+    if "." in path.rsplit("/", 1)[-1]:
+        return path
+    return path.rstrip("/") + "/"
+
+
 def key(path: str) -> str:
     """A site path as hosts match it: without a trailing slash or `index.html`."""
     if path.endswith("/index.html"):
@@ -171,10 +177,13 @@ def key(path: str) -> str:
 
 
 class _Resolver:
-    def __init__(self, site: Site, source: Source, step_urls: Mapping[str, Mapping[str, str]]) -> None:
+    def __init__(self, site: Site, source: Source, step_urls: Mapping[str, Mapping[str, str]],
+                 assets: Mapping[str, str]) -> None:
         self.site = site
         self.source = source
         self.step_urls = step_urls
+        self.assets = assets
+        """The site's files by `assets/…` name: their published, fingerprinted names."""
         self.targets = targets(site)
         self.out = Redirects()
         self.pages: dict[str, str] = {}
@@ -211,6 +220,11 @@ class _Resolver:
                       "hosting.targets so they work there too")
         if "cloudflare" in self.targets and not self.out.errors:
             self.check_cloudflare()
+        temporary = [i for i, redirect in enumerate(hosting.redirects) if redirect.status == 302]
+        if "s3" in self.targets and temporary:
+            self.warn(("hosting", "redirects", temporary[0], "status"), "S3 answers every redirect "
+                      "with 301, which browsers remember: a visitor who followed this one keeps going "
+                      "to the old target after you change it; change it on another host, or not at all")
         return self.out
 
     def resolve(self, index: int, redirect: Redirect, froms: dict[str, int]) -> RedirectRule | None:
@@ -230,6 +244,12 @@ class _Resolver:
         if here == "/assets" or here.startswith("/assets/"):
             self.error((*loc, "from"), f"'{path}' is inside /assets/, which holds the site's files; "
                        "choose another path")
+            return False
+        on_vercel = key(vercel_path(path)) if "vercel" in self.targets else here
+        if on_vercel != here and on_vercel.casefold() in folded:
+            what = self.pages[folded[on_vercel.casefold()]]
+            self.error((*loc, "from"), f"'{path}' is {what} on Vercel, which serves '{path}' as "
+                       f"'{vercel_path(path)}'; a redirect there would hide it: choose another path")
             return False
         if here.casefold() in folded:
             page = folded[here.casefold()]
@@ -277,9 +297,16 @@ class _Resolver:
         parts = urlsplit(to)
         if to.startswith("/"):
             path = parts.path
+            if path.startswith("/assets/"):  # published under a fingerprinted name
+                published = self.assets.get(path.lstrip("/"))
+                if published is None:
+                    self.error(where, f"no file '{path.lstrip('/')}' in the site folder")
+                    return None
+                target = "/" + published + to[len(path):]
+                return target, base + published
             hosting_file = path.lstrip("/") in HOSTING_FILES  # read by hosts, not served
             known = key(path) in self.pages and not hosting_file
-            if not known and not path.startswith("/assets/") and not self.is_from(path):
+            if not known and not self.is_from(path):
                 self.error(where, f"no page at '{path}' in this site{self.hint(path, paths=True)}")
                 return None
             return to, base + path.lstrip("/")
@@ -440,7 +467,8 @@ def write_files(prepared: Prepared, sink: Sink, outputs: list[str]) -> None:
     plan, renderer = prepared.plan, prepared.renderer
     site = plan.site
     chosen = targets(site)
-    redirects = check(site, plan.site_source, step_urls_of(plan.funnels, plan.reused.values()))
+    redirects = check(site, plan.site_source, step_urls_of(plan.funnels, plan.reused.values()),
+                      {name: asset.output for name, asset in plan.assets.items()})
     if redirects.errors:  # the plan stage reports these; this is a guard
         raise Abort(redirects.errors)
     rules = redirects.rules
@@ -480,7 +508,9 @@ def write_files(prepared: Prepared, sink: Sink, outputs: list[str]) -> None:
         if site.hosting.cname:
             write("CNAME", render("hosting/CNAME", {"cname": site.hosting.cname}))
     if "s3" in chosen:
-        redirect_pages = {rule.page(): rule.target for rule in rules}
+        base_path = urlsplit(site.base_url).path.rstrip("/")  # S3 sends visitors to this path as is
+        redirect_pages = {rule.page(): base_path + rule.target if rule.internal else rule.target
+                          for rule in rules}
         metadata: dict[str, dict[str, str]] = {}
         for name in sorted(f for f in files if f not in HOSTING_FILES):
             entry = {"ContentType": content_type(name),

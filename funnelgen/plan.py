@@ -167,7 +167,7 @@ def plan_site(valid: ValidSite) -> Plan:
             pages += _pages_of(planned, valid.root, real_root, checker)
     _check_visited_steps(valid, funnels, checker)
     _check_form_names(valid, funnels, checker)
-    _check_hosting(valid, funnels, checker)
+    _check_hosting(valid, funnels, assets, checker)
     if valid.site.home and valid.site.index:
         checker.error(valid.site_source, ("home",), "set either index: true or home, not both")
     elif valid.site.home and valid.site.home not in slugs:
@@ -195,12 +195,14 @@ class _Checker:
         self.warnings.append(source.problem(loc, message, warning=True))
 
 
-def _check_hosting(valid: ValidSite, funnels: list[PlannedFunnel], checker: _Checker) -> None:
-    """`hosting:` against the site's pages: redirect targets, loops, hidden pages (hosting.py)."""
+def _check_hosting(valid: ValidSite, funnels: list[PlannedFunnel], assets: dict[str, Asset],
+                   checker: _Checker) -> None:
+    """`hosting:` against the site's pages and files: redirect targets, loops, hidden pages
+    (hosting.py)."""
     from funnelgen import hosting
 
     urls = hosting.step_urls_of(funnels, valid.reused.values())
-    found = hosting.check(valid.site, valid.site_source, urls)
+    found = hosting.check(valid.site, valid.site_source, urls, {name: a.output for name, a in assets.items()})
     checker.errors += found.errors
     checker.warnings += found.warnings
 
@@ -239,10 +241,19 @@ def netlify_forms(planned: PlannedFunnel) -> list[tuple[int, str]]:
 
 
 def _check_form_names(valid: ValidSite, funnels: list[PlannedFunnel], checker: _Checker) -> None:
-    """No two Netlify forms of the site share a name: their sign-ups would be mixed."""
+    """No two Netlify forms of the site share a name: their sign-ups would be mixed. And Netlify
+    Forms take sign-ups only on Netlify."""
+    from funnelgen import hosting
+
+    hosts = hosting.targets(valid.site)
     first = {name: file for file, record in valid.reused.items() for name in record.forms}
     for planned in funnels:
         for i, name in netlify_forms(planned):
+            if "netlify" not in hosts:
+                checker.warn(planned.source, ("steps", i, "form", "provider"),
+                             f"Netlify Forms take sign-ups only on Netlify, and hosting.targets is "
+                             f"{', '.join(hosts)}: every sign-up would be lost there; choose your email "
+                             "tool's form (provider: convertkit, mailchimp, activecampaign or custom)")
             if name not in first:
                 first[name] = f"{planned.source.name} steps[{i}]"
                 continue

@@ -255,6 +255,59 @@ def test_s3_gets_a_metadata_map_of_every_file(make_site: MakeSite, tmp_path: Pat
     assert files - set(data["files"]) == {".funnelgen", "s3-metadata.json"}
 
 
+def test_a_redirect_to_a_file_goes_to_its_published_name(make_site: MakeSite, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    site = site_with(make_site, "targets: [netlify, github-pages]\nredirects:\n  - {from: /guide, to: /assets/guide.pdf}\n",
+                     **{"assets/guide.pdf": "%PDF-1.4 a guide"})
+    build(site, out)
+    [published] = [p.relative_to(out).as_posix() for p in (out / "assets").iterdir()]
+    assert re.fullmatch(r"assets/guide\.[0-9a-f]{10}\.pdf", published)
+    assert f"/guide /{published} 302!" in read(out, "_redirects")
+    assert f'content="0; url=../{published}"' in read(out, "guide/index.html")
+
+
+def test_s3_sends_redirects_into_the_sub_folder_the_site_lives_in_and_warns_they_are_301(
+        make_site: MakeSite, run_cli: RunCli, tmp_path: Path) -> None:
+    site = make_site({"site.yml": "name: Tiny Co\nbase_url: https://tiny.example/shop/\nhosting:\n  targets: [s3]\n"
+                                  "  redirects:\n    - {from: /go, to: tiny/thanks}\n"})
+    result = run_cli("build", site, "-o", tmp_path / "out")
+    assert result.exit_code == 0, result.output
+    assert result.stderr == ("warning: site.yml:6: hosting.redirects[0].status: S3 answers every redirect with 301, "
+                             "which browsers remember: a visitor who followed this one keeps going to the old "
+                             "target after you change it; change it on another host, or not at all\n")
+    data = json.loads(read(tmp_path / "out", "s3-metadata.json"))
+    assert data["files"]["go/index.html"]["WebsiteRedirectLocation"] == "/shop/tiny/thanks/"
+
+
+def test_a_netlify_form_on_a_site_hosted_elsewhere_is_a_warning(make_site: MakeSite, run_cli: RunCli,
+                                                                tmp_path: Path) -> None:
+    funnel = "title: T\nsteps:\n  - {id: join, type: optin, headline: Join, form: {provider: netlify}}\n" \
+             "  - {id: thanks, type: thankyou, headline: Thanks}\n"
+    site = site_with(make_site, "targets: [github-pages]\n", **{"funnels/tiny.yml": funnel})
+    result = run_cli("build", site, "-o", tmp_path / "out")
+    assert result.exit_code == 0, result.output
+    assert result.stderr == ("warning: funnels/tiny.yml:3: steps[0].form.provider: Netlify Forms take sign-ups only "
+                             "on Netlify, and hosting.targets is github-pages: every sign-up would be lost there; "
+                             "choose your email tool's form (provider: convertkit, mailchimp, activecampaign or "
+                             "custom)\n")
+
+
+def test_the_home_and_404_pages_carry_the_policy_and_your_snippets_like_every_page(make_site: MakeSite,
+                                                                                  tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    site = make_site({"site.yml": "name: Tiny Co\nbase_url: https://tiny.example/\nindex: true\n"
+                                  "tracking:\n  head: <meta name=\"verify\" content=\"v-123\">\n"
+                                  "  body: <noscript>pixel</noscript>\n"})
+    build(site, out)
+    step_policy = META_CSP.search(read(out, "tiny/join/index.html"))
+    assert step_policy
+    for page in ("index.html", "404.html"):
+        text = read(out, page)
+        policy = META_CSP.search(text)
+        assert policy and policy[1] == step_policy[1], page
+        assert '<meta name="verify" content="v-123">' in text and "<noscript>pixel</noscript>" in text, page
+
+
 @pytest.mark.parametrize(("targets", "files"), [
     ("[netlify]", {"_headers", "_redirects"}),
     ("[cloudflare]", {"_headers", "_redirects"}),
@@ -306,6 +359,12 @@ BAD_HOSTING = {
                   ["site.yml:5: hosting.redirects[0].from: '/Tiny/Join' differs only in case from the page "
                    "of step 'tiny/join' (/tiny/join); on case-insensitive disks the two would be one file: "
                    "choose another path"]),
+    "hides-a-page-on-vercel": ("targets: [vercel]\nredirects:\n  - {from: /tiny.html, to: tiny/thanks}\n",
+                               ["site.yml:6: hosting.redirects[0].from: '/tiny.html' is the entry page of funnel "
+                                "'tiny' on Vercel, which serves '/tiny.html' as '/tiny/'; a redirect there would "
+                                "hide it: choose another path"]),
+    "no-such-file": ("targets: [netlify]\nredirects:\n  - {from: /guide, to: /assets/guide.pdf}\n",
+                     ["site.yml:6: hosting.redirects[0].to: no file 'assets/guide.pdf' in the site folder"]),
     "in-assets": ("redirects:\n  - {from: /assets/old.pdf, to: tiny}\n",
                   ["site.yml:5: hosting.redirects[0].from: '/assets/old.pdf' is inside /assets/, which holds "
                    "the site's files; choose another path"]),
