@@ -174,7 +174,11 @@ def declared_options(themes: list[Theme]) -> dict[str, ThemeOption]:
     """The options a chain offers: each theme's own, overriding those of the themes under it."""
     declared: dict[str, ThemeOption] = {}
     for theme in reversed(themes):
-        declared.update(theme.manifest.options)
+        for name, option in theme.manifest.options.items():
+            under = declared.get(name)
+            if under is not None and "choices" not in option.model_fields_set:  # keeps the choices
+                option = option.model_copy(update={"choices": under.choices})
+            declared[name] = option
     return dict(sorted(declared.items()))
 
 
@@ -231,6 +235,11 @@ def _find(name: str, relative_to: Path, site: Source | None, origin: Theme | Non
     return Theme(path, manifest)
 
 
+def _yaml_shown(value: Any) -> str:
+    """A value as it was written in YAML: true, 2.5, 'text'."""
+    return ("true" if value else "false") if isinstance(value, bool) else repr(value)
+
+
 def _options(themes: list[Theme], chosen: dict[str, Any], site: Source) -> dict[str, Any]:
     declared = declared_options(themes)
     problems = []
@@ -249,10 +258,10 @@ def _options(themes: list[Theme], chosen: dict[str, Any], site: Source) -> dict[
             problems.append(site.problem(loc, f"{value!r} is not one of: {choices}"))
         elif type(value) is not type(option.default) and not (
             isinstance(value, int | float) and isinstance(option.default, int | float)
-            and not isinstance(value, bool)
+            and not isinstance(value, bool) and not isinstance(option.default, bool)
         ):
-            kind = type(option.default).__name__.replace("str", "text").replace("bool", "true/false")
-            problems.append(site.problem(loc, f"expected {kind}, got {value!r}"))
+            kind = {bool: "true/false", str: "text"}.get(type(option.default), "a number")
+            problems.append(site.problem(loc, f"expected {kind}, got {_yaml_shown(value)}"))
         elif isinstance(value, str) and not _SAFE_OPTION.fullmatch(value):
             problems.append(site.problem(loc, f"{value!r} has characters that are not allowed in a "
                                     "theme option (use letters, digits, spaces and # % . , ( ) ' \" -)"))

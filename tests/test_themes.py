@@ -124,6 +124,21 @@ def test_theme_options_are_checked(make_site: MakeSite, tmp_path: Path, options:
     assert not (tmp_path / "out").exists()
 
 
+@pytest.mark.parametrize(("option", "value", "message"), [
+    ("seal: {default: true, description: Show the seal.}", "seal: 0", "seal: expected true/false, got 0"),
+    ("glow: {default: 2, description: Glow size.}", "glow: true", "glow: expected a number, got true"),
+    ("button_style: {default: pill, description: Rounder buttons.}", "button_style: banana",
+     "button_style: 'banana' is not one of: filled, outline, pill"),
+], ids=["true-false-is-not-a-number", "a-number-is-not-true", "redeclared-keeps-its-choices"])
+def test_a_folder_themes_options_are_checked_as_documented(make_site: MakeSite, tmp_path: Path, option: str,
+                                                          value: str, message: str) -> None:
+    site = make_site({"site.yml": SITE_YML + f"theme: ./themes/mine\ntheme_options: {{{value}}}\n",
+                      "themes/mine/theme.yml": f"name: mine\nextends: clean\noptions:\n  {option}\n"})
+    with pytest.raises(Abort) as caught:
+        build(site, tmp_path / "out")
+    assert f"theme_options.{message}" in str(caught.value)
+
+
 def test_theme_options_reach_the_css(make_site: MakeSite, tmp_path: Path) -> None:
     site = make_site({"site.yml": SITE_YML + "theme: bold\n"
                       "theme_options: {band: '#2a0845', cta_color: primary, max_width: 50rem}\n"})
