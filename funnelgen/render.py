@@ -67,8 +67,9 @@ def relative_url(from_url: str, to_url: str) -> str:
     return rel + (f"#{fragment}" if fragment else "")
 
 
-def money(amount: Decimal, currency: str) -> str:
+def money(amount: Decimal | int | float, currency: str) -> str:
     """47 USD → '$47'; 19.5 EUR → '€19.50'; 90 CHF → '90 CHF'."""
+    amount = Decimal(str(amount))  # a price is a Decimal already; a template may pass a number
     whole = amount == amount.to_integral_value()
     number = f"{amount:,.0f}" if whole else f"{amount:,.2f}"
     symbol = CURRENCY_SYMBOLS.get(currency)
@@ -112,7 +113,12 @@ class PageView:
 
     def link(self, target: str) -> str:
         """Where a `to:` goes (step id, site path or URL), relative to this page."""
-        return root_relative(self._page.planned.resolve(target))
+        try:
+            return root_relative(self._page.planned.resolve(target))
+        except KeyError:
+            steps = ", ".join(self._page.planned.step_urls)
+            message = f"page.link: no step '{target}' in this funnel (steps: {steps})"
+            raise jinja2.UndefinedError(message) from None
 
     def root(self) -> str:
         return ROOT
@@ -356,8 +362,10 @@ class Renderer:
 
     def extra(self, name: str, url: str) -> str:
         """A page that is not a step (404, index) or a site file (sitemap.xml, robots.txt)."""
+        base_path = urlsplit(self.plan.site.base_url).path.rstrip("/")
         return self.template(name, {"url": url, "plan": self.plan,
-                                     "rel": lambda target: relative_url(url, target)})
+                                     "rel": lambda target: relative_url(url, target),
+                                     "site_path": lambda target: base_path + target})
 
     def template(self, name: str, context: dict[str, Any]) -> str:
         try:
@@ -373,6 +381,14 @@ class Renderer:
             file, line = _template_frame(exc)
             message = f"template error: {exc.message}"
             raise Abort([Problem(self._shown(file or name), line, "", message)]) from None
+        except (Abort, MarkdownError):
+            raise
+        except Exception as exc:  # a template used a value as it cannot be used (a macro as text…)
+            file, line = _template_frame(exc)
+            if file is None:  # not a template's doing
+                raise
+            message = f"template error: {type(exc).__name__}: {exc}"
+            raise Abort([Problem(self._shown(file), line, "", message)]) from None
 
     def _shown(self, file: str) -> str:
         """A template's path as the marketer knows it: relative to the site when it is the site's."""

@@ -119,6 +119,25 @@ def test_a_missing_include_is_named_where_it_is_included(run_cli: RunCli, make_s
                              "theme 'clean' or the site's templates/\n"), result.stderr
 
 
+@pytest.mark.parametrize(("template", "message"), [
+    ("{{ page.link('nosuch') }}", "template error: page.link: no step 'nosuch' in this funnel (steps: join, thanks)"),
+    ("{{ 'lots' | money('USD') }}", "template error: InvalidOperation: "),
+])
+def test_a_template_mistake_is_one_line_naming_the_template(run_cli: RunCli, make_site: MakeSite, template: str,
+                                                            message: str) -> None:
+    site = make_site({"templates/blocks/footer.html": f"<footer>\n{template}\n</footer>\n"})
+    result = run_cli("check", site)
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert result.stderr.startswith(f"templates/blocks/footer.html:2: {message}"), result.stderr
+
+
+def test_the_money_filter_takes_a_plain_number_as_documented(run_cli: RunCli, make_site: MakeSite,
+                                                             tmp_path: Path) -> None:
+    site = make_site({"templates/blocks/footer.html": "<footer>{{ 47 | money('USD') }} {{ 19.5 | money('EUR') }}</footer>\n"})
+    assert run_cli("build", site, "-o", tmp_path / "out").exit_code == 0
+    assert "<footer>$47 €19.50</footer>" in (tmp_path / "out" / "tiny/join/index.html").read_text()
+
+
 def test_a_template_that_is_not_utf8_names_the_line_of_the_first_bad_byte(run_cli: RunCli,
                                                                          make_site: MakeSite) -> None:
     site = make_site({"templates/blocks/footer.html": b"<footer>\n\xff\xfe</footer>\n"})

@@ -54,6 +54,10 @@ EVERY_STEP_TYPE: dict[str, str | bytes | None] = {
 
               - plan on Sunday
               - review on Friday
+
+              ```
+              weekly-review --from=sunday --to=friday --include=calendar,inbox,notes,tasks,goals --format=long
+              ```
             video: {url: "https://www.youtube.com/watch?v=dQw4w9WgXcQ", title: Watch the story}
             benefits_title: Why it works
             benefits: [Less stress, More time]
