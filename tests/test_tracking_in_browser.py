@@ -388,7 +388,7 @@ def test_hooks_hear_every_event_and_custom_events(plain: Path, serve: Any, new_p
         funnelgen.on("quiz", e => heard.push("quiz-only:" + e.answer));
         funnelgen.track("quiz", {answer: "b", temperature: "spoofed"});
         return heard; }""")
-    assert heard == ["quiz-only:b", "quiz:warm"]
+    assert heard == ["step_view:warm", "quiz-only:b", "quiz:warm"]  # a late hook hears the page's step_view too
 
 
 def test_opt_in_fields_and_checkout_links_carry_temperature_visitor_and_utm(plain: Path, serve: Any, new_page: Any) -> None:
@@ -427,6 +427,19 @@ def test_providers_receive_events_through_their_own_scripts(tracked: Path, colle
     assert beacons[0]["type"].startswith("text/plain")
     assert "cy@example.com" not in json.dumps(beacons)
     assert tab.console_errors == []  # the Content-Security-Policy allowed every provider
+
+
+def test_your_own_fields_reach_the_providers_with_the_event(tracked: Path, collector: Any, new_page: Any) -> None:
+    base, _ = collector(tracked)
+    tab = new_page()
+    _provider_requests(tab)
+    tab.goto(base + "launch/join/?utm_medium=email")
+    sent = tab.page.evaluate("""() => {
+        funnelgen.track("quiz_answered", {answer: "b", score: 7, nested: {no: 1}});
+        const call = window.dataLayer.find(c => c[0] === "event" && c[1] === "quiz_answered");
+        return call && call[2]; }""")
+    assert sent == {"funnel": "launch", "step": "join", "step_type": "optin", "temperature": "hot",
+                    "visitor_id": tab.page.evaluate("funnelgen.visitorId()"), "answer": "b", "score": 7}
 
 
 def test_checkout_clicks_become_initiate_checkout_for_meta(tracked: Path, collector: Any, new_page: Any) -> None:
@@ -519,6 +532,19 @@ def test_the_runtime_keeps_working_when_storage_is_blocked(plain: Path, serve: A
     tab = new_page()
     tab.page.add_init_script("Object.defineProperty(window, 'localStorage', {get() { throw new Error('blocked'); }})")
     tab.goto(serve(plain) + "launch/join/?utm_medium=email")
+    assert tab.page.evaluate("funnelgen.temperature()") == "hot"
+    assert tab.console_errors == []
+
+
+@pytest.mark.parametrize("stored", ["1", '"text"', "{broken", "[]", "null"])
+def test_a_damaged_memory_is_started_afresh(plain: Path, serve: Any, new_page: Any, stored: str) -> None:
+    tab = new_page()
+    tab.page.add_init_script(f"if (!sessionStorage.seeded) {{ localStorage.setItem('funnelgen', {json.dumps(stored)}); "
+                             "sessionStorage.seeded = 1; }")
+    base = serve(plain)
+    tab.goto(base + "launch/join/?utm_medium=email")
+    assert tab.page.evaluate("funnelgen.temperature()") == "hot"
+    tab.goto(base + "launch/join/")  # remembered: the damaged value was replaced
     assert tab.page.evaluate("funnelgen.temperature()") == "hot"
     assert tab.console_errors == []
 

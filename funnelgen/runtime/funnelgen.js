@@ -13,7 +13,9 @@
 
   /* ---- first-party storage: one localStorage key; memory only when storage is blocked ---- */
   var ls = null, S = {};
-  try { ls = w.localStorage; S = JSON.parse(ls.getItem("funnelgen") || "{}") || {}; } catch (e) { ls = null; }
+  try { ls = w.localStorage; ls.getItem("funnelgen"); } catch (e) { ls = null; }
+  try { S = JSON.parse(ls.getItem("funnelgen") || "{}"); } catch (e) { S = {}; }  /* damaged: start afresh */
+  if (!S || typeof S != "object" || S.pop) S = {};
   function save() { try { if (ls) ls.setItem("funnelgen", JSON.stringify(S)); } catch (e) { /* full or blocked */ } }
 
   /* ---- rules: the same semantics as funnelgen/temperature.py ---- */
@@ -59,15 +61,15 @@
   var now = Date.now();
   if (!S.id) {
     var b = new Uint8Array(8);
-    (w.crypto || w.msCrypto).getRandomValues(b);
+    w.crypto.getRandomValues(b);
     S.id = Array.prototype.map.call(b, function (x) { return (x + 256).toString(16).slice(1); }).join("");
   }
   if (S.last && now - S.last > 18e5) S.ret = true;  /* a new visit after 30 minutes away */
   S.last = now;
   if (hasUtm || ref || !S.lt) {  /* a new touch: an ad, a link from elsewhere, or the first visit */
     S.lt = { utm: utm, ref: ref, params: q };
-    if (!S.ft) S.ft = S.lt;
   }
+  if (!S.ft) S.ft = S.lt;
   var params = {};
   for (var k in S.lt.params) params[k] = S.lt.params[k];
   for (k in q) params[k] = q[k];
@@ -92,13 +94,15 @@
   /* ---- consent: none, or wait for the banner; Global Privacy Control is a refusal ---- */
   var gpc = nav.globalPrivacyControl === true;
   var consent = gpc ? "denied" : (C.consent !== "banner" ? "granted" : S.consent || "");
-  var pending = [], started = false, beacon = [], listeners = {};
+  var pending = [], started = false, beacon = [], listeners = {}, seen = [];
   w.dataLayer = w.dataLayer || [];
   function gtag() { w.dataLayer.push(arguments); }
+  function gconsent(kind, v) {
+    w.gtag("consent", kind, { ad_storage: v, ad_user_data: v, ad_personalization: v, analytics_storage: v });
+  }
   if (P.ga4) {
     w.gtag = w.gtag || gtag;
-    w.gtag("consent", "default", { ad_storage: "denied", ad_user_data: "denied",
-      ad_personalization: "denied", analytics_storage: "denied" });
+    gconsent("default", "denied");
   }
   function load(src, attrs) {
     var s = d.createElement("script");
@@ -110,8 +114,7 @@
     if (started) return;
     started = true;
     if (P.ga4) {
-      w.gtag("consent", "update", { ad_storage: "granted", ad_user_data: "granted",
-        ad_personalization: "granted", analytics_storage: "granted" });
+      gconsent("update", "granted");
       w.gtag("js", new Date());
       w.gtag("config", P.ga4);
       load("https://www.googletagmanager.com/gtag/js?id=" + encodeURIComponent(P.ga4));
@@ -143,7 +146,8 @@
     });
   }
   function send(e) {
-    var props = { funnel: e.funnel, step: e.step, step_type: e.step_type, temperature: e.temperature, variant: e.variant };
+    var props = {};  /* every field but the name, the time and the UTM objects: yours too */
+    for (var x in e) if (x != "event" && x != "ts" && typeof e[x] != "object") props[x] = e[x];
     if (P.ga4) w.gtag("event", e.event, props);
     if (P.meta) {
       var std = { optin_submit: "Lead", checkout_click: "InitiateCheckout", upsell_accept: "InitiateCheckout" }[e.event];
@@ -168,12 +172,12 @@
       temperature: temp, visitor_id: S.id, utm_first: S.ft.utm, utm_last: S.lt.utm, ts: Date.now() };
     for (var x in extra || {}) if (!(x in e)) e[x] = extra[x];
     w.dataLayer.push(e);
-    (listeners[name] || []).concat(listeners["*"] || []).forEach(function (fn) {
-      try { fn(e); } catch (err) { setTimeout(function () { throw err; }); }
-    });
+    seen.push(e);
+    (listeners[name] || []).concat(listeners["*"] || []).forEach(function (fn) { hear(fn, e); });
     if (consent === "granted") send(e); else if (consent === "") pending.push(e);
     return e;
   }
+  function hear(fn, e) { try { fn(e); } catch (err) { setTimeout(function () { throw err; }); } }
   function setConsent(granted) {
     consent = granted && !gpc ? "granted" : "denied";
     S.consent = consent;
@@ -184,7 +188,10 @@
   }
 
   w.funnelgen = {
-    on: function (name, fn) { (listeners[name] = listeners[name] || []).push(fn); },
+    on: function (name, fn) {  /* also hears this page's earlier events, such as step_view */
+      (listeners[name] = listeners[name] || []).push(fn);
+      seen.forEach(function (e) { if (name === "*" || name === e.event) hear(fn, e); });
+    },
     track: track,
     temperature: function () { return temp; },
     visitorId: function () { return S.id; },
@@ -207,7 +214,6 @@
       f.src = video.getAttribute("data-embed");
       f.title = video.getAttribute("data-title") || "Video";
       f.allow = "autoplay; encrypted-media; picture-in-picture; fullscreen";
-      f.allowFullscreen = true;
       video.replaceWith(f);
       f.focus();
       return;

@@ -139,7 +139,7 @@ class Condition(Model):
     returning: bool | None = None
     """Has been on this site before."""
     visited: str | None = None
-    """Has seen this step before ('funnel/step' or a step id)."""
+    """Has seen this step before, written 'funnel/step'."""
     opted_in: bool | None = None
     clicked_checkout: bool | None = None
     any: list[Condition] = []
