@@ -129,6 +129,8 @@ class PageView:
         if asset is None and ref.startswith("static/"):
             missing = ref.removeprefix("static/")
             raise jinja2.UndefinedError(f"no file '{missing}' in the theme's static/ folder")
+        if asset is None and ref.startswith("assets/"):
+            raise jinja2.UndefinedError(f"no file '{ref}' in the site's assets folder")
         return ROOT + asset.output if asset else ref
 
     def image(self, ref: str, role: str = "content") -> ImageView:

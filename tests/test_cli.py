@@ -122,6 +122,8 @@ def test_a_missing_include_is_named_where_it_is_included(run_cli: RunCli, make_s
 @pytest.mark.parametrize(("template", "message"), [
     ("{{ page.link('nosuch') }}", "template error: page.link: no step 'nosuch' in this funnel (steps: join, thanks)"),
     ("{{ 'lots' | money('USD') }}", "template error: InvalidOperation: "),
+    ("{{ page.asset('assets/missing.png') }}", "template error: no file 'assets/missing.png' in the site's "
+                                               "assets folder"),
 ])
 def test_a_template_mistake_is_one_line_naming_the_template(run_cli: RunCli, make_site: MakeSite, template: str,
                                                             message: str) -> None:
