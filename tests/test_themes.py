@@ -371,7 +371,8 @@ def test_funnelgen_themes_lists_a_folder_theme_and_installed_ones(
     assert re.search(r"^ \* \./themes/warm +Clean, but warmer\.$", out, re.M), out
     assert re.search(r"^\./themes/warm \* \(folder .*; extends clean → base\)$", out, re.M), out
     assert re.search(r"^   sunrise +Warm morning colours on top of bold\.$", out, re.M), out
-    assert re.search(r"^   clean +\(hidden by the built-in theme 'clean', which wins\)", out, re.M), out
+    assert re.search(r"^   clean +\(hidden by the built-in theme 'clean', which wins\) Tries to replace clean\.$",
+                     out, re.M), out  # the installed theme's own description, not the built-in's
     assert re.search(r"^sunrise \(installed: funnelgen-theme-sunrise 1\.2\.0; extends bold → base\)$", out, re.M)
 
 

@@ -64,7 +64,10 @@ def themes_text(site_root: Path | None = None) -> str:
     builtin = [_listed(name, "built-in", builtin_themes_dir()) for name in builtin_themes()]
     installed = []
     for name, theme in installed_themes().items():
-        listed = _listed(name, f"installed: {theme.package}", Path.cwd())
+        try:  # by its folder: by name, a built-in theme of the same name would be found instead
+            listed = _listed(name, f"installed: {theme.package}", Path.cwd(), str(theme.folder()))
+        except LookupError as exc:
+            listed = Listed(name, f"installed: {theme.package}", problem=str(exc))
         if name in builtin_themes():
             listed.note = f"hidden by the built-in theme '{name}', which wins"
         installed.append(listed)
@@ -118,10 +121,11 @@ def _site_theme(root: Path) -> SiteTheme:
     return SiteTheme(root, site.theme, {**site.theme_options, **colors})
 
 
-def _listed(name: str, origin: str, relative_to: Path) -> Listed:
+def _listed(name: str, origin: str, relative_to: Path, where: str | None = None) -> Listed:
+    """A theme as listed; ``where``: its folder, when the name alone would find another theme."""
     listed = Listed(name, origin)
     try:
-        listed.themes = theme_chain(name, relative_to)
+        listed.themes = theme_chain(where or name, relative_to)
     except Abort as exc:
         listed.problem = "; ".join(str(p) for p in exc.problems)
     return listed
