@@ -30,6 +30,8 @@ from funnelgen.temperature import compile_rules
 from funnelgen.theme import ThemeChain
 
 RUNTIME = Path(__file__).parent / "runtime" / "funnelgen.min.js"  # `make runtime` writes it
+RUNTIME_SETTINGS = 'id="funnelgen-config"'
+"""Every step page carries the runtime's settings: a page without them has lost base's <head>."""
 FONT_STACKS = {
     "sans": 'system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif',
     "serif": 'Charter, "Bitstream Charter", "Sitka Text", Cambria, Georgia, serif',
@@ -342,11 +344,17 @@ class Renderer:
         """A step's HTML, its links against ROOT: pass it through `at_address` to write it."""
         view = PageView(self, page)
         context = {"page": view, "funnel": page.funnel, "step": page.step}
+        name = f"steps/{page.step.type}.html"
         try:
-            return self.template(f"steps/{page.step.type}.html", context)
+            html = self.template(name, context)
         except MarkdownError as exc:
             found = self._markdown_problems()
             raise Abort(found or [page.planned.source.problem(("steps", page.index), str(exc))]) from None
+        if RUNTIME_SETTINGS not in html:  # a theme's page.html lost its <head>, or all of it
+            raise Abort([Problem(name, 0, "", f"the page it makes has no {RUNTIME_SETTINGS} script, so no "
+                                 "temperature, tracking or policy: keep page.html's <head> and its blocks "
+                                 "(copy the base theme's page.html and change only what you need)")])
+        return html
 
     def _markdown_problems(self) -> list[Problem]:
         """Every link and image that cannot work in the Markdown of the funnels rendered here,
