@@ -128,6 +128,7 @@ class MarkdownRenderer:
         src, alt, title = found[1], found[2], found[3]
         attributes = {"alt": alt, "decoding": "async", "loading": "lazy", "src": src}
         ref = unquote(html.unescape(src))
+        ref = ref[1:] if ref.startswith("/assets/") else ref  # the same file as assets/…
         if ref.startswith("assets/"):
             asset = self.lookup(ref)
             if asset is None:
