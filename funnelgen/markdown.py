@@ -110,6 +110,13 @@ class MarkdownRenderer:
             """Each URL as sanitised (raw HTML's too): site paths made relative, links checked."""
             if name not in ("href", "src"):
                 return value
+            if tag == "a" and value.startswith("/assets/"):  # a download: the published file
+                asset = self.lookup(value[1:])
+                if asset is None:
+                    flaws.append(Flaw(value, f"link '{value}': no file '{value[1:]}' in the site's "
+                                             "assets folder"))
+                    return value
+                return asset[0]
             if tag == "a":
                 _check_link(value, flaws)
             elif value.startswith("https://"):

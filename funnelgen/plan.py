@@ -404,6 +404,9 @@ def _referenced_assets(planned: PlannedFunnel) -> Iterator[tuple[Loc, str]]:
         for j, testimonial in enumerate(step.testimonials):
             if testimonial.photo:
                 yield ((*base, "testimonials", j, "photo"), testimonial.photo)
+        for j, link in enumerate(step.links):
+            if link.to.startswith("/assets/"):  # a download: linked to its published name
+                yield ((*base, "links", j, "to"), link.to[1:])
 
 
 def _check_step_assets(planned: PlannedFunnel, assets: dict[str, Asset], checker: _Checker) -> None:

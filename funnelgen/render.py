@@ -115,6 +115,8 @@ class PageView:
 
     def link(self, target: str) -> str:
         """Where a `to:` goes (step id, site path or URL), relative to this page."""
+        if target.startswith("/assets/"):  # a download: the published, fingerprinted file
+            return self.asset(target[1:])
         try:
             return root_relative(self._page.planned.resolve(target))
         except KeyError:

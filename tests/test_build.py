@@ -315,18 +315,33 @@ def test_body_file_and_markdown_images_use_the_content_and_assets_folders(make_s
     funnel = FULL_FUNNEL.replace("    body: |\n      A short story with **bold** words.\n", "    body_file: content/story.md\n")
     site = make_site({
         "funnels/launch.yml": funnel,
-        "content/story.md": "## The story\n\n![Our team](assets/team.svg)\n\n![Again](/assets/team.svg)\n",
+        "content/story.md": "## The story\n\n![Our team](assets/team.svg)\n\n![Again](/assets/team.svg)\n\n"
+                            "[The team, large](/assets/team.svg)\n",
         "assets/team.svg": "<svg xmlns='http://www.w3.org/2000/svg' viewBox='0 0 64 32'/>",
     })
     out = tmp_path / "out"
     build(site, out)
     page = _read(out, "launch/story/index.html")
     assert "<h2>The story</h2>" in page
+    assert re.search(r'<a href="\.\./\.\./assets/team\.[0-9a-f]{10}\.svg" rel="noopener noreferrer">The team, large',
+                     page)  # a link to a file goes to its published name
     for alt in ("Our team", "Again"):  # /assets/… is the same file
         assert re.search(rf'<img alt="{alt}" decoding="async" height="32" loading="lazy" '
                          r'src="\.\./\.\./assets/team\.[0-9a-f]{10}\.svg" width="64"', page)
     entry = _read(out, "launch/index.html")  # one folder higher: the image path follows
     assert re.search(r'src="\.\./assets/team\.[0-9a-f]{10}\.svg"', entry)
+
+
+def test_a_link_to_a_file_goes_to_its_published_name_and_a_missing_one_is_refused(make_site: MakeSite,
+                                                                                  tmp_path: Path) -> None:
+    funnel = FULL_FUNNEL.replace("    body: |\n", "    links: [{text: The checklist (PDF), to: /assets/list.pdf}]\n"
+                                 "    body: |\n")
+    out = tmp_path / "out"
+    build(make_site({"funnels/launch.yml": funnel, "assets/list.pdf": "%PDF-1.4"}), out)
+    assert re.search(r'href="\.\./\.\./assets/list\.[0-9a-f]{10}\.pdf"', _read(out, "launch/story/index.html"))
+    with pytest.raises(Abort) as refused:
+        build(make_site({"funnels/launch.yml": funnel}, name="missing"), tmp_path / "missing-out")
+    assert str(refused.value) == "funnels/launch.yml:7: steps[0].links[0].to: no file 'assets/list.pdf' in the site folder"
 
 
 def test_relative_url() -> None:
