@@ -421,6 +421,9 @@ def _check_site_assets(valid: ValidSite, assets: dict[str, Asset], checker: _Che
         (("seo", "image"), site.seo.image),
         (("seo", "favicon"), site.seo.favicon),
     ]
+    for key, link in (("privacy", site.legal.privacy), ("terms", site.legal.terms)):
+        if link and link.startswith("/assets/"):  # a PDF: linked to its published name
+            refs.append((("legal", key), link[1:]))
     for loc, ref in refs:
         if ref:
             _check_asset(ref, loc, valid.site_source, assets, checker)

@@ -340,8 +340,11 @@ def test_a_link_to_a_file_goes_to_its_published_name_and_a_missing_one_is_refuse
     build(make_site({"funnels/launch.yml": funnel, "assets/list.pdf": "%PDF-1.4"}), out)
     assert re.search(r'href="\.\./\.\./assets/list\.[0-9a-f]{10}\.pdf"', _read(out, "launch/story/index.html"))
     with pytest.raises(Abort) as refused:
-        build(make_site({"funnels/launch.yml": funnel}, name="missing"), tmp_path / "missing-out")
-    assert str(refused.value) == "funnels/launch.yml:7: steps[0].links[0].to: no file 'assets/list.pdf' in the site folder"
+        build(make_site({"funnels/launch.yml": funnel, "site.yml": "name: Tiny Co\nbase_url: https://tiny.example/\n"
+                         "legal: {privacy: /assets/privacy.pdf}\n"}, name="missing"), tmp_path / "missing-out")
+    assert [str(p) for p in refused.value.problems] == [
+        "funnels/launch.yml:7: steps[0].links[0].to: no file 'assets/list.pdf' in the site folder",
+        "site.yml:3: legal.privacy: no file 'assets/privacy.pdf' in the site folder"]
 
 
 def test_relative_url() -> None:
