@@ -508,9 +508,8 @@ def write_files(prepared: Prepared, sink: Sink, outputs: list[str]) -> None:
         if site.hosting.cname:
             write("CNAME", render("hosting/CNAME", {"cname": site.hosting.cname}))
     if "s3" in chosen:
-        base_path = urlsplit(site.base_url).path.rstrip("/")  # S3 sends visitors to this path as is
-        redirect_pages = {rule.page(): base_path + rule.target if rule.internal else rule.target
-                          for rule in rules}
+        redirect_pages = {rule.page(): site.base_path + rule.target if rule.internal else rule.target
+                          for rule in rules}  # S3 sends visitors to that path as it is
         metadata: dict[str, dict[str, str]] = {}
         for name in sorted(f for f in files if f not in HOSTING_FILES):
             entry = {"ContentType": content_type(name),

@@ -13,7 +13,7 @@ from decimal import Decimal
 from functools import cached_property
 from pathlib import Path
 from typing import Any
-from urllib.parse import unquote, urlsplit
+from urllib.parse import unquote
 
 import jinja2
 from markupsafe import Markup
@@ -221,8 +221,7 @@ class PageView:
         page = self._page
         form_id = f"{page.planned.slug}-{page.step.id}"
         if form.provider == "netlify":  # Netlify shows its success page at the form's action
-            base_path = urlsplit(self._renderer.plan.site.base_url).path.rstrip("/")
-            action = base_path + (page.next_url or page.url)
+            action = self._renderer.plan.site.base_path + (page.next_url or page.url)
         else:
             action = form.action or ""
         fields = [
@@ -374,7 +373,7 @@ class Renderer:
 
     def extra(self, name: str, url: str) -> str:
         """A page that is not a step (404, index) or a site file (sitemap.xml, robots.txt)."""
-        base_path = urlsplit(self.plan.site.base_url).path.rstrip("/")
+        base_path = self.plan.site.base_path
         return self.template(name, {"url": url, "plan": self.plan,
                                      "rel": lambda target: relative_url(url, target),
                                      "site_path": lambda target: base_path + target})

@@ -319,3 +319,9 @@ class Site(Model):
     """Whether analytics wait for consent."""
     hosting: Hosting = Hosting()
     """Static hosts to write configuration for."""
+
+    @property
+    def base_path(self) -> str:
+        """The folder of base_url as a path prefix: '' at the domain's root, '/shop' for
+        https://example.com/shop/. Hosts that take absolute paths need it."""
+        return urlsplit(self.base_url).path.rstrip("/")
