@@ -28,13 +28,12 @@ Compiled = dict[str, Any]
 
 REFERRER_GROUPS: dict[str, list[str]] = {
     "search": [
-        "google.*", "*.google.*", "bing.com", "*.bing.com", "duckduckgo.com", "search.yahoo.com",
+        "google.*", "bing.com", "duckduckgo.com", "search.yahoo.com",
         "yandex.*", "baidu.com", "ecosia.org", "search.brave.com", "startpage.com", "qwant.com",
     ],
     "social": [
-        "facebook.com", "*.facebook.com", "instagram.com", "*.instagram.com", "t.co", "twitter.com",
-        "x.com", "linkedin.com", "*.linkedin.com", "lnkd.in", "pinterest.*", "*.pinterest.*",
-        "reddit.com", "*.reddit.com", "youtube.com", "*.youtube.com", "tiktok.com", "threads.net",
+        "facebook.com", "instagram.com", "t.co", "twitter.com", "x.com", "linkedin.com", "lnkd.in",
+        "pinterest.*", "reddit.com", "youtube.com", "tiktok.com", "threads.net",
     ],
     "direct": [""],
 }
@@ -120,9 +119,9 @@ def matches(condition: Compiled, visitor: dict[str, Any]) -> bool:
     kind = condition["k"]
     if kind == "utm":
         return _any_glob(condition["v"], (visitor.get("utm") or {}).get(condition["f"]))
-    if kind == "ref":
-        host = visitor.get("ref") or ""
-        return _any_glob(condition["v"], host) or _any_glob(condition["v"], host.removeprefix("www."))
+    if kind == "ref":  # the host, or a domain it is under: facebook.com stands for m.facebook.com too
+        parts = (visitor.get("ref") or "").split(".")
+        return any(_any_glob(condition["v"], ".".join(parts[i:])) for i in range(max(1, len(parts) - 1)))
     if kind == "param":
         return _any_glob(condition["v"], (visitor.get("params") or {}).get(condition["f"]))
     if kind == "visited":

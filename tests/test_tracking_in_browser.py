@@ -488,6 +488,18 @@ def test_declining_sends_nothing(with_banner: Path, collector: Any, new_page: An
     assert requests == [] and beacons == []
 
 
+def test_withdrawing_consent_tells_googles_tags_to_stop_storing(with_banner: Path, collector: Any,
+                                                                new_page: Any) -> None:
+    base, _ = collector(with_banner)
+    tab = new_page()
+    _provider_requests(tab)
+    tab.goto(base + "launch/join/")
+    tab.page.get_by_role("button", name="Accept").click()
+    updates = tab.page.evaluate("""() => { funnelgen.consent(false);
+        return window.dataLayer.filter(c => c[0] === "consent").map(c => c[1] + ":" + c[2].analytics_storage); }""")
+    assert updates == ["default:denied", "update:granted", "update:denied"]
+
+
 @pytest.mark.parametrize("site", ["tracked", "with_banner"])
 def test_global_privacy_control_is_a_refusal(site: str, request: Any, collector: Any, new_page: Any) -> None:
     base, beacons = collector(request.getfixturevalue(site))

@@ -32,7 +32,11 @@
   function match(c, v) {
     var k = c.k;
     if (k === "utm") return anyGlob(c.v, (v.utm || {})[c.f]);
-    if (k === "ref") return anyGlob(c.v, v.ref || "") || anyGlob(c.v, (v.ref || "").replace(/^www\./, ""));
+    if (k === "ref") {  /* the host, or a domain it is under: facebook.com stands for m.facebook.com too */
+      var p = (v.ref || "").split("."), i = 0;
+      do { if (anyGlob(c.v, p.slice(i).join("."))) return true; } while (++i < p.length - 1);
+      return false;
+    }
     if (k === "param") return anyGlob(c.v, (v.params || {})[c.f]);
     if (k === "visited") return (v.visited || []).indexOf(c.v) >= 0;
     if (k === "any") { for (var i = 0; i < c.v.length; i++) if (all(c.v[i], v)) return true; return false; }
@@ -184,7 +188,10 @@
     save();
     var banner = d.getElementById("funnelgen-consent");
     if (banner) banner.hidden = true;
-    if (consent === "granted") start(); else pending.length = 0;
+    if (consent === "granted") return start();
+    pending.length = 0;
+    if (started && P.ga4) gconsent("update", "denied");  /* withdrawn: the tags stop storing too */
+    if (started && P.meta) w.fbq("consent", "revoke");
   }
 
   w.funnelgen = {

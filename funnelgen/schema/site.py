@@ -133,7 +133,8 @@ class Condition(Model):
     utm_content: UtmValue | None = None
     utm_term: UtmValue | None = None
     referrer: UtmValue | None = None
-    """Referrer hosts or globs; 'search' and 'social' name common engines and networks."""
+    """Referrer hosts or globs (a host stands for its subdomains too: facebook.com matches
+    m.facebook.com); 'search' and 'social' name common engines and networks."""
     param: dict[str, UtmValue] = {}
     """Any query parameter: name → value(s)."""
     returning: bool | None = None
