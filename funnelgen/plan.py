@@ -163,8 +163,10 @@ def plan_site(valid: ValidSite) -> Plan:
     for planned in funnels:
         _check_flow(planned, checker)
         _check_step_assets(planned, assets, checker)
+        bodies = [_body(step, i, planned.source, valid.root, real_root, checker)
+                  for i, step in enumerate(planned.funnel.steps)]  # checked even after a problem elsewhere
         if not checker.errors:
-            pages += _pages_of(planned, valid.root, real_root, checker)
+            pages += _pages_of(planned, bodies)
     _check_visited_steps(valid, funnels, checker)
     _check_form_names(valid, funnels, checker)
     _check_hosting(valid, funnels, assets, checker)
@@ -537,8 +539,8 @@ def _shown_assets(valid: ValidSite, funnels: list[PlannedFunnel],
     return {name: asset.shown_as(roles[name]) if name in roles else asset for name, asset in assets.items()}
 
 
-def _pages_of(planned: PlannedFunnel, root: Path, real_root: Path, checker: _Checker) -> list[Page]:
-    """A funnel's pages; ``real_root``: the site folder with links resolved, for body files."""
+def _pages_of(planned: PlannedFunnel, bodies: list[str | None]) -> list[Page]:
+    """A funnel's pages; ``bodies``: each step's Markdown body, read from its body file."""
     funnel = planned.funnel
     pages = []
     for index, step in enumerate(funnel.steps):
@@ -553,7 +555,7 @@ def _pages_of(planned: PlannedFunnel, root: Path, real_root: Path, checker: _Che
             canonical=planned.entry_url if index == 0 else url,
             indexable=not _noindex(step),
             next_url=planned.step_urls[next_id] if next_id else None,
-            body=_body(step, index, planned.source, root, real_root, checker),
+            body=bodies[index],
         )
         pages.append(page)
         if index == 0:

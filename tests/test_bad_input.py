@@ -543,6 +543,16 @@ CASES = [
         id="two-netlify-forms-one-name",
     ),
     pytest.param(
+        {T: FUNNEL_YML.replace("    headline: Join the list\n", "    headline: Join the list\n    next: nope\n"),
+         "funnels/z.yml": "title: Z\nsteps:\n  - id: story\n    type: bridge\n    headline: Read\n"
+                          "    body_file: content/missing.md\n  - id: thanks\n    type: thankyou\n    headline: Thanks\n"},
+        [
+            "funnels/tiny.yml:6: steps[0].next: no step 'nope' in this funnel (steps: join, thanks)",
+            "funnels/z.yml:6: steps[0].body_file: no file 'content/missing.md' in the site folder",
+        ],
+        id="a-flow-problem-and-a-missing-body-file-in-one-run",
+    ),
+    pytest.param(
         {"site.yml": SITE_YML + "tracking:\n  beacon: {url: 'mailto:me@tiny.example'}\n"},
         [
             "site.yml:4: tracking.beacon.url: 'mailto:me@tiny.example' must be a full https:// URL or a site path such as /api/events",
