@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 import click
 
 from funnelgen import __version__
-from funnelgen.errors import Abort, Problem
+from funnelgen.errors import Abort, Problem, counted
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -114,17 +114,17 @@ def build(site: Path, output: Path | None, jobs: int | None, no_cache: bool, str
         click.echo(f"  {funnel.slug:<{width}}  {funnel.steps:>2} steps  /{funnel.slug}/  "
                    f"{funnel.title}{unchanged}")
     if len(listed) < len(report.funnels):
-        others = _count(len(report.funnels) - len(listed), "unchanged funnel")
+        others = counted(len(report.funnels) - len(listed), "unchanged funnel")
         click.echo(f"  … and {others} (-v lists them)")
     if report.up_to_date:
-        pages, funnels = _count(report.pages, "page"), _count(len(report.funnels), "funnel")
+        pages, funnels = counted(report.pages, "page"), counted(len(report.funnels), "funnel")
         click.echo(f"Up to date: {pages} from {funnels}, nothing changed since the last build "
                    f"({report.seconds:.2f} s) → {_shown(out)}")
         return
     linked = report.pages - report.rendered
-    detail = f"{report.files} files" + (f", {linked} unchanged pages reused" if linked else "")
+    detail = counted(report.files, "file") + (f", {linked:,} unchanged pages reused" if linked else "")
     click.echo(
-        f"Built {_count(report.pages, 'page')} ({detail}) from {_count(len(report.funnels), 'funnel')} "
+        f"Built {counted(report.pages, 'page')} ({detail}) from {counted(len(report.funnels), 'funnel')} "
         f"in {report.seconds:.2f} s → {_shown(out)}"
     )
 
@@ -141,13 +141,8 @@ def check(site: Path, strict: bool | None, quiet: bool, verbose: bool) -> None:
     report = run_check(site, strict=bool(strict))
     _warn(report.warnings, quiet)
     if not quiet:
-        click.echo(f"OK: {_count(len(report.funnels), 'funnel')}, {_count(report.pages, 'page')}, "
-                   f"{_count(len(report.warnings), 'warning')} ({report.seconds:.2f} s)")
-
-
-def _count(number: int, noun: str) -> str:
-    """'1 funnel', '2 funnels'."""
-    return f"{number:,} {noun}" if number == 1 else f"{number:,} {noun}s"
+        click.echo(f"OK: {counted(len(report.funnels), 'funnel')}, {counted(report.pages, 'page')}, "
+                   f"{counted(len(report.warnings), 'warning')} ({report.seconds:.2f} s)")
 
 
 @cli.command()
@@ -255,10 +250,11 @@ def deploy(site: Path, remote: str, branch: str, message: str | None, dry_run: b
                         build_first=not no_build, strict=bool(strict))
     if report.build is not None:
         _warn(report.build.warnings, quiet)
-    if quiet and not dry_run:
+    if quiet:
         return
     if report.build is not None:
-        click.echo(f"Built {report.build.pages} pages in {report.build.seconds:.2f} s → {_shown(out)}")
+        built = counted(report.build.pages, "page")
+        click.echo(f"Built {built} in {report.build.seconds:.2f} s → {_shown(out)}")
     if dry_run or verbose:
         for status, path in report.changes:
             click.echo(f"  {status:<8} {path}")

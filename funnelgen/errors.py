@@ -40,6 +40,11 @@ def _reading_order(problem: Problem) -> tuple[str, int, str]:
     return (problem.file, problem.line, problem.key)
 
 
+def counted(number: int, noun: str) -> str:
+    """'1 funnel', '2,400 pages'."""
+    return f"{number:,} {noun}" if number == 1 else f"{number:,} {noun}s"
+
+
 def display_path(path: Path, root: Path) -> str:
     """A path as the marketer knows it: relative to the site folder when inside it."""
     try:

@@ -198,6 +198,12 @@ def test_a_remote_set_with_a_relative_path_is_found_from_any_folder(project: Pro
     assert "tiny/join/index.html" in project.branch()
 
 
+def test_quiet_prints_only_problems_on_a_dry_run_too(project: Project, run_cli: RunCli) -> None:
+    result = deploy(run_cli, project, "--dry-run", "-q")
+    assert result.exit_code == 0, result.output
+    assert result.stdout == "" and result.stderr == ""
+
+
 def test_an_unreachable_remote_is_one_line_and_exit_1(project: Project, run_cli: RunCli) -> None:
     result = run_cli("deploy", project.site, "--git", "file:///nowhere/at/all.git", "-o", project.out)
     assert result.exit_code == 1

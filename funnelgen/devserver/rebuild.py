@@ -28,7 +28,7 @@ import jinja2.bccache
 from funnelgen.commands.build import build
 from funnelgen.devserver.state import Generation, SiteState, digest
 from funnelgen.devserver.worker import BuildProcess
-from funnelgen.errors import Abort, Problem, display_path
+from funnelgen.errors import Abort, Problem, counted, display_path
 from funnelgen.incremental import Manifest, read_manifest
 from funnelgen.site import Prepared, prepare_against
 
@@ -68,7 +68,7 @@ class Rebuilder:
             self._failed(exc.problems, what)
             return False
         self.state.publish(problems=[], disk_number=generation.number)
-        self.say(f"Built {report.pages} pages from {len(generation.prepared.plan.funnels)} funnels "
+        self.say(f"Built {counted(report.pages, 'page')} from {counted(len(report.funnels), 'funnel')} "
                  f"in {time.perf_counter() - started:.2f} s", False)
         return True
 
