@@ -27,7 +27,7 @@ from pydantic import Field
 from funnelgen.errors import Abort, Problem, display_path
 from funnelgen.load import Source, load_yaml
 from funnelgen.schema.types import Model, shown
-from funnelgen.validate import validate
+from funnelgen.validate import as_written, validate
 
 ENTRY_POINT_GROUP = "funnelgen.themes"
 _SAFE_OPTION = re.compile(r"^[A-Za-z0-9 #%.,()'\"-]*$")
@@ -235,11 +235,6 @@ def _find(name: str, relative_to: Path, site: Source | None, origin: Theme | Non
     return Theme(path, manifest)
 
 
-def _yaml_shown(value: Any) -> str:
-    """A value as it was written in YAML: true, 2.5, 'text'."""
-    return ("true" if value else "false") if isinstance(value, bool) else repr(value)
-
-
 def _options(themes: list[Theme], chosen: dict[str, Any], site: Source) -> dict[str, Any]:
     declared = declared_options(themes)
     problems = []
@@ -261,7 +256,7 @@ def _options(themes: list[Theme], chosen: dict[str, Any], site: Source) -> dict[
             and not isinstance(value, bool) and not isinstance(option.default, bool)
         ):
             kind = {bool: "true/false", str: "text"}.get(type(option.default), "a number")
-            problems.append(site.problem(loc, f"expected {kind}, got {_yaml_shown(value)}"))
+            problems.append(site.problem(loc, f"expected {kind}, got {as_written(value)}"))
         elif isinstance(value, str) and not _SAFE_OPTION.fullmatch(value):
             problems.append(site.problem(loc, f"{value!r} has characters that are not allowed in a "
                                     "theme option (use letters, digits, spaces and # % . , ( ) ' \" -)"))

@@ -119,7 +119,7 @@ def _message(error: Any, source: Source, loc: Loc, model: type[BaseModel]) -> st
         expected = str(ctx.get("expected", ""))
         guess = _guess(str(value), re.findall(r"'([^']*)'", expected))
         hint = f"did you mean '{guess}'? Or write" if guess else "write"
-        return f"{_show(value, typed)} is not allowed here: {hint} {expected}"
+        return f"{as_written(value, typed)} is not allowed here: {hint} {expected}"
     if kind == "value_error":
         return str(ctx.get("error", error["msg"]))
     if kind in ("string_type", "str_type"):
@@ -135,22 +135,22 @@ def _message(error: Any, source: Source, loc: Loc, model: type[BaseModel]) -> st
         return f"expected a list (one '- item' per line), got {_kind(value, typed)}"
     if kind in ("int_parsing", "int_type", "int_from_float", "decimal_parsing", "decimal_type",
                 "float_parsing", "float_type", "finite_number"):
-        return f"expected a number, got {_show(value, typed)}"
+        return f"expected a number, got {as_written(value, typed)}"
     if kind in ("bool_parsing", "bool_type"):
-        return f"expected true or false, got {_show(value, typed)}"
+        return f"expected true or false, got {as_written(value, typed)}"
     if kind.startswith(("datetime", "date")):
-        return f"expected a date and time such as 2026-12-10 19:00, got {_show(value, typed)}"
+        return f"expected a date and time such as 2026-12-10 19:00, got {as_written(value, typed)}"
     if kind == "string_pattern_mismatch":
         pattern = str(ctx.get("pattern", ""))
         form = _PATTERN_HINTS.get(pattern) or _field_doc_at(model, data, loc)
-        return f"{_show(value)} is not in the expected form: {(form or pattern).rstrip('.')}"
+        return f"{as_written(value)} is not in the expected form: {(form or pattern).rstrip('.')}"
     if kind == "too_short":
         return "must not be empty"
     if kind == "too_long":
         return f"has too many items (at most {ctx.get('max_length')})"
     if kind in _LIMITS:
         word, key = _LIMITS[kind]
-        return f"{_show(value, typed)} is too {word}: write {_LIMIT_TEXT[key].format(ctx.get(key))}"
+        return f"{as_written(value, typed)} is too {word}: write {_LIMIT_TEXT[key].format(ctx.get(key))}"
     msg = str(error["msg"])
     return msg[0].lower() + msg[1:]
 
@@ -278,10 +278,10 @@ def _kind(value: Any, typed: str | None = None) -> str:
         return "a list"
     if value is None:
         return "nothing"
-    return _show(value, typed)
+    return as_written(value, typed)
 
 
-def _show(value: Any, typed: str | None = None) -> str:
+def as_written(value: Any, typed: str | None = None) -> str:
     """A value as the marketer wrote it (``typed``, when YAML turned it into something else)."""
     if typed is not None:
         return typed
