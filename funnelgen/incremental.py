@@ -13,6 +13,7 @@ funnel; a change to one funnel file re-renders that funnel. File times are never
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
@@ -128,15 +129,20 @@ def _files_under(folder: Path) -> list[Path]:
     return [p for p in folder.rglob("*") if p.is_file()] if folder.is_dir() else []
 
 
+@functools.cache
+def code_key() -> str:
+    """funnelgen's own code and version: another one may build other pages from the same site."""
+    return _digest((p for p in _PACKAGE.rglob("*") if p.is_file() and p.suffix in (".py", ".js")),
+                   _PACKAGE, __version__)
+
+
 def site_key(root: Path, theme_folders: Iterable[Path]) -> str:
     """Everything every page depends on, except the funnel files themselves: funnelgen's own
     code, `site.yml`, the site's templates, assets and content, and every theme file."""
-    own_code = _digest((p for p in _PACKAGE.rglob("*") if p.is_file() and p.suffix in (".py", ".js")),
-                       _PACKAGE, __version__)
     folders = ("templates", "assets", "content")
     site = [root / "site.yml", *(f for folder in folders for f in _files_under(root / folder))]
     theme = [f for folder in theme_folders for f in _files_under(folder)]
-    return _digest([*site, *theme], root, own_code)
+    return _digest([*site, *theme], root, code_key())
 
 
 def funnel_files(root: Path) -> list[Path]:

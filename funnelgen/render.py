@@ -332,6 +332,13 @@ class Renderer:
         if self.env.cache is not None:  # style.css was loaded with the globals before these
             self.env.cache.clear()
 
+    def keep_compiled(self, folder: Path, prefix: str) -> None:
+        """Load templates compiled by an earlier build from ``folder``, and save there those
+        compiled now, under names beginning with ``prefix``. Jinja compares each with its
+        template's source, so a changed template is compiled again. Compiling a theme costs
+        a build that renders a few pages (one funnel changed) a fifth of its time."""
+        self.env.bytecode_cache = jinja2.FileSystemBytecodeCache(str(folder), f"{prefix}-%s.cache")
+
     def _asset(self, ref: str) -> tuple[str, int | None, int | None] | None:
         asset = self.plan.assets.get(ref)
         return (ROOT + asset.output, asset.width, asset.height) if asset else None

@@ -38,6 +38,7 @@ MARKER_TEXT = (
 _STAGING_SUFFIX = ".funnelgen-tmp"
 LOCK_SUFFIX = ".funnelgen-lock"
 _SPARE_SUFFIX = ".funnelgen-spare"
+_TEMPLATES_SUFFIX = ".funnelgen-templates"
 _RENAME_EXCHANGE = 2
 _QUEUED_FILES = 256  # files waiting for the writing thread, at most: a few MB of pages
 _SWITCH_INTERVAL = 0.001  # seconds; see OutputWriter._put
@@ -55,6 +56,12 @@ def spare_path(out: Path) -> Path:
     return out.parent / f".{out.name}{_SPARE_SUFFIX}"
 
 
+def template_cache_path(out: Path) -> Path:
+    """The theme's templates as the last build compiled them, beside ``out``:
+    ``.<name>.funnelgen-templates``."""
+    return out.parent / f".{out.name}{_TEMPLATES_SUFFIX}"
+
+
 def lock_path(out: Path) -> Path:
     """The lock file of ``out``, beside it while a build writes: ``.<name>.funnelgen-lock``."""
     return out.parent / f".{out.name}{LOCK_SUFFIX}"
@@ -66,8 +73,8 @@ class OutputWriter:
     The staging folder is the spare when there is a sound one (``base`` is then its manifest,
     and every file of it that this build does not write, keep or link is removed), a new
     folder otherwise. A build that fails (or is killed) leaves the previous output exactly as
-    it was. Nothing outside the output folder, its spare, its staging folders and its lock
-    file is ever written or removed. Only one build at a time may write an output folder: a
+    it was. Nothing outside the output folder, its spare, its staging folders, its template
+    cache and its lock file is ever written or removed. Only one build at a time may write an output folder: a
     second one stops at once with a message naming the first (an advisory lock on the lock
     file, released by the system even when a build is killed).
     """
@@ -123,6 +130,23 @@ class OutputWriter:
         if self._lock is not None:
             self._lock.release()
             self._lock = None
+
+    def template_cache(self, code: str) -> Path | None:
+        """The folder where this build finds the templates the last one compiled, and leaves
+        those it compiles; what another funnelgen (``code``: its code key) compiled is removed.
+        None when something else than a folder is at its name: nothing is written through it."""
+        folder = template_cache_path(self.out)
+        try:
+            with contextlib.suppress(FileExistsError):
+                folder.mkdir(mode=0o700)
+            if folder.is_symlink() or not folder.is_dir():
+                return None
+            for path in folder.iterdir():
+                if not path.name.startswith(code) and not path.is_symlink() and path.is_file():
+                    path.unlink()
+        except OSError:
+            return None  # a read-only folder: the build compiles its templates, as without one
+        return folder
 
     def _cannot_write(self, exc: OSError, name: str | None = None) -> Abort:
         reason = _reason(exc)

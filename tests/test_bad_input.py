@@ -820,4 +820,4 @@ def test_bad_input(
         assert result.stderr.splitlines() == [*expected, *summary]
         assert result.exit_code == 1
     assert snapshot(out) == before
-    assert [p.name for p in out.parent.iterdir()] == ["out"]
+    assert sorted(p.name for p in out.parent.iterdir()) == [".out.funnelgen-templates", "out"]

@@ -34,7 +34,15 @@ import pytest
 from click.testing import Result
 from conftest import MakeSite, snapshot
 
-from funnelgen.write import MARKER, OutputWriter, lock_path, remove_leftovers, spare_path, staging_glob
+from funnelgen.write import (
+    MARKER,
+    OutputWriter,
+    lock_path,
+    remove_leftovers,
+    spare_path,
+    staging_glob,
+    template_cache_path,
+)
 
 KILL_RUNS = int(os.environ.get("FUNNELGEN_KILL_RUNS", "50"))
 KILL_SEED = int(os.environ.get("FUNNELGEN_KILL_SEED", "20261210"))
@@ -139,7 +147,8 @@ def leftovers(out: Path) -> list[str]:
 def strangers(out: Path) -> list[str]:
     """Anything beside the output folder that is neither the output nor funnelgen's own."""
     return sorted(p.name for p in out.parent.iterdir()
-                  if p not in (out, lock_path(out), spare_path(out)) and p.name not in staging(out))
+                  if p not in (out, lock_path(out), spare_path(out), template_cache_path(out))
+                  and p.name not in staging(out))
 
 
 def assert_one_clear_line(result: subprocess.CompletedProcess[str], expected: str) -> None:
@@ -302,7 +311,7 @@ def test_staging_killed_before_its_marker_or_while_it_was_removed_is_cleaned(
     assert run("build", make_site(), "-o", out, "-q").returncode == 0
     # the old build was put back as the output, then became the spare when the new one replaced it
     assert sorted(p.name for p in tmp_path.iterdir()) == [
-        ".out.funnelgen-spare", ".out.mine.funnelgen-tmp", "out", "site"]
+        ".out.funnelgen-spare", ".out.funnelgen-templates", ".out.mine.funnelgen-tmp", "out", "site"]
 
 
 # --- full disk, read-only folders ------------------------------------------------------------

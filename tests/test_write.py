@@ -11,7 +11,7 @@ from conftest import FUNNEL_YML, SITE_YML, MakeSite, snapshot
 
 from funnelgen.commands.build import build
 from funnelgen.errors import Abort
-from funnelgen.write import MARKER, OutputWriter, spare_path
+from funnelgen.write import MARKER, OutputWriter, spare_path, template_cache_path
 
 
 def test_a_rebuild_replaces_the_whole_previous_output(make_site: MakeSite, tmp_path: Path) -> None:
@@ -22,7 +22,8 @@ def test_a_rebuild_replaces_the_whole_previous_output(make_site: MakeSite, tmp_p
     build(site, out)
     assert (out / "tiny/welcome/index.html").is_file()
     assert not (out / "tiny/thanks").exists()
-    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".out")] == [".out.funnelgen-spare"]
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".out")) == [
+        ".out.funnelgen-spare", ".out.funnelgen-templates"]
 
 
 def _edit_headline(site: Path, headline: str, funnel: str = "tiny") -> None:
@@ -52,7 +53,8 @@ def test_the_previous_build_is_kept_beside_the_output_as_its_spare(make_site: Ma
     previous = snapshot(out)
     build(site, out, cache=False)  # every file written again
     assert snapshot(spare_path(out)) == previous == snapshot(out)
-    assert sorted(p.name for p in tmp_path.iterdir()) == [".out.funnelgen-spare", "out", "site"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        ".out.funnelgen-spare", ".out.funnelgen-templates", "out", "site"]
 
 
 def test_the_spare_of_another_site_setup_never_lends_a_page(make_site: MakeSite, tmp_path: Path) -> None:
@@ -135,6 +137,46 @@ def test_a_spare_folder_linked_elsewhere_is_never_written_through(make_site: Mak
     assert not (out / "tiny").is_symlink() and (out / "tiny/done/index.html").is_file()
 
 
+def test_templates_compiled_by_one_build_serve_the_next_until_they_change(make_site: MakeSite,
+                                                                         tmp_path: Path) -> None:
+    site, out = make_site(), tmp_path / "out"
+    build(site, out)
+    compiled = snapshot(template_cache_path(out))
+    assert len(compiled) > 10  # every template the pages use: step pages, blocks, the site's files
+    _edit_headline(site, "Join now")
+    build(site, out)
+    assert snapshot(template_cache_path(out)) == compiled  # nothing compiled again
+    (site / "templates/blocks").mkdir(parents=True)
+    footer = Path(__file__).parents[1] / "themes/base/templates/blocks/footer.html"
+    (site / "templates/blocks/footer.html").write_text(footer.read_text() + "<p>Made in Lisbon</p>\n")
+    build(site, out)
+    assert "Made in Lisbon" in (out / "tiny/index.html").read_text()
+    (site / "templates/blocks/footer.html").write_text(footer.read_text() + "<p>Made in Porto</p>\n")
+    build(site, out)  # the same template, changed: compiled again, not taken from the cache
+    assert "Made in Porto" in (out / "tiny/index.html").read_text()
+
+
+def test_templates_compiled_by_another_funnelgen_are_removed(make_site: MakeSite, tmp_path: Path) -> None:
+    site, out = make_site(), tmp_path / "out"
+    cache = template_cache_path(out)
+    cache.mkdir()
+    (cache / "0123abcd-5f2e.cache").write_bytes(b"compiled by another version")
+    (cache / "notes").mkdir()  # not a file of ours
+    build(site, out)
+    assert "0123abcd-5f2e.cache" not in snapshot(cache)
+    assert (cache / "notes").is_dir() and len(snapshot(cache)) > 10
+
+
+def test_a_template_cache_linked_elsewhere_is_never_written_through(make_site: MakeSite, tmp_path: Path) -> None:
+    site, out, elsewhere = make_site(), tmp_path / "out", tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (elsewhere / "notes.txt").write_text("someone's notes")
+    template_cache_path(out).symlink_to(elsewhere)
+    build(site, out)
+    assert snapshot(elsewhere) == {"notes.txt": b"someone's notes"}
+    assert "Join the list" in (out / "tiny/index.html").read_text()
+
+
 def test_a_failed_build_leaves_the_previous_output_untouched(make_site: MakeSite, tmp_path: Path) -> None:
     site = make_site()
     out = tmp_path / "out"
@@ -146,7 +188,7 @@ def test_a_failed_build_leaves_the_previous_output_untouched(make_site: MakeSite
     with pytest.raises(Abort, match="template error: 'no_such_variable' is undefined"):
         build(site, out)
     assert snapshot(out) == before
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["out", "site"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".out.funnelgen-templates", "out", "site"]
 
 
 def test_funnelgen_refuses_to_replace_a_folder_it_did_not_make(make_site: MakeSite, tmp_path: Path) -> None:

@@ -21,6 +21,7 @@ from funnelgen.images import Variant
 from funnelgen.incremental import (
     FunnelRecord,
     Manifest,
+    code_key,
     funnel_key,
     pages_of,
     read_manifest,
@@ -281,6 +282,9 @@ def build(root: Path, out: Path, *, strict: bool = False, jobs: int | None = Non
     jobs = jobs or default_jobs()
     prepared = prepare_against(root, out, previous, strict=strict, reused=reused, jobs=jobs)
     with OutputWriter(out, root, prepared.theme.folders()) as writer:
+        compiled = writer.template_cache(code_key())
+        if compiled is not None:
+            prepared.renderer.keep_compiled(compiled, code_key())
         report = render_site(prepared, writer, jobs=jobs, previous=out if cache else None,
                              spare=writer.base, progress=progress)
         writer.commit(manifest_of(prepared, root, report.outputs).text())
