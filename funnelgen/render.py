@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import posixpath
 import re
@@ -337,7 +338,7 @@ class Renderer:
         compiled now, under names beginning with ``prefix``. Jinja compares each with its
         template's source, so a changed template is compiled again. Compiling a theme costs
         a build that renders a few pages (one funnel changed) a fifth of its time."""
-        self.env.bytecode_cache = jinja2.FileSystemBytecodeCache(str(folder), f"{prefix}-%s.cache")
+        self.env.bytecode_cache = _CompiledTemplates(str(folder), f"{prefix}-%s.cache")
 
     def _asset(self, ref: str) -> tuple[str, int | None, int | None] | None:
         asset = self.plan.assets.get(ref)
@@ -411,6 +412,19 @@ class Renderer:
     def _shown(self, file: str) -> str:
         """A template's path as the marketer knows it: relative to the site when it is the site's."""
         return display_path(Path(file), self.plan.root)
+
+
+class _CompiledTemplates(jinja2.FileSystemBytecodeCache):
+    """Jinja's cache of compiled templates in a folder, which never fails a build: a template
+    that cannot be read from it or saved into it (a full disk) is compiled again."""
+
+    def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        with contextlib.suppress(OSError):
+            super().load_bytecode(bucket)
+
+    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        with contextlib.suppress(OSError):
+            super().dump_bytecode(bucket)
 
 
 def _external_urls(plan: Plan, rendered: dict[str, dict[str, list[str]]]) -> dict[str, set[str]]:

@@ -32,7 +32,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import Result
-from conftest import MakeSite, snapshot
+from conftest import FUNNEL_YML, MakeSite, snapshot
 
 from funnelgen.write import (
     MARKER,
@@ -386,6 +386,21 @@ def read_only(folder: Path, *, how: str) -> Iterator[None]:
     finally:
         if done:
             subprocess.run(undo, check=False)
+
+
+@pytest.mark.parametrize("how", ["mount", "chattr"])
+def test_compiled_templates_that_cannot_be_saved_are_compiled_again_and_the_build_goes_on(
+    how: str, make_site: MakeSite, tmp_path: Path
+) -> None:
+    site, out = make_site(), tmp_path / "out"
+    template_cache_path(out).mkdir()  # empty, and nothing can be saved into it
+    with read_only(template_cache_path(out), how=how):
+        for headline in ("Join now", "Join today"):
+            (site / "funnels/tiny.yml").write_text(FUNNEL_YML.replace("Join the list", headline))
+            result = run("build", site, "-o", out, "-q")
+            assert (result.returncode, result.stderr) == (0, "")
+            assert f"{headline}</h1>" in (out / "tiny/index.html").read_text()
+    assert list(template_cache_path(out).iterdir()) == []
 
 
 @pytest.mark.parametrize(("what", "how", "reason"), [
