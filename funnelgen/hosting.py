@@ -34,7 +34,7 @@ from funnelgen.schema.site import HostingTarget, Redirect, Site
 
 if TYPE_CHECKING:
     from funnelgen.incremental import FunnelRecord
-    from funnelgen.plan import PlannedFunnel
+    from funnelgen.plan import Surveyed
     from funnelgen.site import Prepared
 
 TARGETS: tuple[str, ...] = get_args(HostingTarget)
@@ -145,12 +145,12 @@ def check(site: Site, source: Source, step_urls: Mapping[str, Mapping[str, str]]
     return _Resolver(site, source, step_urls, assets).run()
 
 
-def step_urls_of(funnels: Iterable[PlannedFunnel],
+def step_urls_of(funnels: Iterable[Surveyed],
                  reused: Iterable[FunnelRecord] = ()) -> dict[str, dict[str, str]]:
-    """``{funnel slug: {step id: URL}}`` of planned funnels and of funnels reused from the
-    previous build (whose step URLs follow from their pages: one per step, in step order,
-    besides the entry page and the site root)."""
-    urls = {f.slug: dict(f.step_urls) for f in funnels}
+    """``{funnel slug: {step id: URL}}`` of the funnels planned in this build and of funnels
+    reused from the previous build (whose step URLs follow from their pages: one per step, in
+    step order, besides the entry page and the site root)."""
+    urls = {f.slug: dict(f.step_urls) for f in funnels if f.slug is not None}
     for record in reused:
         pages = [o for o in record.outputs if o not in (f"{record.slug}/index.html", "index.html")]
         urls[record.slug] = {step: "/" + page[: -len("index.html")]
@@ -467,7 +467,7 @@ def write_files(prepared: Prepared, sink: Sink, outputs: list[str]) -> None:
     plan, renderer = prepared.plan, prepared.renderer
     site = plan.site
     chosen = targets(site)
-    redirects = check(site, plan.site_source, step_urls_of(plan.funnels, plan.reused.values()),
+    redirects = check(site, plan.site_source, step_urls_of(plan.surveyed.values(), plan.reused.values()),
                       {name: asset.output for name, asset in plan.assets.items()})
     if redirects.errors:  # the plan stage reports these; this is a guard
         raise Abort(redirects.errors)

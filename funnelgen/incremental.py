@@ -153,7 +153,12 @@ def funnel_files(root: Path) -> list[Path]:
 
 
 def funnel_key(site: str, path: Path) -> str:
-    return hashlib.sha256(site.encode() + hashlib.sha256(path.read_bytes()).digest()).hexdigest()
+    return funnel_key_of(site, hashlib.sha256(path.read_bytes()).hexdigest())
+
+
+def funnel_key_of(site: str, digest: str) -> str:
+    """The key of a funnel file whose bytes have this SHA-256 ``digest`` (load.Source.digest)."""
+    return hashlib.sha256(site.encode() + bytes.fromhex(digest)).hexdigest()
 
 
 def reusable(root: Path, previous: Manifest) -> dict[str, FunnelRecord]:

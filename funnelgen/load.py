@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import os
 import re
 import stat
@@ -45,6 +46,8 @@ class Source:
     texts: dict[Loc, str] = field(default_factory=dict)
     """Values YAML read as something other than text (numbers, yes/no, dates), as typed."""
     released: bool = False
+    digest: str = ""
+    """SHA-256 of the file's bytes as read: what an incremental build keys the file on."""
 
     def release(self) -> None:
         """Let go of the parsed data and the line of every key once the file is validated: they
@@ -70,6 +73,10 @@ class Source:
 
 def read_text(path: Path, name: str) -> str:
     """Read a UTF-8 text file, naming the line of the first byte that is not UTF-8."""
+    return _decoded(_read_bytes(path, name), name)
+
+
+def _read_bytes(path: Path, name: str) -> bytes:
     try:
         raw = path.read_bytes()
     except FileNotFoundError:
@@ -78,6 +85,10 @@ def read_text(path: Path, name: str) -> str:
         raise Abort([Problem(name, 0, "", f"cannot read file: {exc.strerror}")]) from None
     if len(raw) > MAX_FILE_BYTES:
         raise Abort([Problem(name, 0, "", f"file is larger than {MAX_FILE_BYTES:,} bytes")])
+    return raw
+
+
+def _decoded(raw: bytes, name: str) -> str:
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -91,7 +102,8 @@ def read_text(path: Path, name: str) -> str:
 
 def load_yaml(path: Path, name: str) -> Source:
     """Parse one YAML file with the safe loader, refusing duplicate keys and alias bombs."""
-    text = read_text(path, name)
+    raw = _read_bytes(path, name)
+    text = _decoded(raw, name)
     bad = _NOT_YAML.search(text)
     if bad:  # YAML allows no control characters; say where, in words (the reader would not)
         line = text.count("\n", 0, bad.start()) + 1
@@ -103,7 +115,7 @@ def load_yaml(path: Path, name: str) -> Source:
         if len(text) > 2 * MAX_NODES:  # only a file this long can hold that many values
             _count_values(text, name)
         node = loader.get_single_node()
-        source = Source(path=path, name=name, data=None)
+        source = Source(path=path, name=name, data=None, digest=hashlib.sha256(raw).hexdigest())
         if node is not None:
             builder = _Builder(loader, source, text.splitlines())
             source.data = builder.build_document(node, may_alias=_ANCHOR.search(text) is not None)

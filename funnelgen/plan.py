@@ -9,16 +9,19 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
+from typing import Any
 
 from funnelgen import images
 from funnelgen.errors import Abort, Problem
 from funnelgen.incremental import FunnelRecord
 from funnelgen.load import Loc, Source, read_text
+from funnelgen.markdown import MarkdownRenderer
 from funnelgen.schema import NOINDEX_TYPES, Funnel, Site, Step
 from funnelgen.schema.blocks import Form, video_embed
-from funnelgen.schema.funnel import form_of
+from funnelgen.schema.funnel import form_of, markdown_of
 from funnelgen.schema.site import Condition
 from funnelgen.schema.types import is_step_ref, shown, slugify
+from funnelgen.tracking import VIDEO_FRAMES
 from funnelgen.validate import ValidSite
 
 RESERVED_SLUGS = {"assets"}
@@ -96,34 +99,79 @@ class Page:
 
 
 @dataclass
+class Surveyed:
+    """A funnel file of this build planned on its own (`plan_funnel`): what the checks across
+    funnels, the Content-Security-Policy, the index, the sitemap and the manifest need of it.
+    A parallel build keeps only this of a funnel until a worker renders it, loading it again."""
+
+    source: Source
+    """The file, its parsed data let go: a message that needs a line reads it again."""
+    slug: str | None
+    """None when its file name makes no URL, or its slug is reserved (both reported)."""
+    explicit_slug: bool
+    step_urls: dict[str, str]
+    netlify: list[tuple[int, str, bool]]
+    """Its Netlify forms: (step index, form name, whether the file names the form)."""
+    record: FunnelRecord
+    """What the manifest keeps of it (its key is filled in when the build is written)."""
+    errors: list[Problem]
+    warnings: list[Problem]
+
+
+@dataclass
+class FunnelPlan:
+    """One funnel file planned on its own: its pages, or the problems that stop them."""
+
+    planned: PlannedFunnel | None
+    pages: list[Page]
+    surveyed: Surveyed
+
+
+@dataclass(frozen=True)
+class SiteContext:
+    """What planning or rendering one funnel needs of the site around it."""
+
+    root: Path
+    site: Site
+    assets: dict[str, Asset]
+    markdown: MarkdownRenderer
+
+    @cached_property
+    def real_root(self) -> Path:
+        return self.root.resolve()
+
+
+@dataclass
 class Plan:
     """Everything the render and write stages need, decided and checked."""
 
     root: Path
     site: Site
     site_source: Source
+    surveyed: dict[str, Surveyed]
+    """Every funnel file this build renders, by file name, in file order."""
     funnels: list[PlannedFunnel]
+    """Those funnels with their models, when this process keeps them (see `held`)."""
     pages: list[Page]
     assets: dict[str, Asset]
     warnings: list[Problem] = field(default_factory=list)
     reused: dict[str, FunnelRecord] = field(default_factory=dict)
     """Funnels taken unchanged from the previous output, by file name."""
 
-    def _in_file_order(self) -> list[PlannedFunnel | FunnelRecord]:
-        by_name: dict[str, PlannedFunnel | FunnelRecord] = {f.source.name: f for f in self.funnels}
+    @property
+    def held(self) -> bool:
+        """Whether the funnels' models and pages are here; if not, each is loaded again to render."""
+        return len(self.funnels) == len(self.surveyed)
+
+    def records(self) -> list[FunnelRecord]:
+        """What this build makes of every funnel, rendered or reused, in file order."""
+        by_name = {name: surveyed.record for name, surveyed in self.surveyed.items()}
         by_name.update(self.reused)
         return [by_name[name] for name in sorted(by_name)]
 
     def sitemap_urls(self) -> list[str]:
         """Canonical URLs of indexable pages, each once, in funnel order."""
-        urls: list[str] = []
-        for funnel in self._in_file_order():
-            urls += funnel.sitemap if isinstance(funnel, FunnelRecord) else self.funnel_sitemap(funnel)
-        return list(dict.fromkeys(urls))
-
-    def funnel_sitemap(self, planned: PlannedFunnel) -> list[str]:
-        urls = [page.canonical for page in self.pages_of(planned) if page.indexable]
-        return list(dict.fromkeys(urls))
+        return list(dict.fromkeys(url for record in self.records() for url in record.sitemap))
 
     def pages_of(self, planned: PlannedFunnel) -> list[Page]:
         """The pages of one planned funnel, in plan order."""
@@ -140,36 +188,25 @@ class Plan:
 
     def listing(self) -> list[dict[str, str | None]]:
         """Every funnel's slug, title, description and URL, in funnel order (for index pages)."""
-        out = []
-        for funnel in self._in_file_order():
-            if isinstance(funnel, FunnelRecord):
-                out.append({"slug": funnel.slug, "title": funnel.title, "description": funnel.description})
-            else:
-                out.append({"slug": funnel.slug, "title": funnel.funnel.title,
-                            "description": funnel.funnel.description})
-        return [{**entry, "url": f"/{entry['slug']}/"} for entry in out]
+        return [{"slug": r.slug, "title": r.title, "description": r.description, "url": f"/{r.slug}/"}
+                for r in self.records()]
 
 
-def plan_site(valid: ValidSite) -> Plan:
-    """Resolve and check everything across files; raise one Abort listing every problem."""
+def plan_site(valid: ValidSite, context: SiteContext, asset_problems: list[Problem]) -> Plan:
+    """Check everything across funnels (each was planned on its own: `valid.surveyed`); raise
+    one Abort listing every problem. ``asset_problems``: those `plan_assets` found."""
     checker = _Checker()
-    assets = _plan_assets(valid.root, checker)
+    checker.errors += asset_problems
     _check_templates(valid.root, checker)
-    _check_site_assets(valid, assets, checker)
-    funnels = _plan_funnels(valid, checker)
-    slugs = {f.slug for f in funnels} | {r.slug for r in valid.reused.values()}
-    pages: list[Page] = []
-    real_root = valid.root.resolve()
-    for planned in funnels:
-        _check_flow(planned, checker)
-        _check_step_assets(planned, assets, checker)
-        bodies = [_body(step, i, planned.source, valid.root, real_root, checker)
-                  for i, step in enumerate(planned.funnel.steps)]  # checked even after a problem elsewhere
-        if not checker.errors:
-            pages += _pages_of(planned, bodies)
-    _check_visited_steps(valid, funnels, checker)
-    _check_form_names(valid, funnels, checker)
-    _check_hosting(valid, funnels, assets, checker)
+    _check_site_assets(valid, context.assets, checker)
+    for surveyed in valid.surveyed:
+        checker.errors += surveyed.errors
+        checker.warnings += surveyed.warnings
+    planned = _check_slugs(valid, checker)
+    slugs = {s.record.slug for s in planned} | {r.slug for r in valid.reused.values()}
+    _check_visited_steps(valid, planned, checker)
+    _check_form_names(valid, planned, checker)
+    _check_hosting(valid, planned, context.assets, checker)
     if valid.site.home and valid.site.index:
         checker.error(valid.site_source, ("home",), "set either index: true or home, not both")
     elif valid.site.home and valid.site.home not in slugs:
@@ -177,12 +214,12 @@ def plan_site(valid: ValidSite) -> Plan:
         checker.error(valid.site_source, ("home",), f"no funnel '{valid.site.home}' (funnels: {known})")
     if checker.errors:
         raise Abort(checker.errors)
-    assets = _shown_assets(valid, funnels, assets)
-    home = [p for p in pages if p.planned.slug == valid.site.home and p.index == 0]
-    if home:  # a reused home funnel brings its index.html along
-        pages.append(_alias(home[0], "/", "index.html"))
+    assets = _shown_assets(valid, context.assets)
+    held = [plan for plan in valid.held if plan.planned is not None]
     warnings = sorted([*checker.warnings, *(w for r in valid.reused.values() for w in r.problems())])
-    return Plan(valid.root, valid.site, valid.site_source, funnels, pages, assets, warnings, valid.reused)
+    return Plan(valid.root, valid.site, valid.site_source,
+                {s.source.name: s for s in valid.surveyed}, [plan.planned for plan in held if plan.planned],
+                [page for plan in held for page in plan.pages], assets, warnings, valid.reused)
 
 
 class _Checker:
@@ -197,21 +234,21 @@ class _Checker:
         self.warnings.append(source.problem(loc, message, warning=True))
 
 
-def _check_hosting(valid: ValidSite, funnels: list[PlannedFunnel], assets: dict[str, Asset],
+def _check_hosting(valid: ValidSite, planned: list[Surveyed], assets: dict[str, Asset],
                    checker: _Checker) -> None:
     """`hosting:` against the site's pages and files: redirect targets, loops, hidden pages
     (hosting.py)."""
     from funnelgen import hosting
 
-    urls = hosting.step_urls_of(funnels, valid.reused.values())
+    urls = hosting.step_urls_of(planned, valid.reused.values())
     found = hosting.check(valid.site, valid.site_source, urls, {name: a.output for name, a in assets.items()})
     checker.errors += found.errors
     checker.warnings += found.warnings
 
 
-def _check_visited_steps(valid: ValidSite, funnels: list[PlannedFunnel], checker: _Checker) -> None:
+def _check_visited_steps(valid: ValidSite, planned: list[Surveyed], checker: _Checker) -> None:
     """`visited:` in temperature rules must name a real step, as funnel/step."""
-    known = sorted([*(f"{f.slug}/{step.id}" for f in funnels for step in f.funnel.steps),
+    known = sorted([*(f"{s.slug}/{step}" for s in planned for step in s.record.steps),
                     *(f"{r.slug}/{step}" for r in valid.reused.values() for step in r.steps)])
 
     def walk(condition: Condition, loc: Loc) -> None:
@@ -231,83 +268,156 @@ def form_name(slug: str, step_id: str, form: Form) -> str:
     return form.name or f"{slug}-{step_id}"
 
 
-def netlify_forms(planned: PlannedFunnel) -> list[tuple[int, str]]:
-    """A funnel's Netlify forms: (step index, form name). Netlify files sign-ups by form name,
-    site-wide."""
+def netlify_forms(planned: PlannedFunnel) -> list[tuple[int, str, bool]]:
+    """A funnel's Netlify forms: (step index, form name, whether the file names it). Netlify
+    files sign-ups by form name, site-wide."""
     found = []
     for i, step in enumerate(planned.funnel.steps):
         form = form_of(step)
         if form is not None and form.provider == "netlify":
-            found.append((i, form_name(planned.slug, step.id, form)))
+            found.append((i, form_name(planned.slug, step.id, form), bool(form.name)))
     return found
 
 
-def _check_form_names(valid: ValidSite, funnels: list[PlannedFunnel], checker: _Checker) -> None:
-    """No two Netlify forms of the site share a name: their sign-ups would be mixed. And Netlify
-    Forms take sign-ups only on Netlify."""
+def _check_netlify_targets(planned: PlannedFunnel, site: Site, checker: _Checker) -> None:
+    """Netlify Forms take sign-ups only on Netlify."""
     from funnelgen import hosting
 
-    hosts = hosting.targets(valid.site)
+    hosts = hosting.targets(site)
+    if "netlify" in hosts:
+        return
+    for i, _, _ in netlify_forms(planned):
+        checker.warn(planned.source, ("steps", i, "form", "provider"),
+                     f"Netlify Forms take sign-ups only on Netlify, and hosting.targets is "
+                     f"{', '.join(hosts)}: every sign-up would be lost there; choose your email "
+                     "tool's form (provider: convertkit, mailchimp, activecampaign or custom)")
+
+
+def _check_form_names(valid: ValidSite, planned: list[Surveyed], checker: _Checker) -> None:
+    """No two Netlify forms of the site share a name: their sign-ups would be mixed."""
     first = {name: file for file, record in valid.reused.items() for name in record.forms}
-    for planned in funnels:
-        for i, name in netlify_forms(planned):
-            if "netlify" not in hosts:
-                checker.warn(planned.source, ("steps", i, "form", "provider"),
-                             f"Netlify Forms take sign-ups only on Netlify, and hosting.targets is "
-                             f"{', '.join(hosts)}: every sign-up would be lost there; choose your email "
-                             "tool's form (provider: convertkit, mailchimp, activecampaign or custom)")
+    for surveyed in planned:
+        for i, name, named in surveyed.netlify:
             if name not in first:
-                first[name] = f"{planned.source.name} steps[{i}]"
+                first[name] = f"{surveyed.source.name} steps[{i}]"
                 continue
-            form = form_of(planned.funnel.steps[i])
-            loc: Loc = ("steps", i, "form", "name") if form and form.name else ("steps", i, "form")
-            checker.error(planned.source, loc,
+            loc: Loc = ("steps", i, "form", "name") if named else ("steps", i, "form")
+            checker.error(surveyed.source, loc,
                           f"Netlify form name '{name}' is already used by {first[name]}: Netlify would mix "
                           "their sign-ups; give this form its own name (form: {name: …})")
 
 
-def _plan_funnels(valid: ValidSite, checker: _Checker) -> list[PlannedFunnel]:
-    planned: list[PlannedFunnel] = []
-    seen: dict[str, tuple[Funnel, Source]] = {}
+def _check_slugs(valid: ValidSite, checker: _Checker) -> list[Surveyed]:
+    """No two funnels share a slug; the funnels that keep theirs, in file order."""
+    planned: list[Surveyed] = []
+    seen: dict[str, Surveyed] = {}
     reused = {record.slug: name for name, record in valid.reused.items()}
-    for funnel, source in valid.funnels:
-        slug = funnel.slug or Path(source.name).stem
-        loc: Loc = ("slug",) if funnel.slug else ()
-        fix = "choose another slug" if funnel.slug else "rename the file or add slug: to it"
-        if not funnel.slug and not _valid_slug(slug):
-            better = slugify(slug) or "my-funnel"
-            checker.error(source, (), f"file name '{slug}' is not a valid URL: rename the file to "
-                          f"{better}{Path(source.name).suffix}, or add slug: {better} to it")
+    for surveyed in valid.surveyed:
+        slug = surveyed.slug
+        if slug is None:
             continue
-        if slug in RESERVED_SLUGS:
-            checker.error(source, loc, f"'{slug}' is reserved for the site's files; {fix}")
-            continue
+        source = surveyed.source
+        loc: Loc = ("slug",) if surveyed.explicit_slug else ()
+        fix = "choose another slug" if surveyed.explicit_slug else "rename the file or add slug: to it"
         if slug in reused:
             checker.error(source, loc, f"funnel slug '{slug}' is already used by {reused[slug]}; {fix}")
             continue
         if slug in seen:
-            first_funnel, first = seen[slug]
-            if not funnel.slug and first_funnel.slug:  # blame the file that chose it
+            first = seen[slug].source
+            if not surveyed.explicit_slug and seen[slug].explicit_slug:  # blame the file that chose it
                 source, first, loc = first, source, ("slug",)
                 fix = "choose another slug"
             checker.error(source, loc, f"funnel slug '{slug}' is already used by {first.name}; {fix}")
             continue
-        seen[slug] = (funnel, source)
-        urls: dict[str, str] = {}
-        used: dict[str, int] = {}
-        for i, step in enumerate(funnel.steps):
-            step_slug = step.slug or step.id
-            if step.id in urls:
-                j = [s.id for s in funnel.steps].index(step.id)
-                checker.error(source, ("steps", i, "id"), f"step id '{step.id}' is already used by "
-                              f"steps[{j}]; give each step its own id")
-            elif step_slug in used:
-                checker.error(source, ("steps", i, "slug" if step.slug else "id"),
-                              f"URL /{slug}/{step_slug}/ is already used by steps[{used[step_slug]}]")
-            used.setdefault(step_slug, i)
-            urls.setdefault(step.id, f"/{slug}/{step_slug}/")
-        planned.append(PlannedFunnel(slug, funnel, source, urls))
+        seen[slug] = surveyed
+        planned.append(surveyed)
     return planned
+
+
+def plan_funnel(funnel: Funnel, source: Source, context: SiteContext) -> FunnelPlan:
+    """Plan one funnel file on its own: its URLs, its flow, the files it names, its pages (none
+    when it has a problem), and what the checks across funnels need of it."""
+    checker = _Checker()
+    explicit = funnel.slug is not None
+    slug: str | None = funnel.slug or Path(source.name).stem
+    loc: Loc = ("slug",) if explicit else ()
+    fix = "choose another slug" if explicit else "rename the file or add slug: to it"
+    if not explicit and not _valid_slug(slug or ""):
+        better = slugify(slug or "") or "my-funnel"
+        checker.error(source, (), f"file name '{slug}' is not a valid URL: rename the file to "
+                      f"{better}{Path(source.name).suffix}, or add slug: {better} to it")
+        slug = None
+    elif slug in RESERVED_SLUGS:
+        checker.error(source, loc, f"'{slug}' is reserved for the site's files; {fix}")
+        slug = None
+    if slug is None:
+        return FunnelPlan(None, [], _surveyed(funnel, source, None, explicit, {}, [], [], checker))
+    urls: dict[str, str] = {}
+    used: dict[str, int] = {}
+    for i, step in enumerate(funnel.steps):
+        step_slug = step.slug or step.id
+        if step.id in urls:
+            j = [s.id for s in funnel.steps].index(step.id)
+            checker.error(source, ("steps", i, "id"), f"step id '{step.id}' is already used by "
+                          f"steps[{j}]; give each step its own id")
+        elif step_slug in used:
+            checker.error(source, ("steps", i, "slug" if step.slug else "id"),
+                          f"URL /{slug}/{step_slug}/ is already used by steps[{used[step_slug]}]")
+        used.setdefault(step_slug, i)
+        urls.setdefault(step.id, f"/{slug}/{step_slug}/")
+    planned = PlannedFunnel(slug, funnel, source, urls)
+    _check_flow(planned, checker)
+    _check_step_assets(planned, context.assets, checker)
+    _check_netlify_targets(planned, context.site, checker)
+    bodies = [_body(step, i, source, context.root, context.real_root, checker)
+              for i, step in enumerate(funnel.steps)]
+    pages = [] if checker.errors else _pages_of(planned, bodies)
+    site = context.site
+    if pages and site.home == slug and not site.index:  # the site root shows its entry step
+        pages.append(_alias(pages[0], "/", "index.html"))
+    images = {url for page in pages for _, text in markdown_of(page.step, page.body)
+              for url in context.markdown.remote_images(text)}
+    surveyed = _surveyed(funnel, source, planned, explicit, funnel_urls(funnel, images), pages,
+                         netlify_forms(planned), checker)
+    return FunnelPlan(planned, pages, surveyed)
+
+
+def _surveyed(funnel: Funnel, source: Source, planned: PlannedFunnel | None, explicit: bool,
+              urls: dict[str, list[str]], pages: list[Page], netlify: list[tuple[int, str, bool]],
+              checker: _Checker) -> Surveyed:
+    slug = planned.slug if planned else ""
+    sitemap = list(dict.fromkeys(page.canonical for page in pages if page.indexable))
+    record = FunnelRecord(key="", slug=slug, title=funnel.title, description=funnel.description,
+                          steps=[step.id for step in funnel.steps], sitemap=sitemap,
+                          outputs=[page.output for page in pages], urls=urls, images=image_roles(funnel),
+                          warnings=[_as_list(w) for w in checker.warnings],
+                          forms=[name for _, name, _ in netlify])
+    return Surveyed(source, planned.slug if planned else None, explicit, planned.step_urls if planned else {},
+                    netlify, record, checker.errors, checker.warnings)
+
+
+def _as_list(problem: Problem) -> list[Any]:
+    return [problem.file, problem.line, problem.key, problem.message, problem.warning]
+
+
+def funnel_urls(funnel: Funnel, markdown_images: Iterable[str]) -> dict[str, list[str]]:
+    """Absolute URLs one funnel's pages load or post to, by CSP directive; ``markdown_images``:
+    the pictures its Markdown shows."""
+    urls: dict[str, set[str]] = {"img": set(markdown_images), "media": set(), "form": set(), "frame": set()}
+    for step in funnel.steps:
+        pictures = [step.image.src if step.image else None, step.video.poster if step.video else None,
+                    *(t.photo for t in step.testimonials)]
+        urls["img"].update(i for i in pictures if i and i.startswith("https://"))
+        if step.video:
+            kind, ref = video_embed(step.video.url) or ("file", step.video.url)
+            if kind in VIDEO_FRAMES:
+                urls["frame"].add(VIDEO_FRAMES[kind])
+            elif ref.startswith("https://"):
+                urls["media"].add(ref)
+        form = form_of(step)
+        if form is not None and form.action:
+            urls["form"].add(form.action)
+    return {kind: sorted(found) for kind, found in urls.items() if found}
 
 
 def _valid_slug(value: str) -> bool:
@@ -460,6 +570,12 @@ def _check_templates(root: Path, checker: _Checker) -> None:
                 return
 
 
+def plan_assets(root: Path) -> tuple[dict[str, Asset], list[Problem]]:
+    """Every file under assets/, fingerprinted, and the problems of those that cannot be published."""
+    checker = _Checker()
+    return _plan_assets(root, checker), checker.errors
+
+
 def _plan_assets(root: Path, checker: _Checker) -> dict[str, Asset]:
     """Fingerprint every file under assets/, refusing links that lead outside the site."""
     folder = root / "assets"
@@ -526,14 +642,13 @@ def image_roles(funnel: Funnel) -> dict[str, list[str]]:
     return {ref: sorted(found) for ref, found in sorted(roles.items())}
 
 
-def _shown_assets(valid: ValidSite, funnels: list[PlannedFunnel],
-                  assets: dict[str, Asset]) -> dict[str, Asset]:
+def _shown_assets(valid: ValidSite, assets: dict[str, Asset]) -> dict[str, Asset]:
     """The assets with the versions of every picture the pages show, reused funnels' included."""
     roles: dict[str, set[str]] = {}
     if valid.site.brand.logo:
         roles.setdefault(valid.site.brand.logo, set()).add("logo")
-    found = [image_roles(planned.funnel) for planned in funnels]
-    for uses in [*found, *(record.images for record in valid.reused.values())]:
+    records = [*(s.record for s in valid.surveyed), *valid.reused.values()]
+    for uses in (record.images for record in records):
         for ref, names in uses.items():
             roles.setdefault(ref, set()).update(names)
     return {name: asset.shown_as(roles[name]) if name in roles else asset for name, asset in assets.items()}

@@ -7,7 +7,7 @@ import json
 import posixpath
 import re
 import traceback
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -23,9 +23,10 @@ from funnelgen import __version__, providers, tracking
 from funnelgen.errors import Abort, Problem, display_path
 from funnelgen.load import ContainedLoader
 from funnelgen.markdown import Flaw, MarkdownError, MarkdownRenderer
-from funnelgen.plan import Page, Plan, PlannedFunnel, form_name
+from funnelgen.plan import Asset, Page, Plan, form_name
+from funnelgen.schema import Site
 from funnelgen.schema.blocks import CURRENCY_SYMBOLS, Webinar, video_embed
-from funnelgen.schema.funnel import CopyOverride, Funnel, form_of, markdown_of
+from funnelgen.schema.funnel import CopyOverride, form_of, markdown_of
 from funnelgen.schema.types import TEMPERATURES
 from funnelgen.temperature import compile_rules
 from funnelgen.theme import ThemeChain
@@ -289,7 +290,7 @@ class SettledEnvironment(jinja2.Environment):
 class Renderer:
     """Renders every page of a plan through one Jinja environment over the theme chain."""
 
-    def __init__(self, plan: Plan, theme: ThemeChain) -> None:
+    def __init__(self, plan: Plan, theme: ThemeChain, markdown: MarkdownRenderer) -> None:
         self.plan = plan
         self.theme = theme
         self.env = SettledEnvironment(
@@ -311,16 +312,12 @@ class Renderer:
             funnelgen_version=__version__,
             font_stack=FONT_STACKS.get(plan.site.brand.font, plan.site.brand.font),
         )
-        self.markdown = MarkdownRenderer(plan.site.markdown.allow_html, self._asset, ROOT)
+        self.markdown = markdown
         self.temperature_rules = compile_rules(plan.site.temperature)
         self.providers = tracking.providers(plan.site)
         inline_css = _minify_css(self.template("style.css", {}))
         runtime_js = RUNTIME.read_text(encoding="utf-8").strip()
-        self.funnel_urls = {planned.source.name: funnel_urls(planned.funnel, self._markdown_images(planned))
-                            for planned in plan.funnels}
-        """The absolute URLs each funnel rendered here loads or posts to (the manifest keeps them)."""
-        self.policy = tracking.build_policy(plan.site, runtime_js, inline_css,
-                                            _external_urls(plan, self.funnel_urls))
+        self.policy = tracking.build_policy(plan.site, runtime_js, inline_css, _external_urls(plan))
         self.site_config = _script_json({"consent": plan.site.consent.mode, "providers": self.providers,
                                          "temperature": self.temperature_rules})
         """The runtime settings every page shares, serialized once."""
@@ -340,24 +337,17 @@ class Renderer:
         a build that renders a few pages (one funnel changed) a fifth of its time."""
         self.env.bytecode_cache = _CompiledTemplates(str(folder), f"{prefix}-%s.cache")
 
-    def _asset(self, ref: str) -> tuple[str, int | None, int | None] | None:
-        asset = self.plan.assets.get(ref)
-        return (ROOT + asset.output, asset.width, asset.height) if asset else None
-
-    def _markdown_images(self, planned: PlannedFunnel) -> set[str]:
-        """The https:// pictures a funnel's Markdown shows."""
-        return {url for page in self.plan.pages_of(planned) for _, text in markdown_of(page.step, page.body)
-                for url in self.markdown.remote_images(text)}
-
-    def page(self, page: Page) -> str:
-        """A step's HTML, its links against ROOT: pass it through `at_address` to write it."""
+    def page(self, page: Page, rendered_with: Sequence[Page] | None = None) -> str:
+        """A step's HTML, its links against ROOT: pass it through `at_address` to write it.
+        Markdown that cannot work is reported with that of the pages ``rendered_with`` it (by
+        default every page of the plan)."""
         view = PageView(self, page)
         context = {"page": view, "funnel": page.funnel, "step": page.step}
         name = f"steps/{page.step.type}.html"
         try:
             html = self.template(name, context)
         except MarkdownError as exc:
-            found = self._markdown_problems()
+            found = self._markdown_problems(self.plan.pages if rendered_with is None else rendered_with)
             raise Abort(found or [page.planned.source.problem(("steps", page.index), str(exc))]) from None
         if RUNTIME_SETTINGS not in html:  # a theme's page.html lost its <head>, or all of it
             raise Abort([Problem(name, 0, "", f"the page it makes has no {RUNTIME_SETTINGS} script, so no "
@@ -365,12 +355,12 @@ class Renderer:
                                  "(copy the base theme's page.html and change only what you need)")])
         return html
 
-    def _markdown_problems(self) -> list[Problem]:
-        """Every link and image that cannot work in the Markdown of the funnels rendered here,
-        with file, line and key. Looked for once rendering has met one, so that a site without
-        any pays nothing for it."""
+    def _markdown_problems(self, pages: Sequence[Page]) -> list[Problem]:
+        """Every link and image that cannot work in the Markdown of these pages, with file, line
+        and key. Looked for once rendering has met one, so that a site without any pays nothing
+        for it."""
         found: dict[Problem, None] = {}
-        for page in self.plan.pages:
+        for page in pages:
             for loc, text in markdown_of(page.step, page.body):
                 try:
                     self.markdown.convert(text)
@@ -427,37 +417,26 @@ class _CompiledTemplates(jinja2.FileSystemBytecodeCache):
             super().dump_bytecode(bucket)
 
 
-def _external_urls(plan: Plan, rendered: dict[str, dict[str, list[str]]]) -> dict[str, set[str]]:
+def _external_urls(plan: Plan) -> dict[str, set[str]]:
     """Absolute URLs the pages load or post to, by CSP directive, of every funnel: those
-    ``rendered`` now and those reused from the previous build."""
+    rendered now and those reused from the previous build."""
     urls: dict[str, set[str]] = {"img": set(), "media": set(), "form": set(), "frame": set()}
     for ref in (plan.site.brand.logo, plan.site.seo.image):
         if ref and ref.startswith("https://"):
             urls["img"].add(ref)
-    for funnel in [*rendered.values(), *(record.urls for record in plan.reused.values())]:
-        for kind, found in funnel.items():
+    for record in plan.records():
+        for kind, found in record.urls.items():
             urls[kind].update(found)
     return urls
 
 
-def funnel_urls(funnel: Funnel, markdown_images: Iterable[str]) -> dict[str, list[str]]:
-    """Absolute URLs one funnel's pages load or post to, by CSP directive; ``markdown_images``:
-    the pictures its Markdown shows."""
-    urls: dict[str, set[str]] = {"img": set(markdown_images), "media": set(), "form": set(), "frame": set()}
-    for step in funnel.steps:
-        images = [step.image.src if step.image else None, step.video.poster if step.video else None,
-                  *(t.photo for t in step.testimonials)]
-        urls["img"].update(i for i in images if i and i.startswith("https://"))
-        if step.video:
-            kind, ref = video_embed(step.video.url) or ("file", step.video.url)
-            if kind in tracking.VIDEO_FRAMES:
-                urls["frame"].add(tracking.VIDEO_FRAMES[kind])
-            elif ref.startswith("https://"):
-                urls["media"].add(ref)
-        form = form_of(step)
-        if form is not None and form.action:
-            urls["form"].add(form.action)
-    return {kind: sorted(found) for kind, found in urls.items() if found}
+def markdown_for(site: Site, assets: Mapping[str, Asset]) -> MarkdownRenderer:
+    """The site's Markdown converter: its pictures from ``assets`` get their published names."""
+    def lookup(ref: str) -> tuple[str, int | None, int | None] | None:
+        asset = assets.get(ref)
+        return (ROOT + asset.output, asset.width, asset.height) if asset else None
+
+    return MarkdownRenderer(site.markdown.allow_html, lookup, ROOT)
 
 
 def _markdown_problem(page: Page, loc: tuple[str | int, ...], text: str, flaw: Flaw) -> Problem:

@@ -3,17 +3,21 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import gc
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 from funnelgen.errors import Abort, Problem
 from funnelgen.incremental import FunnelRecord, Manifest, has_files, pages_of, reusable, site_key
-from funnelgen.plan import Plan, plan_site, static_assets
-from funnelgen.render import Renderer
+from funnelgen.load import load_yaml
+from funnelgen.plan import Page, Plan, SiteContext, plan_assets, plan_funnel, plan_site, static_assets
+from funnelgen.render import Renderer, markdown_for
+from funnelgen.schema import Funnel, Site
 from funnelgen.theme import ThemeChain, resolve_theme
-from funnelgen.validate import validate_site
+from funnelgen.validate import Planner, validate, validate_site
 
 
 @dataclass
@@ -24,10 +28,33 @@ class Prepared:
     theme: ThemeChain
     renderer: Renderer
     site_key: str
+    context: SiteContext
 
     @property
     def warnings(self) -> list[Problem]:
         return self.plan.warnings
+
+    def pages_of(self, name: str) -> list[Page]:
+        """The pages of funnel file ``name``: as planned, or, when the plan did not keep them
+        (`Plan.held`), from the file loaded, validated and planned again."""
+        if self.plan.held:
+            return self.plan.pages_of(self.plan.funnels[self._index[name]])
+        surveyed = self.plan.surveyed[name]
+        source = load_yaml(surveyed.source.path, name)
+        if source.digest != surveyed.source.digest:
+            raise Abort([Problem(name, 0, "", "changed while the site was being built; build again")])
+        funnel, problems = validate(source, Funnel)
+        if funnel is None:
+            raise Abort(problems)
+        source.release()
+        again = plan_funnel(funnel, source, self.context)
+        if again.surveyed.errors:  # the same bytes planned cleanly: a body file changed since
+            raise Abort(again.surveyed.errors)
+        return again.pages
+
+    @cached_property
+    def _index(self) -> dict[str, int]:
+        return {planned.source.name: i for i, planned in enumerate(self.plan.funnels)}
 
 
 def prepare(root: Path, *, strict: bool = False, previous: Manifest | None = None,
@@ -36,20 +63,28 @@ def prepare(root: Path, *, strict: bool = False, previous: Manifest | None = Non
 
     With the ``previous`` build's manifest, funnel files whose inputs are unchanged are not
     parsed: the plan lists them as reused (``reused``, when the caller has found them already).
-    Funnel files are loaded and validated by up to ``jobs`` forked processes: pass more than one
-    only from a process that runs no other thread.
+    Funnel files are loaded, validated and planned by up to ``jobs`` forked processes: pass more
+    than one only from a process that runs no other thread. Then the plan keeps only what they
+    found of each funnel (`Plan.held` is false), and the render stage loads each one again.
     """
     previous = previous or Manifest()
     reused = reusable(root, previous) if reused is None else reused
+    assets, asset_problems = plan_assets(root)
+    contexts: list[SiteContext] = []
+
+    def planner(site: Site) -> Planner:
+        contexts.append(SiteContext(root, site, assets, markdown_for(site, assets)))
+        return functools.partial(plan_funnel, context=contexts[0])
+
     with _cycle_collector_paused():
-        valid = validate_site(root, skip=set(reused), reused=reused, jobs=jobs)
-        plan = plan_site(valid)
+        valid = validate_site(root, planner, skip=set(reused), reused=reused, jobs=jobs)
+        plan = plan_site(valid, contexts[0], asset_problems)
     if strict and plan.warnings:
         raise Abort([Problem(w.file, w.line, w.key, w.message + " (--strict)") for w in plan.warnings])
     theme = resolve_theme(plan.site.theme, root, plan.site.theme_options, plan.site_source)
     plan.assets.update(static_assets(theme.static_files()))
     key = previous.site_key if reused else site_key(root, theme.folders())
-    return Prepared(plan, theme, Renderer(plan, theme), key)
+    return Prepared(plan, theme, Renderer(plan, theme, contexts[0].markdown), key, contexts[0])
 
 
 def prepare_against(root: Path, out: Path, previous: Manifest, *, strict: bool = False,

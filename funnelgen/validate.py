@@ -1,7 +1,8 @@
 """Stage 2, validate: raw data → typed models, with errors that say where and what to write.
 
 `validate_site` runs stage 1 (load.py) too, file by file, so that each file's raw data is let
-go as soon as it is validated."""
+go as soon as it is validated, and hands each valid funnel on to be planned on its own (stage 3)
+where it was validated."""
 
 from __future__ import annotations
 
@@ -9,11 +10,11 @@ import dataclasses
 import difflib
 import re
 import types
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Annotated, Any, Literal, TypeVar, Union, get_args, get_origin
+from typing import TYPE_CHECKING, Annotated, Any, Literal, TypeVar, Union, get_args, get_origin
 
 from pydantic import BaseModel, ValidationError
 
@@ -23,6 +24,9 @@ from funnelgen.load import Loc, Source, site_file, try_load, unreadable
 from funnelgen.schema import STEP_TYPES, Funnel, Site
 from funnelgen.schema.types import field_doc
 from funnelgen.workers import in_workers, share_out
+
+if TYPE_CHECKING:
+    from funnelgen.plan import FunnelPlan, Surveyed
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -302,35 +306,52 @@ def _yaml_text(value: Any) -> str:
 
 @dataclass
 class ValidSite:
-    """A site whose every file fits the schema on its own."""
+    """A site whose every file fits the schema on its own, each funnel planned on its own."""
 
     root: Path
     site: Site
     site_source: Source
-    funnels: list[tuple[Funnel, Source]]
+    funnels: list[FunnelPlan]
+    """In file order. From worker processes, only what the plan found (`FunnelPlan.surveyed`):
+    the funnel itself stays behind, and is loaded again to render."""
     reused: dict[str, FunnelRecord] = dataclasses.field(default_factory=dict)
     """Funnel files unchanged since the previous build, by name: not parsed, not rendered."""
 
+    @property
+    def surveyed(self) -> list[Surveyed]:
+        return [funnel.surveyed for funnel in self.funnels]
 
+    @property
+    def held(self) -> list[FunnelPlan]:
+        """The funnels planned in this process, with their models and pages."""
+        return [funnel for funnel in self.funnels if funnel.planned is not None]
+
+
+Planner = Callable[[Funnel, Source], "FunnelPlan"]
+"""Plans one valid funnel on its own (stage 3, plan.plan_funnel)."""
 MIN_FILES_PER_WORKER = 64  # below this, starting a worker costs more than it saves
 
 
-def validate_site(root: Path, *, skip: Collection[str] = (), reused: dict[str, FunnelRecord] | None = None,
-                  jobs: int = 1) -> ValidSite:
+def validate_site(root: Path, planner: Callable[[Site], Planner], *, skip: Collection[str] = (),
+                  reused: dict[str, FunnelRecord] | None = None, jobs: int = 1) -> ValidSite:
     """Load and validate `site.yml` and every `funnels/*.yml` but those named in ``skip`` (an
-    incremental build takes them from the previous output: ``reused``).
+    incremental build takes them from the previous output: ``reused``), and plan each valid
+    funnel with ``planner(site)`` as soon as it is validated.
 
     When any file does not parse, one Abort names every such file; otherwise one names every
-    problem of every file. Funnel files are loaded and validated by up to ``jobs`` forked
-    processes (see workers.py), in batches of neighbouring files, and each file's parsed YAML is
-    let go as soon as it is validated: the whole site's is never in memory at once.
+    problem of every file. Funnel files are loaded, validated and planned by up to ``jobs``
+    forked processes (see workers.py), in batches of neighbouring files; each file's parsed YAML
+    is let go as soon as it is validated, and a worker sends back only what planning found of
+    each funnel, not the funnel itself: the whole site is never in memory at once.
     """
+    global _PLANNER
     unparsed: list[Problem] = []
     real_root = root.resolve()
     site_path = site_file(root)
     refused = unreadable(site_path, "site.yml", real_root)
     site_source = None if refused else try_load(site_path, "site.yml", unparsed)
     unparsed += [refused] if refused else []
+    site, site_problems = validate(site_source, Site) if site_source is not None else (None, [])
     paths = funnel_files(root)
     if not paths:
         unparsed.append(Problem("funnels/", 0, "", "no funnel files: add funnels/<name>.yml"))
@@ -348,31 +369,40 @@ def validate_site(root: Path, *, skip: Collection[str] = (), reused: dict[str, F
         else:
             todo.append(path)
     workers, batches = share_out(todo, jobs, at_least=MIN_FILES_PER_WORKER, batches_each=4)
-    funnels: list[tuple[Funnel, Source]] = []
+    funnels: list[FunnelPlan] = []
     problems: list[Problem] = []
-    for batch in in_workers(_load_and_validate, batches, workers):
-        funnels += batch.funnels
-        unparsed += batch.unparsed
-        problems += batch.problems
+    _PLANNER = planner(site) if site is not None and not unparsed else None
+    try:
+        for batch in in_workers(_load_and_plan if workers > 1 else _load_and_plan_here, batches, workers):
+            funnels += batch.funnels
+            unparsed += batch.unparsed
+            problems += batch.problems
+    finally:
+        _PLANNER = None
     if unparsed:
         raise Abort(unparsed)
-    assert site_source is not None
-    site, site_problems = validate(site_source, Site)
     if site_problems or problems or site is None:
         raise Abort([*site_problems, *problems])
+    assert site_source is not None
     return ValidSite(root, site, site_source, funnels, dict(reused or {}))
+
+
+_PLANNER: Planner | None = None
+"""How `validate_site` plans each valid funnel; forked workers inherit it. None when the site
+cannot be planned (a file did not parse, site.yml does not fit): funnels are only validated."""
 
 
 @dataclass
 class _Batch:
     """What became of a batch of funnel files."""
 
-    funnels: list[tuple[Funnel, Source]] = dataclasses.field(default_factory=list)
+    funnels: list[FunnelPlan] = dataclasses.field(default_factory=list)
     unparsed: list[Problem] = dataclasses.field(default_factory=list)
     problems: list[Problem] = dataclasses.field(default_factory=list)
 
 
-def _load_and_validate(paths: list[Path]) -> _Batch:
+def _load_and_plan_here(paths: list[Path]) -> _Batch:
+    """Load, validate and plan each file, keeping each funnel with its plan."""
     batch = _Batch()
     for path in paths:
         source = try_load(path, f"funnels/{path.name}", batch.unparsed)
@@ -382,5 +412,13 @@ def _load_and_validate(paths: list[Path]) -> _Batch:
         batch.problems += problems
         if funnel is not None:
             source.release()
-            batch.funnels.append((funnel, source))
+            if _PLANNER is not None:
+                batch.funnels.append(_PLANNER(funnel, source))
+    return batch
+
+
+def _load_and_plan(paths: list[Path]) -> _Batch:
+    """`_load_and_plan_here` in a worker: only what planning found goes back."""
+    batch = _load_and_plan_here(paths)
+    batch.funnels = [dataclasses.replace(funnel, planned=None, pages=[]) for funnel in batch.funnels]
     return batch

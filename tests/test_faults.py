@@ -532,8 +532,8 @@ def test_a_symbolic_link_in_place_of_the_lock_file_is_never_followed(
     assert not out.exists()
 
 
-def _killed_worker(indices: list[int]) -> list[str]:
-    """Stands in for a worker's share of the pages: the worker is killed (as by the OOM killer)."""
+def _killed_worker(funnels: list[str]) -> list[str]:
+    """Stands in for a worker's share of the funnels: the worker is killed (as by the OOM killer)."""
     os.kill(os.getpid(), signal.SIGKILL)
     return []
 
@@ -546,7 +546,7 @@ def test_a_build_whose_worker_is_killed_says_so_and_keeps_the_previous_output(
     site, out = write_big_site(tmp_path / "site", "one"), tmp_path / "out"
     build_command.build(site, out, jobs=1)
     before = snapshot(out)
-    monkeypatch.setattr(build_command, "_render_pages", _killed_worker)  # forked workers inherit it
+    monkeypatch.setattr(build_command, "_render_funnels", _killed_worker)  # forked workers inherit it
     with pytest.raises(Abort) as caught:
         build_command.build(site, out, jobs=2, cache=False)
     assert str(caught.value).startswith("a worker process ended without finishing its work (killed, or out of memory?)")

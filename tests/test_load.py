@@ -12,7 +12,8 @@ import pytest
 from funnelgen import load
 from funnelgen.errors import Abort, Problem
 from funnelgen.load import load_yaml, read_text
-from funnelgen.validate import MIN_FILES_PER_WORKER, validate_site
+from funnelgen.site import prepare
+from funnelgen.validate import MIN_FILES_PER_WORKER
 
 
 def _load(tmp_path: Path, text: str | bytes, name: str = "funnels/x.yml") -> load.Source:
@@ -240,7 +241,7 @@ def test_every_file_that_does_not_parse_is_reported_together(tmp_path: Path) -> 
     (tmp_path / "funnels" / "a.yml").write_text("a: 1\na: 2\n", encoding="utf-8")
     (tmp_path / "funnels" / "b.yml").write_text("title: ok\n", encoding="utf-8")
     with pytest.raises(Abort) as caught:
-        validate_site(tmp_path)
+        prepare(tmp_path)
     assert [str(p) for p in caught.value.problems] == [
         "funnels/a.yml:2: a: duplicate key 'a' (first on line 1); keep only one",
         "site.yml:2: YAML syntax error: did not find expected node content; "
@@ -250,7 +251,7 @@ def test_every_file_that_does_not_parse_is_reported_together(tmp_path: Path) -> 
 
 def test_a_folder_without_site_yml(tmp_path: Path) -> None:
     with pytest.raises(Abort) as caught:
-        validate_site(tmp_path / "missing")
+        prepare(tmp_path / "missing")
     assert str(caught.value).endswith("no site.yml in this folder (run 'funnelgen new DIR' to start one)")
 
 
@@ -259,7 +260,7 @@ def _many_funnels(root: Path, count: int, broken: Collection[int] = (), wrong: C
     (root / "funnels").mkdir(parents=True)
     (root / "site.yml").write_text("name: Many\nbase_url: https://example.com\n", encoding="utf-8")
     for i in range(count):
-        steps = "steps: []\n" if i in wrong else f"steps:\n  - id: s{i}\n    type: bridge\n    headline: Hi {i}\n"
+        steps = "steps: []\n" if i in wrong else f"steps:\n  - id: s{i}\n    type: thankyou\n    headline: Hi {i}\n"
         text = "title: [\n" if i in broken else f"title: Funnel {i}\n{steps}"
         (root / "funnels" / f"f{i:03}.yml").write_text(text, encoding="utf-8")
 
@@ -268,7 +269,7 @@ def test_funnel_files_checked_by_several_processes_come_out_as_in_one(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     count = 3 * MIN_FILES_PER_WORKER
     _many_funnels(tmp_path / "ok", count)
-    alone = validate_site(tmp_path / "ok", jobs=1)
+    alone = prepare(tmp_path / "ok", jobs=1).plan
     parsers = tmp_path / "parsers"
     parse = load.load_yaml
 
@@ -278,18 +279,19 @@ def test_funnel_files_checked_by_several_processes_come_out_as_in_one(
         return parse(path, name)
 
     monkeypatch.setattr(load, "load_yaml", parse_noting_process)  # forked workers inherit it
-    shared = validate_site(tmp_path / "ok", jobs=3)
+    shared = prepare(tmp_path / "ok", jobs=3).plan
     assert len(set(parsers.read_text().split()) - {str(os.getpid())}) > 1  # site.yml: this one
-    assert [(s.name, funnel) for funnel, s in shared.funnels] == \
-        [(s.name, funnel) for funnel, s in alone.funnels]
-    assert [s.name for _, s in shared.funnels] == [f"funnels/f{i:03}.yml" for i in range(count)]
+    assert [(name, s.record) for name, s in shared.surveyed.items()] == \
+        [(name, s.record) for name, s in alone.surveyed.items()]
+    assert list(shared.surveyed) == [f"funnels/f{i:03}.yml" for i in range(count)]
+    assert alone.held and not shared.held  # workers keep their funnels: they are loaded again to render
 
 
 def test_broken_funnel_files_are_all_reported_when_checked_by_several_processes(tmp_path: Path) -> None:
     _many_funnels(tmp_path, 3 * MIN_FILES_PER_WORKER, broken={0, 100, 191}, wrong={5, 150})
     for jobs in (1, 3):
         with pytest.raises(Abort) as caught:
-            validate_site(tmp_path, jobs=jobs)
+            prepare(tmp_path, jobs=jobs)
         assert [p.file for p in caught.value.problems] == ["funnels/f000.yml", "funnels/f100.yml",
                                                            "funnels/f191.yml"]
 
@@ -298,6 +300,6 @@ def test_funnel_files_that_do_not_fit_the_schema_are_all_reported_from_several_p
     _many_funnels(tmp_path, 3 * MIN_FILES_PER_WORKER, wrong={5, 150, 191})
     for jobs in (1, 3):
         with pytest.raises(Abort) as caught:
-            validate_site(tmp_path, jobs=jobs)
+            prepare(tmp_path, jobs=jobs)
         assert [(p.file, p.line, p.key) for p in caught.value.problems] == [
             (f"funnels/f{i:03}.yml", 2, "steps") for i in (5, 150, 191)]

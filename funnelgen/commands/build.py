@@ -8,6 +8,7 @@ inputs did not change since the previous build are taken from it (see incrementa
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import time
 from collections.abc import Callable, Generator, Iterator
 from pathlib import Path
@@ -22,12 +23,12 @@ from funnelgen.incremental import (
     FunnelRecord,
     Manifest,
     code_key,
-    funnel_key,
+    funnel_key_of,
     pages_of,
     read_manifest,
     reusable,
 )
-from funnelgen.plan import Asset, Page, image_roles, netlify_forms
+from funnelgen.plan import Asset
 from funnelgen.render import at_address
 from funnelgen.site import Prepared, prepare_against
 from funnelgen.uptodate import BuildReport, FunnelReport, up_to_date
@@ -36,7 +37,6 @@ from funnelgen.write import OutputWriter
 
 Progress = Callable[[int, int], None]
 """Called with (pages done, pages in all) as pages are written."""
-MIN_PAGES_PER_WORKER = 16  # below this, starting workers costs more than it saves
 
 
 class Output(Protocol):
@@ -83,14 +83,15 @@ def render_site(prepared: Prepared, output: Output, *, jobs: int = 1, previous: 
     files_held = set(spare.others) if spare is not None else set()  # fingerprinted: name = bytes
     report = BuildReport(out=None, warnings=plan.warnings)
     reused_pages = list(pages_of(plan.reused.values()))
-    total = len(plan.pages) + len(reused_pages)
+    rendered_pages = sum(len(surveyed.record.outputs) for surveyed in plan.surveyed.values())
+    total = rendered_pages + len(reused_pages)
     # closing(): when writing fails, the workers stop now, not whenever the generator is collected
     with contextlib.closing(_rendered(prepared, output, jobs)) as rendered:
         for done, name in enumerate(rendered, start=1):
             report.outputs.append(name)
             if progress:
                 progress(done, total)
-    for done, name in enumerate(reused_pages, start=len(plan.pages) + 1):
+    for done, name in enumerate(reused_pages, start=rendered_pages + 1):
         assert previous is not None
         _take(output, name, previous, pages_held)
         report.outputs.append(name)
@@ -114,7 +115,7 @@ def render_site(prepared: Prepared, output: Output, *, jobs: int = 1, previous: 
     hosting.write_files(prepared, output.write, report.outputs)
     report.funnels = _funnel_reports(prepared)
     report.pages = total
-    report.rendered = len(plan.pages)
+    report.rendered = rendered_pages
     report.files = len(report.outputs)
     return report
 
@@ -174,56 +175,59 @@ def _encode(job: tuple[str, Path, list[Variant]]) -> list[tuple[str, bytes]]:
 
 def _funnel_reports(prepared: Prepared) -> list[FunnelReport]:
     plan = prepared.plan
-    reports = {f.source.name: FunnelReport(f.slug, f.funnel.title, len(f.funnel.steps)) for f in plan.funnels}
+    reports = {name: FunnelReport(s.record.slug, s.record.title, len(s.record.steps))
+               for name, s in plan.surveyed.items()}
     reports.update({name: FunnelReport(r.slug, r.title, len(r.steps), reused=True)
                     for name, r in plan.reused.items()})
     return [reports[name] for name in sorted(reports)]
 
 
 _WORKER: tuple[Prepared, Output] | None = None  # what a forked worker renders from and writes to
+MIN_FUNNELS_PER_WORKER = 4  # about 20 pages: below this, starting workers costs more than it saves
 
 
-def _render_pages(indices: list[int]) -> list[str]:
+def _render_funnels(names: list[str]) -> list[str]:
     assert _WORKER is not None
     prepared, output = _WORKER
-    return list(_write_each(prepared, output, [prepared.plan.pages[i] for i in indices]))
+    return [written for name in names for written in _write_funnel(prepared, output, name)]
 
 
-def _write_each(prepared: Prepared, output: Output, pages: list[Page]) -> Iterator[str]:
-    """Render and write each page, naming each as it is written. A step written at two
-    addresses (its own and the funnel's, or the site root's) renders once: the two differ
-    only in how their links climb to the root."""
+def _write_funnel(prepared: Prepared, output: Output, name: str) -> Iterator[str]:
+    """Render and write the pages of one funnel file, naming each as it is written. A step
+    written at two addresses (its own and the funnel's, or the site root's) renders once: the
+    two differ only in how their links climb to the root."""
+    pages = prepared.pages_of(name)
+    rendered_with = None if prepared.plan.held else pages  # Markdown problems: of the pages at hand
     rendered: dict[tuple[str, int], str] = {}
     for page in pages:
         key = (page.planned.slug, page.index)
-        html = rendered.pop(key, None)
+        html = rendered.get(key)
         if html is None:
-            html = prepared.renderer.page(page)
-            if page.index == 0:
-                rendered[key] = html  # its second address follows; then it is let go
+            html = rendered[key] = prepared.renderer.page(page, rendered_with)
         output.write(page.output, at_address(html, page.url).encode("utf-8"))
         yield page.output
 
 
 def _rendered(prepared: Prepared, output: Output, jobs: int) -> Generator[str, None, None]:
-    """Render and write every page, by up to ``jobs`` processes; names them in plan order.
+    """Render and write every page, by up to ``jobs`` processes, a batch of funnels at a time;
+    names them in plan order.
 
     Workers write their pages themselves, so that the file system's work is shared out too
     and no page travels back to this process."""
     global _WORKER
-    pages: list[Page] = prepared.plan.pages
-    workers, chunks = share_out(list(range(len(pages))), jobs, at_least=MIN_PAGES_PER_WORKER,
-                                batches_each=8)
+    names = list(prepared.plan.surveyed)
+    workers, chunks = share_out(names, jobs, at_least=MIN_FUNNELS_PER_WORKER, batches_each=8)
     if workers < 2:
-        yield from _write_each(prepared, output, pages)
+        for name in names:
+            yield from _write_funnel(prepared, output, name)
         return
     _WORKER = (prepared, output)
     try:
-        with contextlib.closing(in_workers(_render_pages, chunks, workers)) as written:
-            for names in written:
-                for name in names:
-                    output.record(name)
-                    yield name
+        with contextlib.closing(in_workers(_render_funnels, chunks, workers)) as written:
+            for pages in written:
+                for page in pages:
+                    output.record(page)
+                    yield page
     finally:
         _WORKER = None
 
@@ -236,21 +240,10 @@ def manifest_of(prepared: Prepared, root: Path, files: list[str]) -> Manifest:
     warnings: dict[str, list[list[Any]]] = {}
     for warning in plan.warnings:
         warnings.setdefault(warning.file, []).append(_as_list(warning))
-    for planned in plan.funnels:
-        name = planned.source.name
-        records[name] = FunnelRecord(
-            key=funnel_key(prepared.site_key, root / name),
-            slug=planned.slug,
-            title=planned.funnel.title,
-            description=planned.funnel.description,
-            steps=[step.id for step in planned.funnel.steps],
-            sitemap=plan.funnel_sitemap(planned),
-            outputs=[page.output for page in plan.pages_of(planned)],
-            urls=prepared.renderer.funnel_urls[name],
-            images=image_roles(planned.funnel),
-            warnings=warnings.get(name, []),
-            forms=[form for _, form in netlify_forms(planned)],
-        )
+    for name, surveyed in plan.surveyed.items():
+        records[name] = dataclasses.replace(
+            surveyed.record, key=funnel_key_of(prepared.site_key, surveyed.source.digest),
+            warnings=warnings.get(name, []))
     site_warnings = [_as_list(w) for w in plan.warnings if w.file not in records]
     pages = set(pages_of(records.values()))
     return Manifest(prepared.site_key, prepared.renderer.policy.text(), records, site_warnings,
