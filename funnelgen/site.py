@@ -58,13 +58,15 @@ class Prepared:
 
 
 def prepare(root: Path, *, strict: bool = False, previous: Manifest | None = None,
-            reused: dict[str, FunnelRecord] | None = None, jobs: int = 1) -> Prepared:
+            reused: dict[str, FunnelRecord] | None = None, jobs: int = 1,
+            keep_all: bool = False) -> Prepared:
     """Load, validate and plan a site; with ``strict``, warnings fail it too.
 
     With the ``previous`` build's manifest, funnel files whose inputs are unchanged are not
     parsed: the plan lists them as reused (``reused``, when the caller has found them already).
     Funnel files are loaded, validated and planned by up to ``jobs`` forked processes: pass more
-    than one only from a process that runs no other thread. Then the plan keeps only what they
+    than one only from a process that runs no other thread. Then, as for a site of more than
+    validate.MAX_KEPT_FUNNELS funnels (unless ``keep_all``), the plan keeps only what planning
     found of each funnel (`Plan.held` is false), and the render stage loads each one again.
     """
     previous = previous or Manifest()
@@ -77,7 +79,7 @@ def prepare(root: Path, *, strict: bool = False, previous: Manifest | None = Non
         return functools.partial(plan_funnel, context=contexts[0])
 
     with _cycle_collector_paused():
-        valid = validate_site(root, planner, skip=set(reused), reused=reused, jobs=jobs)
+        valid = validate_site(root, planner, skip=set(reused), reused=reused, jobs=jobs, keep_all=keep_all)
         plan = plan_site(valid, contexts[0], asset_problems)
     if strict and plan.warnings:
         raise Abort([Problem(w.file, w.line, w.key, w.message + " (--strict)") for w in plan.warnings])
@@ -88,15 +90,16 @@ def prepare(root: Path, *, strict: bool = False, previous: Manifest | None = Non
 
 
 def prepare_against(root: Path, out: Path, previous: Manifest, *, strict: bool = False,
-                    reused: dict[str, FunnelRecord] | None = None, jobs: int = 1) -> Prepared:
+                    reused: dict[str, FunnelRecord] | None = None, jobs: int = 1,
+                    keep_all: bool = False) -> Prepared:
     """The site prepared to build into ``out``, reusing what the ``previous`` build there made of
     unchanged funnels, except when every page must change (the CSP, which every page carries,
     is another) or when pages of those funnels are missing from ``out``."""
-    prepared = prepare(root, strict=strict, previous=previous, reused=reused, jobs=jobs)
+    prepared = prepare(root, strict=strict, previous=previous, reused=reused, jobs=jobs, keep_all=keep_all)
     kept = prepared.plan.reused
     if kept and (prepared.renderer.policy.text() != previous.policy
                  or not has_files(out, pages_of(kept.values()))):
-        prepared = prepare(root, strict=strict, jobs=jobs)
+        prepared = prepare(root, strict=strict, jobs=jobs, keep_all=keep_all)
     return prepared
 
 

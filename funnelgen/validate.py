@@ -330,10 +330,14 @@ class ValidSite:
 Planner = Callable[[Funnel, Source], "FunnelPlan"]
 """Plans one valid funnel on its own (stage 3, plan.plan_funnel)."""
 MIN_FILES_PER_WORKER = 64  # below this, starting a worker costs more than it saves
+MAX_KEPT_FUNNELS = 500
+"""A process that loads the funnels itself keeps up to this many for rendering (about 15 MB at
+five steps each); a bigger site's are loaded again to render, so memory stays flat."""
 
 
 def validate_site(root: Path, planner: Callable[[Site], Planner], *, skip: Collection[str] = (),
-                  reused: dict[str, FunnelRecord] | None = None, jobs: int = 1) -> ValidSite:
+                  reused: dict[str, FunnelRecord] | None = None, jobs: int = 1,
+                  keep_all: bool = False) -> ValidSite:
     """Load and validate `site.yml` and every `funnels/*.yml` but those named in ``skip`` (an
     incremental build takes them from the previous output: ``reused``), and plan each valid
     funnel with ``planner(site)`` as soon as it is validated.
@@ -342,7 +346,8 @@ def validate_site(root: Path, planner: Callable[[Site], Planner], *, skip: Colle
     problem of every file. Funnel files are loaded, validated and planned by up to ``jobs``
     forked processes (see workers.py), in batches of neighbouring files; each file's parsed YAML
     is let go as soon as it is validated, and a worker sends back only what planning found of
-    each funnel, not the funnel itself: the whole site is never in memory at once.
+    each funnel, not the funnel itself: the whole site is never in memory at once. This process
+    keeps the funnels it loads itself, up to MAX_KEPT_FUNNELS of them (``keep_all``: every one).
     """
     global _PLANNER
     unparsed: list[Problem] = []
@@ -369,11 +374,12 @@ def validate_site(root: Path, planner: Callable[[Site], Planner], *, skip: Colle
         else:
             todo.append(path)
     workers, batches = share_out(todo, jobs, at_least=MIN_FILES_PER_WORKER, batches_each=4)
+    keep = workers < 2 and (keep_all or len(todo) <= MAX_KEPT_FUNNELS)
     funnels: list[FunnelPlan] = []
     problems: list[Problem] = []
     _PLANNER = planner(site) if site is not None and not unparsed else None
     try:
-        for batch in in_workers(_load_and_plan if workers > 1 else _load_and_plan_here, batches, workers):
+        for batch in in_workers(_load_and_plan_here if keep else _load_and_plan, batches, workers):
             funnels += batch.funnels
             unparsed += batch.unparsed
             problems += batch.problems
@@ -418,7 +424,7 @@ def _load_and_plan_here(paths: list[Path]) -> _Batch:
 
 
 def _load_and_plan(paths: list[Path]) -> _Batch:
-    """`_load_and_plan_here` in a worker: only what planning found goes back."""
+    """`_load_and_plan_here`, keeping only what planning found of each funnel."""
     batch = _load_and_plan_here(paths)
     batch.funnels = [dataclasses.replace(funnel, planned=None, pages=[]) for funnel in batch.funnels]
     return batch

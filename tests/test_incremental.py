@@ -18,8 +18,11 @@ import yaml
 from click.testing import Result
 from conftest import snapshot
 
-from funnelgen.commands.build import build
+from funnelgen import validate
+from funnelgen.commands.build import Discard, build, render_site
 from funnelgen.errors import Abort
+from funnelgen.site import prepare
+from funnelgen.validate import MIN_FILES_PER_WORKER
 from funnelgen.write import spare_path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -45,6 +48,32 @@ def test_a_parallel_build_is_byte_identical_to_a_single_process_build(corpus: Pa
     many = build(corpus, tmp_path / "many", jobs=4, cache=False)
     assert one.pages == many.pages == 72  # 12 funnels × 5 steps, and each entry at the funnel URL
     assert snapshot(tmp_path / "one") == snapshot(tmp_path / "many")
+
+
+def test_funnels_loaded_by_workers_and_loaded_again_to_render_build_the_same_bytes(tmp_path: Path) -> None:
+    site = tmp_path / "site"
+    make_corpus(site, funnels=2 * MIN_FILES_PER_WORKER + 3, seed=11)
+    build(site, tmp_path / "kept", jobs=1, cache=False)  # the funnels stay in this process to render
+    build(site, tmp_path / "streamed", jobs=2, cache=False)  # workers keep only what the plan found
+    assert snapshot(tmp_path / "kept") == snapshot(tmp_path / "streamed")
+
+
+def test_a_site_too_big_to_keep_in_one_process_builds_the_same_bytes(
+        corpus: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    build(corpus, tmp_path / "kept", jobs=1, cache=False)
+    monkeypatch.setattr(validate, "MAX_KEPT_FUNNELS", 5)  # 12 funnels: each loaded again to render
+    assert not prepare(corpus, jobs=1).plan.held
+    build(corpus, tmp_path / "streamed", jobs=1, cache=False)
+    assert snapshot(tmp_path / "kept") == snapshot(tmp_path / "streamed")
+
+
+def test_a_funnel_saved_while_a_big_site_builds_stops_the_build(
+        corpus: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(validate, "MAX_KEPT_FUNNELS", 5)
+    prepared = prepare(corpus, jobs=1)  # planned, not kept: each is loaded again to render
+    _edit(corpus / "funnels/f03.yml", "title: '", "title: 'Saved meanwhile: ")
+    with pytest.raises(Abort, match="^funnels/f03.yml: changed while the site was being built; build again$"):
+        render_site(prepared, Discard())
 
 
 def _change(path: Path, change: Callable[[dict[str, Any]], object]) -> None:

@@ -125,7 +125,7 @@ class Rebuilder:
         inputs did not change since are not parsed again (their pages on disk are current)."""
         out = self.state.out
         previous = read_manifest(out) if self.state.disk_number else Manifest()
-        prepared = prepare_against(self.site, out, previous)
+        prepared = prepare_against(self.site, out, previous, keep_all=True)  # pages render on request
         prepared.renderer.env.bytecode_cache = TEMPLATES
         return prepared
 
