@@ -409,6 +409,15 @@ class _Batch:
 
 def _load_and_plan_here(paths: list[Path]) -> _Batch:
     """Load, validate and plan each file, keeping each funnel with its plan."""
+    return _load_and_plan_each(paths, keep=True)
+
+
+def _load_and_plan(paths: list[Path]) -> _Batch:
+    """Load, validate and plan each file, keeping only what planning found of each funnel."""
+    return _load_and_plan_each(paths, keep=False)
+
+
+def _load_and_plan_each(paths: list[Path], *, keep: bool) -> _Batch:
     batch = _Batch()
     for path in paths:
         source = try_load(path, f"funnels/{path.name}", batch.unparsed)
@@ -419,12 +428,7 @@ def _load_and_plan_here(paths: list[Path]) -> _Batch:
         if funnel is not None:
             source.release()
             if _PLANNER is not None:
-                batch.funnels.append(_PLANNER(funnel, source))
-    return batch
-
-
-def _load_and_plan(paths: list[Path]) -> _Batch:
-    """`_load_and_plan_here`, keeping only what planning found of each funnel."""
-    batch = _load_and_plan_here(paths)
-    batch.funnels = [dataclasses.replace(funnel, planned=None, pages=[]) for funnel in batch.funnels]
+                plan = _PLANNER(funnel, source)
+                source.release()  # a warning read the file's lines again: 40 KB, kept by the plan
+                batch.funnels.append(plan if keep else dataclasses.replace(plan, planned=None, pages=[]))
     return batch
