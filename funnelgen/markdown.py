@@ -76,7 +76,7 @@ class MarkdownRenderer:
         self.allow_html = allow_html
         self.lookup = lookup
         self.root = root
-        self._converted = lru_cache(maxsize=4096)(self._convert)
+        self._converted = lru_cache(maxsize=1024)(self._convert)
 
     def convert(self, text: str) -> str:
         """Safe HTML; raises MarkdownError naming every link or image that cannot work."""
