@@ -9,7 +9,6 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
-from typing import Any
 
 from funnelgen import images
 from funnelgen.errors import Abort, Problem
@@ -113,7 +112,7 @@ class Surveyed:
     netlify: list[tuple[int, str, bool]]
     """Its Netlify forms: (step index, form name, whether the file names the form)."""
     record: FunnelRecord
-    """What the manifest keeps of it (its key is filled in when the build is written)."""
+    """What the manifest keeps of it (its key and warnings are filled in when the build is written)."""
     errors: list[Problem]
     warnings: list[Problem]
 
@@ -390,14 +389,9 @@ def _surveyed(funnel: Funnel, source: Source, planned: PlannedFunnel | None, exp
     record = FunnelRecord(key="", slug=slug, title=funnel.title, description=funnel.description,
                           steps=[step.id for step in funnel.steps], sitemap=sitemap,
                           outputs=[page.output for page in pages], urls=urls, images=image_roles(funnel),
-                          warnings=[_as_list(w) for w in checker.warnings],
                           forms=[name for _, name, _ in netlify])
     return Surveyed(source, planned.slug if planned else None, explicit, planned.step_urls if planned else {},
                     netlify, record, checker.errors, checker.warnings)
-
-
-def _as_list(problem: Problem) -> list[Any]:
-    return [problem.file, problem.line, problem.key, problem.message, problem.warning]
 
 
 def funnel_urls(funnel: Funnel, markdown_images: Iterable[str]) -> dict[str, list[str]]:

@@ -232,7 +232,7 @@ def _rendered(prepared: Prepared, output: Output, jobs: int) -> Generator[str, N
         _WORKER = None
 
 
-def manifest_of(prepared: Prepared, root: Path, files: list[str]) -> Manifest:
+def manifest_of(prepared: Prepared, files: list[str]) -> Manifest:
     """What the next build needs to know to reuse this one's pages; ``files``: every file the
     build wrote."""
     plan = prepared.plan
@@ -280,7 +280,7 @@ def build(root: Path, out: Path, *, strict: bool = False, jobs: int | None = Non
             prepared.renderer.keep_compiled(compiled, code_key())
         report = render_site(prepared, writer, jobs=jobs, previous=out if cache else None,
                              spare=writer.base, progress=progress)
-        writer.commit(manifest_of(prepared, root, report.outputs).text())
+        writer.commit(manifest_of(prepared, report.outputs).text())
     report.out = out
     report.seconds = time.perf_counter() - started
     return report
