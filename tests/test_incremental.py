@@ -72,7 +72,7 @@ def test_a_funnel_saved_while_a_big_site_builds_stops_the_build(
     monkeypatch.setattr(validate, "MAX_KEPT_FUNNELS", 5)
     prepared = prepare(corpus, jobs=1)  # planned, not kept: each is loaded again to render
     _edit(corpus / "funnels/f03.yml", "title: '", "title: 'Saved meanwhile: ")
-    with pytest.raises(Abort, match="^funnels/f03.yml: changed while the site was being built; build again$"):
+    with pytest.raises(Abort, match=r"^funnels/f03\.yml: changed while the site was being built; build again$"):
         render_site(prepared, Discard())
 
 
