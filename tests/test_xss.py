@@ -409,6 +409,9 @@ def hostile_site(root: Path, hostile: str, chosen: Callable[[int], bool] = lambd
 INIT_SCRIPT = """
 window.__pwnedCalls = [];
 window.__pwned = function (n) { window.__pwnedCalls.push(String(n)); };
+// The runtime's visitor id is random hex, shown in checkout links and hidden form fields: one in
+// a few thousand would spell 6170. Pinned, so that only a template that ran can show it.
+crypto.getRandomValues = function (bytes) { bytes.fill(0xab); return bytes; };
 """
 
 # Run in each page once it has loaded: what ran, what could run, and every text it shows.
