@@ -214,11 +214,11 @@ def plan_site(valid: ValidSite, context: SiteContext, asset_problems: list[Probl
     if checker.errors:
         raise Abort(checker.errors)
     assets = _shown_assets(valid, context.assets)
-    held = [plan for plan in valid.held if plan.planned is not None]
     warnings = sorted([*checker.warnings, *(w for r in valid.reused.values() for w in r.problems())])
     return Plan(valid.root, valid.site, valid.site_source,
-                {s.source.name: s for s in valid.surveyed}, [plan.planned for plan in held if plan.planned],
-                [page for plan in held for page in plan.pages], assets, warnings, valid.reused)
+                {s.source.name: s for s in valid.surveyed},
+                [plan.planned for plan in valid.funnels if plan.planned is not None],
+                [page for plan in valid.funnels for page in plan.pages], assets, warnings, valid.reused)
 
 
 class _Checker:
@@ -338,18 +338,16 @@ def plan_funnel(funnel: Funnel, source: Source, context: SiteContext) -> FunnelP
     when it has a problem), and what the checks across funnels need of it."""
     checker = _Checker()
     explicit = funnel.slug is not None
-    slug: str | None = funnel.slug or Path(source.name).stem
+    slug = funnel.slug or Path(source.name).stem
     loc: Loc = ("slug",) if explicit else ()
     fix = "choose another slug" if explicit else "rename the file or add slug: to it"
-    if not explicit and not _valid_slug(slug or ""):
-        better = slugify(slug or "") or "my-funnel"
+    if not explicit and not _valid_slug(slug):
+        better = slugify(slug) or "my-funnel"
         checker.error(source, (), f"file name '{slug}' is not a valid URL: rename the file to "
                       f"{better}{Path(source.name).suffix}, or add slug: {better} to it")
-        slug = None
-    elif slug in RESERVED_SLUGS:
+        return FunnelPlan(None, [], _surveyed(funnel, source, None, explicit, {}, [], [], checker))
+    if slug in RESERVED_SLUGS:
         checker.error(source, loc, f"'{slug}' is reserved for the site's files; {fix}")
-        slug = None
-    if slug is None:
         return FunnelPlan(None, [], _surveyed(funnel, source, None, explicit, {}, [], [], checker))
     urls: dict[str, str] = {}
     used: dict[str, int] = {}

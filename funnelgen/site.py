@@ -72,21 +72,23 @@ def prepare(root: Path, *, strict: bool = False, previous: Manifest | None = Non
     previous = previous or Manifest()
     reused = reusable(root, previous) if reused is None else reused
     assets, asset_problems = plan_assets(root)
-    contexts: list[SiteContext] = []
+    context: SiteContext | None = None
 
-    def planner(site: Site) -> Planner:
-        contexts.append(SiteContext(root, site, assets, markdown_for(site, assets)))
-        return functools.partial(plan_funnel, context=contexts[0])
+    def planner(site: Site) -> Planner:  # validate_site calls it once site.yml is valid
+        nonlocal context
+        context = SiteContext(root, site, assets, markdown_for(site, assets))
+        return functools.partial(plan_funnel, context=context)
 
     with _cycle_collector_paused():
         valid = validate_site(root, planner, skip=set(reused), reused=reused, jobs=jobs, keep_all=keep_all)
-        plan = plan_site(valid, contexts[0], asset_problems)
+        assert context is not None  # the site validated
+        plan = plan_site(valid, context, asset_problems)
     if strict and plan.warnings:
         raise Abort([Problem(w.file, w.line, w.key, w.message + " (--strict)") for w in plan.warnings])
     theme = resolve_theme(plan.site.theme, root, plan.site.theme_options, plan.site_source)
     plan.assets.update(static_assets(theme.static_files()))
     key = previous.site_key if reused else site_key(root, theme.folders())
-    return Prepared(plan, theme, Renderer(plan, theme, contexts[0].markdown), key, contexts[0])
+    return Prepared(plan, theme, Renderer(plan, theme, context.markdown), key, context)
 
 
 def prepare_against(root: Path, out: Path, previous: Manifest, *, strict: bool = False,

@@ -321,11 +321,6 @@ class ValidSite:
     def surveyed(self) -> list[Surveyed]:
         return [funnel.surveyed for funnel in self.funnels]
 
-    @property
-    def held(self) -> list[FunnelPlan]:
-        """The funnels planned in this process, with their models and pages."""
-        return [funnel for funnel in self.funnels if funnel.planned is not None]
-
 
 Planner = Callable[[Funnel, Source], "FunnelPlan"]
 """Plans one valid funnel on its own (stage 3, plan.plan_funnel)."""
