@@ -20,6 +20,7 @@ from funnelgen.schema.blocks import Form, video_embed
 from funnelgen.schema.funnel import form_of, markdown_of
 from funnelgen.schema.site import Condition
 from funnelgen.schema.types import is_step_ref, shown, slugify
+from funnelgen.spool import PageSpool, Spooled
 from funnelgen.tracking import VIDEO_FRAMES
 from funnelgen.validate import ValidSite
 
@@ -101,7 +102,8 @@ class Page:
 class Surveyed:
     """A funnel file of this build planned on its own (`plan_funnel`): what the checks across
     funnels, the Content-Security-Policy, the index, the sitemap and the manifest need of it.
-    A parallel build keeps only this of a funnel until a worker renders it, loading it again."""
+    A build that does not keep the funnels (`Plan.held`) keeps only this of one until it renders
+    its pages, from the spool or by loading the file again."""
 
     source: Source
     """The file, its parsed data let go: a message that needs a line reads it again."""
@@ -115,6 +117,8 @@ class Surveyed:
     """What the manifest keeps of it (its key and warnings are filled in when the build is written)."""
     errors: list[Problem]
     warnings: list[Problem]
+    spooled: Spooled | None = None
+    """Where its pages wait in `Plan.spool`, when they were not kept."""
 
 
 @dataclass
@@ -156,6 +160,8 @@ class Plan:
     warnings: list[Problem] = field(default_factory=list)
     reused: dict[str, FunnelRecord] = field(default_factory=dict)
     """Funnels taken unchanged from the previous output, by file name."""
+    spool: PageSpool | None = None
+    """Where the pages of funnels not held wait (`Surveyed.spooled`)."""
 
     @property
     def held(self) -> bool:
@@ -218,7 +224,8 @@ def plan_site(valid: ValidSite, context: SiteContext, asset_problems: list[Probl
     return Plan(valid.root, valid.site, valid.site_source,
                 {s.source.name: s for s in valid.surveyed},
                 [plan.planned for plan in valid.funnels if plan.planned is not None],
-                [page for plan in valid.funnels for page in plan.pages], assets, warnings, valid.reused)
+                [page for plan in valid.funnels for page in plan.pages], assets, warnings, valid.reused,
+                valid.spool)
 
 
 class _Checker:

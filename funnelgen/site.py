@@ -36,10 +36,16 @@ class Prepared:
 
     def pages_of(self, name: str) -> list[Page]:
         """The pages of funnel file ``name``: as planned, or, when the plan did not keep them
-        (`Plan.held`), from the file loaded, validated and planned again."""
+        (`Plan.held`), from the spool, or else from the file loaded, validated and planned again."""
         if self.plan.held:
             return self.plan.pages_of(self.plan.funnels[self._index[name]])
         surveyed = self.plan.surveyed[name]
+        if surveyed.spooled is not None and self.plan.spool is not None:
+            try:
+                pages: list[Page] = self.plan.spool.take(surveyed.spooled)
+                return pages
+            except OSError:
+                pass  # the spool file cannot be read back: load the funnel again
         source = load_yaml(surveyed.source.path, name)
         if source.digest != surveyed.source.digest:
             raise Abort([Problem(name, 0, "", "changed while the site was being built; build again")])

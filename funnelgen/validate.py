@@ -23,6 +23,7 @@ from funnelgen.incremental import FunnelRecord, funnel_files
 from funnelgen.load import Loc, Source, site_file, try_load, unreadable
 from funnelgen.schema import STEP_TYPES, Funnel, Site
 from funnelgen.schema.types import field_doc
+from funnelgen.spool import PageSpool
 from funnelgen.workers import in_workers, share_out
 
 if TYPE_CHECKING:
@@ -312,10 +313,12 @@ class ValidSite:
     site: Site
     site_source: Source
     funnels: list[FunnelPlan]
-    """In file order. From worker processes, only what the plan found (`FunnelPlan.surveyed`):
-    the funnel itself stays behind, and is loaded again to render."""
+    """In file order. When they are not kept, only what the plan found (`FunnelPlan.surveyed`):
+    the funnel itself stays behind, its pages in the ``spool``."""
     reused: dict[str, FunnelRecord] = dataclasses.field(default_factory=dict)
     """Funnel files unchanged since the previous build, by name: not parsed, not rendered."""
+    spool: PageSpool | None = None
+    """Where the pages of the funnels not kept wait to be rendered (see `Surveyed.spooled`)."""
 
     @property
     def surveyed(self) -> list[Surveyed]:
@@ -344,7 +347,7 @@ def validate_site(root: Path, planner: Callable[[Site], Planner], *, skip: Colle
     each funnel, not the funnel itself: the whole site is never in memory at once. This process
     keeps the funnels it loads itself, up to MAX_KEPT_FUNNELS of them (``keep_all``: every one).
     """
-    global _PLANNER
+    global _PLANNER, _SPOOL
     unparsed: list[Problem] = []
     real_root = root.resolve()
     site_path = site_file(root)
@@ -373,24 +376,28 @@ def validate_site(root: Path, planner: Callable[[Site], Planner], *, skip: Colle
     funnels: list[FunnelPlan] = []
     problems: list[Problem] = []
     _PLANNER = planner(site) if site is not None and not unparsed else None
+    spool = _SPOOL = None if keep or _PLANNER is None else PageSpool(len(batches))
     try:
-        for batch in in_workers(_load_and_plan_here if keep else _load_and_plan, batches, workers):
+        work = _load_and_plan_here if keep else _load_and_plan
+        for batch in in_workers(work, list(enumerate(batches)), workers):
             funnels += batch.funnels
             unparsed += batch.unparsed
             problems += batch.problems
     finally:
-        _PLANNER = None
+        _PLANNER = _SPOOL = None
     if unparsed:
         raise Abort(unparsed)
     if site_problems or problems or site is None:
         raise Abort([*site_problems, *problems])
     assert site_source is not None
-    return ValidSite(root, site, site_source, funnels, dict(reused or {}))
+    return ValidSite(root, site, site_source, funnels, dict(reused or {}), spool)
 
 
 _PLANNER: Planner | None = None
 """How `validate_site` plans each valid funnel; forked workers inherit it. None when the site
 cannot be planned (a file did not parse, site.yml does not fit): funnels are only validated."""
+_SPOOL: PageSpool | None = None
+"""Where the funnels' pages wait to be rendered when `validate_site` does not keep them."""
 
 
 @dataclass
@@ -402,17 +409,19 @@ class _Batch:
     problems: list[Problem] = dataclasses.field(default_factory=list)
 
 
-def _load_and_plan_here(paths: list[Path]) -> _Batch:
-    """Load, validate and plan each file, keeping each funnel with its plan."""
-    return _load_and_plan_each(paths, keep=True)
+def _load_and_plan_here(job: tuple[int, list[Path]]) -> _Batch:
+    """Load, validate and plan each file of a batch, keeping each funnel with its plan."""
+    return _load_and_plan_each(job[1])
 
 
-def _load_and_plan(paths: list[Path]) -> _Batch:
-    """Load, validate and plan each file, keeping only what planning found of each funnel."""
-    return _load_and_plan_each(paths, keep=False)
+def _load_and_plan(job: tuple[int, list[Path]]) -> _Batch:
+    """Load, validate and plan each file of batch ``shelf``, keeping only what planning found of
+    each funnel; its pages wait in the spool (on that shelf) to be rendered."""
+    shelf, paths = job
+    return _load_and_plan_each(paths, shelf=shelf)
 
 
-def _load_and_plan_each(paths: list[Path], *, keep: bool) -> _Batch:
+def _load_and_plan_each(paths: list[Path], *, shelf: int | None = None) -> _Batch:
     batch = _Batch()
     for path in paths:
         source = try_load(path, f"funnels/{path.name}", batch.unparsed)
@@ -425,5 +434,10 @@ def _load_and_plan_each(paths: list[Path], *, keep: bool) -> _Batch:
             if _PLANNER is not None:
                 plan = _PLANNER(funnel, source)
                 source.release()  # a warning read the file's lines again: 40 KB, kept by the plan
-                batch.funnels.append(plan if keep else dataclasses.replace(plan, planned=None, pages=[]))
+                if shelf is None:
+                    batch.funnels.append(plan)
+                    continue
+                if plan.pages and _SPOOL is not None:
+                    plan.surveyed.spooled = _SPOOL.put(shelf, plan.pages)
+                batch.funnels.append(dataclasses.replace(plan, planned=None, pages=[]))
     return batch

@@ -18,7 +18,7 @@ import yaml
 from click.testing import Result
 from conftest import snapshot
 
-from funnelgen import validate
+from funnelgen import spool, validate
 from funnelgen.commands.build import Discard, build, render_site
 from funnelgen.errors import Abort
 from funnelgen.site import prepare
@@ -67,10 +67,62 @@ def test_a_site_too_big_to_keep_in_one_process_builds_the_same_bytes(
     assert snapshot(tmp_path / "kept") == snapshot(tmp_path / "streamed")
 
 
-def test_a_funnel_saved_while_a_big_site_builds_stops_the_build(
+def _no_room_for_temporary_files(monkeypatch: pytest.MonkeyPatch) -> None:
+    def full(*args: object, **kwargs: object) -> None:
+        raise OSError(28, "No space left on device")
+    monkeypatch.setattr(spool.tempfile, "TemporaryFile", full)
+
+
+def test_a_big_site_with_no_room_for_its_pages_to_wait_loads_each_funnel_again_to_the_same_bytes(
+        corpus: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    build(corpus, tmp_path / "kept", jobs=1, cache=False)
+    monkeypatch.setattr(validate, "MAX_KEPT_FUNNELS", 5)
+    _no_room_for_temporary_files(monkeypatch)
+    assert all(s.spooled is None for s in prepare(corpus, jobs=1).plan.surveyed.values())
+    build(corpus, tmp_path / "loaded again", jobs=1, cache=False)
+    assert snapshot(tmp_path / "kept") == snapshot(tmp_path / "loaded again")
+
+
+def test_the_pages_waiting_to_be_rendered_leave_no_file_behind(
+        corpus: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    temporary = tmp_path / "temporary"
+    temporary.mkdir()
+    monkeypatch.setattr(spool.tempfile, "tempdir", str(temporary))
+    monkeypatch.setattr(validate, "MAX_KEPT_FUNNELS", 5)
+    prepared = prepare(corpus, jobs=1)
+    assert all(s.spooled is not None for s in prepared.plan.surveyed.values())
+    assert list(temporary.iterdir()) == []  # unnamed files: nothing to remove, however the build ends
+    render_site(prepared, Discard())
+    assert list(temporary.iterdir()) == []
+
+
+class _Pages(Discard):
+    """An output that keeps the pages written to it."""
+
+    def __init__(self) -> None:
+        self.pages: dict[str, bytes] = {}
+
+    def write(self, name: str, content: str | bytes) -> None:
+        self.pages[name] = content.encode() if isinstance(content, str) else content
+
+
+def test_a_funnel_saved_while_a_big_site_builds_is_built_as_checked_and_the_next_build_takes_the_save(
+        corpus: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(validate, "MAX_KEPT_FUNNELS", 5)
+    prepared = prepare(corpus, jobs=1)  # planned, not kept: the pages wait in the spool
+    _change(corpus / "funnels/f03.yml", lambda f: f["steps"][0].update(headline="Saved meanwhile"))
+    written = _Pages()
+    render_site(prepared, written)
+    assert b"Saved meanwhile" not in written.pages["f03/index.html"]  # as checked, not half a save
+    build(corpus, tmp_path / "out", jobs=1)
+    assert b"Saved meanwhile" in (tmp_path / "out/f03/index.html").read_bytes()
+
+
+def test_a_funnel_saved_while_a_big_site_loads_each_funnel_again_stops_the_build(
         corpus: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(validate, "MAX_KEPT_FUNNELS", 5)
-    prepared = prepare(corpus, jobs=1)  # planned, not kept: each is loaded again to render
+    _no_room_for_temporary_files(monkeypatch)
+    prepared = prepare(corpus, jobs=1)  # planned, not kept, no spool: each is loaded again to render
     _edit(corpus / "funnels/f03.yml", "title: '", "title: 'Saved meanwhile: ")
     with pytest.raises(Abort, match=r"^funnels/f03\.yml: changed while the site was being built; build again$"):
         render_site(prepared, Discard())
