@@ -209,8 +209,8 @@ class OutputWriter:
         try:
             if target.parent not in self._folders:
                 self._make_folders(target.parent)
-            if self._replacing:  # never write into the spare's file: the output may share it
-                _remove(target)
+            if self._replacing:
+                _make_way(target)
             action(target)
         except OSError as exc:
             raise self._cannot_write(exc, name) from None
@@ -260,11 +260,13 @@ class OutputWriter:
 
     def link(self, name: str, previous: Path) -> None:
         """Take an unchanged file from the previous output: a hard link, or a copy where the
-        file system has none. Files are only ever replaced whole, never edited, so the two
-        names can share one file. Linked at once, not queued: the building thread has nothing
+        file system has none. A file two names share is never written into (see `_make_way`),
+        so the output and the spare can share one. Linked at once, not queued: the building thread has nothing
         to do meanwhile, and handing the interpreter to the writing thread and back for each
         link cost more than the link (one funnel changed at 10,000 pages: 0.71x)."""
         def link(target: Path) -> None:
+            if self._replacing:  # a link needs the name free: the spare's own file is still there
+                _remove(target)
             try:
                 os.link(previous, target)
             except OSError:
@@ -427,6 +429,23 @@ def _write_file(path: Path, data: bytes, *, replace: bool = False) -> None:
             view = view[os.write(fd, view):]
     finally:
         os.close(fd)
+
+
+def _make_way(path: Path) -> None:
+    """Clear ``path`` in the spare for the file this build puts there. A file no other name
+    shares is left for the new bytes to overwrite; anything else is removed, so a file the
+    output shares (taken unchanged from the build before) is never written into. Overwriting
+    spares the file system removing one file and making another: on ext4 without a journal,
+    making a file searches past every file removed in the last minute, and a full rebuild over
+    the spare removed them all first (10,000 pages over the spare, one process: 2.0 s of system
+    time instead of 2.5, median of 4, together with the spool of spool.py)."""
+    try:
+        info = os.lstat(path)
+    except FileNotFoundError:
+        return
+    own = stat.S_ISREG(info.st_mode) and info.st_nlink == 1 and info.st_uid == os.geteuid()
+    if not (own and info.st_mode & stat.S_IWUSR):
+        _remove(path)
 
 
 def _remove(path: Path) -> None:
