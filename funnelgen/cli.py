@@ -5,7 +5,6 @@ Exit codes: 0 success, 1 the site has problems, 2 bad usage.
 
 from __future__ import annotations
 
-import shlex
 import sys
 from collections.abc import Callable
 from functools import wraps
@@ -154,6 +153,8 @@ def new(directory: Path) -> None:
 
     written = new_site(directory)
     click.echo(f"Created {len(written)} files in {_shown(directory)}. Next:")
+    import shlex
+
     click.echo(f"  funnelgen build {shlex.quote(_shown(directory))}")
 
 

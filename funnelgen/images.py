@@ -18,8 +18,6 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
-from PIL import Image, ImageOps, UnidentifiedImageError
-
 RASTER = (".png", ".jpg", ".jpeg", ".gif", ".webp", ".avif")
 RESPONSIVE = (".png", ".jpg", ".jpeg", ".webp")
 """Formats written in several widths; GIF (often animated), AVIF and SVG are used as they are."""
@@ -79,16 +77,26 @@ class Responsive:
         return self.src.format != "WEBP"
 
 
+def decode_errors() -> tuple[type[Exception], ...]:
+    """What Pillow raises for a file it cannot read. Pillow is imported only when a site has
+    pictures (it takes 11 ms): call this in an ``except`` clause, which evaluates it only then."""
+    from PIL import Image
+
+    return (OSError, SyntaxError, ValueError, Image.DecompressionBombError)  # OSError: unidentified too
+
+
 def size_of(data: bytes, suffix: str) -> tuple[int | None, int | None]:
     """Width and height in CSS pixels, or (None, None) if the file does not say."""
     if suffix in RASTER:
+        from PIL import Image
+
         try:
             with Image.open(io.BytesIO(data)) as image:
                 width, height = image.size
                 if image.getexif().get(0x0112) in (5, 6, 7, 8):  # Orientation: turned a quarter
                     return (height, width)  # browsers show it upright, as the versions are
                 return (width, height)
-        except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError):
+        except decode_errors():
             return (None, None)
     if suffix == ".svg":
         return _svg_size(data)
@@ -99,10 +107,12 @@ def is_responsive(data: bytes, suffix: str) -> bool:
     """A still PNG, JPEG or WebP picture Pillow can read (animations are used as they are)."""
     if suffix not in RESPONSIVE:
         return False
+    from PIL import Image
+
     try:
         with Image.open(io.BytesIO(data)) as image:
             return not getattr(image, "is_animated", False)
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError):
+    except decode_errors():
         return False
 
 
@@ -155,6 +165,8 @@ def responsive(original: str, digest: str, size: tuple[int, int], role: str) -> 
 def encode(source: Path, variants: Iterable[Variant]) -> Iterator[tuple[Variant, bytes]]:
     """Each version's bytes, from one reading of the source. The same source and Pillow give
     the same bytes: fixed settings, no time stamps, metadata other than the colour profile left out."""
+    from PIL import Image, ImageOps
+
     with Image.open(source) as opened:
         image = ImageOps.exif_transpose(opened)  # upright, as browsers show the original
         profile = opened.info.get("icc_profile")

@@ -4,7 +4,6 @@ pictures to encode. Each stage that does so gives its jobs to `in_workers`."""
 from __future__ import annotations
 
 import ctypes
-import ctypes.util
 import gc
 import multiprocessing
 import os
@@ -84,8 +83,7 @@ def _start_worker(parent: int) -> None:
     (SIGKILL, which it cannot pass on): left alone, a worker would wait for work forever.
     Linux only (prctl); elsewhere a worker outlives a build killed that way."""
     gc.freeze()
-    libc_name = ctypes.util.find_library("c")
-    prctl = getattr(ctypes.CDLL(libc_name), "prctl", None) if libc_name else None
+    prctl = getattr(ctypes.CDLL(None), "prctl", None)  # this process's own C library
     if prctl is not None:
         prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
     if os.getppid() != parent:  # the parent ended before the line above

@@ -11,8 +11,6 @@ build that stops there (killed, failed) leaves it to the next build to remove.
 from __future__ import annotations
 
 import contextlib
-import ctypes
-import ctypes.util
 import errno
 import fcntl
 import os
@@ -597,10 +595,9 @@ def _exchange(a: Path, b: Path) -> bool:
 
     False if the system cannot; an OSError if it can but the swap failed (full, read-only …).
     """
-    libc_name = ctypes.util.find_library("c")
-    if not libc_name:
-        return False
-    libc = ctypes.CDLL(libc_name, use_errno=True)
+    import ctypes  # here, not above: a build with nothing to do never swaps (ctypes takes 7 ms)
+
+    libc = ctypes.CDLL(None, use_errno=True)  # this process's own C library: no search for it
     renameat2 = getattr(libc, "renameat2", None)
     if renameat2 is None:
         return False

@@ -14,8 +14,6 @@ from collections.abc import Callable, Generator, Iterator
 from pathlib import Path
 from typing import Any, Protocol
 
-from PIL import Image
-
 from funnelgen import hosting, images
 from funnelgen.errors import Abort, Problem
 from funnelgen.images import Variant
@@ -169,7 +167,7 @@ def _encode(job: tuple[str, Path, list[Variant]]) -> list[tuple[str, bytes]]:
     name, source, variants = job
     try:
         return [(variant.output, data) for variant, data in images.encode(source, variants)]
-    except (OSError, ValueError, SyntaxError, Image.DecompressionBombError) as exc:
+    except images.decode_errors() as exc:
         raise Abort([Problem(name, 0, "", f"cannot make smaller versions of this picture: {exc}")]) from None
 
 
