@@ -149,12 +149,12 @@ def check(site: Path, strict: bool | None, quiet: bool, verbose: bool) -> None:
 @_reports_problems
 def new(directory: Path) -> None:
     """Create a starter site in DIRECTORY (never overwrites a file)."""
+    import shlex
+
     from funnelgen.commands.new import new_site
 
     written = new_site(directory)
     click.echo(f"Created {len(written)} files in {_shown(directory)}. Next:")
-    import shlex
-
     click.echo(f"  funnelgen build {shlex.quote(_shown(directory))}")
 
 

@@ -165,7 +165,7 @@ class Plan:
 
     @property
     def held(self) -> bool:
-        """Whether the funnels' models and pages are here; if not, each is loaded again to render."""
+        """Whether the funnels' models and pages are here; if not, their pages wait in `spool`."""
         return len(self.funnels) == len(self.surveyed)
 
     def records(self) -> list[FunnelRecord]:

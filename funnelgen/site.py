@@ -73,7 +73,7 @@ def prepare(root: Path, *, strict: bool = False, previous: Manifest | None = Non
     Funnel files are loaded, validated and planned by up to ``jobs`` forked processes: pass more
     than one only from a process that runs no other thread. Then, as for a site of more than
     validate.MAX_KEPT_FUNNELS funnels (unless ``keep_all``), the plan keeps only what planning
-    found of each funnel (`Plan.held` is false), and the render stage loads each one again.
+    found of each funnel (`Plan.held` is false), its pages waiting on disk (spool.py) to render.
     """
     previous = previous or Manifest()
     reused = reusable(root, previous) if reused is None else reused

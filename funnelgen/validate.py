@@ -330,7 +330,7 @@ Planner = Callable[[Funnel, Source], "FunnelPlan"]
 MIN_FILES_PER_WORKER = 64  # below this, starting a worker costs more than it saves
 MAX_KEPT_FUNNELS = 500
 """A process that loads the funnels itself keeps up to this many for rendering (about 15 MB at
-five steps each); a bigger site's are loaded again to render, so memory stays flat."""
+five steps each); a bigger site's pages wait on disk to render (spool.py), so memory stays flat."""
 
 
 def validate_site(root: Path, planner: Callable[[Site], Planner], *, skip: Collection[str] = (),
@@ -344,8 +344,9 @@ def validate_site(root: Path, planner: Callable[[Site], Planner], *, skip: Colle
     problem of every file. Funnel files are loaded, validated and planned by up to ``jobs``
     forked processes (see workers.py), in batches of neighbouring files; each file's parsed YAML
     is let go as soon as it is validated, and a worker sends back only what planning found of
-    each funnel, not the funnel itself: the whole site is never in memory at once. This process
-    keeps the funnels it loads itself, up to MAX_KEPT_FUNNELS of them (``keep_all``: every one).
+    each funnel, not the funnel itself, whose pages wait in the returned spool (spool.py): the
+    whole site is never in memory at once. This process keeps the funnels it loads itself, up
+    to MAX_KEPT_FUNNELS of them (``keep_all``: every one).
     """
     global _PLANNER, _SPOOL
     unparsed: list[Problem] = []
