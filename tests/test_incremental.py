@@ -50,18 +50,18 @@ def test_a_parallel_build_is_byte_identical_to_a_single_process_build(corpus: Pa
     assert snapshot(tmp_path / "one") == snapshot(tmp_path / "many")
 
 
-def test_funnels_loaded_by_workers_and_loaded_again_to_render_build_the_same_bytes(tmp_path: Path) -> None:
+def test_funnels_planned_by_workers_and_rendered_from_the_spool_build_the_same_bytes(tmp_path: Path) -> None:
     site = tmp_path / "site"
     make_corpus(site, funnels=2 * MIN_FILES_PER_WORKER + 3, seed=11)
     build(site, tmp_path / "kept", jobs=1, cache=False)  # the funnels stay in this process to render
-    build(site, tmp_path / "streamed", jobs=2, cache=False)  # workers keep only what the plan found
+    build(site, tmp_path / "streamed", jobs=2, cache=False)  # pages wait in the spool to render
     assert snapshot(tmp_path / "kept") == snapshot(tmp_path / "streamed")
 
 
 def test_a_site_too_big_to_keep_in_one_process_builds_the_same_bytes(
         corpus: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     build(corpus, tmp_path / "kept", jobs=1, cache=False)
-    monkeypatch.setattr(validate, "MAX_KEPT_FUNNELS", 5)  # 12 funnels: each loaded again to render
+    monkeypatch.setattr(validate, "MAX_KEPT_FUNNELS", 5)  # 12 funnels: their pages wait in the spool
     assert not prepare(corpus, jobs=1).plan.held
     build(corpus, tmp_path / "streamed", jobs=1, cache=False)
     assert snapshot(tmp_path / "kept") == snapshot(tmp_path / "streamed")
