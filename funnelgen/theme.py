@@ -130,8 +130,11 @@ class ThemeChain:
 def builtin_themes_dir() -> Path:
     """Built-in themes: inside the package when installed, beside it in a source checkout."""
     package = Path(__file__).parent
-    installed = package / "themes"
-    return installed if installed.is_dir() else package.parent / "themes"
+    for folder in (package / "themes", package.parent / "themes"):
+        if (folder / "base" / "theme.yml").is_file():
+            return folder
+    raise Abort(f"funnelgen's built-in themes are missing from {package / 'themes'}: "
+                "the installation is broken; reinstall it (pip install --force-reinstall funnelgen)")
 
 
 def builtin_themes() -> list[str]:

@@ -10,7 +10,9 @@ from __future__ import annotations
 import base64
 import hashlib
 import importlib
+import os
 import re
+import shutil
 import subprocess
 import sys
 import textwrap
@@ -299,6 +301,21 @@ def with_sunrise(sunrise_package: Path, monkeypatch: pytest.MonkeyPatch) -> Iter
     monkeypatch.syspath_prepend(str(sunrise_package))  # also invalidates the import caches
     yield sunrise_package
     importlib.invalidate_caches()
+
+
+def test_a_broken_install_without_its_themes_says_so_in_one_line(make_site: MakeSite, tmp_path: Path) -> None:
+    package = tmp_path / "broken" / "funnelgen"  # funnelgen copied without the themes beside it
+    shutil.copytree(Path(importlib.import_module("funnelgen").__file__).parent, package,
+                    ignore=shutil.ignore_patterns("__pycache__", "themes"))
+    out = tmp_path / "out"
+    result = subprocess.run([sys.executable, "-m", "funnelgen", "build", str(make_site()), "-o", str(out)],
+                            capture_output=True, text=True, env={**os.environ, "PYTHONPATH": str(package.parent)},
+                            cwd=tmp_path)
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    assert f"funnelgen's built-in themes are missing from {package / 'themes'}" in result.stderr
+    assert "reinstall" in result.stderr
+    assert not out.exists()
 
 
 def test_an_installed_theme_is_found_by_its_entry_point(with_sunrise: Path, make_site: MakeSite, tmp_path: Path) -> None:
