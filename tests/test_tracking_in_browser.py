@@ -334,6 +334,13 @@ def test_skip_for_sends_hot_visitors_past_the_bridge_before_paint(plain: Path, s
     assert tab.page.evaluate("history.length") == 2  # about:blank and the landing: replaced, not pushed
 
 
+def test_skip_for_keeps_the_query_and_the_anchor_of_the_link(plain: Path, serve: Any, new_page: Any) -> None:
+    tab = new_page()
+    base = serve(plain)
+    tab.goto(base + "launch/story/?temp=hot&utm_source=fb#signup")
+    tab.page.wait_for_url(re.compile(r"/launch/join/\?temp=hot&utm_source=fb#signup$"))
+
+
 def test_events_reach_the_data_layer_with_every_field_and_never_the_email(plain: Path, serve: Any, new_page: Any) -> None:
     tab = new_page()
     _stop_navigation(tab)

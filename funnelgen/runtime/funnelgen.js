@@ -89,7 +89,7 @@
   /* ---- hot visitors skip the bridge: before paint, one replace ---- */
   if (C.next && (C.skip || []).indexOf(temp) >= 0) {
     save();
-    loc.replace(C.next + loc.search);
+    loc.replace(C.next + loc.search + loc.hash);  /* the ad's #anchor too */
     return;
   }
   S.v = (S.v || []).filter(function (x) { return x !== here; }).concat(here).slice(-50);
