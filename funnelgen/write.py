@@ -15,6 +15,7 @@ import errno
 import fcntl
 import os
 import queue
+import re
 import secrets
 import shutil
 import stat
@@ -44,9 +45,17 @@ Action = Callable[[Path], None]
 """Puts one file at the given path (whose folder exists)."""
 
 
-def staging_glob(out: Path) -> str:
-    """The names of the staging folders of ``out``, beside it: ``.<name>.<random>.funnelgen-tmp``."""
-    return f".{out.name}.*{_STAGING_SUFFIX}*"
+def staging_folders(out: Path, *, only_old: bool = False) -> list[Path]:
+    """The staging folders of ``out`` beside it, named exactly as `_make_staging` names them
+    (``.<name>.<8 hex digits>.funnelgen-tmp``, with ``.old`` while a swap puts the output back):
+    never another output's (``.public.v2.…`` is not ``public``'s). ``only_old``: those with ``.old``."""
+    ending = r"\.old" if only_old else r"(?:\.old)?"
+    name = re.compile(re.escape(f".{out.name}.") + "[0-9a-f]{8}" + re.escape(_STAGING_SUFFIX) + ending)
+    try:
+        names = os.listdir(out.parent)
+    except OSError:
+        return []
+    return [out.parent / found for found in sorted(names) if name.fullmatch(found)]
 
 
 def spare_path(out: Path) -> Path:
@@ -537,7 +546,7 @@ def remove_leftovers(out: Path) -> None:
     build is writing ``out`` right now. For a build that finds the output up to date: it
     writes nothing, but still cleans up after a build that was killed."""
     out = Path(os.path.abspath(out))
-    if not os.path.lexists(lock_path(out)) and not any(out.parent.glob(staging_glob(out))):
+    if not os.path.lexists(lock_path(out)) and not staging_folders(out):
         return
     try:
         lock = _BuildLock(lock_path(out), out)
@@ -554,11 +563,11 @@ def remove_leftovers(out: Path) -> None:
 def _remove_stale_staging(out: Path) -> None:
     """Staging folders left by builds that were killed; only ever ours. Run under the lock."""
     if not out.exists():  # killed between the two renames of the fallback swap
-        for previous in out.parent.glob(f".{out.name}.*{_STAGING_SUFFIX}.old"):
+        for previous in staging_folders(out, only_old=True):
             if not previous.is_symlink() and (previous / MARKER).is_file():
                 os.rename(previous, out)
                 break
-    for path in out.parent.glob(staging_glob(out)):
+    for path in staging_folders(out):
         if path.is_symlink() or not path.is_dir():
             continue
         if (path / MARKER).is_file():

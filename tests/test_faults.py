@@ -40,7 +40,7 @@ from funnelgen.write import (
     lock_path,
     remove_leftovers,
     spare_path,
-    staging_glob,
+    staging_folders,
     template_cache_path,
 )
 
@@ -121,7 +121,7 @@ def content(out: Path) -> dict[str, bytes]:
 
 
 def staging(out: Path) -> set[str]:
-    return {p.name for p in out.parent.glob(staging_glob(out))}
+    return {p.name for p in staging_folders(out)}
 
 
 def is_build_of(out: Path, site: Path, refs: dict[str, dict[str, bytes]], version: str, scratch: Path) -> bool:
@@ -160,7 +160,7 @@ def assert_one_clear_line(result: subprocess.CompletedProcess[str], expected: st
 def wait_for_staging(out: Path, process: subprocess.Popen[str], timeout: float = 30.0) -> float:
     """Seconds until a build has its staging folder (it holds the lock by then)."""
     started = time.monotonic()
-    while not list(out.parent.glob(staging_glob(out))):
+    while not staging_folders(out):
         if process.poll() is not None:
             raise AssertionError(f"the build ended before it wrote anything: {process.returncode}")
         if time.monotonic() - started > timeout:
@@ -551,4 +551,4 @@ def test_a_build_whose_worker_is_killed_says_so_and_keeps_the_previous_output(
         build_command.build(site, out, jobs=2, cache=False)
     assert str(caught.value).startswith("a worker process ended without finishing its work (killed, or out of memory?)")
     assert snapshot(out) == before
-    assert not list(tmp_path.glob(staging_glob(out)))
+    assert not staging_folders(out)

@@ -242,7 +242,7 @@ def test_a_file_in_place_of_the_output_is_not_replaced(make_site: MakeSite, tmp_
 
 def test_staging_left_by_a_killed_build_is_cleaned_but_only_ours(make_site: MakeSite, tmp_path: Path) -> None:
     out = tmp_path / "out"
-    ours = tmp_path / ".out.abc123.funnelgen-tmp"
+    ours = tmp_path / ".out.abc12345.funnelgen-tmp"
     ours.mkdir()
     (ours / MARKER).write_text("")
     theirs = tmp_path / ".out.keep.funnelgen-tmp"
@@ -251,6 +251,24 @@ def test_staging_left_by_a_killed_build_is_cleaned_but_only_ours(make_site: Make
     build(make_site(), out)
     assert not ours.exists()
     assert (theirs / "notes.txt").read_text() == "not funnelgen's"
+
+
+def test_a_build_leaves_the_staging_folders_of_an_output_with_a_longer_name_alone(
+        make_site: MakeSite, tmp_path: Path) -> None:
+    site = make_site()
+    building = tmp_path / ".public.v2.deadbeef.funnelgen-tmp"  # public.v2's build, in progress
+    (building / "tiny").mkdir(parents=True)
+    (building / MARKER).write_text("")
+    swapping = tmp_path / ".public.v2.0badf00d.funnelgen-tmp.old"  # public.v2, between two renames
+    (swapping / "tiny").mkdir(parents=True)
+    (swapping / MARKER).write_text("")
+    odd = tmp_path / ".out[1].12345678.funnelgen-tmp"  # a glob would take 'out1' for 'out[1]'
+    (odd / "tiny").mkdir(parents=True)
+    (odd / MARKER).write_text("")
+    build(site, tmp_path / "public")
+    build(site, tmp_path / "out1")
+    assert (building / "tiny").is_dir() and (swapping / "tiny").is_dir() and (odd / "tiny").is_dir()
+    assert (tmp_path / "public" / MARKER).is_file()
 
 
 def test_the_writer_refuses_paths_outside_the_output(tmp_path: Path) -> None:
