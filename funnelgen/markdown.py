@@ -17,7 +17,7 @@ from urllib.parse import unquote
 import nh3
 import pyromark
 
-from funnelgen.schema.types import check_link, shown
+from funnelgen.schema.types import check_link, shown, url_origin
 
 AssetLookup = Callable[[str], tuple[str, int | None, int | None] | None]
 """Maps `assets/…` to (relative URL, width, height), or None if there is no such file."""
@@ -147,7 +147,12 @@ class MarkdownRenderer:
                     attributes.update(width=str(width), height=str(height))
         elif ref.startswith("http://"):
             flaws.append(Flaw(ref, f"image {shown(ref)} is not secure: write {shown('https' + ref[4:])}"))
-        elif not ref.startswith(("https://", "/")) or ref.startswith("//"):
+        elif ref.startswith("https://"):
+            try:
+                url_origin(ref)
+            except ValueError as exc:
+                flaws.append(Flaw(ref, f"image {exc}"))
+        elif not ref.startswith("/") or ref.startswith("//"):
             flaws.append(Flaw(ref, f"image {shown(ref)} in the Markdown cannot be shown: write a file in "
                                    "the assets folder (e.g. assets/photo.jpg) or an https:// URL"))
         if title is not None:

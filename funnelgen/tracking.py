@@ -12,6 +12,7 @@ from urllib.parse import urlsplit
 
 from funnelgen.providers import CARRY_KEYS
 from funnelgen.schema.site import Site
+from funnelgen.schema.types import url_origin
 
 GA4_HOSTS = {
     "script": ["https://www.googletagmanager.com"],
@@ -46,8 +47,13 @@ def providers(site: Site) -> dict[str, Any]:
 
 
 def origin(url: str) -> str | None:
-    parts = urlsplit(url)
-    return f"{parts.scheme}://{parts.netloc}" if parts.scheme in ("http", "https") and parts.netloc else None
+    """What a policy names to allow ``url``: None for a URL that is not http(s) with a plain host."""
+    if urlsplit(url).scheme.lower() not in ("http", "https"):
+        return None
+    try:
+        return url_origin(url)
+    except ValueError:
+        return None
 
 
 def csp_hash(code: str) -> str:

@@ -371,6 +371,30 @@ CASES = [
         id="data-url-image",
     ),
     pytest.param(
+        {T: step_with("    image: {src: 'https://cdn.example;sandbox;form-action/a.png', alt: A}\n")},
+        [
+            "funnels/tiny.yml:9: steps[0].image.src: 'https://cdn.example;sandbox;form-action/a.png' has no valid domain name after '//': use letters, digits, '-' and '.', e.g. https://cdn.example.com/photo.jpg",
+        ],
+        id="image-host-that-would-rewrite-the-content-security-policy",
+    ),
+    pytest.param(
+        {T: step_with("    links:\n      - {text: Any, to: 'https://*/x'}\n      - {text: Port, to: 'https://a.example:99999/'}\n"
+                      "      - {text: User, to: 'https://me@a.example/'}\n")},
+        [
+            "funnels/tiny.yml:10: steps[0].links[0].to: 'https://*/x' has no valid domain name after '//': use letters, digits, '-' and '.', e.g. https://cdn.example.com/photo.jpg",
+            "funnels/tiny.yml:11: steps[0].links[1].to: 'https://a.example:99999/' has a port that is not a number from 1 to 65535",
+            "funnels/tiny.yml:12: steps[0].links[2].to: 'https://me@a.example/' has a user name or password in it (before '@'); remove it",
+        ],
+        id="link-hosts-ports-and-user-names",
+    ),
+    pytest.param(
+        {T: step_with("    body: '![A](https://cdn.example;sandbox/a.png)'\n")},
+        [
+            "funnels/tiny.yml:9: steps[0].body: image 'https://cdn.example;sandbox/a.png' has no valid domain name after '//': use letters, digits, '-' and '.', e.g. https://cdn.example.com/photo.jpg",
+        ],
+        id="markdown-image-host",
+    ),
+    pytest.param(
         {T: sales().replace("https://buy.example/course", "http://buy.example/course")},
         [
             "funnels/tiny.yml:7: steps[0].checkout: 'http://buy.example/course' is not secure: write 'https://buy.example/course' instead",

@@ -244,6 +244,22 @@ def test_pictures_markdown_shows_from_other_hosts_are_allowed_by_the_content_sec
     assert policy and {"https://charts.example", "https://raw.example"} <= set(policy[1].split())
 
 
+def test_the_policy_names_each_host_as_the_browser_reads_it_and_nothing_else(
+        make_site: MakeSite, tmp_path: Path) -> None:
+    body = ('![A](https://Charts.EXAMPLE:8443/c.png) ![B](https://bücher.example/b.png) '
+            '<img src="https://raw.example;sandbox/r.png" alt="Raw">')
+    funnel = FULL_FUNNEL.replace("A short story with **bold** words.", body)
+    site = make_site({"funnels/launch.yml": funnel, "site.yml": "name: Tiny Co\nbase_url: "
+                      "https://tiny.example/\nmarkdown: {allow_html: true}\n"})
+    build(site, tmp_path / "out")
+    policy = re.search(r'content="([^"]*)"', _read(tmp_path / "out", "launch/story/index.html"))
+    assert policy
+    img = re.search(r"img-src ([^;]*)", policy[1])
+    assert img and set(img[1].split()) == {"'self'", "data:", "https://charts.example:8443",
+                                           "https://xn--bcher-kva.example"}
+    assert "sandbox" not in policy[1]  # a raw picture whose host is not a host name is not allowed in
+
+
 def test_raw_html_in_markdown_is_sanitised_when_the_site_allows_it(make_site: MakeSite, tmp_path: Path) -> None:
     funnel = FULL_FUNNEL.replace("A short story with **bold** words.",
                                  '<mark>Yes</mark> <img src="x" onerror="alert(1)"><script>bad()</script>')

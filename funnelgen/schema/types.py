@@ -5,12 +5,13 @@ from __future__ import annotations
 import ast
 import functools
 import inspect
+import ipaddress
 import itertools
 import re
 import textwrap
 import unicodedata
 from typing import Annotated, Any, Literal
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Strict, WithJsonSchema
 
@@ -105,12 +106,43 @@ def _scheme_of(value: str) -> str:
     return urlsplit(value).scheme.lower()
 
 
+_HOST_NAME = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*\.?")
+
+
+def url_origin(value: str) -> str:
+    """``scheme://host[:port]`` of an http(s) URL, the host in ASCII (IDNA): what a
+    Content-Security-Policy names. Refuses any host that is not a plain domain name or IP
+    address (a ';' or '*' in it would rewrite the policy), a bad port, and a user name."""
+    parts = urlsplit(value)
+    try:
+        host, port = parts.hostname or "", parts.port
+    except ValueError:
+        raise ValueError(f"{shown(value)} has a port that is not a number from 1 to 65535") from None
+    if "@" in parts.netloc:
+        raise ValueError(f"{shown(value)} has a user name or password in it (before '@'); remove it")
+    if parts.netloc.startswith("["):
+        try:
+            host = f"[{ipaddress.IPv6Address(host)}]"
+        except ValueError:
+            raise ValueError(f"{shown(value)} has an IPv6 address that is not valid") from None
+    else:
+        try:
+            host = unquote(host).encode("idna").decode("ascii")  # as a browser reads '%C3%BC'
+        except UnicodeError:
+            host = "*"  # refused just below
+        if not _HOST_NAME.fullmatch(host):
+            raise ValueError(f"{shown(value)} has no valid domain name after '//': use letters, digits, "
+                             "'-' and '.', e.g. https://cdn.example.com/photo.jpg")
+    return f"{parts.scheme.lower()}://{host}" + (f":{port}" if port else "")
+
+
 def check_link(value: str) -> str:
     """http(s), mailto, tel, a site-relative path (/…) or an anchor (#…)."""
     scheme = _scheme_of(value)
     if value.startswith("#") or (value.startswith("/") and not value.startswith("//")):
         return value
     if scheme in ("http", "https") and urlsplit(value).netloc:
+        url_origin(value)
         return value
     if scheme in ("mailto", "tel") and len(value) > len(scheme) + 1:
         return value
@@ -128,6 +160,7 @@ def check_https(value: str) -> str:
         raise ValueError(f"{shown(value)} is not secure: write {shown(secure)} instead")
     if scheme != "https" or not urlsplit(value).netloc:
         raise ValueError(f"{shown(value)} must be a full https:// URL (e.g. https://buy.stripe.com/…)")
+    url_origin(value)
     return value
 
 
@@ -140,6 +173,7 @@ def check_endpoint(value: str) -> str:
         return check_https(value)  # says to write https
     if _scheme_of(value) != "https" or not urlsplit(value).netloc:
         raise ValueError(f"{shown(value)} must be a full https:// URL or a site path such as /api/events")
+    url_origin(value)
     return value
 
 
@@ -151,6 +185,7 @@ def check_base_url(value: str) -> str:
         )
     if parts.query or parts.fragment:
         raise ValueError(f"{shown(value)} must not contain '?' or '#'")
+    url_origin(value)
     return value if value.endswith("/") else value + "/"
 
 
