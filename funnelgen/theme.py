@@ -55,6 +55,9 @@ class ThemeManifest(Model):
 class Theme:
     path: Path
     manifest: ThemeManifest
+    by_folder: bool = False
+    """Named by its folder (``./mytheme``), not a built-in or installed package: its templates
+    are the site's own files, and render sandboxed as the site's `templates/` do."""
 
 
 @dataclass(frozen=True)
@@ -101,6 +104,12 @@ class ThemeChain:
     def template_dirs(self, site_root: Path) -> list[Path]:
         dirs = [site_root / "templates"] if (site_root / "templates").is_dir() else []
         return dirs + [t.path / "templates" for t in self.themes]
+
+    def sandboxed(self, site_root: Path) -> bool:
+        """Whether templates that come with the site (its `templates/`, a folder theme) render:
+        those are files like the rest of the site, and Jinja left alone lets a template reach
+        Python (``lipsum.__globals__``). Built-in and installed themes are code of their own."""
+        return (site_root / "templates").is_dir() or any(t.by_folder for t in self.themes)
 
     def folders(self) -> list[Path]:
         """The folder of each theme in the chain, most specific first (their files decide the output)."""
@@ -190,7 +199,7 @@ def theme_folder(name: str, relative_to: Path) -> Path:
 
     Raises LookupError with a message that names what exists instead.
     """
-    if "/" in name or name.startswith("."):  # as written, links kept: one repointed is another theme
+    if _is_folder_name(name):  # as written, links kept: one repointed is another theme
         return Path(os.path.abspath(relative_to / name))
     builtin = builtin_themes_dir() / name
     if _is_file(builtin / "theme.yml"):
@@ -205,6 +214,10 @@ def theme_folder(name: str, relative_to: Path) -> Path:
     if installed:
         known += f"; installed: {', '.join(installed)}"
     raise LookupError(f"no theme {shown(name)} ({known}; or a folder such as ./mytheme)")
+
+
+def _is_folder_name(name: str) -> bool:
+    return "/" in name or name.startswith(".")
 
 
 def _is_file(path: Path) -> bool:
@@ -235,7 +248,7 @@ def _find(name: str, relative_to: Path, site: Source | None, origin: Theme | Non
     manifest, problems = validate(source, ThemeManifest)
     if manifest is None:
         raise Abort(problems)
-    return Theme(path, manifest)
+    return Theme(path, manifest, by_folder=_is_folder_name(name))
 
 
 def _options(themes: list[Theme], chosen: dict[str, Any], site: Source) -> dict[str, Any]:

@@ -21,11 +21,13 @@ from pathlib import Path
 
 import pytest
 from click.testing import Result
+from conftest import snapshot
 
 from funnelgen.commands.build import build
 from funnelgen.errors import Abort
 from funnelgen.load import Source
 from funnelgen.theme import builtin_themes, installed_themes, resolve_theme, theme_chain
+from funnelgen.write import MARKER
 
 MakeSite = Callable[..., Path]
 RunCli = Callable[..., Result]
@@ -166,6 +168,46 @@ def test_a_site_overrides_one_partial_and_keeps_the_rest_of_the_theme(
     assert '<header class="hero mine"><h1>JOIN THE LIST</h1></header>' in page
     assert '<form class="optin-form"' in page  # every other template still comes from the theme
     assert f"step--optin buttons--{'filled'}" in page
+
+
+@pytest.mark.parametrize("theme", ["bold", "clean", "minimal"])
+def test_a_sites_copy_of_a_partial_renders_exactly_as_the_themes_own(make_site: MakeSite, tmp_path: Path,
+                                                                     theme: str) -> None:
+    plain = make_site({"site.yml": SITE_YML + f"theme: {theme}\n"})
+    build(plain, tmp_path / "plain-out")
+    footer = (Path(importlib.import_module("funnelgen").__file__).parent.parent / "themes/base/templates"
+              / "blocks/footer.html").read_text(encoding="utf-8")
+    copied = make_site({"site.yml": SITE_YML + f"theme: {theme}\n", "templates/blocks/footer.html": footer},
+                       name="copied")
+    build(copied, tmp_path / "copied-out")  # rendered in the sandbox, to the same bytes
+    pages = {name: data for name, data in snapshot(tmp_path / "plain-out").items() if name != MARKER}
+    assert {name: data for name, data in snapshot(tmp_path / "copied-out").items() if name != MARKER} == pages
+
+
+REACH_PYTHON = {
+    "globals": "{{ lipsum.__globals__['os'].system('touch MARK') }}",
+    "attr-filter": "{{ (lipsum | attr('__globals__'))['os'].system('touch MARK') }}",
+    "class-walk": "{{ ''.__class__.__mro__[1].__subclasses__() }}",
+    "format": '{{ "{0.__class__}".format(site) }}',
+}
+
+
+@pytest.mark.parametrize("where", ["templates/blocks/footer.html", "themes/mine/templates/blocks/footer.html"])
+@pytest.mark.parametrize("attack", list(REACH_PYTHON))
+def test_a_template_that_comes_with_the_site_cannot_reach_python(
+        make_site: MakeSite, run_cli: RunCli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        where: str, attack: str) -> None:
+    files = {where: "<footer>{{ site.name }}</footer>\n" + REACH_PYTHON[attack] + "\n"}
+    if where.startswith("themes/"):
+        files |= {"site.yml": SITE_YML + "theme: ./themes/mine\n", "themes/mine/theme.yml": "name: mine\n"}
+    site = make_site(files)
+    monkeypatch.chdir(tmp_path)
+    result = run_cli("build", site, "-o", tmp_path / "out")
+    assert result.exit_code == 1
+    assert result.stderr.startswith(f"{where}:2: template error: ")
+    assert "cannot reach Python" in result.stderr and len(result.stderr.splitlines()) == 1
+    assert not (tmp_path / "MARK").exists() and not (site / "MARK").exists()
+    assert not (tmp_path / "out").exists()
 
 
 @pytest.mark.parametrize("theme", ["bold", "clean", "minimal"])
