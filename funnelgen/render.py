@@ -399,7 +399,7 @@ class Renderer:
             file, line = _template_frame(exc)
             message = f"template error: {exc.message}"
             raise Abort([Problem(self._shown(file or name), line, "", message)]) from None
-        except jinja2.sandbox.SecurityError as exc:
+        except jinja2.exceptions.SecurityError as exc:
             file, line = _template_frame(exc)
             message = f"template error: {exc} (templates that come with the site cannot reach Python)"
             raise Abort([Problem(self._shown(file or name), line, "", message)]) from None
