@@ -32,6 +32,7 @@ _TAG = "tag:yaml.org,2002:"
 _STR = _TAG + "str"
 _PLAIN_TAGS = {_TAG + t for t in ("str", "int", "float", "bool", "null", "timestamp", "map", "seq")}
 _COMMENT_VALUE = re.compile(r"^\s*:\s+#([^\s,}\]]+)")
+_REAL_COMMENT = re.compile(r"[ \t]#(?:[ \t]|$)")
 _TEXT_WITH_COLON = re.compile(r"^\s*(?:-\s+)?([\w-]+):\s+([^\"'#\s][^#]*?)\s*$")
 
 
@@ -305,6 +306,8 @@ class _Builder:
         if isinstance(node, yaml.SequenceNode):
             return [self.build(item, (*loc, i)) for i, item in enumerate(node.value)]
         if node.tag == _STR:  # most values: the constructor would return the text as it is
+            if isinstance(node, yaml.ScalarNode) and not node.style:  # plain: '' (C loader) or None
+                self.check_cut_by_comment(node, loc)
             return node.value
         value = self.loader.construct_object(node, deep=True)
         if not isinstance(value, str) and node.value:
@@ -342,6 +345,30 @@ class _Builder:
             value = f"#{comment[1]}"
             raise self.fail(key_node, loc, f"YAML reads {value} as a comment, so this is empty; "
                             f'put it in quotes: {loc[-1]}: "{value}"')
+
+
+    def check_cut_by_comment(self, node: yaml.Node, loc: Loc) -> None:
+        """Refuse ``headline: The #1 day``: YAML reads ' #1 day' as a comment, the text as 'The'.
+        A comment meant as one has a space after its '#' (``fine # a note``)."""
+        end = node.end_mark
+        if end.line >= len(self.text_lines):
+            return
+        rest = self.text_lines[end.line][end.column :]
+        comment = rest.lstrip(" \t")
+        if comment == rest or not comment.startswith("#") or comment[1:2] in ("", " ", "\t", "\r"):
+            return
+        real = _REAL_COMMENT.search(comment)  # a real comment after it: ' # …'
+        comment = (comment[: real.start()] if real else comment).rstrip(" \t\r")
+        comment, whole = _at_most_60(comment), _at_most_60(f"{node.value} {comment}")
+        escaped = whole.replace("\\", "\\\\").replace('"', '\\"')
+        quoted = f"'{whole}'" if "'" not in whole else f'"{escaped}"'
+        written = f"{loc[-1]}: {quoted}" if loc and isinstance(loc[-1], str) else f"- {quoted}"
+        raise self.fail(node, loc, f"YAML reads '{comment}' as a comment, so the text stops before it; "
+                        f"put the whole value in quotes: {written}")
+
+
+def _at_most_60(text: str) -> str:
+    return text if len(text) <= 60 else text[:57] + "..."
 
 
 def _children(node: yaml.Node, loc: Loc) -> list[tuple[Loc, yaml.Node]]:

@@ -229,6 +229,23 @@ def test_hash_colour_read_as_comment_is_refused(tmp_path: Path) -> None:
     ]
 
 
+def test_text_cut_short_by_a_hash_yaml_reads_as_a_comment_is_refused(tmp_path: Path) -> None:
+    assert _problems(tmp_path, "title: The #1 studio day\n") == [
+        "funnels/x.yml:1: title: YAML reads '#1 studio day' as a comment, so the text stops before it; "
+        "put the whole value in quotes: title: 'The #1 studio day'"
+    ]
+    assert _problems(tmp_path, "steps:\n  - id: a\n    headline: It's day #2   # the second day\n") == [
+        "funnels/x.yml:3: steps[0].headline: YAML reads '#2' as a comment, so the text stops before it; "
+        "put the whole value in quotes: headline: \"It's day #2\""
+    ]
+
+
+def test_a_comment_with_a_space_after_its_hash_and_quoted_hashes_are_fine(tmp_path: Path) -> None:
+    assert _load(tmp_path, "a: fine # a note\nb: \"Day #3\"\nc: 'Day #4'\nd: C#\ne: x #\n").data == {
+        "a": "fine", "b": "Day #3", "c": "Day #4", "d": "C#", "e": "x"
+    }
+
+
 def test_an_ordinary_comment_after_an_empty_value_is_fine(tmp_path: Path) -> None:
     assert _load(tmp_path, "logo:   # none yet\nbrand: # the look\n  font: sans\n").data == {
         "logo": None, "brand": {"font": "sans"}
