@@ -84,6 +84,11 @@ def step_with(extra: str) -> str:
     return JOIN + extra + THANKS
 
 
+def webinar_with(zone: str) -> str:
+    return FUNNEL_YML.replace("type: optin", "type: webinar").replace(
+        "    form:\n", f"    webinar: {{starts: 2026-12-10 19:00, timezone: {zone}}}\n    form:\n")
+
+
 def laughs(levels: int = 9, width: int = 10) -> str:
     """A 'billion laughs' document: a few lines that name width**levels values through aliases."""
     lines = ['a0: &a0 ["lol"]']
@@ -472,6 +477,15 @@ CASES = [
             "funnels/tiny.yml:6: steps[0].webinar.timezone: 'America/NewYork' is not a time zone: did you mean America/New_York?",
         ],
         id="webinar-unknown-time-zone",
+    ),
+    pytest.param(
+        {T: webinar_with("America"), "funnels/b.yml": webinar_with("GMT+1"), "funnels/c.yml": webinar_with("x" * 300)},
+        [
+            "funnels/b.yml:6: steps[0].webinar.timezone: 'GMT+1' is not a time zone: use the zone of a place, such as Europe/Berlin, so that summer time is right",
+            "funnels/c.yml:6: steps[0].webinar.timezone: '" + "x" * 57 + "...' is not a time zone: use a name such as America/New_York",
+            "funnels/tiny.yml:6: steps[0].webinar.timezone: 'America' is not a time zone: add the city, e.g. America/Adak",
+        ],
+        id="time-zone-that-is-a-folder-an-offset-or-too-long",
     ),
     pytest.param(
         {T: FUNNEL_YML.replace("type: optin", "type: webinar").replace(

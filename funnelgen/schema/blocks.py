@@ -281,10 +281,15 @@ class Webinar(Model):
     def _known_zone(cls, value: str) -> str:
         try:
             ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError):
+        except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: 'America' is a folder of zones
             zones = {z.lower().replace("_", ""): z for z in available_timezones()}
             near = get_close_matches(value.lower().replace("_", "").replace(" ", ""), zones, n=1)
             hint = f"did you mean {zones[near[0]]}?" if near else "use a name such as America/New_York"
+            inside = sorted(z for z in zones.values() if z.startswith(value.rstrip("/") + "/"))
+            if inside:  # a region: a folder of zones
+                hint = f"add the city, e.g. {inside[0]}"
+            if re.fullmatch(r"(?i)\s*(?:gmt|utc)\s*[+-].*", value):  # a near 'GMT+0' would move the event
+                hint = "use the zone of a place, such as Europe/Berlin, so that summer time is right"
             raise ValueError(f"{shown(value)} is not a time zone: {hint}") from None
         return value
 
