@@ -88,7 +88,10 @@ class OutputWriter:
 
     def __init__(self, out: Path, site_root: Path, theme_folders: Iterable[Path] = ()) -> None:
         self.out = Path(os.path.abspath(out))
-        _refuse_unsafe(self.out, Path(os.path.abspath(site_root)), theme_folders)
+        try:
+            _refuse_unsafe(self.out, Path(os.path.abspath(site_root)), theme_folders)
+        except OSError as exc:  # a name too long, a folder that cannot be read …
+            raise Abort(f"cannot write {self.out}: {_reason(exc)}") from None
         self.staging: Path | None = None
         self.base = Manifest()
         self._replacing = False

@@ -205,6 +205,33 @@ def test_new_where_a_file_stands_in_the_way_is_one_line(run_cli: RunCli, tmp_pat
     assert sorted(p.name for p in (tmp_path / "mysite").iterdir()) == ["assets"]
 
 
+def test_new_never_writes_through_a_link_out_of_the_folder(run_cli: RunCli, tmp_path: Path) -> None:
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    dangling, linked = tmp_path / "dangling", tmp_path / "linked"
+    dangling.mkdir()
+    (dangling / "site.yml").symlink_to(elsewhere / "site.yml")  # points at nothing yet
+    linked.mkdir()
+    (linked / "funnels").symlink_to(elsewhere)
+    assert run_cli("new", dangling).stderr == (f"{dangling / 'site.yml'} already exists; funnelgen new never "
+                                               "overwrites files (choose an empty or new folder)\n")
+    assert run_cli("new", linked).stderr == (f"{linked / 'funnels'} is a link; funnelgen new only writes "
+                                             "into plain folders (choose an empty or new folder)\n")
+    assert list(elsewhere.iterdir()) == []
+
+
+def test_new_with_a_name_too_long_is_one_line(run_cli: RunCli, tmp_path: Path) -> None:
+    result = run_cli("new", tmp_path / ("a" * 256))
+    assert result.exit_code == 1
+    assert result.stderr == f"cannot write {tmp_path / ('a' * 256)}: File name too long\n"
+
+
+def test_build_into_a_folder_name_too_long_is_one_line(run_cli: RunCli, make_site: MakeSite, tmp_path: Path) -> None:
+    result = run_cli("build", make_site(), "-o", tmp_path / ("a" * 256))
+    assert result.exit_code == 1
+    assert result.stderr == f"cannot write {tmp_path / ('a' * 256)}: file name too long\n"
+
+
 @pytest.mark.parametrize("kind", ["site", "funnel"])
 def test_schema_validates_the_starter_site_as_an_editor_would(run_cli: RunCli, tmp_path: Path, kind: str) -> None:
     schema = json.loads(run_cli("schema", kind).stdout)
