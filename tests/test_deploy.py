@@ -215,6 +215,17 @@ def test_an_unreachable_remote_is_one_line_and_exit_1(project: Project, run_cli:
                              f"{project.site}: give the remote's URL, e.g. git@github.com:you/site.git\n")
 
 
+def test_a_remote_git_would_read_as_an_option_runs_nothing(project: Project, run_cli: RunCli, tmp_path: Path) -> None:
+    marker = tmp_path / "ran"
+    result = run_cli("deploy", project.site, "--git", f"--upload-pack=touch {marker};:", "-o", project.out)
+    assert result.exit_code == 1
+    assert result.stderr == f"'--upload-pack=touch {marker};:' is not a git URL, a folder or a remote name: it starts with '-'\n"
+    git("config", "remote.sneaky.url", f"--upload-pack=touch {marker};:", cwd=project.repo)
+    result = run_cli("deploy", project.site, "--git", "sneaky", "-o", project.out)
+    assert result.stderr == "the URL of remote 'sneaky' starts with '-', which git would read as an option\n"
+    assert not marker.exists()
+
+
 def test_a_rejected_push_is_one_line_and_exit_1(project: Project, run_cli: RunCli) -> None:
     hook = project.remote / "hooks/pre-receive"
     hook.write_text("#!/bin/sh\necho 'deploys are frozen' >&2\nexit 1\n")

@@ -118,11 +118,15 @@ class _Git:
     def remote_url(self, remote: str, site: Path) -> str:
         """A URL or folder as given (folders made absolute), or the URL of a remote of the
         repository that holds ``site`` (e.g. origin)."""
+        if remote.startswith("-"):  # git would read it as an option (--upload-pack=… runs a command)
+            raise Abort(f"'{remote}' is not a git URL, a folder or a remote name: it starts with '-'")
         if Path(remote).exists():
             return str(Path(remote).resolve())
         if "://" in remote or ":" in remote:
             return remote
         url = self.read(["remote", "get-url", remote], cwd=site)
+        if url is not None and url.startswith("-"):
+            raise Abort(f"the URL of remote '{remote}' starts with '-', which git would read as an option")
         if url is None:
             raise Abort(f"'{remote}' is not a git URL, a folder, or a remote of the repository that "
                         f"holds {site}: give the remote's URL, e.g. git@github.com:you/site.git")
