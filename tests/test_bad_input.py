@@ -463,6 +463,16 @@ CASES = [
         id="lowercase-currency",
     ),
     pytest.param(
+        {T: sales().replace("price: {amount: 47}", "price: {amount: 27.999, compare_at: 1e400}"),
+         "funnels/yen.yml": sales().replace("price: {amount: 47}", "price: {amount: 1999.5, currency: JPY}")},
+        [
+            "funnels/tiny.yml:6: steps[0].price.amount: 27.999 has more than two decimals: write the price to the cent, e.g. 28.00",
+            "funnels/tiny.yml:6: steps[0].price.compare_at: 1E+400 is too large for a price: write 1,000,000,000 or less",
+            "funnels/yen.yml:6: steps[0].price: JPY has no cents, so amount must be a whole number, e.g. 2000",
+        ],
+        id="prices-a-checkout-would-not-take",
+    ),
+    pytest.param(
         {T: sales().replace("price: {amount: 47}", "price: {amount: 47, compare_at: 40}")},
         [
             "funnels/tiny.yml:6: steps[0].price.compare_at: 40 is not higher than amount (47): compare_at is the regular price, shown struck through; write a higher one or leave compare_at out",

@@ -6,11 +6,11 @@ import re
 from datetime import date, datetime
 from decimal import Decimal
 from difflib import get_close_matches
-from typing import Literal
+from typing import Annotated, Literal
 from urllib.parse import parse_qs, urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
-from pydantic import Field, ValidationInfo, field_validator, model_validator
+from pydantic import AfterValidator, Field, ValidationInfo, field_validator, model_validator
 
 from funnelgen.schema.types import (
     CarryKey,
@@ -160,12 +160,31 @@ CURRENCY_SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£", "AUD": "A$", "CAD": "
                     "JPY": "¥", "INR": "₹", "BRL": "R$"}
 
 
+ZERO_DECIMAL_CURRENCIES = {"BIF", "CLP", "DJF", "GNF", "ISK", "JPY", "KMF", "KRW", "MGA", "PYG", "RWF", "UGX",
+                           "VND", "VUV", "XAF", "XOF", "XPF"}
+"""Currencies without cents: a price in them is a whole number."""
+_MAX_PRICE = Decimal(1_000_000_000)
+
+
+def _check_money(value: Decimal) -> Decimal:
+    """A price as a checkout would take it: at most a billion, to the cent."""
+    if value > _MAX_PRICE:
+        raise ValueError(f"{value} is too large for a price: write {_MAX_PRICE:,} or less")
+    if value != value.quantize(Decimal("0.01")):
+        raise ValueError(f"{value} has more than two decimals: write the price to the cent, e.g. "
+                         f"{value.quantize(Decimal('0.01'))}")
+    return value
+
+
+Money = Annotated[Decimal, AfterValidator(_check_money)]
+
+
 class PaymentPlan(Model):
     """Pay in instalments instead of all at once."""
 
     label: str | None = None
     """Shown on the button; default '3 payments of $37'."""
-    amount: Decimal = Field(gt=0)
+    amount: Money = Field(gt=0)
     """Each payment."""
     count: WholeNumber = Field(ge=2, le=60)
     """How many payments."""
@@ -177,11 +196,11 @@ class PaymentPlan(Model):
 class Price(Model):
     """What the offer costs."""
 
-    amount: Decimal = Field(ge=0)
-    """Price today, e.g. 47 or 19.99."""
+    amount: Money = Field(ge=0)
+    """Price today, e.g. 47 or 19.99: to the cent, a whole number in a currency without cents (JPY)."""
     currency: Currency = "USD"
     """ISO 4217 code: USD, EUR, GBP, …"""
-    compare_at: Decimal | None = Field(default=None, gt=0)
+    compare_at: Money | None = Field(default=None, gt=0)
     """The regular price, shown struck through."""
     note: str | None = None
     """e.g. 'one-time payment'."""
@@ -198,6 +217,16 @@ class Price(Model):
                 "shown struck through; write a higher one or leave compare_at out"
             )
         return value
+
+    @model_validator(mode="after")
+    def _whole_in_a_currency_without_cents(self) -> Price:
+        if self.currency in ZERO_DECIMAL_CURRENCIES:
+            for where, value in [("amount", self.amount), ("compare_at", self.compare_at),
+                                 *((f"plans[{i}].amount", plan.amount) for i, plan in enumerate(self.plans))]:
+                if value is not None and value != value.to_integral_value():
+                    raise ValueError(f"{self.currency} has no cents, so {where} must be a whole number, e.g. "
+                                     f"{value.to_integral_value()}")
+        return self
 
 
 class FormField(Model):
