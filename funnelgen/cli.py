@@ -14,7 +14,7 @@ from typing import Any, TypeVar
 import click
 
 from funnelgen import __version__
-from funnelgen.errors import Abort, Problem, counted
+from funnelgen.errors import Abort, Problem, counted, printable
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -111,7 +111,7 @@ def build(site: Path, output: Path | None, jobs: int | None, no_cache: bool, str
     for funnel in listed:
         unchanged = "  (unchanged)" if funnel.reused else ""
         click.echo(f"  {funnel.slug:<{width}}  {funnel.steps:>2} steps  /{funnel.slug}/  "
-                   f"{funnel.title}{unchanged}")
+                   f"{printable(funnel.title)}{unchanged}")
     if len(listed) < len(report.funnels):
         others = counted(len(report.funnels) - len(listed), "unchanged funnel")
         click.echo(f"  … and {others} (-v lists them)")

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+
+_UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
 
 
 @dataclass(frozen=True, order=True)
@@ -20,7 +23,14 @@ class Problem:
     def __str__(self) -> str:
         where = f"{self.file}:{self.line}" if self.line else self.file
         parts = [p for p in (where, self.key) if p]
-        return ": ".join([*parts, self.message])
+        return printable(": ".join([*parts, self.message]))
+
+
+def printable(text: str) -> str:
+    """Text a marketer typed, safe to print on a terminal: control characters (an escape
+    sequence clears the screen or retitles the window), line breaks and bidi overrides are
+    shown as escapes, so each message stays one line that says what it says."""
+    return _UNPRINTABLE.sub(lambda found: ascii(found[0])[1:-1], text)
 
 
 class Abort(Exception):

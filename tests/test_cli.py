@@ -182,6 +182,16 @@ def test_the_starter_site_points_at_the_reference_that_exists(tmp_path: Path) ->
     assert (Path(__file__).parents[1] / "docs" / "reference.md").is_file()
 
 
+def test_a_title_with_terminal_escapes_prints_them_as_text(run_cli: RunCli, make_site: MakeSite,
+                                                          tmp_path: Path) -> None:
+    escaped = r"\x1b[2J\x1b]0;pwn\x07Tiny\rX\u202e"  # as YAML writes them inside double quotes
+    site = make_site({"funnels/tiny.yml": FUNNEL_YML.replace("title: Tiny funnel", f'title: "{escaped}"')})
+    result = run_cli("build", site, "-o", tmp_path / "out")
+    assert result.exit_code == 0, result.output
+    assert "/tiny/  \\x1b[2J\\x1b]0;pwn\\x07Tiny\\rX\\u202e\n" in result.stdout
+    assert not any(c in result.output for c in "\x1b\x07\r\u202e")
+
+
 def test_new_never_overwrites_a_file(run_cli: RunCli, tmp_path: Path) -> None:
     target = tmp_path / "mysite"
     target.mkdir()
