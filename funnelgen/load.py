@@ -33,7 +33,7 @@ _STR = _TAG + "str"
 _PLAIN_TAGS = {_TAG + t for t in ("str", "int", "float", "bool", "null", "timestamp", "map", "seq")}
 _COMMENT_VALUE = re.compile(r"^\s*:\s+#([^\s,}\]]+)")
 _REAL_COMMENT = re.compile(r"[ \t]#(?:[ \t]|$)")
-_TEXT_WITH_COLON = re.compile(r"^\s*(?:-\s+)?([\w-]+):\s+([^\"'#\s][^#]*?)\s*$")
+_TEXT_WITH_COLON = re.compile(r"^\s*(?:-\s+)?([\w-]+):\s+([^\"'#\s][^#]*)$")  # no backtracking: linear
 
 
 @dataclass
@@ -207,7 +207,8 @@ def _syntax_error(exc: yaml.MarkedYAMLError, lines: list[str]) -> tuple[int, str
         if ": " not in text[:column]:
             return line, "this line is indented differently from the lines above; line it up"
         quoted = _TEXT_WITH_COLON.match(text)
-        example = f': {quoted[1]}: "{quoted[2]}"' if quoted and ": " in quoted[2] else ""
+        value = _at_most_60(quoted[2].rstrip()) if quoted else ""
+        example = f': {quoted[1]}: "{value}"' if quoted and ": " in value else ""
         return line, f"a value contains ': '; put the whole value in quotes{example}"
     char = text[column : column + 1]
     if "tab" in problem or char == "\t":

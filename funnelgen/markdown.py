@@ -123,6 +123,9 @@ class MarkdownRenderer:
                 remote.append(value)
             return self.root + value[1:] if value.startswith("/") and not value.startswith("//") else value
 
+        if len(converted) > _DEEP_ENOUGH_TO_CHECK and _nesting(converted) > MAX_NESTING:
+            raise MarkdownError([Flaw("", f"nested more than {MAX_NESTING} levels deep (quotes '>', lists or "
+                                          "HTML); sanitising it would take minutes: flatten it")])
         cleaned = str(nh3.clean(converted.rstrip("\n"), tags=_TAGS, attributes=_ATTRIBUTES,
                                 url_schemes={"http", "https", "mailto", "tel"},
                                 link_rel="noopener noreferrer", attribute_filter=attribute))
@@ -158,6 +161,24 @@ class MarkdownRenderer:
         if title is not None:
             attributes["title"] = title
         return "<img " + " ".join(f'{name}="{value}"' for name, value in sorted(attributes.items())) + ">"
+
+
+MAX_NESTING = 100
+_DEEP_ENOUGH_TO_CHECK = 20_000  # characters of HTML: fewer cannot nest deep enough to be slow
+_TAG = re.compile(r"<(/?)([a-zA-Z][a-zA-Z0-9]*)")
+_VOID = {"area", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
+
+
+def _nesting(converted: str) -> int:
+    """How deep the elements of ``converted`` nest, about: the sanitiser's time grows with the
+    square of it (20,000 quotes in a row took a minute)."""
+    depth = deepest = 0
+    for closing, name in _TAG.findall(converted):
+        if name.lower() in _VOID:
+            continue
+        depth = max(depth - 1, 0) if closing else depth + 1
+        deepest = max(deepest, depth)
+    return deepest
 
 
 def _html(text: str) -> str:

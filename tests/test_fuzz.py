@@ -337,6 +337,8 @@ MONSTERS = {
     "many-values": "title: x\nsteps: [" + ",".join(["1"] * (MAX_NODES + 1)) + "]\n",
     "many-keys": "title: x\n" + "".join(f"k{i}: 1\n" for i in range(100_000)),
     "long-line": "title: " + "x " * 900_000 + "\n",
+    "colon-then-spaces": "title: a: b" + " " * 200_000 + "z\n",  # the hint for ': ' in a value
+    "hash-then-spaces": "title: z #a" + " " * 200_000 + "b\nsteps: [\n",  # text cut by a comment
 }
 
 
@@ -350,6 +352,28 @@ def test_monsters_are_refused_quickly(monster: str, name: str, fuzz_root: Path) 
     assert time.process_time() - started < 5, f"{monster} took too long"
     assert_own_error(caught.value)
     assert {p.file for p in caught.value.problems} == {name}
+
+
+MARKDOWN_MONSTERS = {"quotes": ">" * 40_000 + " x", "lists": "- " * 40_000 + "x",
+                     "html": "<div>" * 40_000 + "x" + "</div>" * 40_000}
+
+
+@pytest.mark.parametrize("monster", list(MARKDOWN_MONSTERS))
+def test_markdown_nested_too_deep_is_refused_quickly(monster: str, fuzz_root: Path) -> None:
+    write(fuzz_root, "site.yml", SITE_YML + "markdown: {allow_html: true}\n")
+    (fuzz_root / "content").mkdir(exist_ok=True)
+    (fuzz_root / "content" / "deep.md").write_text(MARKDOWN_MONSTERS[monster], encoding="utf-8")
+    funnel = FUNNEL_YML.replace("    headline: Join the list\n",
+                                "    headline: Join the list\n    body_file: content/deep.md\n", 1)
+    assert funnel != FUNNEL_YML
+    (fuzz_root / "funnels" / "tiny.yml").write_text(funnel, encoding="utf-8")
+    started = time.process_time()
+    with pytest.raises(Abort) as caught:
+        check(fuzz_root)
+    assert time.process_time() - started < 5, f"{monster} took too long"  # it took a minute
+    assert [str(p) for p in caught.value.problems] == [
+        "content/deep.md:1: nested more than 100 levels deep (quotes '>', lists or HTML); sanitising it "
+        "would take minutes: flatten it"]
 
 
 # --- errors name the right key -------------------------------------------------------------------
