@@ -6,8 +6,10 @@ import gc
 import re
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
+import yaml
 from conftest import MakeSite, snapshot
 
 from funnelgen.commands.build import build
@@ -242,6 +244,41 @@ def test_pictures_markdown_shows_from_other_hosts_are_allowed_by_the_content_sec
     build(sanitised, tmp_path / "html-out")
     policy = re.search(r"img-src ([^;]*)", _read(tmp_path / "html-out", "launch/story/index.html"))
     assert policy and {"https://charts.example", "https://raw.example"} <= set(policy[1].split())
+
+
+def _every_block(step: str) -> dict[str, Any]:
+    return {"benefits_title": f"Benefits-{step}", "benefits": [f"Benefit-{step}"],
+            "testimonials": [{"quote": f"Quote-{step}", "name": f"Name-{step}"}],
+            "faq": [{"question": f"Question-{step}", "answer": f"Answer-{step}"}],
+            "guarantee": {"title": f"Guarantee-{step}", "text": f"Promise-{step}"},
+            "deadline": {"text": f"Deadline-{step}"},
+            "links": [{"text": f"Link-{step}", "to": f"https://elsewhere.example/{step}"}]}
+
+
+def test_every_step_type_shows_every_block_it_carries(make_site: MakeSite, tmp_path: Path) -> None:
+    netlify = {"provider": "netlify"}
+    steps = [
+        {"id": "story", "type": "bridge", "cta": {"text": "Cta-story"}},
+        {"id": "join", "type": "optin", "form": netlify},
+        {"id": "live", "type": "webinar", "form": {**netlify, "name": "live"},
+         "webinar": {"starts": "2030-12-10 19:00", "timezone": "Europe/Berlin"}},
+        {"id": "buy", "type": "offer", "price": {"amount": 47}, "checkout": "https://buy.example/c"},
+        {"id": "more", "type": "upsell", "price": {"amount": 97}, "accept": {"checkout": "https://buy.example/u"},
+         "decline": {"to": "less"}},
+        {"id": "less", "type": "downsell", "price": {"amount": 37}, "accept": {"checkout": "https://buy.example/d"},
+         "decline": {"to": "done"}},
+        {"id": "done", "type": "thankyou", "next": "story", "cta": {"text": "Cta-done"}},
+    ]
+    funnel = {"title": "Every step", "steps": [{**s, "headline": s["id"], **_every_block(s["id"])} for s in steps]}
+    out = tmp_path / "out"
+    build(make_site({"funnels/tiny.yml": yaml.safe_dump(funnel, sort_keys=False)}), out)
+    for step in [s["id"] for s in steps]:
+        page = _read(out, f"tiny/{step}/index.html")
+        for block in ("Benefits", "Benefit", "Quote", "Question", "Answer", "Guarantee", "Promise", "Deadline",
+                      "Link"):
+            assert f"{block}-{step}" in page, f"the {step} page does not show its {block.lower()}"
+    for step in ("story", "done"):
+        assert f"Cta-{step}" in _read(out, f"tiny/{step}/index.html")
 
 
 def test_the_policy_names_each_host_as_the_browser_reads_it_and_nothing_else(

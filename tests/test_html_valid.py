@@ -25,8 +25,9 @@ RunCli = Callable[..., Result]
 
 # A tiny site with every step type: a paid funnel bridge → webinar → offer → upsell → downsell →
 # thank-you, and a separate opt-in funnel. It turns on the optional parts of each step too
-# (video, FAQ, links, deadline, payment plans, consent, hidden fields, ascension …) and the
-# index page, so the validator sees all the markup the base theme can write.
+# (video, FAQ, links, deadline, payment plans, consent, hidden fields, ascension …), every
+# block on every step type that shows it, and the index page, so the validator sees all the
+# markup the base theme can write.
 EVERY_STEP_TYPE: dict[str, str | bytes | None] = {
     "site.yml": """\
         name: Every Step Co
@@ -68,6 +69,8 @@ EVERY_STEP_TYPE: dict[str, str | bytes | None] = {
             links:
               - {text: Skip to the offer, to: course}
             cta: {text: Save my seat, note: Takes ten seconds.}
+            deadline: {text: The replay goes away Sunday}
+            guarantee: {text: "No spam, ever."}
           - id: workshop
             type: webinar
             eyebrow: Free live workshop
@@ -114,6 +117,8 @@ EVERY_STEP_TYPE: dict[str, str | bytes | None] = {
             guarantee: {text: Cancel any time.}
             accept: {checkout: "https://buy.stripe.com/test_coaching"}
             decline: {to: workbook}
+            links:
+              - {text: Questions? Write to us, to: "mailto:help@every.example"}
           - id: workbook
             type: downsell
             headline: Just the workbook then?
@@ -124,6 +129,14 @@ EVERY_STEP_TYPE: dict[str, str | bytes | None] = {
             type: thankyou
             headline: You are in
             next_steps: [Check your email, Add the workshop to your calendar]
+            benefits_title: What you get
+            benefits: [Lifetime access]
+            testimonials:
+              - {quote: Worth it., name: Lee}
+            faq:
+              - {question: Where is my receipt?, answer: In your inbox.}
+            guarantee: {days: 30, text: Full refund within 30 days.}
+            deadline: {text: Membership offer ends tonight}
             ascension:
               headline: Want more?
               text: Join the *membership*.
@@ -142,6 +155,7 @@ EVERY_STEP_TYPE: dict[str, str | bytes | None] = {
               provider: netlify
               consent: {text: I agree to receive emails}
             cta: {text: Subscribe}
+            guarantee: {title: Our promise, text: One email a week.}
           - id: welcome
             type: thankyou
             headline: Welcome aboard
