@@ -17,7 +17,7 @@ from funnelgen.load import Loc, Source, read_text
 from funnelgen.markdown import MarkdownRenderer
 from funnelgen.schema import NOINDEX_TYPES, Funnel, Site, Step
 from funnelgen.schema.blocks import Form, video_embed
-from funnelgen.schema.funnel import form_of, markdown_of
+from funnelgen.schema.funnel import DownsellStep, UpsellStep, form_of, markdown_of
 from funnelgen.schema.site import Condition
 from funnelgen.schema.types import is_step_ref, shown, slugify
 from funnelgen.spool import PageSpool, Spooled
@@ -452,6 +452,40 @@ def _targets(funnel: Funnel, index: int) -> Iterator[tuple[Loc, str]]:
         yield ((*base, "links", j, "to"), link.to)
 
 
+def _check_loops(planned: PlannedFunnel, edges: dict[str, set[str]], reached: set[str],
+                 checker: _Checker) -> None:
+    """Refuse a funnel a visitor can go round forever: steps that only lead to each other, never
+    to an end (a thank-you page, a checkout that ends the funnel, another site), and one-time
+    offers whose 'no thanks' links lead back to themselves."""
+    funnel, source = planned.funnel, planned.source
+    ends = {s.id for s in funnel.steps if not edges[s.id] or s.type == "thankyou"}
+    while True:  # every step that leads to an end, step by step back from the ends
+        more = {step_id for step_id, targets in edges.items() if targets & ends} - ends
+        if not more:
+            break
+        ends |= more
+    for index, step in enumerate(funnel.steps):
+        if step.id in reached and step.id not in ends:
+            checker.error(source, ("steps", index, "next"), f"step '{step.id}' never leads to the end of "
+                          "the funnel (a thank-you page, a checkout or another site): its steps lead back "
+                          "to each other; point next: at a later step")
+            break
+    by_id = {s.id: (i, s) for i, s in enumerate(funnel.steps)}
+    for index, step in enumerate(funnel.steps):
+        chain, current = [step.id], step
+        while isinstance(current, UpsellStep | DownsellStep) and current.decline.to in by_id:
+            target = current.decline.to
+            if target in chain:
+                if target == step.id and index == min(by_id[i][0] for i in chain):  # each loop once
+                    loop = " → ".join([*chain, target])
+                    checker.error(source, ("steps", index, "decline", "to"),
+                                  f"saying no to '{step.id}' leads back to it ({loop}): "
+                                  "point decline.to at a step that does not offer it again")
+                break
+            chain.append(target)
+            current = by_id[target][1]
+
+
 def _check_flow(planned: PlannedFunnel, checker: _Checker) -> None:
     funnel, source = planned.funnel, planned.source
     ids = [s.id for s in funnel.steps]
@@ -482,6 +516,12 @@ def _check_flow(planned: PlannedFunnel, checker: _Checker) -> None:
         elif step.skip_for and next_step_id(funnel, index) is None:
             checker.error(source, ("steps", index, "skip_for"),
                           f"step '{step.id}' has no next step to send skipped visitors to")
+        if step.cta and step.type in ("upsell", "downsell"):
+            checker.error(source, ("steps", index, "cta"), f"{step.type} step '{step.id}' shows no cta: its "
+                          "button is accept.text; move the text there")
+        elif step.cta and step.type == "thankyou" and next_step_id(funnel, index) is None:
+            checker.error(source, ("steps", index, "cta"), f"thank-you step '{step.id}' has no next step for "
+                          "its cta button to lead to: add next: <step id>, or remove cta")
     reached = {ids[0]}
     queue = [ids[0]]
     while queue:
@@ -492,6 +532,8 @@ def _check_flow(planned: PlannedFunnel, checker: _Checker) -> None:
         if step.id not in reached and not broken:  # a broken link above is the likely cause
             checker.error(source, ("steps", index, "id"), f"step '{step.id}' cannot be reached from "
                           f"the entry step '{ids[0]}': point a next:, decline.to or links[].to at it")
+    if not broken:
+        _check_loops(planned, edges, reached, checker)
     for index, step in enumerate(funnel.steps):
         if step.type == "offer" and not step.testimonials:
             checker.warn(source, ("steps", index), "offer has no testimonials: add testimonials: "

@@ -463,6 +463,26 @@ CASES = [
         id="lowercase-currency",
     ),
     pytest.param(
+        {T: "title: Loop\nsteps:\n  - {id: a, type: bridge, headline: A, next: b}\n"
+            "  - {id: b, type: bridge, headline: B, next: a}\n  - {id: end, type: thankyou, headline: T}\n",
+         "funnels/oto.yml": sales().replace("decline: {to: thanks}", "decline: {to: coaching}")},
+        [
+            "funnels/oto.yml:14: steps[1].decline.to: saying no to 'coaching' leads back to it (coaching → lite → coaching): point decline.to at a step that does not offer it again",
+            "funnels/tiny.yml:3: steps[0].next: step 'a' never leads to the end of the funnel (a thank-you page, a checkout or another site): its steps lead back to each other; point next: at a later step",
+            "funnels/tiny.yml:5: steps[2].id: step 'end' cannot be reached from the entry step 'a': point a next:, decline.to or links[].to at it",
+        ],
+        id="funnels-a-visitor-goes-round-forever",
+    ),
+    pytest.param(
+        {T: sales().replace("    decline: {to: lite}\n", "    decline: {to: lite}\n    cta: {text: Sure}\n")
+            .replace("    headline: Thank you\n", "    headline: Thank you\n    cta: {text: Go on}\n")},
+        [
+            "funnels/tiny.yml:15: steps[1].cta: upsell step 'coaching' shows no cta: its button is accept.text; move the text there",
+            "funnels/tiny.yml:25: steps[3].cta: thank-you step 'thanks' has no next step for its cta button to lead to: add next: <step id>, or remove cta",
+        ],
+        id="a-cta-a-step-cannot-show",
+    ),
+    pytest.param(
         {T: sales().replace("price: {amount: 47}", "price: {amount: 27.999, compare_at: 1e400}"),
          "funnels/yen.yml": sales().replace("price: {amount: 47}", "price: {amount: 1999.5, currency: JPY}")},
         [
