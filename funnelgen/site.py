@@ -16,7 +16,7 @@ from funnelgen.load import load_yaml
 from funnelgen.plan import Page, Plan, SiteContext, plan_assets, plan_funnel, plan_site, static_assets
 from funnelgen.render import Renderer, markdown_for
 from funnelgen.schema import Funnel, Site
-from funnelgen.theme import ThemeChain, resolve_theme
+from funnelgen.theme import ThemeChain, resolve_theme, unused_site_templates
 from funnelgen.validate import Planner, validate, validate_site
 
 
@@ -89,9 +89,10 @@ def prepare(root: Path, *, strict: bool = False, previous: Manifest | None = Non
         valid = validate_site(root, planner, skip=set(reused), reused=reused, jobs=jobs, keep_all=keep_all)
         assert context is not None  # the site validated
         plan = plan_site(valid, context, asset_problems)
+    theme = resolve_theme(plan.site.theme, root, plan.site.theme_options, plan.site_source)
+    plan.warnings.extend(unused_site_templates(root, theme))
     if strict and plan.warnings:
         raise Abort([Problem(w.file, w.line, w.key, w.message + " (--strict)") for w in plan.warnings])
-    theme = resolve_theme(plan.site.theme, root, plan.site.theme_options, plan.site_source)
     plan.assets.update(static_assets(theme.static_files()))
     key = previous.site_key if reused else site_key(root, theme.folders())
     return Prepared(plan, theme, Renderer(plan, theme, context.markdown), key, context)

@@ -182,6 +182,36 @@ def theme_chain(name: str, relative_to: Path, site: Source | None = None) -> lis
     return themes
 
 
+def unused_site_templates(site_root: Path, theme: ThemeChain) -> list[Problem]:
+    """A warning for each file of the site's `templates/` that no template uses: it replaces
+    none of the theme's (``templates/footer.html`` for ``blocks/footer.html``) and no template
+    names it (an include, an import, ``extra.css``)."""
+    site_templates = site_root / "templates"
+    if not site_templates.is_dir():
+        return []
+    theirs: set[str] = set()
+    mentioned: set[str] = set()
+    for folder in theme.template_dirs(site_root):
+        for path in folder.rglob("*"):
+            if path.is_file():
+                if folder != site_templates:
+                    theirs.add(path.relative_to(folder).as_posix())
+                mentioned.update(_QUOTED.findall(path.read_text(encoding="utf-8", errors="replace")))
+    problems = []
+    for path in sorted(site_templates.rglob("*")):
+        name = path.relative_to(site_templates).as_posix()
+        if not path.is_file() or name.startswith(".") or "/." in name or name in theirs | mentioned:
+            continue
+        near = [t for t in sorted(theirs) if t.endswith("/" + path.name)]
+        hint = f"; did you mean templates/{near[0]}?" if near else ""
+        problems.append(Problem(f"templates/{name}", 0, "", f"replaces no template of theme '{theme.name}' "
+                                f"and no template uses it, so it changes nothing{hint}", warning=True))
+    return problems
+
+
+_QUOTED = re.compile(r"[\"']([\w./-]+)[\"']")
+
+
 def declared_options(themes: list[Theme]) -> dict[str, ThemeOption]:
     """The options a chain offers: each theme's own, overriding those of the themes under it."""
     declared: dict[str, ThemeOption] = {}

@@ -184,6 +184,22 @@ def test_a_sites_copy_of_a_partial_renders_exactly_as_the_themes_own(make_site: 
     assert {name: data for name, data in snapshot(tmp_path / "copied-out").items() if name != MARKER} == pages
 
 
+def test_a_site_template_that_replaces_nothing_is_a_warning(make_site: MakeSite, run_cli: RunCli,
+                                                            tmp_path: Path) -> None:
+    site = make_site({
+        "templates/footer.html": "<footer>mine</footer>\n",  # meant blocks/footer.html
+        "templates/blocks/header.html": '<header>{% include "blocks/mine.html" %}</header>\n',
+        "templates/blocks/mine.html": "mine\n",  # used by the header above
+        "templates/extra.css": "a { color: red; }\n",  # included by the theme's style.css
+    })
+    warning = ("templates/footer.html: replaces no template of theme 'clean' and no template uses it, so it "
+               "changes nothing; did you mean templates/blocks/footer.html?")
+    result = run_cli("build", site, "-o", tmp_path / "out")
+    assert result.exit_code == 0 and result.stderr == f"warning: {warning}\n"
+    result = run_cli("build", site, "-o", tmp_path / "strict", "--strict")
+    assert result.exit_code == 1 and result.stderr == f"{warning} (--strict)\n"
+
+
 REACH_PYTHON = {
     "globals": "{{ lipsum.__globals__['os'].system('touch MARK') }}",
     "attr-filter": "{{ (lipsum | attr('__globals__'))['os'].system('touch MARK') }}",
