@@ -26,7 +26,7 @@ from pydantic import Field
 
 from funnelgen.errors import Abort, Problem, display_path
 from funnelgen.load import Source, load_yaml
-from funnelgen.schema.types import Model, shown
+from funnelgen.schema.types import Model, shown, unclosed_in_css
 from funnelgen.validate import as_written, validate
 
 ENTRY_POINT_GROUP = "funnelgen.themes"
@@ -306,6 +306,9 @@ def _options(themes: list[Theme], chosen: dict[str, Any], site: Source) -> dict[
         elif isinstance(value, str) and not _SAFE_OPTION.fullmatch(value):
             problems.append(site.problem(loc, f"{value!r} has characters that are not allowed in a "
                                     "theme option (use letters, digits, spaces and # % . , ( ) ' \" -)"))
+        elif isinstance(value, str) and unclosed_in_css(value):
+            problems.append(site.problem(loc, f"{value!r} has {unclosed_in_css(value)}, which would "
+                                         "break the page's whole stylesheet; close it or remove it"))
         else:
             values[name] = value
     if problems:

@@ -463,6 +463,13 @@ CASES = [
         id="lowercase-currency",
     ),
     pytest.param(
+        {"site.yml": SITE_YML + "brand: {font: 'Georgia\"'}\n"},
+        [
+            "site.yml:3: brand.font: 'Georgia\"' has a quote (\") that is never closed, which would break the page's whole stylesheet; close it or remove it",
+        ],
+        id="font-with-an-unclosed-quote",
+    ),
+    pytest.param(
         {T: "title: Loop\nsteps:\n  - {id: a, type: bridge, headline: A, next: b}\n"
             "  - {id: b, type: bridge, headline: B, next: a}\n  - {id: end, type: thankyou, headline: T}\n",
          "funnels/oto.yml": sales().replace("decline: {to: thanks}", "decline: {to: coaching}")},

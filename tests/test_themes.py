@@ -119,7 +119,11 @@ def test_a_theme_that_extends_itself_is_refused(tmp_path: Path) -> None:
     ("{max_width: 40}", "theme_options.max_width: expected text, got 40"),
     ("{band: 'red; } body { display: none'}", "theme_options.band: 'red; } body { display: none' has "
                                               "characters that are not allowed in a theme option"),
-], ids=["unknown", "choice", "type", "unsafe"])
+    ('{max_width: "42rem\'"}', "theme_options.max_width: \"42rem'\" has a quote (') that is never closed, "
+                               "which would break the page's whole stylesheet; close it or remove it"),
+    ("{max_width: 'calc(100% - 2rem'}", "theme_options.max_width: 'calc(100% - 2rem' has a '(' that is never "
+                                        "closed, which would break the page's whole stylesheet"),
+], ids=["unknown", "choice", "type", "unsafe", "unclosed-quote", "unclosed-bracket"])
 def test_theme_options_are_checked(make_site: MakeSite, tmp_path: Path, options: str, message: str) -> None:
     site = make_site({"site.yml": SITE_YML + f"theme: bold\ntheme_options: {options}\n"})
     with pytest.raises(Abort) as caught:

@@ -259,7 +259,32 @@ def check_currency(value: str) -> str:
     return value
 
 
+def unclosed_in_css(value: str) -> str | None:
+    """What a value would leave open in the page's one-line stylesheet (a quote, a bracket),
+    swallowing every rule after it; None when everything it opens it closes."""
+    depth = 0
+    quote = ""
+    for char in value:
+        if quote:
+            quote = "" if char == quote else quote
+        elif char in "'\"":
+            quote = char
+        elif char == "(":
+            depth += 1
+        elif char == ")":
+            depth -= 1
+            if depth < 0:
+                return "a ')' with no '(' before it"
+    if quote:
+        return f"a quote ({quote}) that is never closed"
+    return "a '(' that is never closed" if depth else None
+
+
 def check_font(value: str) -> str:
+    unclosed = unclosed_in_css(value)
+    if unclosed:
+        raise ValueError(f"{shown(value)} has {unclosed}, which would break the page's whole stylesheet; "
+                         "close it or remove it")
     if not _FONT.fullmatch(value):
         raise ValueError(
             f"{shown(value)} is not a font: write 'sans', 'serif', 'rounded', 'mono' or a list of "
