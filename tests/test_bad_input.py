@@ -463,6 +463,20 @@ CASES = [
         id="lowercase-currency",
     ),
     pytest.param(
+        {T: FUNNEL_YML.replace("provider: custom\n      action: https://mail.example/subscribe",
+                               "provider: netlify\n      hidden: {form-name: evil}"),
+         "funnels/b.yml": FUNNEL_YML.replace("action: https://mail.example/subscribe",
+                                             "action: https://mail.example/subscribe\n      carry: {temperature: email}"),
+         "funnels/c.yml": FUNNEL_YML.replace("provider: custom\n      action: https://mail.example/subscribe",
+                                             "provider: netlify\n      action: https://mail.example/x")},
+        [
+            "funnels/b.yml:6: steps[0].form: carry.temperature and fields[0] would both send a field named 'email', and the email tool would keep one; give one of them another name",
+            "funnels/c.yml:6: steps[0].form: a netlify form posts to Netlify, never to action: remove action",
+            "funnels/tiny.yml:6: steps[0].form: hidden.form-name and Netlify's form name would both send a field named 'form-name', and the email tool would keep one; give one of them another name",
+        ],
+        id="form-fields-that-share-a-name",
+    ),
+    pytest.param(
         {"site.yml": SITE_YML + "brand: {font: 'Georgia\"'}\n"},
         [
             "site.yml:3: brand.font: 'Georgia\"' has a quote (\") that is never closed, which would break the page's whole stylesheet; close it or remove it",
@@ -553,7 +567,7 @@ CASES = [
         {T: FUNNEL_YML.replace("provider: custom", "provider: mailchimp").replace(
             "      action: https://mail.example/subscribe\n", "")},
         [
-            "funnels/tiny.yml:6: steps[0].form: a 'mailchimp' form needs action: the post URL from mailchimp",
+            "funnels/tiny.yml:6: steps[0].form: a form with provider 'mailchimp' needs action: the post URL from mailchimp",
         ],
         id="mailchimp-form-without-action",
     ),

@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from pydantic import AfterValidator, Field, ValidationInfo, field_validator, model_validator
 
+from funnelgen.providers import CARRY_KEYS, carry_field_name, field_name
 from funnelgen.schema.types import (
     CarryKey,
     Currency,
@@ -292,7 +293,22 @@ class Form(Model):
     @model_validator(mode="after")
     def _complete(self) -> Form:
         if self.provider != "netlify" and self.action is None:
-            raise ValueError(f"a '{self.provider}' form needs action: the post URL from {self.provider}")
+            raise ValueError(f"a form with provider '{self.provider}' needs action: the post URL from "
+                             f"{self.provider}")
+        if self.provider == "netlify" and self.action is not None:
+            raise ValueError("a netlify form posts to Netlify, never to action: remove action")
+        sent: dict[str, str] = {"form-name": "Netlify's form name", "bot-field": "Netlify's spam trap"} if (
+            self.provider == "netlify") else {}
+        renamed: dict[str, str | None] = {str(key): name for key, name in self.carry.items()}
+        carried = {key: renamed.get(key, carry_field_name(self.provider, key)) for key in CARRY_KEYS}
+        inputs = [(field_name(self.provider, f.name), f"fields[{i}]") for i, f in enumerate(self.fields)]
+        for name, what in [*inputs, *((name, f"carry.{key}") for key, name in carried.items() if name),
+                           *((name, f"hidden.{name}") for name in self.hidden),
+                           *([(self.consent.name, "consent")] if self.consent else [])]:
+            if name in sent:
+                raise ValueError(f"{what} and {sent[name]} would both send a field named '{name}', and the "
+                                 "email tool would keep one; give one of them another name")
+            sent[name] = what
         return self
 
 
