@@ -106,26 +106,19 @@ class ImageView:
     """CSS width of a fixed-size place (logo, photo), for `sizes`; None across the column."""
 
 
-class PageView:
-    """What a template sees as `page`: the page's facts and its link helpers."""
+class SiteView:
+    """What a template sees as `page` on a page that is no step (the funnel list, the 404 page):
+    links and pictures of the site, written with ROOT for the address the page is written at."""
 
-    def __init__(self, renderer: Renderer, page: Page) -> None:
+    def __init__(self, renderer: Renderer, url: str) -> None:
         self._renderer = renderer
-        self._page = page
-        self.url = page.url
-        self.noindex = not page.indexable
-        self.step_type = page.step.type
+        self.url = url
 
     def link(self, target: str) -> str:
-        """Where a `to:` goes (step id, site path or URL), relative to this page."""
+        """Where a link goes: a site path or URL (a step id means nothing outside a funnel)."""
         if target.startswith("/assets/"):  # a download: the published, fingerprinted file
             return self.asset(target[1:])
-        try:
-            return root_relative(self._page.planned.resolve(target))
-        except KeyError:
-            steps = ", ".join(self._page.planned.step_urls)
-            message = f"page.link: no step '{target}' in this funnel (steps: {steps})"
-            raise jinja2.UndefinedError(message) from None
+        return root_relative(target)
 
     def root(self) -> str:
         return ROOT
@@ -151,6 +144,27 @@ class PageView:
         srcset = ", ".join(f"{ROOT}{v.output} {v.width}w" for v in picture.srcset)
         return ImageView(ROOT + picture.src.output, asset.width, asset.height, srcset, picture.webp,
                          picture.display)
+
+
+class PageView(SiteView):
+    """What a template sees as `page` on a step: the page's facts and its link helpers."""
+
+    def __init__(self, renderer: Renderer, page: Page) -> None:
+        super().__init__(renderer, page.url)
+        self._page = page
+        self.noindex = not page.indexable
+        self.step_type = page.step.type
+
+    def link(self, target: str) -> str:
+        """Where a `to:` goes (step id, site path or URL), relative to this page."""
+        if target.startswith("/assets/"):  # a download: the published, fingerprinted file
+            return self.asset(target[1:])
+        try:
+            return root_relative(self._page.planned.resolve(target))
+        except KeyError:
+            steps = ", ".join(self._page.planned.step_urls)
+            message = f"page.link: no step '{target}' in this funnel (steps: {steps})"
+            raise jinja2.UndefinedError(message) from None
 
     @cached_property
     def hero(self) -> ImageView | None:
@@ -379,11 +393,13 @@ class Renderer:
         return list(found)
 
     def extra(self, name: str, url: str) -> str:
-        """A page that is not a step (404, index) or a site file (sitemap.xml, robots.txt)."""
+        """A page that is not a step (404, index) or a site file (sitemap.xml, robots.txt). The
+        404 page is served at any address, so its links start at the site's base path."""
         base_path = self.plan.site.base_path
-        return self.template(name, {"url": url, "plan": self.plan,
-                                     "rel": lambda target: relative_url(url, target),
-                                     "site_path": lambda target: base_path + target})
+        text = self.template(name, {"url": url, "plan": self.plan, "page": SiteView(self, url),
+                                    "rel": lambda target: relative_url(url, target),
+                                    "site_path": lambda target: base_path + target})
+        return text.replace(ROOT, base_path + "/") if name == "404.html" else at_address(text, url)
 
     def template(self, name: str, context: dict[str, Any]) -> str:
         try:

@@ -246,6 +246,26 @@ def test_pictures_markdown_shows_from_other_hosts_are_allowed_by_the_content_sec
     assert policy and {"https://charts.example", "https://raw.example"} <= set(policy[1].split())
 
 
+def test_the_funnel_list_and_the_404_page_have_the_logo_and_the_legal_footer(make_site: MakeSite,
+                                                                            tmp_path: Path) -> None:
+    site = make_site({
+        "assets/logo.svg": "<svg xmlns='http://www.w3.org/2000/svg' width='10' height='10'/>",
+        "site.yml": "name: Tiny Co\nbase_url: https://tiny.example/shop/\nindex: true\n"
+                    "brand: {logo: assets/logo.svg}\n"
+                    "legal: {company: Tiny Co LLC, privacy: /legal/privacy/, terms: https://tiny.example/terms}\n",
+    })
+    out = tmp_path / "out"
+    build(site, out)
+    [logo] = [p.name for p in (out / "assets").iterdir()]
+    for page, root in (("index.html", "./"), ("404.html", "/shop/")):  # the 404 page answers any address
+        html = _read(out, page)
+        assert f'<img class="logo" src="{root}assets/{logo}"' in html
+        assert "<span>Tiny Co LLC</span>" in html
+        assert f'<a href="{root}legal/privacy/">Privacy policy</a>' in html
+        assert '<a href="https://tiny.example/terms">Terms</a>' in html
+        assert "%%funnelgen-root%%" not in html
+
+
 def _every_block(step: str) -> dict[str, Any]:
     return {"benefits_title": f"Benefits-{step}", "benefits": [f"Benefit-{step}"],
             "testimonials": [{"quote": f"Quote-{step}", "name": f"Name-{step}"}],
