@@ -224,9 +224,11 @@ class PageView(SiteView):
         if kind == "youtube":
             return {"kind": kind, "watch": f"https://www.youtube.com/watch?v={ref}",
                     "embed": f"https://www.youtube-nocookie.com/embed/{ref}?autoplay=1&rel=0"}
-        if kind == "vimeo":
+        if kind == "vimeo":  # ref: the id, or id/hash of an unlisted video
+            video_id, _, unlisted = ref.partition("/")
+            private = f"h={unlisted}&" if unlisted else ""
             return {"kind": kind, "watch": f"https://vimeo.com/{ref}",
-                    "embed": f"https://player.vimeo.com/video/{ref}?autoplay=1&dnt=1"}
+                    "embed": f"https://player.vimeo.com/video/{video_id}?{private}autoplay=1&dnt=1"}
         return {"kind": "file", "watch": self.asset(ref), "embed": self.asset(ref)}
 
     @cached_property

@@ -266,6 +266,19 @@ def test_the_funnel_list_and_the_404_page_have_the_logo_and_the_legal_footer(mak
         assert "%%funnelgen-root%%" not in html
 
 
+@pytest.mark.parametrize("url", ["https://vimeo.com/76979871/abcdef1234",
+                                 "https://player.vimeo.com/video/76979871?h=abcdef1234"])
+def test_an_unlisted_vimeo_video_plays_with_its_private_hash(make_site: MakeSite, tmp_path: Path, url: str) -> None:
+    funnel = FULL_FUNNEL.replace("    headline: Why most launches flop\n",
+                                 f'    headline: Why most launches flop\n    video: {{url: "{url}", title: Watch}}\n', 1)
+    assert funnel != FULL_FUNNEL
+    build(make_site({"funnels/launch.yml": funnel}), tmp_path / "out")
+    page = _read(tmp_path / "out", "launch/story/index.html")
+    assert 'href="https://vimeo.com/76979871/abcdef1234"' in page
+    assert 'data-embed="https://player.vimeo.com/video/76979871?h=abcdef1234&amp;autoplay=1&amp;dnt=1"' in page
+    assert "frame-src https://player.vimeo.com" in page
+
+
 def _every_block(step: str) -> dict[str, Any]:
     return {"benefits_title": f"Benefits-{step}", "benefits": [f"Benefit-{step}"],
             "testimonials": [{"quote": f"Quote-{step}", "name": f"Name-{step}"}],

@@ -61,9 +61,16 @@ def video_embed(url: str) -> tuple[str, str] | None:
         else:
             video_id = path.rsplit("/", 1)[-1]
         return ("youtube", video_id) if _VIDEO_ID.match(video_id) else None
-    if _VIMEO.match(parts.netloc):
-        video_id = path.rsplit("/", 1)[-1]
-        return ("vimeo", video_id) if video_id.isdigit() else None
+    if _VIMEO.match(parts.netloc):  # vimeo.com/ID, an unlisted vimeo.com/ID/HASH, player…/video/ID?h=HASH
+        segments = path.strip("/").split("/")
+        numbered = [i for i, segment in enumerate(segments) if segment.isdigit()]
+        if not numbered:
+            return None
+        video_id, after = segments[numbered[-1]], segments[numbered[-1] + 1 :]
+        unlisted = after[0] if after else parse_qs(parts.query).get("h", [""])[0]
+        if unlisted and not re.fullmatch(r"[0-9a-f]{6,32}", unlisted):
+            return None
+        return ("vimeo", f"{video_id}/{unlisted}" if unlisted else video_id)
     if path.lower().endswith((".mp4", ".webm")):
         return ("file", url)
     return None
