@@ -696,6 +696,13 @@ CASES = [
         id="stray-brace-in-title-pattern",
     ),
     pytest.param(
+        {"site.yml": SITE_YML + "seo:\n  title: '{page:>40} | {site}'\n"},
+        [
+            "site.yml:4: seo.title: {page} has ':' or '!' after it: write {page} alone",
+        ],
+        id="format-spec-in-title-pattern",
+    ),
+    pytest.param(
         {"site.yml": SITE_YML + "index: true\nhome: tiny\n"},
         [
             "site.yml:4: home: set either index: true or home, not both",

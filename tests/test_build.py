@@ -279,6 +279,12 @@ def test_an_unlisted_vimeo_video_plays_with_its_private_hash(make_site: MakeSite
     assert "frame-src https://player.vimeo.com" in page
 
 
+def test_a_brace_written_twice_in_the_title_pattern_shows_once(make_site: MakeSite, tmp_path: Path) -> None:
+    build(make_site({"site.yml": "name: Tiny Co\nbase_url: https://tiny.example/\n"
+                                 "seo: {title: '{page} | {{Sale}} {site}'}\n"}), tmp_path / "out")
+    assert "<title>Join the list | {Sale} Tiny Co</title>" in _read(tmp_path / "out", "tiny/join/index.html")
+
+
 def _every_block(step: str) -> dict[str, Any]:
     return {"benefits_title": f"Benefits-{step}", "benefits": [f"Benefit-{step}"],
             "testimonials": [{"quote": f"Quote-{step}", "name": f"Name-{step}"}],

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import string
 from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 
@@ -62,14 +63,16 @@ class SiteSeo(Model):
     @field_validator("title")
     @classmethod
     def _known_placeholders(cls, value: str) -> str:
-        for name in re.findall(r"\{([^}]*)\}", value):
-            if name not in ("page", "funnel", "site"):
-                raise ValueError(f"unknown placeholder {{{name}}}: use {{page}}, {{funnel}} or {{site}}")
-        try:  # the pattern is filled in with str.format: a lone brace would stop the build
-            value.format(page="", funnel="", site="")
-        except (ValueError, KeyError, IndexError):
+        try:  # the pattern is filled in with str.format, which reads '{{' as a brace
+            fields = list(string.Formatter().parse(value))
+        except ValueError:
             raise ValueError("a '{' or '}' is not part of {page}, {funnel} or {site}; "
                              "remove it or write it twice ({{ or }})") from None
+        for _, name, spec, conversion in fields:
+            if name is not None and name not in ("page", "funnel", "site"):
+                raise ValueError(f"unknown placeholder {{{name}}}: use {{page}}, {{funnel}} or {{site}}")
+            if name is not None and (spec or conversion):  # '{page:>9}' pads, '{page!r}' quotes
+                raise ValueError(f"{{{name}}} has ':' or '!' after it: write {{{name}}} alone")
         return value
 
 
