@@ -213,6 +213,9 @@ def _syntax_error(exc: yaml.MarkedYAMLError, lines: list[str]) -> tuple[int, str
     char = text[column : column + 1]
     if "tab" in problem or char == "\t":
         return line, "this line is indented with a tab; indent with spaces only"
+    if "quoted scalar" in context and ("escape" in problem or "hexdecimal" in problem):
+        return line, ("a backslash (\\) inside double quotes starts an escape such as \\n; write \\\\ for "
+                      "a backslash, or put the value in single quotes")
     if "quoted scalar" in context and exc.context_mark:
         return exc.context_mark.line + 1, "a quote opened on this line is never closed"
     if "another document" in problem:

@@ -240,6 +240,13 @@ def test_text_cut_short_by_a_hash_yaml_reads_as_a_comment_is_refused(tmp_path: P
     ]
 
 
+def test_a_backslash_in_double_quotes_is_explained_not_called_an_open_quote(tmp_path: Path) -> None:
+    assert _problems(tmp_path, 'title: "Save to C:\\Users\\me"\n') == [
+        "funnels/x.yml:1: a backslash (\\) inside double quotes starts an escape such as \\n; write \\\\ for a "
+        "backslash, or put the value in single quotes"
+    ]
+
+
 def test_a_comment_with_a_space_after_its_hash_and_quoted_hashes_are_fine(tmp_path: Path) -> None:
     assert _load(tmp_path, "a: fine # a note\nb: \"Day #3\"\nc: 'Day #4'\nd: C#\ne: x #\n").data == {
         "a": "fine", "b": "Day #3", "c": "Day #4", "d": "C#", "e": "x"
