@@ -477,6 +477,16 @@ CASES = [
         id="form-fields-that-share-a-name",
     ),
     pytest.param(
+        {T: FUNNEL_YML.replace("title: Tiny funnel", "title: ''").replace("headline: Join the list", "headline: '   '")
+         .replace("    form:\n", "    cta: {text: ''}\n    form:\n")},
+        [
+            "funnels/tiny.yml:1: title: this is empty, and the page would show nothing here: write the text",
+            "funnels/tiny.yml:5: steps[0].headline: this is empty, and the page would show nothing here: write the text",
+            "funnels/tiny.yml:6: steps[0].cta.text: this is empty, and the page would show nothing here: write the text",
+        ],
+        id="empty-text-a-page-must-show",
+    ),
+    pytest.param(
         {"site.yml": SITE_YML + "brand: {font: 'Georgia\"'}\n"},
         [
             "site.yml:3: brand.font: 'Georgia\"' has a quote (\") that is never closed, which would break the page's whole stylesheet; close it or remove it",

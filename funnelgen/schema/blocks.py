@@ -22,6 +22,7 @@ from funnelgen.schema.types import (
     Link,
     Model,
     Target,
+    Text,
     WholeNumber,
     check_asset_path,
     check_https,
@@ -106,7 +107,7 @@ class Testimonial(Model):
 
     quote: str
     """Their words."""
-    name: str
+    name: Text
     """Who said it."""
     role: str | None = None
     """Their title, company or result, e.g. 'Lost 12 kg in 90 days'."""
@@ -126,7 +127,7 @@ class Guarantee(Model):
     """The risk reversal shown near the price."""
 
     title: str = "Our guarantee"
-    text: str
+    text: Text
     """Markdown."""
     days: WholeNumber | None = Field(default=None, gt=0)
     """Length of the guarantee, shown as a badge (e.g. 30)."""
@@ -135,7 +136,7 @@ class Guarantee(Model):
 class Deadline(Model):
     """Scarcity text such as 'Doors close Friday at midnight'."""
 
-    text: str
+    text: Text
     until: datetime | None = None
     """When it ends, with a time zone offset (e.g. 2026-12-04T23:59:00-05:00)."""
 
@@ -150,7 +151,7 @@ class Deadline(Model):
 class Cta(Model):
     """The main call-to-action button."""
 
-    text: str
+    text: Text
     """Button label, e.g. 'Save my seat'."""
     note: str | None = None
     """Small reassurance under the button, e.g. 'Free. No credit card.'."""
@@ -159,7 +160,7 @@ class Cta(Model):
 class LinkButton(Model):
     """A secondary call to action."""
 
-    text: str
+    text: Text
     to: Target
     """A step id in this funnel or a URL."""
 
@@ -254,7 +255,7 @@ class FormField(Model):
 class FormConsent(Model):
     """A checkbox the visitor ticks to agree to receive emails."""
 
-    text: str
+    text: Text
     """Label of the checkbox."""
     required: bool = True
     name: FieldName = "consent"
@@ -387,7 +388,7 @@ class Decline(Model):
 class Ascension(Model):
     """The next offer shown on a thank-you page."""
 
-    headline: str
+    headline: Text
     text: str | None = None
     """Markdown."""
     cta: Cta

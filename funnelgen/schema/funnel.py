@@ -24,7 +24,7 @@ from funnelgen.schema.blocks import (
     Video,
     Webinar,
 )
-from funnelgen.schema.types import CarryKey, ContentPath, HttpsUrl, Model, Slug, Temperature
+from funnelgen.schema.types import CarryKey, ContentPath, HttpsUrl, Model, Slug, Temperature, Text
 
 
 class CopyOverride(Model):
@@ -49,7 +49,7 @@ class StepBase(Model):
     seo: StepSeo = StepSeo()
     eyebrow: str | None = None
     """Small line above the headline, e.g. 'FREE TRAINING'."""
-    headline: str
+    headline: Text
     subheadline: str | None = None
     body: str | None = None
     """Markdown."""
@@ -181,7 +181,7 @@ class Funnel(Model):
 
     slug: Slug | None = None
     """URL of the funnel; default the file name."""
-    title: str
+    title: Text
     """Name of the funnel, used in the index page and analytics."""
     description: str | None = None
     """Default page description for its steps."""

@@ -21,6 +21,7 @@ from funnelgen.schema.types import (
     Model,
     Slug,
     Temperature,
+    Text,
     shown,
 )
 
@@ -293,7 +294,7 @@ class MarkdownOptions(Model):
 class Site(Model):
     """The site: one per folder."""
 
-    name: str
+    name: Text
     """Brand or business name."""
     base_url: BaseUrl
     """Where the site will live, e.g. https://example.com/ (used for canonical links)."""

@@ -302,6 +302,13 @@ def check_field_name(value: str) -> str:
     return value
 
 
+def check_text(value: str) -> str:
+    """Text a page shows where it must show something: a headline, a button, a name."""
+    if not value.strip():
+        raise ValueError("this is empty, and the page would show nothing here: write the text")
+    return value
+
+
 def check_target(value: str) -> str:
     """Where a link goes: a step id in this funnel, or a URL."""
     if _SLUG.fullmatch(value):
@@ -325,6 +332,7 @@ def _string(pattern: str | None = None, fmt: str | None = None) -> WithJsonSchem
 WholeNumber = Annotated[int, Strict()]
 """A number as written: YAML's true and false are not 1 and 0."""
 Slug = Annotated[str, AfterValidator(check_slug), _string(SLUG_PATTERN)]
+Text = Annotated[str, AfterValidator(check_text), _string("\\S")]
 Link = Annotated[str, AfterValidator(check_link), _string()]
 HttpsUrl = Annotated[str, AfterValidator(check_https), _string("^https://", "uri")]
 Endpoint = Annotated[str, AfterValidator(check_endpoint), _string("^(https://|/(?!/))")]
