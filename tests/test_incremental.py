@@ -361,7 +361,8 @@ def test_a_netlify_form_name_taken_by_a_funnel_that_is_not_rebuilt_is_still_refu
         """})
     out = tmp_path / "out"
     build(site, out)
-    _edit(site / "funnels/tiny.yml", "provider: custom", "provider: netlify\n      name: launch-list")
+    _edit(site / "funnels/tiny.yml", "provider: custom\n      action: https://mail.example/subscribe",
+          "provider: netlify\n      name: launch-list")
     with pytest.raises(Abort) as refused:
         build(site, out)  # a.yml is unchanged: its pages would be reused, its form name still counts
     assert str(refused.value) == ("funnels/tiny.yml:8: steps[0].form.name: Netlify form name 'launch-list' is "

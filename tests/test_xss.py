@@ -41,13 +41,13 @@ import pytest
 import yaml
 from click.testing import Result
 from hostile import HOSTILE, TEMPLATE_RESULT
-from pydantic import BaseModel
+from pydantic import BaseModel, WithJsonSchema
 
 from funnelgen.commands.check import check
 from funnelgen.errors import Abort, key_path
 from funnelgen.load import load_yaml
 from funnelgen.schema import Funnel, Site
-from funnelgen.schema.types import field_doc
+from funnelgen.schema.types import check_text, field_doc
 from funnelgen.theme import builtin_themes
 
 if TYPE_CHECKING:  # imported by pytest_plugins below, which must be first to load it
@@ -143,6 +143,7 @@ _BLOCKS = {
     "image": {"src": "assets/photo.png", "alt": "A photo", "width": 1, "height": 1},
     "seo": _SEO, "by_temperature": {"warm": _COPY, "hot": _COPY},
 }
+_NO_CTA = {key: value for key, value in _BLOCKS.items() if key != "cta"}  # a one-time offer's button is accept
 BASE_FUNNEL: dict[str, Any] = {
     "slug": "all",
     "title": "Every step",
@@ -162,11 +163,11 @@ BASE_FUNNEL: dict[str, Any] = {
          "price": _PRICE, "checkout": "https://buy.stripe.com/course", **_BLOCKS},
         {"id": "coaching", "type": "upsell", "headline": "Add coaching", "body": "Calls.",
          "price": _PRICE, "accept": {"text": "Yes please", "checkout": "https://buy.stripe.com/c"},
-         "decline": {"text": "No thanks", "to": "lite"}, **_BLOCKS},
+         "decline": {"text": "No thanks", "to": "lite"}, **_NO_CTA},
         {"id": "lite", "type": "downsell", "headline": "Just the workbook?", "body": "A book.",
          "price": _PRICE, "accept": {"text": "Yes", "checkout": "https://buy.stripe.com/w"},
-         "decline": {"text": "No", "to": "done"}, **_BLOCKS},
-        {"id": "done", "type": "thankyou", "headline": "Thank you", "body": "Done.",
+         "decline": {"text": "No", "to": "done"}, **_NO_CTA},
+        {"id": "done", "type": "thankyou", "headline": "Thank you", "body": "Done.", "next": "story",
          "next_steps": ["Check your email", "Book a call"],
          "ascension": {"headline": "Want more?", "text": "Join *us*.", "cta": _CTA,
                        "checkout": "https://buy.stripe.com/m"},
@@ -210,6 +211,12 @@ def _owner(model: type[BaseModel], name: str) -> str:
     return model.__name__
 
 
+def _checks(metadata: Any) -> bool:
+    """Whether a field's constraints check its value (a URL, a slug …). Text's only refuses
+    empty text: its value shows as written, like any text."""
+    return any(not isinstance(m, WithJsonSchema) and getattr(m, "func", None) is not check_text for m in metadata)
+
+
 def _validated_fields(model: type[BaseModel]) -> set[str]:
     fields: set[str] = set()
     for decorator in model.__pydantic_decorators__.field_validators.values():
@@ -227,7 +234,7 @@ def walk(model: type[BaseModel], data: Any, file: str, loc: Loc = ()) -> Iterato
         field = (_owner(model, name), key)
         if field in SKIP or key not in data:
             continue
-        checked = bool(info.metadata) or name in checked_fields or field in CHECKED_ELSEWHERE
+        checked = _checks(info.metadata) or name in checked_fields or field in CHECKED_ELSEWHERE
         markdown = "Markdown" in (field_doc(model, name) or "") or field in MARKDOWN
         yield from _walk_value(info.annotation, data[key], file, (*loc, key), field, checked, markdown)
 
@@ -235,7 +242,7 @@ def walk(model: type[BaseModel], data: Any, file: str, loc: Loc = ()) -> Iterato
 def _walk_value(annotation: Any, value: Any, file: str, loc: Loc, field: tuple[str, str],
                 checked: bool, markdown: bool) -> Iterator[Leaf]:
     if get_origin(annotation) is Annotated:
-        annotation, checked = get_args(annotation)[0], True
+        annotation, checked = get_args(annotation)[0], checked or _checks(get_args(annotation)[1:])
     members = _members(annotation)
     if len(members) > 1:  # pick the member the value is: a step type, a list or a text
         models = [m for m in members if _is_model(m)]
@@ -250,7 +257,7 @@ def _walk_value(annotation: Any, value: Any, file: str, loc: Loc, field: tuple[s
             members = [m for m in members if get_origin(m) is not list] or members
     annotation = members[0]
     if get_origin(annotation) is Annotated:
-        annotation, checked = get_args(annotation)[0], True
+        annotation, checked = get_args(annotation)[0], checked or _checks(get_args(annotation)[1:])
     origin = get_origin(annotation)
     if _is_model(annotation):
         yield from walk(annotation, value, file, loc)
