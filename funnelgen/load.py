@@ -350,7 +350,6 @@ class _Builder:
             raise self.fail(key_node, loc, f"YAML reads {value} as a comment, so this is empty; "
                             f'put it in quotes: {loc[-1]}: "{value}"')
 
-
     def check_cut_by_comment(self, node: yaml.Node, loc: Loc) -> None:
         """Refuse ``headline: The #1 day``: YAML reads ' #1 day' as a comment, the text as 'The'.
         A comment meant as one has a space after its '#' (``fine # a note``)."""

@@ -106,9 +106,10 @@ class ThemeChain:
         return dirs + [t.path / "templates" for t in self.themes]
 
     def sandboxed(self, site_root: Path) -> bool:
-        """Whether templates that come with the site (its `templates/`, a folder theme) render:
-        those are files like the rest of the site, and Jinja left alone lets a template reach
-        Python (``lipsum.__globals__``). Built-in and installed themes are code of their own."""
+        """Whether the templates must render in Jinja's sandbox: when some come with the site (its
+        `templates/`, a folder theme). Those are files like the rest of the site, and Jinja left
+        alone lets a template reach Python (``lipsum.__globals__``). Built-in and installed
+        themes are code of their own."""
         return (site_root / "templates").is_dir() or any(t.by_folder for t in self.themes)
 
     def folders(self) -> list[Path]:
