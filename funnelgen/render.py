@@ -157,8 +157,8 @@ class PageView(SiteView):
 
     def link(self, target: str) -> str:
         """Where a `to:` goes (step id, site path or URL), relative to this page."""
-        if target.startswith("/assets/"):  # a download: the published, fingerprinted file
-            return self.asset(target[1:])
+        if target.startswith("/assets/"):
+            return super().link(target)
         try:
             return root_relative(self._page.planned.resolve(target))
         except KeyError:

@@ -307,8 +307,8 @@ def _options(themes: list[Theme], chosen: dict[str, Any], site: Source) -> dict[
         elif isinstance(value, str) and not _SAFE_OPTION.fullmatch(value):
             problems.append(site.problem(loc, f"{value!r} has characters that are not allowed in a "
                                     "theme option (use letters, digits, spaces and # % . , ( ) ' \" -)"))
-        elif isinstance(value, str) and unclosed_in_css(value):
-            problems.append(site.problem(loc, f"{value!r} has {unclosed_in_css(value)}, which would "
+        elif isinstance(value, str) and (unclosed := unclosed_in_css(value)):
+            problems.append(site.problem(loc, f"{value!r} has {unclosed}, which would "
                                          "break the page's whole stylesheet; close it or remove it"))
         else:
             values[name] = value
