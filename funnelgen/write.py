@@ -517,6 +517,9 @@ def _refuse_unsafe(out: Path, site_root: Path, theme_folders: Iterable[Path] = (
     for theme in theme_folders:  # its files are part of every page: each build would change it
         if out.is_relative_to(theme) or out.resolve().is_relative_to(theme.resolve()):
             raise Abort(f"refusing to write to {out}: it is inside the theme folder {theme}")
+        if theme.is_relative_to(out) or theme.resolve().is_relative_to(out.resolve()):  # a build replaces it
+            raise Abort(f"refusing to write to {out}: it holds the theme folder {theme}; move the "
+                        "theme out of it or choose another -o folder")
     home = Path(os.path.expanduser("~"))
     if home != Path("~") and (out == home or home.is_relative_to(out)):
         raise Abort(f"refusing to write to {out}: it holds your home folder; choose another -o folder")

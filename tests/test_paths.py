@@ -312,6 +312,21 @@ def test_the_output_never_sits_in_a_theme_folder(where: str, make_site: MakeSite
     assert snapshot(tmp_path) == before
 
 
+def test_an_output_folder_that_holds_the_theme_is_refused_before_the_theme_is_moved(
+        make_site: MakeSite, tmp_path: Path) -> None:
+    site = make_site()
+    out = tmp_path / "out"
+    build(site, out)
+    theme = out / "mytheme"  # put there by hand: the next build would replace the folder
+    (theme / "templates").mkdir(parents=True)
+    (theme / "theme.yml").write_text("name: mine\nextends: clean\n")
+    (site / "site.yml").write_text(SITE_YML + "theme: ../out/mytheme\n")
+    before = snapshot(tmp_path)
+    with pytest.raises(Abort, match=f"refusing to write to {out}: it holds the theme folder {theme}"):
+        build(site, out)
+    assert snapshot(tmp_path) == before
+
+
 @pytest.mark.parametrize("where", ["site/../site", "site/./funnels/..", "link-to-site", "site/content/out",
                                    "site/templates/out"])
 def test_the_output_never_holds_or_sits_in_the_site_however_it_is_written(
