@@ -19,6 +19,7 @@ from click.testing import Result
 from conftest import snapshot
 
 from funnelgen import spool, validate
+from funnelgen.commands import build as build_command
 from funnelgen.commands.build import Discard, build, render_site
 from funnelgen.errors import Abort
 from funnelgen.site import prepare
@@ -126,6 +127,30 @@ def test_a_funnel_saved_while_a_big_site_loads_each_funnel_again_stops_the_build
     _edit(corpus / "funnels/f03.yml", "title: '", "title: 'Saved meanwhile: ")
     with pytest.raises(Abort, match=r"^funnels/f03\.yml: changed while the site was being built; build again$"):
         render_site(prepared, Discard())
+
+
+def test_a_markdown_file_saved_while_the_pages_render_stops_the_build_and_the_next_build_takes_it(
+        corpus: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    out = tmp_path / "out"
+    build(corpus, out, jobs=1)
+    before = snapshot(out)
+    story = next((corpus / "content").glob("*.md"))
+
+    def render_while_saving(*args: Any, **kwargs: Any) -> Any:
+        report = render_site(*args, **kwargs)  # some pages hold the old text, as if saved halfway
+        _edit(story, "\n", "\nSaved meanwhile. ")
+        return report
+
+    monkeypatch.setattr(build_command, "render_site", render_while_saving)
+    with pytest.raises(Abort, match="changed while the site was being built; the output folder was left"):
+        build(corpus, out, jobs=1, cache=False)  # every page rendered
+    assert snapshot(out) == before
+    monkeypatch.undo()
+    build(corpus, out, jobs=1)  # not "up to date": the save is built
+    assert any(b"Saved meanwhile" in data for data in snapshot(out).values())
+    clean = tmp_path / "clean"
+    build(corpus, clean, cache=False)
+    assert _pages(out) == _pages(clean)
 
 
 def _change(path: Path, change: Callable[[dict[str, Any]], object]) -> None:

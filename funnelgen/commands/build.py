@@ -25,6 +25,7 @@ from funnelgen.incremental import (
     pages_of,
     read_manifest,
     reusable,
+    site_key,
 )
 from funnelgen.plan import Asset
 from funnelgen.render import at_address
@@ -278,6 +279,9 @@ def build(root: Path, out: Path, *, strict: bool = False, jobs: int | None = Non
             prepared.renderer.keep_compiled(compiled, code_key())
         report = render_site(prepared, writer, jobs=jobs, previous=out if cache else None,
                              spare=writer.base, progress=progress)
+        if site_key(root, prepared.theme.folders()) != prepared.site_key:  # the pages may hold both
+            raise Abort("a file of the site or of its theme changed while the site was being built; "
+                        "the output folder was left as it was: build again")
         writer.commit(manifest_of(prepared, report.outputs).text())
     report.out = out
     report.seconds = time.perf_counter() - started
