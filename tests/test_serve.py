@@ -202,6 +202,26 @@ def test_it_answers_like_a_static_host(site: Path, start: Callable[[Path], Runni
     assert get(url + "../../etc/passwd")[0] == 404
 
 
+def test_a_very_long_address_is_not_found_and_the_server_goes_on(site: Path, start: Callable[[Path], Running]) -> None:
+    url = start(site).url
+    assert get(url + "a" * 300 + "/")[0] == 404
+    assert get(url + "tiny/" + "b" * 300)[0] == 404
+    assert get(url + "tiny/join/")[0] == 200
+
+
+def test_a_form_posted_to_a_page_shows_that_page_as_the_host_would(site: Path,
+                                                                   start: Callable[[Path], Running]) -> None:
+    url = start(site).url
+    request = urllib.request.Request(url + "tiny/join/", data=b"email=a%40example.com", method="POST")
+    with urllib.request.urlopen(request, timeout=10) as response:  # follows the 303 with a GET
+        assert response.status == 200 and "Join the list" in response.read().decode("utf-8")
+    opener = urllib.request.build_opener(_NoRedirect)
+    with pytest.raises(urllib.error.HTTPError) as answer:
+        opener.open(urllib.request.Request(url + "/example.com/x", data=b"a=1", method="POST"), timeout=10)
+    answer.value.close()
+    assert answer.value.code == 303 and answer.value.headers["Location"] == "/example.com/x"  # not another host
+
+
 def test_a_site_without_a_home_page_gets_a_list_of_its_funnels(site: Path, start: Callable[[Path], Running]) -> None:
     status, body, _ = get(start(site).url)
     assert status == 200

@@ -41,6 +41,10 @@ class DevHTTPServer(ThreadingHTTPServer):
         traceback.print_exc()
 
 
+MAX_POST_BYTES = 1_000_000
+"""A form entry bigger than this is refused."""
+
+
 class DevRequestHandler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server: DevHTTPServer
@@ -50,6 +54,20 @@ class DevRequestHandler(BaseHTTPRequestHandler):
 
     def do_HEAD(self) -> None:
         self._answer(send_body=False)
+
+    def do_POST(self) -> None:
+        """A form posted to a page of the site (a Netlify form's action is its next page): shown
+        that page, as the host does after it keeps the entry. Nothing posted is kept."""
+        length = self.headers.get("Content-Length", "")
+        if not length.isdigit() or int(length) > MAX_POST_BYTES:
+            self.send_error(413 if length.isdigit() else 411)
+            return
+        self.rfile.read(int(length))
+        path = "/" + urlsplit(self.path).path.lstrip("/")  # never '//host': another site
+        self.send_response(303)
+        self.send_header("Location", path)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
 
     def log_message(self, format: str, *args: Any) -> None:
         pass  # no line per request: the terminal is for rebuilds and problems

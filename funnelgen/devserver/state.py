@@ -169,6 +169,8 @@ class SiteState:
         parts = [p for p in url_path.split("/") if p]
         if any(p in (".", "..") or p.startswith(".") or "\\" in p or "\0" in p for p in parts):
             return self._not_found()
+        if any(len(p.encode()) > _LONGEST_NAME for p in parts):  # no such file: the disk refuses the name
+            return self._not_found()
         name = "/".join(parts)
         fresh = self.fresh()
         has_disk = self.disk_number > 0
@@ -244,6 +246,10 @@ class SiteState:
                      "<p>Nothing could be built yet. Fix these and this page reloads by itself:</p>"
                      f"<ul>{lines}</ul>")
         return Served(500, body, "text/html; charset=utf-8", "problems")
+
+
+_LONGEST_NAME = 255
+"""Bytes in a file or folder name, at most, on the file systems funnelgen writes to."""
 
 
 def _read(path: Path) -> bytes | None:
