@@ -279,16 +279,20 @@ def test_ctrl_c_during_the_first_build_stops_cleanly_too(site: Path, tmp_path: P
     monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "temp"))
     (tmp_path / "temp").mkdir()
     lines: list[str] = []
-    previous = signal.getsignal(signal.SIGTERM)
+    previous = {stop: signal.getsignal(stop) for stop in (signal.SIGTERM, signal.SIGHUP)}
     try:
         serve(site, port=0, say=lambda line, error: lines.append(line))
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        for stop, handler in previous.items():
+            signal.signal(stop, handler)
     assert lines == ["Stopped."]
     assert list((tmp_path / "temp").iterdir()) == []
 
 
-def test_ctrl_c_stops_the_command_cleanly(site: Path, tmp_path: Path) -> None:
+@pytest.mark.parametrize("stop", [signal.SIGINT, signal.SIGTERM, signal.SIGHUP],
+                         ids=["ctrl-c", "kill", "closed-terminal"])
+def test_ctrl_c_kill_or_closing_the_terminal_stops_the_command_cleanly(stop: signal.Signals, site: Path,
+                                                                      tmp_path: Path) -> None:
     temp = tmp_path / "temp"
     temp.mkdir()
     command = [sys.executable, "-m", "funnelgen", "serve", str(site), "--port", "0"]
@@ -306,7 +310,7 @@ def test_ctrl_c_stops_the_command_cleanly(site: Path, tmp_path: Path) -> None:
         port = re.search(r":(\d+)/", serving).group(1)  # type: ignore[union-attr]
         assert get(f"http://127.0.0.1:{port}/tiny/join/")[0] == 200
         assert [p.name.startswith("funnelgen-serve-") for p in temp.iterdir()] == [True]
-        process.send_signal(signal.SIGINT)
+        process.send_signal(stop)
         stdout, stderr = process.communicate(timeout=20)
     finally:
         process.kill()

@@ -131,11 +131,13 @@ class DevServer:
 
 def serve(site: Path, *, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT, open_browser: bool = False,
           say: Say = _echo) -> None:
-    """Serve ``site`` until Ctrl-C (or SIGTERM)."""
+    """Serve ``site`` until Ctrl-C (or SIGTERM, or SIGHUP)."""
     server = DevServer(site, host=host, port=port, say=say)
     try:
         if threading.current_thread() is threading.main_thread():
-            signal.signal(signal.SIGTERM, _interrupt)  # `kill` stops it as cleanly as Ctrl-C
+            signal.signal(signal.SIGTERM, _interrupt)  # `kill` stops it as cleanly as Ctrl-C,
+            if hasattr(signal, "SIGHUP"):  # and so does closing its terminal (not on Windows)
+                signal.signal(signal.SIGHUP, _interrupt)
         url = server.start()
         folders = ", ".join(_shown(f) for f in server.watched())
         say(f"Serving {_shown(site)} on {url} (watching {folders}). Press Ctrl-C to stop.", False)
