@@ -427,6 +427,24 @@ def test_a_theme_outside_the_site_is_watched_once_site_yml_switches_to_it(
     assert "theme mytheme: templates/blocks/footer.html changed: rebuilt in" in running.printed()
 
 
+def test_a_broken_theme_outside_the_site_is_watched_until_it_is_fixed(
+    site: Path, start: Callable[[Path], Running], new_page: NewPage
+) -> None:
+    theme = site.parent / "mytheme"
+    (theme / "templates/blocks").mkdir(parents=True)
+    (theme / "theme.yml").write_text("name: mytheme\ndescription: [oops\n")
+    (theme / "templates/blocks/footer.html").write_text('<footer class="site-footer"><p>Mine</p></footer>\n')
+    (site / "site.yml").write_text((site / "site.yml").read_text() + "theme: ../mytheme\n")
+    running = start(site)
+    assert theme.resolve() in running.server.watched()
+    tab = new_page()
+    assert tab.goto(running.url + "tiny/join/") == 500
+    expect(tab.page.locator(OVERLAY)).to_contain_text("theme.yml:", timeout=WAIT_MS)
+    (theme / "theme.yml").write_text("name: mytheme\nextends: clean\n")
+    expect(tab.page.locator("footer")).to_have_text("Mine", timeout=WAIT_MS)
+    expect(tab.page.locator(OVERLAY)).to_have_count(0)
+
+
 def test_a_site_that_never_built_shows_its_problems_then_the_site_once_fixed(
     make_site: MakeSite, start: Callable[[Path], Running], new_page: NewPage
 ) -> None:

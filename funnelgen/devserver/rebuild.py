@@ -109,6 +109,8 @@ class Rebuilder:
         try:
             prepared = self._prepare_against_disk()
         except Abort as exc:
+            broken = _theme_folders_of(exc.problems, self.site)  # watched too: fixing them is a change
+            self.theme_folders = tuple(dict.fromkeys([*self.theme_folders, *broken]))
             self._failed(exc.problems, what)
             return None
         except Exception as exc:  # a bug: say so, keep serving
@@ -225,3 +227,18 @@ def page_file(url_path: str) -> str:
 
 def _clock() -> str:
     return time.strftime("%H:%M:%S")
+
+
+def _theme_folders_of(problems: list[Problem], site: Path) -> list[Path]:
+    """The theme folders holding the files ``problems`` name (a broken theme.yml or template
+    of a theme outside the site): the theme the site could not use is not known otherwise."""
+    folders = []
+    for problem in problems:
+        if not problem.file:
+            continue
+        path = Path(problem.file) if Path(problem.file).is_absolute() else site / problem.file
+        for folder in list(path.parents)[:4]:  # theme.yml, or templates/blocks/x.html
+            if folder != site and (folder / "theme.yml").is_file():
+                folders.append(folder)
+                break
+    return folders
