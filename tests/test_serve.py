@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 import signal
 import subprocess
 import sys
@@ -31,7 +32,7 @@ from funnelgen.cli import cli
 from funnelgen.commands.build import build
 from funnelgen.commands.serve import DEFAULT_HOST, DevServer, serve
 from funnelgen.devserver.inject import allow_client, client_css, client_js
-from funnelgen.devserver.rebuild import Rebuilder
+from funnelgen.devserver.rebuild import FULL_BUILD_DELAY, Rebuilder
 from funnelgen.devserver.state import Generation, SiteState
 from funnelgen.errors import Abort
 from funnelgen.incremental import read_manifest
@@ -260,6 +261,21 @@ def test_a_page_a_save_took_away_is_gone_before_the_build_is_on_disk(site: Path,
     assert state.lookup("/tiny/join/").status == 404
     assert state.lookup("/tiny-list/join/").status == 200
     assert state.lookup("/warmup/story/").status == 200  # unchanged funnel: taken from the build on disk
+
+
+def test_a_save_still_rebuilding_when_serve_stops_writes_nothing_after(site: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    build(site, out)
+    state = SiteState(out)
+    state.publish(disk_number=1)
+    rebuilder = Rebuilder(site, state, say=lambda line, error: None)
+    funnel = site / "funnels/tiny.yml"
+    funnel.write_text(funnel.read_text().replace("Join the list", "Saved just before stopping"))
+    rebuilder.close()  # Ctrl-C while the save is being rebuilt: then serve removes the folder
+    shutil.rmtree(out)
+    rebuilder.rebuild([funnel])
+    time.sleep(FULL_BUILD_DELAY + 1)  # when the full build would have started, and written a while
+    assert not out.exists()
 
 
 def test_stopping_removes_the_temporary_folder(site: Path) -> None:

@@ -53,6 +53,7 @@ class Rebuilder:
         self._scheduled = 0  # the generation whose full build is due or running; 0: none
         self._timer: threading.Timer | None = None
         self._warnings: list[str] = []
+        self._closed = False  # serve is stopping: its output folder is being removed
 
     def first_build(self) -> bool:
         """Prepare and build in this process, before serving; False if the site has problems."""
@@ -93,11 +94,14 @@ class Rebuilder:
         timer = threading.Timer(FULL_BUILD_DELAY, self._full_build, args=(generation.number,))
         timer.name, timer.daemon = "funnelgen full build", True
         with self._lock:
+            if self._closed:  # stopped while this rebuild ran: nothing more is written
+                return
             self._scheduled, self._timer = generation.number, timer
         timer.start()
 
     def close(self) -> None:
         with self._lock:
+            self._closed = True
             self._cancel_full_build()
 
     # ---- steps ----
