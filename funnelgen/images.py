@@ -162,6 +162,15 @@ def responsive(original: str, digest: str, size: tuple[int, int], role: str) -> 
     return Responsive(tuple(variant(w, "WEBP") for w in ws), src, _display(role, width, height))
 
 
+def decode(source: Path) -> None:
+    """Read every pixel of a picture, as `encode` does: raises what Pillow raises for a file
+    whose start is fine and the rest is not (cut short while copying)."""
+    from PIL import Image
+
+    with Image.open(source) as opened:
+        opened.load()
+
+
 def encode(source: Path, variants: Iterable[Variant]) -> Iterator[tuple[Variant, bytes]]:
     """Each version's bytes, from one reading of the source. The same source and Pillow give
     the same bytes: fixed settings, no time stamps, metadata other than the colour profile left out."""

@@ -9,16 +9,19 @@ from __future__ import annotations
 import io
 import os
 import re
+from collections.abc import Callable
 from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
+from click.testing import Result
 from conftest import MakeSite, snapshot
 from PIL import Image, ImageDraw
 
 from funnelgen.commands.build import build
 
 LADDER = [800, 1200, 1600, 2000]
+RunCli = Callable[..., Result]
 
 
 def picture(size: tuple[int, int], fmt: str = "PNG") -> bytes:
@@ -255,6 +258,19 @@ def test_a_picture_whose_size_cannot_be_read_is_shown_without_one_and_warned_abo
         "complete?): it is shown without width and height, so the page shifts as it loads"]
     page = (tmp_path / "out" / "launch" / "story" / "index.html").read_text()
     assert re.search(r'<img [^>]*src="[./]*assets/cut\.[0-9a-f]{10}\.png"', page)
+
+
+def test_a_picture_cut_short_is_one_problem_for_check_and_build_alike(make_site: MakeSite, tmp_path: Path,
+                                                                   run_cli: RunCli) -> None:
+    whole = picture((900, 600), "JPEG")
+    site = make_site({"funnels/launch.yml": funnel(image="assets/cut.jpg"), "assets/cut.jpg": whole[: len(whole) // 3]})
+    problem = ("assets/cut.jpg: cannot make smaller versions of this picture (image file is truncated"
+               " (N bytes not processed)): save or export it again, or replace it")
+    for command in (["check", str(site)], ["build", str(site), "-o", str(tmp_path / "out")]):
+        result = run_cli(*command)
+        assert result.exit_code == 1
+        assert re.sub(r"\(\d+ bytes", "(N bytes", result.output.strip()) == problem, command
+    assert not (tmp_path / "out").exists()
 
 
 def test_gif_and_svg_pictures_are_used_as_they_are(make_site: MakeSite, tmp_path: Path) -> None:

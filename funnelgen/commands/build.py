@@ -102,7 +102,9 @@ def render_site(prepared: Prepared, output: Output, *, jobs: int = 1, previous: 
         else:
             output.copy(asset.output, asset.source)
         report.outputs.append(asset.output)
-    if not isinstance(output, Discard):  # `check` does not spend time encoding pictures
+    if isinstance(output, Discard):  # `check` encodes no picture, but reads each one the build would
+        _check_pictures(plan.assets, jobs)
+    else:
         report.outputs += _write_variants(plan.assets, output, previous, files_held, jobs)
     extras = [("404.html", "404.html", "/404.html"), ("sitemap.xml", "sitemap.xml", "/sitemap.xml"),
               ("robots.txt", "robots.txt", "/robots.txt")]
@@ -164,12 +166,33 @@ def _write_variants(assets: dict[str, Asset], output: Output, previous: Path | N
     return names
 
 
+def _check_pictures(assets: dict[str, Asset], jobs: int) -> None:
+    """Read every picture the build would make smaller versions of, as it would."""
+    todo = [(name, asset.source) for name, asset in assets.items() if asset.variants()]
+    with contextlib.closing(in_workers(_decode, todo, min(jobs, len(todo)))) as decoded:
+        for _ in decoded:
+            pass
+
+
+def _decode(job: tuple[str, Path]) -> None:
+    name, source = job
+    try:
+        images.decode(source)
+    except images.decode_errors() as exc:
+        raise _unreadable_picture(name, exc) from None
+
+
 def _encode(job: tuple[str, Path, list[Variant]]) -> list[tuple[str, bytes]]:
     name, source, variants = job
     try:
         return [(variant.output, data) for variant, data in images.encode(source, variants)]
     except images.decode_errors() as exc:
-        raise Abort([Problem(name, 0, "", f"cannot make smaller versions of this picture: {exc}")]) from None
+        raise _unreadable_picture(name, exc) from None
+
+
+def _unreadable_picture(name: str, exc: Exception) -> Abort:
+    return Abort([Problem(name, 0, "", f"cannot make smaller versions of this picture ({exc}): "
+                                       "save or export it again, or replace it")])
 
 
 def _funnel_reports(prepared: Prepared) -> list[FunnelReport]:
