@@ -121,12 +121,26 @@ def _digest(files: Iterable[Path], root: Path, seed: str = "") -> str:
                    for path in files)
     for name, path in named:
         h.update(name.encode() + b"\0")
-        h.update(hashlib.sha256(path.read_bytes()).digest())
+        if path.is_file():
+            h.update(hashlib.sha256(path.read_bytes()).digest())
+        else:  # a dangling link, a pipe…: the build refuses it; what it is named and points to counts
+            h.update(b"not a file\0" + (os.readlink(path).encode() if path.is_symlink() else b""))
     return h.hexdigest()
 
 
 def _files_under(folder: Path) -> list[Path]:
-    return [p for p in folder.rglob("*") if p.is_file()] if folder.is_dir() else []
+    """Every entry under ``folder`` but its folders, through linked folders (each real folder
+    once): a file read through a link is a file of the site too."""
+    found: list[Path] = []
+    seen: set[str] = set()
+    for top, folders, files in os.walk(folder, followlinks=True):
+        real = os.path.realpath(top)
+        if real in seen:
+            folders.clear()
+            continue
+        seen.add(real)
+        found += [Path(top, name) for name in files]  # dangling links and pipes too
+    return found
 
 
 @functools.cache

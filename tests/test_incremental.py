@@ -153,6 +153,45 @@ def test_a_markdown_file_saved_while_the_pages_render_stops_the_build_and_the_ne
     assert _pages(out) == _pages(clean)
 
 
+def test_a_markdown_file_in_a_linked_folder_is_rebuilt_when_edited_like_any_other(corpus: Path, tmp_path: Path) -> None:
+    notes = corpus / "notes"
+    story = next((corpus / "content").glob("*.md"))
+    notes.mkdir()
+    story.rename(notes / story.name)
+    (corpus / "content/linked").symlink_to("../notes")  # inside the site: a clean build takes it
+    for funnel in (corpus / "funnels").glob("*.yml"):
+        _edit_all(funnel, f"content/{story.name}", f"content/linked/{story.name}")
+    out = tmp_path / "out"
+    build(corpus, out, jobs=1)
+    _edit(notes / story.name, "\n", "\nEdited through the link. ")
+    build(corpus, out, jobs=1)
+    assert any(b"Edited through the link" in data for data in snapshot(out).values())
+
+
+@pytest.mark.parametrize("entry", ["pipe", "dangling link"])
+def test_an_entry_that_is_not_a_file_added_to_assets_fails_the_next_build_as_a_clean_one(
+        entry: str, corpus: Path, tmp_path: Path) -> None:
+    (corpus / "assets").mkdir(exist_ok=True)
+    out = tmp_path / "out"
+    build(corpus, out, jobs=1)
+    before = snapshot(out)
+    target = corpus / "assets/new.jpg"
+    if entry == "pipe":
+        os.mkfifo(target)
+    else:
+        target.symlink_to("missing.jpg")
+    with pytest.raises(Abort) as clean:
+        build(corpus, tmp_path / "clean", jobs=1)
+    with pytest.raises(Abort) as incremental:
+        build(corpus, out, jobs=1)
+    assert str(incremental.value) == str(clean.value)
+    assert snapshot(out) == before
+
+
+def _edit_all(path: Path, old: str, new: str) -> None:
+    path.write_text(path.read_text(encoding="utf-8").replace(old, new), encoding="utf-8")
+
+
 def _change(path: Path, change: Callable[[dict[str, Any]], object]) -> None:
     """Edit a funnel file as data, as a marketer's editor would (quoting stays valid)."""
     funnel = yaml.safe_load(path.read_text(encoding="utf-8"))
