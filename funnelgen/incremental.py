@@ -128,15 +128,18 @@ def _digest(files: Iterable[Path], root: Path, seed: str = "") -> str:
     return h.hexdigest()
 
 
-def _files_under(folder: Path) -> list[Path]:
-    """Every entry under ``folder`` but its folders, through linked folders (each real folder
-    once): a file read through a link is a file of the site too."""
+def _files_under(folder: Path, within: Path) -> list[Path]:
+    """Every entry under ``folder`` but its folders, through linked folders that stay
+    ``within`` (each real folder once): a file read through a link is a file of the site too.
+    A link out of it is not followed (the build refuses it: the whole disk may be there)."""
     found: list[Path] = []
     seen: set[str] = set()
+    bound = os.path.join(os.path.realpath(within), "")
     for top, folders, files in os.walk(folder, followlinks=True):
-        real = os.path.realpath(top)
-        if real in seen:
+        real = os.path.join(os.path.realpath(top), "")
+        if real in seen or not real.startswith(bound):
             folders.clear()
+            found.append(Path(top))  # counted by name and target, as a link out of the site
             continue
         seen.add(real)
         found += [Path(top, name) for name in files]  # dangling links and pipes too
@@ -154,8 +157,8 @@ def site_key(root: Path, theme_folders: Iterable[Path]) -> str:
     """Everything every page depends on, except the funnel files themselves: funnelgen's own
     code, `site.yml`, the site's templates, assets and content, and every theme file."""
     folders = ("templates", "assets", "content")
-    site = [root / "site.yml", *(f for folder in folders for f in _files_under(root / folder))]
-    theme = [f for folder in theme_folders for f in _files_under(folder)]
+    site = [root / "site.yml", *(f for folder in folders for f in _files_under(root / folder, root))]
+    theme = [f for folder in theme_folders for f in _files_under(folder, folder)]
     return _digest([*site, *theme], root, code_key())
 
 
