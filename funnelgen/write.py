@@ -473,7 +473,13 @@ def _remove(path: Path) -> None:
 
 
 def _keep_as_spare(previous: Path, spare: Path) -> None:
-    """Make the previous build the spare; remove it if the spare's name is taken."""
+    """Make the previous build the spare; remove it if the spare's name is taken. The empty
+    folder given as the first output is only removed: a spare without a marker is never used,
+    and it would take the spare's name for good."""
+    if not (previous / MARKER).is_file():
+        with contextlib.suppress(OSError):  # not empty after all: kept as the spare, unused
+            os.rmdir(previous)
+            return
     try:
         if not os.path.lexists(spare):
             os.rename(previous, spare)

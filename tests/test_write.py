@@ -219,8 +219,12 @@ def test_funnelgen_refuses_to_replace_a_folder_it_did_not_make(make_site: MakeSi
 def test_an_empty_folder_may_become_the_output(make_site: MakeSite, tmp_path: Path) -> None:
     out = tmp_path / "empty"
     out.mkdir()
-    build(make_site(), out)
+    site = make_site()
+    build(site, out)
     assert (out / MARKER).is_file()
+    assert not spare_path(out).exists()  # the empty folder was not kept as a spare without a marker
+    build(site, out, cache=False)
+    assert (spare_path(out) / MARKER).is_file()  # the first build is the next one's spare
 
 
 @pytest.mark.parametrize("where", [".", "funnels/out", "assets/out", ".."])
