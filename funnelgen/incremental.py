@@ -5,10 +5,11 @@ everything its pages depend on, and what the build made of it (pages, sitemap UR
 the slug and step ids other checks need). A funnel whose key is unchanged is neither parsed nor
 rendered: its pages are hard-linked from the previous output.
 
-A funnel's key covers its own file and the site key; the site key covers funnelgen's own code,
-`site.yml`, every file of the theme chain and of the site's `templates/`, `assets/` and
-`content/`. So a change to site.yml, a theme, an asset or any Markdown file re-renders every
-funnel; a change to one funnel file re-renders that funnel. File times are never used.
+A funnel's key covers its own file and the site key; the site key covers funnelgen's own code
+and the versions of the libraries that shape pages, `site.yml`, every file of the theme chain
+and of the site's `templates/`, `assets/` and `content/`. So a change to site.yml, a theme, an
+asset or any Markdown file re-renders every funnel; a change to one funnel file re-renders that
+funnel. File times are never used.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import functools
 import hashlib
 import json
 import os
+import sys
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,6 +31,10 @@ MANIFEST_VERSION = 4
 NOTE = ("This folder is written by 'funnelgen build'. Each build replaces the whole folder, so do "
         "not keep your own files here. The rest of this file lets the next build reuse pages.")
 _PACKAGE = Path(__file__).resolve().parent
+# The libraries whose work lands in the pages: Markdown, templates and escaping, sanitising,
+# picture versions, validation and YAML, by the names of their distributions.
+_PAGE_LIBRARIES = frozenset({"jinja2", "markupsafe", "pyromark", "nh3", "pillow", "pydantic",
+                             "pydantic_core", "pyyaml"})
 
 
 @dataclass
@@ -148,9 +154,31 @@ def _files_under(folder: Path, within: Path) -> list[Path]:
 
 @functools.cache
 def code_key() -> str:
-    """funnelgen's own code and version: another one may build other pages from the same site."""
+    """funnelgen's own code and version, and the versions of the libraries that shape the pages:
+    another one may build other pages from the same site."""
     return _digest((p for p in _PACKAGE.rglob("*") if p.is_file() and p.suffix in (".py", ".js")),
-                   _PACKAGE, __version__)
+                   _PACKAGE, "\0".join([__version__, *library_versions()]))
+
+
+def library_versions() -> list[str]:
+    """The installed versions of the libraries that shape the pages, as the folders of their
+    metadata name them (``jinja2-3.1.6.dist-info``), each the one Python imports: the first on
+    `sys.path`. Read from folder names: importing `importlib.metadata` alone would take longer
+    than a build with nothing to do spends on everything else."""
+    found: dict[str, str] = {}
+    for entry in sys.path:
+        if not entry:
+            continue  # the current folder, when run as `python -m funnelgen`: no library there
+        try:
+            names = os.listdir(entry)
+        except OSError:  # a zip file, or a folder that is gone
+            continue
+        for name in sorted(names):
+            if name.endswith((".dist-info", ".egg-info")):
+                library = name.partition("-")[0].lower().replace(".", "_")
+                if library in _PAGE_LIBRARIES:
+                    found.setdefault(library, name)
+    return sorted(found.values())
 
 
 def site_key(root: Path, theme_folders: Iterable[Path]) -> str:

@@ -356,6 +356,21 @@ def test_a_no_change_build_answers_without_loading_the_pipeline(corpus: Path, tm
     assert result.stdout.rstrip().endswith("[]")
 
 
+def test_another_version_of_a_library_that_shapes_the_pages_rerenders_every_page(
+        corpus: Path, tmp_path: Path) -> None:
+    """After `pip install -U pyromark`, Markdown may come out otherwise: no page is reused."""
+    out = tmp_path / "out"
+    build(corpus, out)
+    upgraded = tmp_path / "upgraded"  # found first on sys.path, as a newer install would be
+    (upgraded / "pyromark-99.0.dist-info").mkdir(parents=True)
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(upgraded), os.environ.get("PYTHONPATH")]))}
+    command = [sys.executable, "-m", "funnelgen", "build", str(corpus), "-o", str(out)]
+    result = subprocess.run(command, capture_output=True, text=True, env=env, check=True)
+    assert "Built 72 pages" in result.stdout and "reused" not in result.stdout, result.stdout
+    again = subprocess.run(command, capture_output=True, text=True, env=env, check=True)
+    assert "Up to date: 72 pages" in again.stdout, again.stdout
+
+
 def test_no_cache_renders_every_page(corpus: Path, tmp_path: Path, run_cli: RunCli) -> None:
     out = tmp_path / "out"
     build(corpus, out)
