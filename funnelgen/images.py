@@ -77,6 +77,28 @@ class Responsive:
         return self.src.format != "WEBP"
 
 
+PICTURES = ("JPEG", "PNG", "WebP", "GIF", "AVIF", "SVG")
+"""What a browser shows in an <img>, as `kind_of` names them."""
+_SIGNATURES = [  # (what the file starts with, at which byte) → what it is
+    ((b"\xff\xd8\xff", 0), "JPEG"), ((b"\x89PNG\r\n\x1a\n", 0), "PNG"), ((b"GIF8", 0), "GIF"),
+    ((b"WEBP", 8), "WebP"), ((b"ftypavif", 4), "AVIF"), ((b"ftypavis", 4), "AVIF"),
+    ((b"ftypheic", 4), "HEIC"), ((b"ftypheix", 4), "HEIC"), ((b"ftypmif1", 4), "HEIC"),
+    ((b"%PDF", 0), "PDF"), ((b"II*\x00", 0), "TIFF"), ((b"MM\x00*", 0), "TIFF"), ((b"BM", 0), "BMP"),
+    ((b"8BPS", 0), "Photoshop"), ((b"PK\x03\x04", 0), "ZIP (a Word, PowerPoint or Keynote file?)"),
+    ((b"\x00\x00\x01\x00", 0), "ICO"),
+]
+
+
+def kind_of(data: bytes) -> str | None:
+    """What a file is by its first bytes, whatever its name says: 'JPEG', 'PNG', 'WebP', 'GIF',
+    'AVIF', 'SVG', 'ICO', or a format no page can show as a picture ('PDF', 'HEIC', …); None
+    if unknown."""
+    for (signature, at), kind in _SIGNATURES:
+        if data[at : at + len(signature)] == signature:
+            return kind
+    return "SVG" if b"<svg" in data[:4096].lower() else None
+
+
 def decode_errors() -> tuple[type[Exception], ...]:
     """What Pillow raises for a file it cannot read. Pillow is imported only when a site has
     pictures (it takes 11 ms): call this in an ``except`` clause, which evaluates it only then."""

@@ -190,11 +190,47 @@ def site_key(root: Path, theme_folders: Iterable[Path]) -> str:
     return _digest([*site, *theme], root, code_key())
 
 
+FUNNEL_SUFFIXES = (".yml", ".yaml")
+_BACKUP_SUFFIXES = ("~", ".bak", ".swp", ".swo", ".orig", ".tmp")
+
+
 def funnel_files(root: Path) -> list[Path]:
-    """The funnel files of a site, in the order they are built."""
-    funnel_dir = root / "funnels"
-    return [path for pattern in ("*.yml", "*.yaml")  # by name: faster than comparing Paths
-            for path in sorted(funnel_dir.glob(pattern), key=lambda found: found.name)]
+    """The funnel files of a site, in the order they are built: `funnels/*.yml` and `*.yaml`, in
+    any case (`X.YML`), but hidden ones (`.draft.yml`, an editor's `.#x.yml`)."""
+    return sorted((path for path in (root / "funnels").glob("*") if _is_funnel_file(path.name)),
+                  key=lambda found: found.name)  # by name: faster than comparing Paths
+
+
+def _is_funnel_file(name: str) -> bool:
+    return not name.startswith(".") and name.lower().endswith(FUNNEL_SUFFIXES)
+
+
+def _ignored_quietly(name: str) -> bool:
+    """Hidden files and editors' backups (`x.yml~`, `#x.yml#`, `x.yml.swp`): never meant to be built."""
+    return name.startswith((".", "#")) or name.endswith(_BACKUP_SUFFIXES)
+
+
+def ignored_funnel_files(root: Path) -> list[Problem]:
+    """A warning for each file and folder in `funnels/` that is not built: a sub-folder (funnel
+    files are read from `funnels/` alone) or a file that is not YAML. Hidden files and backups
+    are passed over without one."""
+    problems = []
+    for path in sorted((root / "funnels").glob("*")):
+        name = f"funnels/{path.name}"
+        if _ignored_quietly(path.name) or _is_funnel_file(path.name) or path.is_symlink():
+            continue
+        if path.is_dir():
+            found = [p.relative_to(path) for p in path.rglob("*") if _is_funnel_file(p.name)]
+            inside = sorted(p.as_posix() for p in found if not any(map(_ignored_quietly, p.parts)))
+            listed = ", ".join(inside[:3]) + (", …" if len(inside) > 3 else "")
+            if inside:
+                problems.append(Problem(f"{name}/", 0, "", f"funnel files in a folder inside funnels/ are "
+                                        f"not built ({listed}): move them into funnels/ itself to build them",
+                                        warning=True))
+        else:
+            problems.append(Problem(name, 0, "", "is not a funnel file (.yml), so it is not built: rename it "
+                                    "to end in .yml to build it, or move it out of funnels/", warning=True))
+    return problems
 
 
 def funnel_key(site: str, path: Path) -> str:

@@ -218,6 +218,8 @@ def _syntax_error(exc: yaml.MarkedYAMLError, lines: list[str]) -> tuple[int, str
                       "a backslash, or put the value in single quotes")
     if "quoted scalar" in context and exc.context_mark:
         return exc.context_mark.line + 1, "a quote opened on this line is never closed"
+    if context in ("while parsing a flow sequence", "while parsing a flow mapping") and exc.context_mark:
+        return _unclosed_bracket(exc.context_mark, line, char, context.endswith("mapping"))
     if "another document" in problem:
         return line, "a second document starts here ('---'); keep one document per file"
     if "undefined alias" in problem:
@@ -227,9 +229,27 @@ def _syntax_error(exc: yaml.MarkedYAMLError, lines: list[str]) -> tuple[int, str
     if "cannot start any token" in problem:
         shown = f"'{char}'" if char.strip() else repr(char)
         return line, f"a value cannot start with {shown}; put the value in quotes"
+    if problem.startswith(("expected <block end>", "did not find expected key")) and char in _OPENS:
+        return line, f"this '{char}' closes nothing: remove it, or add the '{_OPENS[char]}' it closes"
     if problem.startswith(("expected <block end>", "did not find expected")):
         return line, f"YAML syntax error: {problem}; check this line's indentation"
     return line, f"YAML syntax error: {problem or context or 'not valid YAML'}"
+
+
+_OPENS = {"]": "[", "}": "{"}
+
+
+def _unclosed_bracket(opened: yaml.Mark, line: int, char: str, mapping: bool) -> tuple[int, str]:
+    """A '[' or '{' (opened at ``opened``) that YAML found unfinished on ``line``: the line it
+    was opened on is where to look (YAML notices on a later line, when the next key starts)."""
+    bracket, closer = ("{", "}") if mapping else ("[", "]")
+    what = "set of keys" if mapping else "list"
+    if line != opened.line + 1:
+        message = f"the '{bracket}' on this line is never closed: end the {what} with '{closer}'"
+        return opened.line + 1, message
+    if char in _OPENS:
+        return line, f"the '{bracket}' on this line is closed with '{char}': write '{closer}' instead"
+    return line, f"a ',' or '{closer}' is missing in the {what} on this line: put a ',' between its items"
 
 
 _NOT_YAML = re.compile("[^\x09\x0a\x0d\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")

@@ -7,6 +7,7 @@ import hashlib
 import posixpath
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
 from functools import cached_property
 from pathlib import Path
 
@@ -17,7 +18,7 @@ from funnelgen.load import Loc, Source, read_text
 from funnelgen.markdown import MarkdownRenderer
 from funnelgen.schema import NOINDEX_TYPES, Funnel, Site, Step
 from funnelgen.schema.blocks import Form, video_embed
-from funnelgen.schema.funnel import DownsellStep, UpsellStep, form_of, markdown_of
+from funnelgen.schema.funnel import DownsellStep, UpsellStep, WebinarStep, form_of, markdown_of
 from funnelgen.schema.site import Condition
 from funnelgen.schema.types import is_step_ref, shown, slugify
 from funnelgen.spool import PageSpool, Spooled
@@ -44,6 +45,8 @@ class Asset:
     digest: str = ""
     responsive: bool = False
     """A still PNG, JPEG or WebP: written in several widths and as WebP where the pages show it."""
+    kind: str | None = None
+    """What the file is by its bytes, whatever its name says (images.kind_of): 'JPEG', 'PDF', …"""
     pictures: dict[str, images.Responsive] = field(default_factory=dict)
 
     def variants(self) -> list[images.Variant]:
@@ -351,7 +354,7 @@ def plan_funnel(funnel: Funnel, source: Source, context: SiteContext) -> FunnelP
     if not explicit and not _valid_slug(slug):
         better = slugify(slug) or "my-funnel"
         checker.error(source, (), f"file name '{slug}' is not a valid URL: rename the file to "
-                      f"{better}{Path(source.name).suffix}, or add slug: {better} to it")
+                      f"{better}{Path(source.name).suffix.lower()}, or add slug: {better} to it")
         return FunnelPlan(None, [], _surveyed(funnel, source, None, explicit, {}, [], [], checker))
     if slug in RESERVED_SLUGS:
         checker.error(source, loc, f"'{slug}' is reserved for the site's files; {fix}")
@@ -541,6 +544,22 @@ def _check_flow(planned: PlannedFunnel, checker: _Checker) -> None:
         if step.image and step.image.alt is None:
             checker.warn(source, ("steps", index, "image", "alt"),
                          'image has no alt text: describe it, or write alt: "" if it is decorative')
+        _check_dates(step, index, source, checker)
+
+
+def _check_dates(step: Step, index: int, source: Source, checker: _Checker) -> None:
+    """Warn of a webinar or deadline in the past: the page still builds, but promises what is over."""
+    now = datetime.now(UTC)
+    webinar = step.webinar if isinstance(step, WebinarStep) else None
+    if webinar and webinar.start() < now:
+        checker.warn(source, ("steps", index, "webinar", "starts"),
+                     f"{webinar.starts:%Y-%m-%d %H:%M} ({webinar.timezone}) is past: the page invites "
+                     "visitors to a webinar that has started; write its next date")
+    until = step.deadline.until if step.deadline else None
+    if until and until < now:
+        checker.warn(source, ("steps", index, "deadline", "until"),
+                     f"{until.isoformat()} is past: the page announces a deadline that is over; write a "
+                     "later date, or remove the deadline")
 
 
 def _referenced_assets(planned: PlannedFunnel) -> Iterator[tuple[Loc, str]]:
@@ -560,6 +579,11 @@ def _referenced_assets(planned: PlannedFunnel) -> Iterator[tuple[Loc, str]]:
         for j, link in enumerate(step.links):
             if link.to.startswith("/assets/"):  # a download: linked to its published name
                 yield ((*base, "links", j, "to"), link.to[1:])
+
+
+_PICTURE_KEYS = ("image", "poster", "photo", "logo", "src")
+"""Keys whose file a page shows as a picture (`steps[0].image.src`, `brand.logo`, …); the
+favicon is one too, and may also be an ICO file."""
 
 
 def _check_step_assets(planned: PlannedFunnel, assets: dict[str, Asset], checker: _Checker) -> None:
@@ -587,9 +611,26 @@ def _check_asset(ref: str, loc: Loc, source: Source, assets: dict[str, Asset], c
         near = [name for name in assets if Path(name).name == Path(ref).name]
         hint = f"; did you mean '{near[0]}'?" if near else ""
         checker.error(source, loc, f"no file '{ref}' in the site folder{hint}")
+    elif ref in assets and (why := _not_a_picture(assets[ref], loc)):
+        checker.error(source, loc, f"{shown(ref)} {why}: export it as JPEG, PNG or WebP and name that "
+                      "file here")
     elif ref in assets and assets[ref].width is None and Path(ref).suffix.lower() in images.RASTER:
         checker.warn(source, loc, f"cannot read the size of '{ref}' (is the file complete?): it is shown "
                      "without width and height, so the page shifts as it loads")
+
+
+def _not_a_picture(asset: Asset, loc: Loc) -> str | None:
+    """Why a page cannot show this file where ``loc`` names a picture; None when it can, or
+    when ``loc`` is no picture's key (a download, a video). A file named as a picture whose
+    bytes are unknown may be one cut short: `_check_asset` warns that its size is unknown."""
+    named = Path(asset.source).suffix.lower()
+    as_picture = named in (*images.RASTER, ".svg")
+    if loc[-1] not in (*_PICTURE_KEYS, "favicon") or asset.kind in images.PICTURES or (
+            asset.kind == "ICO" and loc[-1] == "favicon") or (asset.kind is None and as_picture):
+        return None
+    if asset.kind is None:
+        return "is not a web picture (JPEG, PNG, WebP, GIF, AVIF or SVG)"
+    return f"is a {asset.kind} file{f' renamed to {named}' if as_picture else ''}, not a web picture"
 
 
 def _check_templates(root: Path, checker: _Checker) -> None:
@@ -665,7 +706,7 @@ def _asset(path: Path, data: bytes, folder: str) -> Asset:
     suffix = path.suffix.lower()
     width, height = images.size_of(data, suffix)
     return Asset(path, f"{folder}/{path.stem}.{digest}{suffix}", width, height, digest,
-                 images.is_responsive(data, suffix))
+                 images.is_responsive(data, suffix), images.kind_of(data))
 
 
 def image_roles(funnel: Funnel) -> dict[str, list[str]]:

@@ -11,7 +11,15 @@ from functools import cached_property
 from pathlib import Path
 
 from funnelgen.errors import Abort, Problem
-from funnelgen.incremental import FunnelRecord, Manifest, has_files, pages_of, reusable, site_key
+from funnelgen.incremental import (
+    FunnelRecord,
+    Manifest,
+    has_files,
+    ignored_funnel_files,
+    pages_of,
+    reusable,
+    site_key,
+)
 from funnelgen.load import load_yaml
 from funnelgen.plan import Page, Plan, SiteContext, plan_assets, plan_funnel, plan_site, static_assets
 from funnelgen.render import Renderer, markdown_for
@@ -91,6 +99,7 @@ def prepare(root: Path, *, strict: bool = False, previous: Manifest | None = Non
         plan = plan_site(valid, context, asset_problems)
     theme = resolve_theme(plan.site.theme, root, plan.site.theme_options, plan.site_source)
     plan.warnings.extend(unused_site_templates(root, theme))
+    plan.warnings.extend(ignored_funnel_files(root))
     if strict and plan.warnings:
         raise Abort([Problem(w.file, w.line, w.key, w.message + " (--strict)") for w in plan.warnings])
     plan.assets.update(static_assets(theme.static_files()))

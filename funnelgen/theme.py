@@ -26,7 +26,7 @@ from pydantic import Field
 
 from funnelgen.errors import Abort, Problem, display_path
 from funnelgen.load import Source, load_yaml
-from funnelgen.schema.types import Model, shown, unclosed_in_css
+from funnelgen.schema.types import Model, css_color_problem, is_css_color, shown, unclosed_in_css
 from funnelgen.validate import as_written, validate
 
 ENTRY_POINT_GROUP = "funnelgen.themes"
@@ -282,6 +282,12 @@ def _find(name: str, relative_to: Path, site: Source | None, origin: Theme | Non
     return Theme(path, manifest, by_folder=_is_folder_name(name))
 
 
+def _is_colour(option: ThemeOption) -> bool:
+    """A colour option: its default is a CSS colour (themes say no more), so its value must be one
+    too, or the page's stylesheet silently loses the rule."""
+    return isinstance(option.default, str) and is_css_color(option.default)
+
+
 def _options(themes: list[Theme], chosen: dict[str, Any], site: Source) -> dict[str, Any]:
     declared = declared_options(themes)
     problems = []
@@ -304,7 +310,9 @@ def _options(themes: list[Theme], chosen: dict[str, Any], site: Source) -> dict[
         ):
             kind = {bool: "true/false", str: "text"}.get(type(option.default), "a number")
             problems.append(site.problem(loc, f"expected {kind}, got {as_written(value)}"))
-        elif isinstance(value, str) and not _SAFE_OPTION.fullmatch(value):
+        elif _is_colour(option) and (wrong := css_color_problem(str(value))):
+            problems.append(site.problem(loc, wrong))
+        elif isinstance(value, str) and not _SAFE_OPTION.fullmatch(value) and not _is_colour(option):
             problems.append(site.problem(loc, f"{value!r} has characters that are not allowed in a "
                                     "theme option (use letters, digits, spaces and # % . , ( ) ' \" -)"))
         elif isinstance(value, str) and (unclosed := unclosed_in_css(value)):

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from funnelgen.errors import Problem
-from funnelgen.incremental import FunnelRecord, Manifest, funnel_files, has_files
+from funnelgen.incremental import FunnelRecord, Manifest, funnel_files, has_files, ignored_funnel_files
 from funnelgen.write import remove_leftovers
 
 
@@ -49,7 +49,10 @@ def up_to_date(root: Path, out: Path, previous: Manifest, reused: dict[str, Funn
         return None
     if not has_files(out, previous.files()):
         return None  # someone removed files from the output: rebuild it
-    warnings = sorted([*previous.problems(), *(w for record in reused.values() for w in record.problems())])
+    # Files in funnels/ that are not built are looked at again: adding one changes nothing else.
+    site_warnings = [w for w in previous.problems() if not w.file.startswith("funnels/")]
+    warnings = sorted([*site_warnings, *ignored_funnel_files(root),
+                       *(w for record in reused.values() for w in record.problems())])
     if strict and warnings:
         return None  # the full path reports them as errors
     remove_leftovers(out)  # what a killed build left, though nothing is written this time

@@ -128,6 +128,8 @@ def _message(error: Any, source: Source, loc: Loc, model: type[BaseModel]) -> st
     if kind == "value_error":
         return str(ctx.get("error", error["msg"]))
     if kind in ("string_type", "str_type"):
+        if value is None and isinstance(loc[-1], int):  # a '- ' with nothing after it
+            return "this item is empty: write the text after '- ', or delete the line"
         if value is None:
             return f"is empty: write the text after '{loc[-1]}:'"
         if isinstance(value, bool | int | float | date):

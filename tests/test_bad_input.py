@@ -101,6 +101,23 @@ def laughs(levels: int = 9, width: int = 10) -> str:
 CASES = [
     # --- YAML itself -------------------------------------------------------------------------
     pytest.param(
+        {T: FUNNEL_YML.replace("    headline: Thanks for joining\n", "    headline: Thanks for joining\n"
+                               "    next_steps: [Open the email, Reply to it\n")},
+        [
+            "funnels/tiny.yml:12: the '[' on this line is never closed: end the list with ']'",
+        ],
+        id="yaml-syntax-unclosed-list",
+    ),
+    pytest.param(
+        {T: FUNNEL_YML.replace("  - id: thanks\n    type: thankyou\n    headline: Thanks for joining\n",
+                               "  - {id: thanks, type: thankyou, headline: Thanks for joining\n")
+            + "\n# the end\n"},
+        [
+            "funnels/tiny.yml:9: the '{' on this line is never closed: end the set of keys with '}'",
+        ],
+        id="yaml-syntax-unclosed-set-of-keys",
+    ),
+    pytest.param(
         {T: "title: Tiny\nsteps:\n  - id: join\n    headline: Join: the list\n"},
         [
             "funnels/tiny.yml:4: a value contains ': '; put the whole value in quotes: headline: \"Join: the list\"",
@@ -400,6 +417,17 @@ CASES = [
         id="markdown-image-host",
     ),
     pytest.param(
+        {T: step_with("    video: {url: 'https://www.youtube.com/playlist?list=PLx0sYbCqOb8TBPRdmBHs5Iftvv9TPboYG'}\n"),
+         "funnels/b.yml": step_with("    video: {url: 'https://www.youtube.com/@ledgerlab'}\n"),
+         "funnels/c.yml": step_with("    video: {url: 'https://vimeo.com/showcase/9876543'}\n")},
+        [
+            "funnels/b.yml:9: steps[0].video.url: 'https://www.youtube.com/@ledgerlab' is a YouTube channel, not one video: open the video and copy its address from the browser, e.g. https://www.youtube.com/watch?v=…",
+            "funnels/c.yml:9: steps[0].video.url: 'https://vimeo.com/showcase/9876543' is a Vimeo showcase, not one video: open the video and copy its address from the browser, e.g. https://vimeo.com/76979871",
+            "funnels/tiny.yml:9: steps[0].video.url: 'https://www.youtube.com/playlist?list=PLx0sYbCqOb8TBPRdmB...' is a YouTube playlist, not one video: open the video and copy its address from the browser, e.g. https://www.youtube.com/watch?v=…",
+        ],
+        id="video-address-of-a-playlist-or-channel",
+    ),
+    pytest.param(
         {T: sales().replace("https://buy.example/course", "http://buy.example/course")},
         [
             "funnels/tiny.yml:7: steps[0].checkout: 'http://buy.example/course' is not secure: write 'https://buy.example/course' instead",
@@ -456,11 +484,32 @@ CASES = [
         id="bad-colour",
     ),
     pytest.param(
-        {T: sales().replace("price: {amount: 47}", "price: {amount: 47, currency: usd}")},
+        {T: sales().replace("price: {amount: 47}", "price: {amount: 47, currency: XYZ}")
+            .replace("price: {amount: 97}", "price: {amount: 97, currency: $}")
+            .replace("price: {amount: 37}", "price: {amount: 37, currency: euro}"),
+         "funnels/b.yml": sales().replace("price: {amount: 47}", "price: {amount: 47, currency: UDS}")},
         [
-            "funnels/tiny.yml:6: steps[0].price.currency: 'usd' is not a currency code: write three capital letters, e.g. 'USD'",
+            "funnels/b.yml:6: steps[0].price.currency: 'UDS' is not a currency code: did you mean 'USD'? Or write the three letters of ISO 4217, such as USD, EUR or GBP",
+            "funnels/tiny.yml:6: steps[0].price.currency: 'XYZ' is not a currency code: write the three letters of ISO 4217, such as USD, EUR or GBP",
+            "funnels/tiny.yml:12: steps[1].price.currency: '$' is not a currency code: write 'USD'",
+            "funnels/tiny.yml:18: steps[2].price.currency: 'euro' is not a currency code: write 'EUR'",
         ],
-        id="lowercase-currency",
+        id="currency-that-is-no-iso-code",
+    ),
+    pytest.param(
+        {T: sales().replace("    price: {amount: 47}\n", "    price:\n      amount: 19,99\n      compare_at: $49\n")
+            .replace("price: {amount: 97}", "price: {amount: 49 USD, plans: [{amount: €19, count: 3, label: '',"
+                     " checkout: 'https://buy.example/plan'}]}")
+            .replace("price: {amount: 37}", "price: {amount: '1.299,00'}")},
+        [
+            "funnels/tiny.yml:7: steps[0].price.amount: '19,99' is not a number: write digits only, with a point before the cents, as amount: 19.99",
+            "funnels/tiny.yml:8: steps[0].price.compare_at: '$49' is not a number: write the amount alone, as compare_at: 49, and the currency as currency: USD",
+            "funnels/tiny.yml:14: steps[1].price.amount: '49 USD' is not a number: write the amount alone, as amount: 49, and the currency as currency: USD",
+            "funnels/tiny.yml:14: steps[1].price.plans[0].amount: '€19' is not a number: write the amount alone, as amount: 19, and the currency as currency: EUR",
+            "funnels/tiny.yml:14: steps[1].price.plans[0].label: this is empty, and the button would show nothing: write the text, or delete the line to show the default",
+            "funnels/tiny.yml:20: steps[2].price.amount: '1.299,00' is not a number: write digits only, with a point before the cents, as amount: 1299.00",
+        ],
+        id="prices-written-with-a-comma-or-a-currency",
     ),
     pytest.param(
         {T: FUNNEL_YML.replace("provider: custom\n      action: https://mail.example/subscribe",
@@ -485,6 +534,24 @@ CASES = [
             "funnels/tiny.yml:6: steps[0].cta.text: this is empty, and the page would show nothing here: write the text",
         ],
         id="empty-text-a-page-must-show",
+    ),
+    pytest.param(
+        {T: JOIN.replace("    form:\n", "    benefits:\n      - Fast\n      - ''\n      -\n"
+                                           "    by_temperature:\n      warm: {eyebrow: '', headline: '  '}\n"
+                                           "    testimonials: [{quote: '', name: Ann}]\n"
+                                           "    faq: [{question: ' ', answer: Sure}]\n    form:\n")
+            + "      fields: [{name: email, type: email, label: ''}]\n" + THANKS + "    next_steps: [Open the email, '']\n"},
+        [
+            "funnels/tiny.yml:8: steps[0].benefits[1]: this item is empty, and the page would show an empty line in the list: write the text, or delete the line",
+            "funnels/tiny.yml:9: steps[0].benefits[2]: this item is empty: write the text after '- ', or delete the line",
+            "funnels/tiny.yml:11: steps[0].by_temperature.warm.eyebrow: this is empty, and visitors of this temperature would see nothing here: write the text, or delete the line to show them the base copy",
+            "funnels/tiny.yml:11: steps[0].by_temperature.warm.headline: this is empty, and visitors of this temperature would see nothing here: write the text, or delete the line to show them the base copy",
+            "funnels/tiny.yml:12: steps[0].testimonials[0].quote: this is empty, and the page would show nothing here: write the text",
+            "funnels/tiny.yml:13: steps[0].faq[0].question: this is empty, and the page would show nothing here: write the text",
+            "funnels/tiny.yml:17: steps[0].form.fields[0].label: this is empty, and the page would show nothing here: write the text",
+            "funnels/tiny.yml:21: steps[1].next_steps[1]: this item is empty, and the page would show an empty line in the list: write the text, or delete the line",
+        ],
+        id="empty-items-of-lists-and-temperature-copy",
     ),
     pytest.param(
         {"site.yml": SITE_YML + "brand: {font: 'Georgia\"'}\n"},
@@ -547,6 +614,25 @@ CASES = [
             "funnels/tiny.yml:6: steps[0].webinar.timezone: 'America' is not a time zone: add the city, e.g. America/Adak",
         ],
         id="time-zone-that-is-a-folder-an-offset-or-too-long",
+    ),
+    pytest.param(
+        {T: FUNNEL_YML.replace("type: optin", "type: webinar").replace(
+            "    form:\n", "    webinar: {starts: 2027-03-14 02:30, timezone: America/New_York}\n    form:\n")},
+        [
+            "funnels/tiny.yml:6: steps[0].webinar: starts: 2027-03-14 02:30 does not exist in America/New_York: the clocks skip that hour that night; write 03:30 or another time",
+        ],
+        id="webinar-in-the-hour-summer-time-skips",
+    ),
+    pytest.param(
+        {T: FUNNEL_YML.replace("type: optin", "type: webinar").replace(
+            "    form:\n", "    webinar: {starts: 2020-12-10 19:00, timezone: America/New_York}\n"
+                          "    deadline: {text: Seats go fast, until: '2020-12-04T23:59:00-05:00'}\n    form:\n")},
+        [
+            "funnels/tiny.yml:6: steps[0].webinar.starts: 2020-12-10 19:00 (America/New_York) is past: the page invites visitors to a webinar that has started; write its next date (--strict)",
+            "funnels/tiny.yml:7: steps[0].deadline.until: 2020-12-04T23:59:00-05:00 is past: the page announces a deadline that is over; write a later date, or remove the deadline (--strict)",
+        ],
+        ("--strict",),
+        id="webinar-and-deadline-in-the-past-are-warnings",
     ),
     pytest.param(
         {T: FUNNEL_YML.replace("type: optin", "type: webinar").replace(
@@ -807,6 +893,23 @@ CASES = [
         id="missing-asset-did-you-mean",
     ),
     pytest.param(
+        {T: step_with("    image: {src: assets/brochure.pdf, alt: Our brochure}\n"
+                      "    links: [{text: Download the brochure, to: /assets/brochure.pdf}]\n"
+                      "    testimonials: [{quote: It works, name: Ann, photo: assets/ann.jpg}]\n"
+                      "    seo: {image: assets/team.heic}\n    video: {url: assets/intro.mp4, poster: assets/notes.txt}\n"),
+         "assets/brochure.pdf": b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n",
+         "assets/ann.jpg": b"%PDF-1.4\n1 0 obj\n",  # saved from a PDF viewer with another name
+         "assets/team.heic": b"\x00\x00\x00\x18ftypheic\x00\x00\x00\x00mif1heic",
+         "assets/intro.mp4": b"\x00\x00\x00\x18ftypmp42", "assets/notes.txt": "Poster ideas\n"},
+        [
+            "funnels/tiny.yml:9: steps[0].image.src: 'assets/brochure.pdf' is a PDF file, not a web picture: export it as JPEG, PNG or WebP and name that file here",
+            "funnels/tiny.yml:11: steps[0].testimonials[0].photo: 'assets/ann.jpg' is a PDF file renamed to .jpg, not a web picture: export it as JPEG, PNG or WebP and name that file here",
+            "funnels/tiny.yml:12: steps[0].seo.image: 'assets/team.heic' is a HEIC file, not a web picture: export it as JPEG, PNG or WebP and name that file here",
+            "funnels/tiny.yml:13: steps[0].video.poster: 'assets/notes.txt' is not a web picture (JPEG, PNG, WebP, GIF, AVIF or SVG): export it as JPEG, PNG or WebP and name that file here",
+        ],
+        id="a-pdf-or-another-file-where-a-picture-goes",
+    ),
+    pytest.param(
         {T: step_with("    image: {src: assets/hero.jpg, alt: Hero}\n")},
         [
             "funnels/tiny.yml:9: steps[0].image.src: no file 'assets/hero.jpg' in the site folder",
@@ -861,6 +964,15 @@ CASES = [
             "site.yml:4: theme_options.max_widht: theme 'clean' has no option 'max_widht': did you mean 'max_width'? (options: accent, background, button_style, max_width, primary, radius, text)",
         ],
         id="unknown-theme-option",
+    ),
+    pytest.param(
+        {"site.yml": SITE_YML + "theme_options:\n  primary: blu\n  accent: 'red; } body { display: none'\n"
+                                "  text: 'rgb(0 0 0 / 80%)'\n  background: lightyellow\n  radius: 4px\n"},
+        [
+            "site.yml:4: theme_options.primary: 'blu' is not a colour: did you mean 'blue'? Or write a hex colour in quotes (\"#1d4ed8\"), rgb(…), hsl(…) or a colour name such as navy",
+            "site.yml:5: theme_options.accent: 'red; } body { display: none' is not a colour: write a hex colour in quotes (\"#1d4ed8\"), rgb(…), hsl(…) or a colour name such as navy",
+        ],
+        id="theme-option-that-is-not-a-colour",
     ),
     pytest.param(
         {"site.yml": SITE_YML + "home: webinar\n"},

@@ -5,12 +5,14 @@ from __future__ import annotations
 import gc
 import re
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
-from conftest import MakeSite, snapshot
+from click.testing import Result
+from conftest import FUNNEL_YML, MakeSite, snapshot
 
 from funnelgen.commands.build import build
 from funnelgen.errors import Abort
@@ -120,6 +122,51 @@ def test_prices_webinar_time_and_form_fields_read_as_a_visitor_expects(make_site
     assert 'name="email_address"' in register  # ConvertKit's field name
     assert 'autocomplete="given-name"' in register
     assert 'action="https://app.convertkit.com/forms/1/subscriptions"' in register
+
+
+def test_a_currency_code_in_lower_case_is_read_as_the_code(make_site: MakeSite, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    build(make_site({"funnels/launch.yml": FULL_FUNNEL.replace("price: {amount: 97, compare_at: 297}",
+                                                               "price: {amount: 97, compare_at: 297, currency: eur}")}), out)
+    offer = _read(out, "launch/offer/index.html")
+    assert "€97" in offer
+    assert "€297" in offer
+
+
+def test_what_else_is_in_funnels_is_passed_over_or_named(make_site: MakeSite, run_cli: Callable[..., Result],
+                                                          tmp_path: Path) -> None:
+    site = make_site({
+        "funnels/.draft.yml": "title: [unfinished\n",  # hidden: a draft, passed over
+        "funnels/tiny.yml~": "title: [backup\n", "funnels/#tiny.yml#": "title: [autosave\n",  # editors' copies
+        "funnels/webinar.YAML": FUNNEL_YML.replace("Tiny funnel", "Webinar"),  # built
+        "funnels/old/guide.yml": FUNNEL_YML,  # in a folder: named
+        "funnels/launch.yml.txt": FUNNEL_YML,  # not YAML: named
+    })
+    (site / "funnels/.#tiny.yml").symlink_to("me@laptop.4242")  # Emacs's lock: a link to nowhere
+    warnings = [
+        "warning: funnels/launch.yml.txt: is not a funnel file (.yml), so it is not built: rename it to end in "
+        ".yml to build it, or move it out of funnels/",
+        "warning: funnels/old/: funnel files in a folder inside funnels/ are not built (guide.yml): move them "
+        "into funnels/ itself to build them",
+    ]
+    out = tmp_path / "out"
+    for _ in range(2):  # the second build has nothing to do, and says the same
+        result = run_cli("build", site, "-o", out, "-q")
+        assert result.exit_code == 0 and result.stderr.splitlines() == warnings
+    assert (out / "webinar/index.html").is_file()
+    (site / "funnels/launch.yml.txt").unlink()
+    assert run_cli("build", site, "-o", out, "-q").stderr.splitlines() == warnings[1:]
+
+
+def test_a_webinar_in_the_past_still_builds_with_a_warning(make_site: MakeSite, run_cli: Callable[..., Result],
+                                                            tmp_path: Path) -> None:
+    site = make_site({"funnels/launch.yml": FULL_FUNNEL.replace("starts: 2026-12-10 19:00", "starts: 2020-12-10 19:00")})
+    result = run_cli("build", site, "-o", tmp_path / "out", "-q")
+    assert result.exit_code == 0
+    assert result.stderr.splitlines() == [
+        "warning: funnels/launch.yml:12: steps[1].webinar.starts: 2020-12-10 19:00 (America/New_York) is past: the page "
+        "invites visitors to a webinar that has started; write its next date"]
+    assert "Thursday, December 10, 2020 at 7:00 PM EST" in _read(tmp_path / "out", "launch/register/index.html")
 
 
 def test_the_same_site_builds_byte_identical_output(make_site: MakeSite, tmp_path: Path) -> None:
@@ -277,6 +324,19 @@ def test_an_unlisted_vimeo_video_plays_with_its_private_hash(make_site: MakeSite
     assert 'href="https://vimeo.com/76979871/abcdef1234"' in page
     assert 'data-embed="https://player.vimeo.com/video/76979871?h=abcdef1234&amp;autoplay=1&amp;dnt=1"' in page
     assert "frame-src https://player.vimeo.com" in page
+
+
+@pytest.mark.parametrize("url", ["https://www.youtube.com/watch?v=dQw4w9WgXcQ&list=PLx0sYbCqOb8",
+                                 "https://youtu.be/dQw4w9WgXcQ?si=abc", "https://www.youtube.com/embed/dQw4w9WgXcQ",
+                                 "https://www.youtube.com/shorts/dQw4w9WgXcQ", "https://m.youtube.com/live/dQw4w9WgXcQ"])
+def test_every_address_youtube_gives_one_video_plays_that_video(make_site: MakeSite, tmp_path: Path,
+                                                                 url: str) -> None:
+    funnel = FULL_FUNNEL.replace("    headline: Why most launches flop\n",
+                                 f'    headline: Why most launches flop\n    video: {{url: "{url}", title: Watch}}\n', 1)
+    build(make_site({"funnels/launch.yml": funnel}), tmp_path / "out")
+    page = _read(tmp_path / "out", "launch/story/index.html")
+    assert 'href="https://www.youtube.com/watch?v=dQw4w9WgXcQ"' in page
+    assert 'data-embed="https://www.youtube-nocookie.com/embed/dQw4w9WgXcQ?autoplay=1&amp;rel=0"' in page
 
 
 def test_a_brace_written_twice_in_the_title_pattern_shows_once(make_site: MakeSite, tmp_path: Path) -> None:

@@ -214,9 +214,22 @@ def test_very_deep_flow_nesting_is_refused(tmp_path: Path) -> None:
         ("a: *nope\n", "funnels/x.yml:1: an alias (*name) here has no anchor (&name) above it; "
                        "write the value out"),
         ("a: `cmd`\n", "funnels/x.yml:1: a value cannot start with '`'; put the value in quotes"),
+        ("a: [x, y\nb: 2\n", "funnels/x.yml:1: the '[' on this line is never closed: end the list with ']'"),
+        ("a: [x,\n  y\nb: 2\n", "funnels/x.yml:1: the '[' on this line is never closed: end the list with ']'"),
+        ("a: {x: 1\nb: 2\n", "funnels/x.yml:1: the '{' on this line is never closed: end the set of keys "
+                             "with '}'"),
+        ("a: 1\nb: [x, y\n", "funnels/x.yml:2: the '[' on this line is never closed: end the list with ']'"),
+        ("a: {x: 1, y: [1, 2}\n", "funnels/x.yml:1: the '[' on this line is closed with '}': write ']' instead"),
+        ("a: {x: 1 y: 2}\n", "funnels/x.yml:1: a ',' or '}' is missing in the set of keys on this line: "
+                            "put a ',' between its items"),
+        ("a: [1, 2]]\n", "funnels/x.yml:1: this ']' closes nothing: remove it, or add the '[' it closes"),
+        ("a:\n  - x\n - y\n", "funnels/x.yml:3: YAML syntax error: did not find expected key; "
+                              "check this line's indentation"),
     ],
     ids=["colon-in-value", "indentation", "tab", "unclosed-quote", "two-documents",
-         "undefined-alias", "backtick"],
+         "undefined-alias", "backtick", "unclosed-list", "unclosed-list-over-two-lines", "unclosed-keys",
+         "unclosed-list-at-the-end", "list-closed-with-a-brace", "missing-comma", "stray-bracket",
+         "list-item-indented-less"],
 )
 def test_syntax_errors_say_what_to_write(tmp_path: Path, text: str, expected: str) -> None:
     assert _problems(tmp_path, text) == [expected]

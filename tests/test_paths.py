@@ -81,13 +81,20 @@ def test_a_slug_is_never_a_path(key: str, value: str, make_site: MakeSite, run_c
     assert any(f"{key}: " in line and "is not a valid slug" in line for line in lines), lines
 
 
-@pytest.mark.parametrize("name", ["..yml", ".hidden.yml", "..\\x.yml", "%2e%2e.yml"])
+@pytest.mark.parametrize("name", ["x..\\y.yml", "%2e%2e.yml", "a b.YAML"])
 def test_a_funnel_file_name_is_never_a_path(name: str, make_site: MakeSite, run_cli: RunCli,
                                             tmp_path: Path) -> None:
     site = make_site({"funnels/tiny.yml": None, f"funnels/{name}": FUNNEL_YML})
     lines = refused(run_cli, site, tmp_path / "out")
     assert len(lines) == 1 and lines[0].startswith(f"funnels/{name}:1: file name '{Path(name).stem}' is not "
                                                    "a valid URL: rename the file to "), lines
+
+
+@pytest.mark.parametrize("name", ["..yml", ".hidden.yml", "..\\x.yml"])
+def test_a_hidden_funnel_file_is_never_read(name: str, make_site: MakeSite, run_cli: RunCli,
+                                            tmp_path: Path) -> None:
+    site = make_site({"funnels/tiny.yml": None, f"funnels/{name}": FUNNEL_YML})
+    assert refused(run_cli, site, tmp_path / "out") == ["funnels/: no funnel files: add funnels/<name>.yml"]
 
 
 @pytest.mark.parametrize("value", ["assets/../site.yml", "assets/../../outside/secret.png", "/etc/passwd",

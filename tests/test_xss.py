@@ -47,7 +47,7 @@ from funnelgen.commands.check import check
 from funnelgen.errors import Abort, key_path
 from funnelgen.load import load_yaml
 from funnelgen.schema import Funnel, Site
-from funnelgen.schema.types import check_text, field_doc
+from funnelgen.schema.types import TEXT_CHECKS, field_doc
 from funnelgen.theme import builtin_themes
 
 if TYPE_CHECKING:  # imported by pytest_plugins below, which must be first to load it
@@ -212,9 +212,9 @@ def _owner(model: type[BaseModel], name: str) -> str:
 
 
 def _checks(metadata: Any) -> bool:
-    """Whether a field's constraints check its value (a URL, a slug …). Text's only refuses
-    empty text: its value shows as written, like any text."""
-    return any(not isinstance(m, WithJsonSchema) and getattr(m, "func", None) is not check_text for m in metadata)
+    """Whether a field's constraints check its value (a URL, a slug …). Text's (TEXT_CHECKS) only
+    refuse empty text: its value shows as written, like any text."""
+    return any(not isinstance(m, WithJsonSchema) and getattr(m, "func", None) not in TEXT_CHECKS for m in metadata)
 
 
 def _validated_fields(model: type[BaseModel]) -> set[str]:

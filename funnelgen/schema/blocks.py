@@ -3,22 +3,25 @@
 from __future__ import annotations
 
 import re
-from datetime import date, datetime
-from decimal import Decimal
+from collections.abc import Callable
+from datetime import UTC, date, datetime
+from decimal import Decimal, InvalidOperation
 from difflib import get_close_matches
 from typing import Annotated, Literal
 from urllib.parse import parse_qs, urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
-from pydantic import AfterValidator, Field, ValidationInfo, field_validator, model_validator
+from pydantic import AfterValidator, BeforeValidator, Field, ValidationInfo, field_validator, model_validator
 
 from funnelgen.providers import CARRY_KEYS, carry_field_name, field_name
+from funnelgen.schema.currencies import code_meant
 from funnelgen.schema.types import (
     CarryKey,
     Currency,
     FieldName,
     HttpsUrl,
     ImageSrc,
+    Label,
     Link,
     Model,
     Target,
@@ -46,34 +49,68 @@ class Image(Model):
 _YOUTUBE = re.compile(r"^(?:www\.|m\.)?(?:youtube\.com|youtube-nocookie\.com|youtu\.be)$")
 _VIMEO = re.compile(r"^(?:www\.|player\.)?vimeo\.com$")
 _VIDEO_ID = re.compile(r"^[A-Za-z0-9_-]{6,20}$")
+_YOUTUBE_VIDEO_PATHS = ("embed", "shorts", "live", "v")
+"""Paths that name one YouTube video by the id after them; any other (/playlist, /channel/…,
+/@name, /c/name, /user/name) is a page of many."""
 
 
 def video_embed(url: str) -> tuple[str, str] | None:
-    """``(kind, id or url)`` for a YouTube, Vimeo or mp4/webm video; None if unrecognised."""
+    """``(kind, id or url)`` for a YouTube, Vimeo or mp4/webm video; None if unrecognised or
+    not one video (a playlist, a channel)."""
     parts = urlsplit(url)
     path = parts.path.rstrip("/")
     if parts.scheme == "" and url.startswith("assets/"):
         return ("file", url)
     if _YOUTUBE.match(parts.netloc):
+        segments = path.strip("/").split("/")
         if parts.netloc.endswith("youtu.be"):
             video_id = path.lstrip("/")
         elif path == "/watch":
             video_id = parse_qs(parts.query).get("v", [""])[0]
+        elif len(segments) == 2 and segments[0] in _YOUTUBE_VIDEO_PATHS:
+            video_id = segments[1]
         else:
-            video_id = path.rsplit("/", 1)[-1]
+            return None
         return ("youtube", video_id) if _VIDEO_ID.match(video_id) else None
-    if _VIMEO.match(parts.netloc):  # vimeo.com/ID, an unlisted vimeo.com/ID/HASH, player…/video/ID?h=HASH
-        segments = path.strip("/").split("/")
-        numbered = [i for i, segment in enumerate(segments) if segment.isdigit()]
-        if not numbered:
-            return None
-        video_id, after = segments[numbered[-1]], segments[numbered[-1] + 1 :]
-        unlisted = after[0] if after else parse_qs(parts.query).get("h", [""])[0]
-        if unlisted and not re.fullmatch(r"[0-9a-f]{6,32}", unlisted):
-            return None
-        return ("vimeo", f"{video_id}/{unlisted}" if unlisted else video_id)
+    if _VIMEO.match(parts.netloc):
+        return _vimeo(path, parts.query)
     if path.lower().endswith((".mp4", ".webm")):
         return ("file", url)
+    return None
+
+
+def _vimeo(path: str, query: str) -> tuple[str, str] | None:
+    """vimeo.com/ID, an unlisted vimeo.com/ID/HASH, player…/video/ID?h=HASH, or a video of a
+    channel, group or showcase (…/channels/NAME/ID, …/videos/ID, …/video/ID); not a showcase,
+    album or profile (vimeo.com/showcase/ID)."""
+    segments = path.strip("/").split("/")
+    numbered = [i for i, segment in enumerate(segments) if segment.isdigit()]
+    if not numbered:
+        return None
+    at = numbered[-1]
+    if not (at == 0 or segments[at - 1] in ("video", "videos") or (segments[0] == "channels" and at == 2)):
+        return None
+    video_id, after = segments[at], segments[at + 1 :]
+    unlisted = after[0] if after else parse_qs(query).get("h", [""])[0]
+    if unlisted and not re.fullmatch(r"[0-9a-f]{6,32}", unlisted):
+        return None
+    return ("vimeo", f"{video_id}/{unlisted}" if unlisted else video_id)
+
+
+def _not_one_video(url: str) -> tuple[str, str] | None:
+    """What a YouTube or Vimeo address that names no single video is, and what a video's looks like."""
+    parts = urlsplit(url)
+    first = parts.path.strip("/").split("/")[0]
+    if _YOUTUBE.match(parts.netloc):
+        if first == "playlist" or "list" in parse_qs(parts.query):
+            what = "a YouTube playlist"
+        elif first.startswith("@") or first in ("channel", "c", "user"):
+            what = "a YouTube channel"
+        else:
+            what = "a YouTube page"
+        return what, "https://www.youtube.com/watch?v=…"
+    if _VIMEO.match(parts.netloc):
+        return ("a Vimeo showcase" if first in ("showcase", "album") else "a Vimeo page"), "https://vimeo.com/76979871"
     return None
 
 
@@ -94,6 +131,9 @@ class Video(Model):
             check_asset_path(value)
         else:
             check_https(value)
+        if video_embed(value) is None and (page := _not_one_video(value)):
+            raise ValueError(f"{shown(value)} is {page[0]}, not one video: open the video and copy its "
+                             f"address from the browser, e.g. {page[1]}")
         if video_embed(value) is None:
             raise ValueError(
                 f"'{value}' is not a video funnelgen can play: use a YouTube or Vimeo link, "
@@ -105,7 +145,7 @@ class Video(Model):
 class Testimonial(Model):
     """What a customer said."""
 
-    quote: str
+    quote: Text
     """Their words."""
     name: Text
     """Who said it."""
@@ -118,8 +158,8 @@ class Testimonial(Model):
 class Question(Model):
     """One FAQ entry."""
 
-    question: str
-    answer: str
+    question: Text
+    answer: Text
     """Markdown."""
 
 
@@ -185,13 +225,50 @@ def _check_money(value: Decimal) -> Decimal:
     return value
 
 
-Money = Annotated[Decimal, AfterValidator(_check_money)]
+_NUMBER_FORMS: list[tuple[re.Pattern[str], Callable[[str], str]]] = [  # as written → as a number
+    (re.compile(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?"), lambda n: n.replace(",", "")),  # 1,299.00
+    (re.compile(r"\d{1,3}(?:\.\d{3})+(?:,\d+)?"), lambda n: n.replace(".", "").replace(",", ".")),  # 1.299,00
+    (re.compile(r"\d+(?:,\d+)?"), lambda n: n.replace(",", ".")),  # 19,99
+    (re.compile(r"\d+\.\d+"), lambda n: n),
+]
+
+
+def _is_number(text: str) -> bool:
+    try:
+        Decimal(text)
+    except InvalidOperation:
+        return False
+    return True
+
+
+def _written_price(value: object, info: ValidationInfo) -> object:
+    """Say how to write a price typed as text ('19,99', '$49', '49 USD', '€19'): the number alone,
+    with a point for the cents; the currency in `currency:`."""
+    if not isinstance(value, str) or _is_number(value):
+        return value
+    key = info.field_name or "amount"
+    written = re.sub(r"[\s']", "", value)
+    number = re.sub(r"[^\d.,]", "", written)
+    sign = re.sub(r"[\d.,-]", "", written)
+    meant = next((form(number) for pattern, form in _NUMBER_FORMS if pattern.fullmatch(number)), None)
+    code = code_meant(sign) if sign else None
+    if meant and code:
+        raise ValueError(f"{shown(value)} is not a number: write the amount alone, as {key}: {meant}, "
+                         f"and the currency as currency: {code}")
+    if meant and not sign:
+        raise ValueError(f"{shown(value)} is not a number: write digits only, with a point before the cents, "
+                         f"as {key}: {meant}")
+    raise ValueError(f"{shown(value)} is not a number: write the price as a number, e.g. {key}: 19.99 "
+                     "(the currency goes in currency:, e.g. currency: EUR)")
+
+
+Money = Annotated[Decimal, BeforeValidator(_written_price), AfterValidator(_check_money)]
 
 
 class PaymentPlan(Model):
     """Pay in instalments instead of all at once."""
 
-    label: str | None = None
+    label: Label | None = None
     """Shown on the button; default '3 payments of $37'."""
     amount: Money = Field(gt=0)
     """Each payment."""
@@ -244,7 +321,7 @@ class FormField(Model):
     name: FieldName
     """Field name your email tool expects (email, first_name, …)."""
     type: Literal["email", "text", "tel", "url"] = "text"
-    label: str
+    label: Text
     """Visible label."""
     required: bool = False
     placeholder: str | None = None
@@ -363,6 +440,16 @@ class Webinar(Model):
         if value.tzinfo is not None:
             raise ValueError("write the local time without an offset; timezone says where")
         return value
+
+    @model_validator(mode="after")
+    def _exists(self) -> Webinar:
+        """Refuse a start in the hour the clocks skip (02:30 on the night summer time begins):
+        no clock shows it, and the page would give another time than the one written."""
+        moment = self.start().astimezone(UTC).astimezone(ZoneInfo(self.timezone))
+        if moment.replace(tzinfo=None) != self.starts:
+            raise ValueError(f"starts: {self.starts:%Y-%m-%d %H:%M} does not exist in {self.timezone}: the "
+                             f"clocks skip that hour that night; write {moment:%H:%M} or another time")
+        return self
 
     def start(self) -> datetime:
         """The start as an aware datetime."""

@@ -24,16 +24,26 @@ from funnelgen.schema.blocks import (
     Video,
     Webinar,
 )
-from funnelgen.schema.types import CarryKey, ContentPath, HttpsUrl, Model, Slug, Temperature, Text
+from funnelgen.schema.types import (
+    CarryKey,
+    ContentPath,
+    HttpsUrl,
+    ItemText,
+    Model,
+    OverrideText,
+    Slug,
+    Temperature,
+    Text,
+)
 
 
 class CopyOverride(Model):
     """Copy shown instead of the base copy to visitors of one temperature."""
 
-    eyebrow: str | None = None
-    headline: str | None = None
-    subheadline: str | None = None
-    body: str | None = None
+    eyebrow: OverrideText | None = None
+    headline: OverrideText | None = None
+    subheadline: OverrideText | None = None
+    body: OverrideText | None = None
     cta: Cta | None = None
 
 
@@ -59,7 +69,7 @@ class StepBase(Model):
     image: Image | None = None
     """Hero image."""
     benefits_title: str | None = None
-    benefits: list[str] = []
+    benefits: list[ItemText] = []
     """Bullet list of benefits."""
     testimonials: list[Testimonial] = []
     faq: list[Question] = []
@@ -141,7 +151,7 @@ class ThankyouStep(StepBase):
     """Confirmation page with next steps and an optional ascension offer."""
 
     type: Literal["thankyou"]
-    next_steps: list[str] = []
+    next_steps: list[ItemText] = []
     """Numbered list of what to do now."""
     ascension: Ascension | None = None
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import difflib
 import functools
 import inspect
 import ipaddress
@@ -15,13 +16,15 @@ from urllib.parse import unquote, urlsplit
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Strict, WithJsonSchema
 
+from funnelgen.schema import currencies
+
 SLUG_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
 _SLUG = re.compile(SLUG_PATTERN)
 _CONTROL = re.compile(r"[\x00-\x20\x7f-\x9f\u2028\u2029\u200b-\u200f\ufeff]")
 _COLOR = re.compile(r"^#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})$")
 _FONT = re.compile(r"^[A-Za-z0-9 ,'\"-]+$")
 _FIELD_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_\-\[\]]*$")
-_CURRENCY = re.compile(r"^[A-Z]{3}$")
+_CURRENCY = re.compile(r"^[A-Za-z]{3}$")
 LINK_SCHEMES = ("http", "https", "mailto", "tel")
 
 Temperature = Literal["cold", "warm", "hot"]
@@ -251,12 +254,59 @@ def check_color(value: str) -> str:
     return value
 
 
+_CSS_HEX = re.compile(r"#(?:[0-9a-fA-F]{3,4}|[0-9a-fA-F]{6}|[0-9a-fA-F]{8})")
+_CSS_FUNCTION = re.compile(r"(?i)(?:rgba?|hsla?)\(\s*[-+0-9.]+(?:%|deg|turn|rad|grad)?"
+                           r"(?:\s*[,/\s]\s*[-+0-9.]+(?:%|deg|turn|rad|grad)?){2,3}\s*\)")
+_CSS_NAMES = """
+    aliceblue antiquewhite aqua aquamarine azure beige bisque black blanchedalmond blue blueviolet brown
+    burlywood cadetblue chartreuse chocolate coral cornflowerblue cornsilk crimson cyan darkblue darkcyan
+    darkgoldenrod darkgray darkgreen darkgrey darkkhaki darkmagenta darkolivegreen darkorange darkorchid
+    darkred darksalmon darkseagreen darkslateblue darkslategray darkslategrey darkturquoise darkviolet
+    deeppink deepskyblue dimgray dimgrey dodgerblue firebrick floralwhite forestgreen fuchsia gainsboro
+    ghostwhite gold goldenrod gray green greenyellow grey honeydew hotpink indianred indigo ivory khaki
+    lavender lavenderblush lawngreen lemonchiffon lightblue lightcoral lightcyan lightgoldenrodyellow
+    lightgray lightgreen lightgrey lightpink lightsalmon lightseagreen lightskyblue lightslategray
+    lightslategrey lightsteelblue lightyellow lime limegreen linen magenta maroon mediumaquamarine
+    mediumblue mediumorchid mediumpurple mediumseagreen mediumslateblue mediumspringgreen
+    mediumturquoise mediumvioletred midnightblue mintcream mistyrose moccasin navajowhite navy oldlace
+    olive olivedrab orange orangered orchid palegoldenrod palegreen paleturquoise palevioletred
+    papayawhip peachpuff peru pink plum powderblue purple rebeccapurple red rosybrown royalblue
+    saddlebrown salmon sandybrown seagreen seashell sienna silver skyblue slateblue slategray slategrey
+    snow springgreen steelblue tan teal thistle tomato turquoise violet wheat white whitesmoke yellow
+    yellowgreen transparent currentcolor
+"""
+CSS_COLOR_NAMES = frozenset(_CSS_NAMES.split())
+
+
+def is_css_color(value: str) -> bool:
+    """A colour CSS reads: #rgb, #rgba, #rrggbb, #rrggbbaa, rgb()/rgba()/hsl()/hsla() of numbers, a name."""
+    named = value.lower() in CSS_COLOR_NAMES
+    return named or bool(_CSS_HEX.fullmatch(value) or _CSS_FUNCTION.fullmatch(value))
+
+
+def css_color_problem(value: str) -> str | None:
+    """What is wrong with a value that must be a CSS colour, and what to write; None if it is one."""
+    if is_css_color(value):
+        return None
+    near = difflib.get_close_matches(value.lower().replace(" ", ""), sorted(CSS_COLOR_NAMES), n=1)
+    hint = f"did you mean '{near[0]}'? Or write" if near and not value.startswith("#") else "write"
+    return (f"{shown(value)} is not a colour: {hint} a hex colour in quotes (\"#1d4ed8\"), rgb(…), hsl(…) "
+            "or a colour name such as navy")
+
+
 def check_currency(value: str) -> str:
-    if not _CURRENCY.fullmatch(value):
-        example = value.upper() if re.fullmatch(r"[A-Za-z]{3}", value) else "USD"
-        raise ValueError(f"{shown(value)} is not a currency code: write three capital letters, "
-                         f"e.g. '{example}'")
-    return value
+    """An ISO 4217 code; in lower case too ('eur' is read as 'EUR')."""
+    meant = currencies.code_meant(value)
+    if meant and meant == value.strip().upper():
+        return meant
+    if meant:
+        raise ValueError(f"{shown(value)} is not a currency code: write '{meant}'")
+    codes = sorted(currencies.ISO_4217)
+    near = [c for c in codes if sorted(c) == sorted(value.upper())] or difflib.get_close_matches(
+        value.upper(), codes, n=1)  # letters swapped ('UDS') first
+    hint = f"did you mean '{near[0]}'? Or write" if near else "write"
+    raise ValueError(f"{shown(value)} is not a currency code: {hint} the three letters of ISO 4217, "
+                     "such as USD, EUR or GBP")
 
 
 def unclosed_in_css(value: str) -> str | None:
@@ -309,6 +359,30 @@ def check_text(value: str) -> str:
     return value
 
 
+def check_item(value: str) -> str:
+    """An item of a list a page shows (a benefit, a next step)."""
+    if not value.strip():
+        raise ValueError("this item is empty, and the page would show an empty line in the list: "
+                         "write the text, or delete the line")
+    return value
+
+
+def check_override(value: str) -> str:
+    """Copy shown instead of the base copy to visitors of one temperature."""
+    if not value.strip():
+        raise ValueError("this is empty, and visitors of this temperature would see nothing here: "
+                         "write the text, or delete the line to show them the base copy")
+    return value
+
+
+def check_label(value: str) -> str:
+    """A button's own label, in place of the default one."""
+    if not value.strip():
+        raise ValueError("this is empty, and the button would show nothing: write the text, or delete "
+                         "the line to show the default")
+    return value
+
+
 def check_target(value: str) -> str:
     """Where a link goes: a step id in this funnel, or a URL."""
     if _SLUG.fullmatch(value):
@@ -333,6 +407,12 @@ WholeNumber = Annotated[int, Strict()]
 """A number as written: YAML's true and false are not 1 and 0."""
 Slug = Annotated[str, AfterValidator(check_slug), _string(SLUG_PATTERN)]
 Text = Annotated[str, AfterValidator(check_text), _string("\\S")]
+ItemText = Annotated[str, AfterValidator(check_item), _string("\\S")]
+"""An item of a list of text: never empty (a line '- ' or '- ""' left in by mistake)."""
+OverrideText = Annotated[str, AfterValidator(check_override), _string("\\S")]
+Label = Annotated[str, AfterValidator(check_label), _string("\\S")]
+TEXT_CHECKS = (check_text, check_item, check_override, check_label)
+"""The checks of text that shows as written: they refuse only empty text."""
 Link = Annotated[str, AfterValidator(check_link), _string()]
 HttpsUrl = Annotated[str, AfterValidator(check_https), _string("^https://", "uri")]
 Endpoint = Annotated[str, AfterValidator(check_endpoint), _string("^(https://|/(?!/))")]
