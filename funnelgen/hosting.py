@@ -34,7 +34,7 @@ from funnelgen.schema.site import HostingTarget, Redirect, Site
 
 if TYPE_CHECKING:
     from funnelgen.incremental import FunnelRecord
-    from funnelgen.plan import Surveyed
+    from funnelgen.plan import Plan, Surveyed
     from funnelgen.site import Prepared
 
 TARGETS: tuple[str, ...] = get_args(HostingTarget)
@@ -83,6 +83,12 @@ def targets(site: Site) -> list[str]:
     return [t for t in TARGETS if t in chosen]
 
 
+def redirects_from_a_file(site: Site) -> bool:
+    """Whether a host the site is written for answers its redirects itself, from `_redirects` or
+    `vercel.json` (the others get an HTML redirect page at each address)."""
+    return any(t not in PAGE_REDIRECT_TARGETS for t in targets(site))
+
+
 @dataclass(frozen=True)
 class RedirectRule:
     """One redirect of site.yml, resolved: where it goes and how each host writes it."""
@@ -107,6 +113,10 @@ class RedirectRule:
         if not base or "." in base.rsplit("/", 1)[-1]:
             return [self.source]
         return [base, base + "/"]
+
+    def location(self, base_path: str) -> str:
+        """The target as a host that takes absolute paths sends visitors to it."""
+        return base_path + self.target if self.internal else self.target
 
     def vercel_source(self) -> str:
         return vercel_path(self.source)
@@ -143,6 +153,13 @@ def check(site: Site, source: Source, step_urls: Mapping[str, Mapping[str, str]]
     listed, and everything must fit the chosen hosts.
     """
     return _Resolver(site, source, step_urls, assets).run()
+
+
+def resolved(plan: Plan) -> Redirects:
+    """The redirects of a planned site (checked already: ``plan`` exists), as its hosting files
+    write them."""
+    return check(plan.site, plan.site_source, step_urls_of(plan.surveyed.values(), plan.reused.values()),
+                 {name: asset.output for name, asset in plan.assets.items()})
 
 
 def step_urls_of(funnels: Iterable[Surveyed],
@@ -467,8 +484,7 @@ def write_files(prepared: Prepared, sink: Sink, outputs: list[str]) -> None:
     plan, renderer = prepared.plan, prepared.renderer
     site = plan.site
     chosen = targets(site)
-    redirects = check(site, plan.site_source, step_urls_of(plan.surveyed.values(), plan.reused.values()),
-                      {name: asset.output for name, asset in plan.assets.items()})
+    redirects = resolved(plan)
     if redirects.errors:  # the plan stage reports these; this is a guard
         raise Abort(redirects.errors)
     rules = redirects.rules
@@ -508,7 +524,7 @@ def write_files(prepared: Prepared, sink: Sink, outputs: list[str]) -> None:
         if site.hosting.cname:
             write("CNAME", render("hosting/CNAME", {"cname": site.hosting.cname}))
     if "s3" in chosen:
-        redirect_pages = {rule.page(): site.base_path + rule.target if rule.internal else rule.target
+        redirect_pages = {rule.page(): rule.location(site.base_path)
                           for rule in rules}  # S3 sends visitors to that path as it is
         metadata: dict[str, dict[str, str]] = {}
         for name in sorted(f for f in files if f not in HOSTING_FILES):

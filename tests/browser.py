@@ -117,13 +117,17 @@ NewPage = Callable[..., Tab]
 @pytest.fixture
 def new_page(browser: Browser) -> Iterator[NewPage]:
     """``new_page(**context_options) -> Tab``: a fresh context (e.g. ``java_script_enabled=False``,
-    ``viewport=…``) whose requests to anything but 127.0.0.1 are aborted and recorded."""
+    ``viewport=…``) whose requests to anything but 127.0.0.1 are aborted and recorded.
+    ``new_page(beside=tab)`` is another tab of the same context, as a second tab of one browser
+    window: it shares that tab's connections, storage and locks."""
     contexts: list[BrowserContext] = []
 
-    def open_tab(**context_options: Any) -> Tab:
+    def open_tab(beside: Tab | None = None, **context_options: Any) -> Tab:
+        if beside is not None:  # its context blocks and records already, in that tab's list
+            return _watched(Tab(page=beside.context.new_page(), context=beside.context, blocked=beside.blocked))
         context = browser.new_context(service_workers="block", **context_options)
         contexts.append(context)
-        tab = Tab(page=context.new_page(), context=context)
+        tab = _watched(Tab(page=context.new_page(), context=context))
 
         def local_only(route: Route) -> None:
             if urlsplit(route.request.url).hostname == LOCAL_HOST:
@@ -132,16 +136,22 @@ def new_page(browser: Browser) -> Iterator[NewPage]:
                 tab.blocked.append(route.request.url)
                 route.abort("blockedbyclient")
 
-        def on_console(message: ConsoleMessage) -> None:
-            if message.type == "error":
-                where = message.location.get("url", "") if message.location else ""
-                tab.console_errors.append(f"{message.text} ({where or tab.page.url})")
-
         context.route("**/*", local_only)
-        tab.page.on("console", on_console)
-        tab.page.on("pageerror", lambda error: tab.console_errors.append(f"uncaught: {error}"))
         return tab
 
     yield open_tab
     for context in contexts:
         context.close()
+
+
+def _watched(tab: Tab) -> Tab:
+    """``tab`` recording its console errors and uncaught exceptions."""
+
+    def on_console(message: ConsoleMessage) -> None:
+        if message.type == "error":
+            where = message.location.get("url", "") if message.location else ""
+            tab.console_errors.append(f"{message.text} ({where or tab.page.url})")
+
+    tab.page.on("console", on_console)
+    tab.page.on("pageerror", lambda error: tab.console_errors.append(f"uncaught: {error}"))
+    return tab

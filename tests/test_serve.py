@@ -16,6 +16,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import textwrap
 import time
 import urllib.error
 import urllib.request
@@ -25,7 +26,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 from click.testing import Result
-from conftest import FUNNEL_YML, MakeSite
+from conftest import FUNNEL_YML, SITE_YML, MakeSite
 from playwright.sync_api import expect
 
 from funnelgen.cli import cli
@@ -278,6 +279,55 @@ def test_a_save_still_rebuilding_when_serve_stops_writes_nothing_after(site: Pat
     assert not out.exists()
 
 
+def test_redirects_the_host_answers_from_its_file_are_answered_the_same(make_site: MakeSite,
+                                                                      start: Callable[[Path], Running]) -> None:
+    site = make_site({"site.yml": SITE_YML + textwrap.dedent("""\
+        hosting:
+          targets: [netlify]
+          redirects:
+            - {from: /go, to: tiny, utm: {source: mail}}
+            - {from: /old-join/, to: tiny/join, status: 301}
+            - {from: /join.html, to: /tiny/join/}
+        """)})
+    running = start(site)
+    lines = (running.server.out / "_redirects").read_text().splitlines()
+    rules = [line.split() for line in lines if line.startswith("/")]
+    assert len(rules) == 5  # /go and /old-join with and without their slash, /join.html
+    for source, target, status in rules:  # what Netlify reads from the build, answered by serve
+        assert get(running.url + source.lstrip("/"))[0] == int(status), source
+        assert get(running.url + source.lstrip("/"))[2]["Location"] == target, source
+    assert get(running.url + "go?ref=x")[2]["Location"] == "/tiny/?utm_source=mail&ref=x"  # the query goes on
+
+
+def test_an_unexpected_error_in_a_rebuild_is_one_line_and_the_next_save_is_rebuilt(
+    site: Path, start: Callable[[Path], Running], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    rebuild = Rebuilder.rebuild
+    saves: list[list[Path]] = []
+
+    def fails_once(self: Rebuilder, changed: list[Path]) -> None:
+        saves.append(changed)
+        if len(saves) == 1:
+            raise RuntimeError("a bug")  # anything serve does not expect, once
+        rebuild(self, changed)
+
+    monkeypatch.setattr(Rebuilder, "rebuild", fails_once)
+    running = start(site)
+    funnel = site / "funnels/tiny.yml"
+    funnel.write_text(funnel.read_text().replace("Join the list", "Join the first list"))
+    running.wait_for_line("internal error")
+    said = [(line, error) for line, error in running.lines if "internal error" in line]
+    assert len(said) == 1 and said[0][1] is True, said  # one line, on stderr
+    assert re.match(r"^\d\d:\d\d:\d\d internal error while rebuilding: RuntimeError\('a bug'\) "
+                    r"\(test_serve\.py:\d+\); still watching: save again to retry, or restart funnelgen "
+                    r"serve if it happens again$", said[0][0]), said
+
+    printed = len(running.lines)
+    funnel.write_text(funnel.read_text().replace("Join the first list", "Join the second list"))
+    running.wait_for_line("rebuilt in", after=printed)
+    assert "Join the second list" in get(running.url + "tiny/join/")[1]
+
+
 def test_stopping_removes_the_temporary_folder(site: Path) -> None:
     server = DevServer(site, port=0, say=lambda line, error: None)
     server.start()
@@ -473,6 +523,94 @@ def test_a_site_that_never_built_shows_its_problems_then_the_site_once_fixed(
     (site / "funnels/tiny.yml").write_text(FUNNEL_YML)
     expect(tab.page.locator("h1")).to_have_text("Join the list", timeout=WAIT_MS)
     expect(tab.page.locator(OVERLAY)).to_have_count(0)
+
+
+def test_any_number_of_tabs_load_and_a_save_reloads_those_whose_page_changed(
+    site: Path, start: Callable[[Path], Running], new_page: NewPage
+) -> None:
+    """A browser opens six connections at most to one host: the tabs must not keep one each."""
+    running = start(site)
+    first = new_page()
+    tabs = [first, *(new_page(beside=first) for _ in range(7))]  # eight tabs of one window
+    for i, tab in enumerate(tabs):
+        tab.page.set_default_timeout(WAIT_MS)
+        assert tab.goto(running.url + ("tiny/join/", "warmup/story/")[i % 2]) == 200
+    for tab in tabs:
+        expect(tab.page.locator("#funnelgen-preview .dot.live")).to_have_count(1, timeout=WAIT_MS)
+        tab.page.evaluate("window.loadedBefore = true")
+
+    def save_and_see(tabs: list[Tab], text: str) -> None:
+        printed = len(running.lines)
+        funnel = site / "funnels/tiny.yml"
+        funnel.write_text(re.sub(r"Join the (\w+ )?list", text, funnel.read_text()))
+        for tab in tabs[0::2]:
+            expect(tab.page.locator("h1")).to_have_text(text, timeout=WAIT_MS)
+            assert tab.page.evaluate("window.loadedBefore") is None  # a reload, by itself
+        running.wait_for_line("wrote all", after=printed)
+        for tab in tabs[1::2]:
+            assert tab.page.evaluate("window.loadedBefore") is True  # the other page never reloaded
+        for tab in tabs[0::2]:
+            tab.page.evaluate("window.loadedBefore = true")
+
+    save_and_see(tabs, "Join the waiting list")
+    assert re.search(r"funnels/tiny\.yml changed: rebuilt in \d+ ms; 1 of 2 open pages changed$",
+                     running.printed(), re.M), running.printed()
+    for tab in tabs[:4]:  # whichever tab listened for the others is closed: another one takes over
+        tab.page.close()
+    save_and_see(tabs[4:], "Join the other list")
+    (site / "funnels/tiny.yml").write_text("title: [oops\n")  # problems show in every tab
+    for tab in tabs[4:]:
+        expect(tab.page.locator(OVERLAY)).to_contain_text("funnels/tiny.yml:", timeout=WAIT_MS)
+    assert [tab.console_errors for tab in tabs] == [[]] * 8
+
+
+def test_a_tab_without_web_locks_listens_for_itself(site: Path, start: Callable[[Path], Running],
+                                                   new_page: NewPage) -> None:
+    """As in the preview seen from a phone with --host: not a secure context, so no Web Locks."""
+    running = start(site)
+    tab = new_page()
+    tab.page.add_init_script("Object.defineProperty(Navigator.prototype, 'locks', {value: undefined})")
+    tab.goto(running.url + "tiny/join/")
+    assert tab.page.evaluate("navigator.locks === undefined")
+    expect(tab.page.locator("#funnelgen-preview .dot.live")).to_have_count(1, timeout=WAIT_MS)
+    funnel = site / "funnels/tiny.yml"
+    funnel.write_text(funnel.read_text().replace("Join the list", "Join the phone list"))
+    expect(tab.page.locator("h1")).to_have_text("Join the phone list", timeout=WAIT_MS)
+    assert tab.console_errors == []
+
+
+def test_a_site_whose_base_url_has_a_path_is_served_under_that_path(
+    make_site: MakeSite, start: Callable[[Path], Running], new_page: NewPage
+) -> None:
+    site = make_site({"site.yml": SITE_YML.replace("tiny.example/", "tiny.example/shop/") + textwrap.dedent("""\
+        hosting:
+          targets: [netlify]
+          redirects:
+            - {from: /go, to: tiny/join}
+        """)})
+    running = start(site)
+    root = running.url.removesuffix("shop/")
+    assert running.url == root + "shop/"  # what serve prints, and --open opens
+    for path in ("", "shop"):  # the server's root, and the site's without its slash
+        status, _, headers = get(root + path)
+        assert (status, headers["Location"]) == (302, "/shop/")
+    assert get(root + "shop/tiny")[2]["Location"] == "/shop/tiny/"
+    assert get(root + "shop/go")[2]["Location"] == "/shop/tiny/join/"
+
+    tab = new_page()
+    assert tab.goto(root) == 200 and tab.page.url == root + "shop/"
+    tab.page.locator("a", has_text="Tiny funnel").click()  # the list of funnels links under /shop/
+    expect(tab.page.locator("h1")).to_have_text("Join the list", timeout=WAIT_MS)
+    assert tab.page.url == root + "shop/tiny/"
+
+    assert tab.goto(root + "tiny/join/?temp=hot") == 404  # outside the site, as on its host…
+    notice = tab.page.locator("#funnelgen-preview .notice")
+    expect(notice).to_contain_text("outside the site: its base_url puts it under /shop/.")
+    notice.locator("a", has_text="Open /shop/tiny/join/").click()  # …with the way in
+    expect(tab.page.locator("h1")).to_have_text("Join the list", timeout=WAIT_MS)
+    assert tab.page.url == root + "shop/tiny/join/?temp=hot"
+    expect(notice).to_have_count(0)
+    assert all("status of 404" in error for error in tab.console_errors), tab.console_errors  # that address's
 
 
 def test_temperature_is_previewed_with_temp_and_switched_with_the_bar(

@@ -68,9 +68,11 @@ class DevServer:
 
     @property
     def url(self) -> str:
+        """The site's address: under the path of its base_url, as its host will serve it."""
         host, port = self.address
         shown = {"0.0.0.0": "127.0.0.1", "::": "::1"}.get(host, host)
-        return f"http://[{shown}]:{port}/" if ":" in shown else f"http://{shown}:{port}/"
+        origin = f"http://[{shown}]:{port}" if ":" in shown else f"http://{shown}:{port}"
+        return f"{origin}{self.state.base_path}/"
 
     def start(self) -> str:
         """Build, then serve and watch in background threads; returns the site's URL."""
@@ -88,7 +90,7 @@ class DevServer:
             raise Abort(f"cannot serve on {self.host}:{self.port}: {exc.strerror or exc}{hint}") from None
         try:
             self.rebuilder.first_build()
-            self._watcher = Watcher(self.site, self.watched, self.rebuilder.rebuild)
+            self._watcher = Watcher(self.site, self.watched, self.rebuilder.rebuild, self.rebuilder.crashed)
             self._watcher.start()
         except BaseException:  # Ctrl-C during the first build too: leave no folder behind
             self.stop()

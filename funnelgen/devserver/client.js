@@ -1,9 +1,9 @@
 /* funnelgen serve: live reload, the error overlay and the preview bar.
    The dev server adds this script to the HTML pages it serves; a build never contains it.
-   The server tells it which version of the page it sent (data-digest); over server-sent
-   events it learns whether that version is still current and which problems the last
-   rebuild had. Everything it draws lives in a shadow root, so it neither takes the page's
-   styles nor leaks its own. The server fills in the stylesheet's text where the style is made. */
+   The server tells it which version of the page it sent (data-digest) and where the site is
+   served (data-base); over server-sent events it learns whether that version is still current
+   and which problems the last rebuild had. Everything it draws lives in a shadow root, so it
+   neither takes the page's styles nor leaks its own. The server fills in the stylesheet's text where the style is made. */
 (function () {
   "use strict";
   var d = document, script = d.currentScript;
@@ -72,20 +72,96 @@
     close.addEventListener("click", function () { overlay.remove(); overlay = null; });
   }
 
+  /* ---- outside the site: base_url in site.yml puts it under a folder ---- */
+  var base = script.getAttribute("data-base") || "/";
+  if (location.pathname.indexOf(base) !== 0) {
+    var notice = el("p", "notice", root, "This address is outside the site: its base_url puts it under " +
+                    base + ". ");
+    var inside = el("a", "", notice, "Open " + base + location.pathname.slice(1));
+    inside.href = base + location.pathname.slice(1) + location.search + location.hash;
+  }
+
   (d.body || d.documentElement).appendChild(host);
 
-  /* ---- live reload ---- */
-  var events = new EventSource("/__funnelgen/events?path=" + encodeURIComponent(location.pathname) +
-                               "&digest=" + encodeURIComponent(digest));
-  events.onopen = function () { dot.className = "dot live"; dot.title = "Live: reloads when you save"; };
-  events.onerror = function () { dot.className = "dot"; dot.title = "funnelgen serve is not running"; };
-  events.onmessage = function (message) {
-    var state = JSON.parse(message.data);
-    if (state.reload) {
-      events.close();
+  /* ---- live reload ----
+     A browser opens six connections at most to one host, and an event stream keeps one for as
+     long as it is open. So one tab of the preview per browser listens for all of them: the one
+     holding a Web Lock, until it goes away and the next one takes it. It names every tab's page
+     and version to the server, and passes what it hears to the others on a BroadcastChannel.
+     Where these are missing (an address that is not a secure context, such as the preview seen
+     from a phone with --host), each tab listens for itself. */
+  var me = digest + ":" + location.pathname, id = Math.random().toString(36).slice(2);
+  var shared = !!(navigator.locks && window.BroadcastChannel);
+  var channel = shared ? new BroadcastChannel("funnelgen-serve") : null;
+  var leader = null, leaving = false;
+
+  function post(message) { if (channel) channel.postMessage(message); }
+
+  function apply(state) {  /* {live, reload: [tab, …], problems: […]} from the leading tab */
+    if (leaving) return;
+    if (state.reload.indexOf(me) >= 0) {
+      leaving = true;
+      post({ bye: id });
       location.reload();
       return;
     }
-    showProblems(state.problems || []);
-  };
+    dot.className = state.live ? "dot live" : "dot";
+    dot.title = state.live ? "Live: reloads when you save" : "funnelgen serve is not running";
+    showProblems(state.problems);
+  }
+
+  function lead() {
+    var tabs = {}, events = null, listening = "", timer = 0;
+    var last = { live: false, reload: [], problems: [] };
+    tabs[id] = me;
+    function tell(state) {
+      last = state;
+      post({ state: state });
+      apply(state);
+    }
+    function listen() {
+      timer = 0;
+      var names = Object.keys(tabs).map(function (k) { return tabs[k]; }).sort()
+        .filter(function (name, i, all) { return name !== all[i - 1]; });
+      var query = names.map(function (name) { return "tab=" + encodeURIComponent(name); }).join("&");
+      if (query === listening && events) {  /* a tab came back to a page already named */
+        post({ state: { live: last.live, reload: [], problems: last.problems } });
+        return;
+      }
+      listening = query;
+      if (events) events.close();
+      events = new EventSource("/__funnelgen/events?" + query);
+      events.onopen = function () { tell({ live: true, reload: [], problems: last.problems }); };
+      events.onerror = function () { tell({ live: false, reload: [], problems: last.problems }); };
+      events.onmessage = function (message) {
+        var state = JSON.parse(message.data);
+        tell({ live: true, reload: state.reload, problems: state.problems });
+      };
+    }
+    leader = function (message) {
+      if (message.hello) tabs[message.id] = message.hello;
+      else if (message.bye) delete tabs[message.id];
+      if (!timer) timer = setTimeout(listen, 20);  /* tabs answer a roll call together */
+    };
+    post({ who: true });
+    listen();
+  }
+
+  if (channel) {
+    channel.onmessage = function (event) {
+      var message = event.data;
+      if (message.state) apply(message.state);
+      else if (message.who) post({ hello: me, id: id });
+      else if (leader) leader(message);
+    };
+    addEventListener("pagehide", function () { post({ bye: id }); });
+    addEventListener("pageshow", function (event) { if (event.persisted) post({ hello: me, id: id }); });
+    post({ hello: me, id: id });
+    navigator.locks.request("funnelgen-serve", function () {
+      lead();
+      return new Promise(function () {});  /* held until this tab goes away */
+    });
+  } else {
+    lead();
+  }
 })();

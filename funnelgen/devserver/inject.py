@@ -69,15 +69,17 @@ def _rewrite_meta(match: re.Match[str]) -> str:
     return _CONTENT.sub(content, tag, count=1)
 
 
-def inject(page: bytes, digest: str) -> bytes:
+def inject(page: bytes, digest: str, base_path: str = "") -> bytes:
     """``page`` as the dev server serves it: with the client script and a policy that allows it.
 
     ``digest`` names the version of the page being sent; the script reports it back so the
-    server can tell it to reload when the page has changed since.
+    server can tell it to reload when the page has changed since. ``base_path`` is where the site
+    is served ('' or '/shop'): the script says so on a page outside it.
     """
     text = page.decode("utf-8", errors="surrogateescape")
     text = _META.sub(_rewrite_meta, text)
-    tag = f'<script data-digest="{html.escape(digest)}">{client_js()}</script>\n'
+    tag = (f'<script data-digest="{html.escape(digest)}" data-base="{html.escape(base_path)}/">'
+           f"{client_js()}</script>\n")
     ends = list(_BODY_END.finditer(text))
     at = ends[-1].start() if ends else len(text)
     return (text[:at] + tag + text[at:]).encode("utf-8", errors="surrogateescape")

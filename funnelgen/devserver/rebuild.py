@@ -26,7 +26,7 @@ import jinja2
 import jinja2.bccache
 
 from funnelgen.commands.build import build
-from funnelgen.devserver.state import Generation, SiteState, digest
+from funnelgen.devserver.state import Generation, SiteState, digest, within
 from funnelgen.devserver.worker import BuildProcess
 from funnelgen.errors import Abort, Problem, counted, display_path
 from funnelgen.incremental import Manifest, read_manifest
@@ -83,7 +83,7 @@ class Rebuilder:
         with self._lock:
             self._cancel_full_build()  # it would build an older version
         shown = {path: self.state.lookup(path).digest for path in list(self.state.open_paths)}
-        renders = {path: generation.page(page_file(path)) for path in shown}
+        renders = {path: _page_at(generation, path) for path in shown}
         differ = sum(body is not None and digest(body) != shown[path] for path, body in renders.items())
         self.state.publish(problems=[], generation=generation)
         seconds = time.perf_counter() - started
@@ -98,6 +98,13 @@ class Rebuilder:
                 return
             self._scheduled, self._timer = generation.number, timer
         timer.start()
+
+    def crashed(self, exc: Exception) -> None:
+        """A save whose rebuild failed unexpectedly (a bug): one line, and serve keeps watching."""
+        where = traceback.extract_tb(exc.__traceback__)[-1] if exc.__traceback__ else None
+        at = f" ({Path(where.filename).name}:{where.lineno})" if where else ""
+        self.say(f"{_clock()} internal error while rebuilding: {exc!r}{at}; still watching: save "
+                 "again to retry, or restart funnelgen serve if it happens again", True)
 
     def close(self) -> None:
         with self._lock:
@@ -227,6 +234,12 @@ def page_file(url_path: str) -> str:
     if url_path.endswith("/") or not name:
         return f"{name}/index.html" if name else "index.html"
     return name
+
+
+def _page_at(generation: Generation, url_path: str) -> bytes | None:
+    """The page of ``generation`` a tab at ``url_path`` shows; None if it shows none of them."""
+    inner = within(url_path, generation.base_path)
+    return generation.page(page_file(inner)) if inner is not None else None
 
 
 def _clock() -> str:

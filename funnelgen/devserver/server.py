@@ -1,8 +1,8 @@
 """The HTTP side: the site as a static host serves it, plus the event stream that reloads tabs.
 
 Pages and files come from `SiteState.lookup` (a folder's `index.html`, a redirect for a folder
-without its slash, `404.html` with status 404). HTML gets the client script (see `inject`).
-Nothing is cached by the browser: every response is `Cache-Control: no-store`.
+without its slash or for `hosting.redirects`, `404.html` with status 404). HTML gets the client
+script (see `inject`). Nothing is cached by the browser: every response is `Cache-Control: no-store`.
 """
 
 from __future__ import annotations
@@ -78,11 +78,13 @@ class DevRequestHandler(BaseHTTPRequestHandler):
         if path == EVENTS_PATH and send_body:
             self._events(parse_qs(url.query))
             return
-        served = self.server.state.lookup(path)
-        body = inject(served.body, served.digest) if served.is_html else served.body
+        state = self.server.state
+        served = state.lookup(path)
+        body = inject(served.body, served.digest, state.base_path) if served.is_html else served.body
         self.send_response(served.status)
-        if served.location:
-            self.send_header("Location", served.location + (f"?{url.query}" if url.query else ""))
+        if served.location:  # the query goes on, as hosts pass it on
+            joined = "&" if "?" in served.location else "?"
+            self.send_header("Location", served.location + (f"{joined}{url.query}" if url.query else ""))
         self.send_header("Content-Type", served.content_type)
         self.send_header("Content-Length", str(len(body)))
         self.send_header("Cache-Control", "no-store")
@@ -91,24 +93,29 @@ class DevRequestHandler(BaseHTTPRequestHandler):
             self.wfile.write(body)
 
     def _events(self, query: dict[str, list[str]]) -> None:
-        """Server-sent events for one tab: its reload and the problems of the latest rebuild.
+        """Server-sent events for the tabs of one browser: which to reload, and the problems of
+        the latest rebuild.
 
-        The tab says which page it shows and which version of it (`path`, `digest`). On
-        connecting, and after every change, it gets `{"reload": …, "problems": […]}` when
-        either differs from what it was last told.
+        One tab listens for all the others (see `client.js`), and names each tab's page and the
+        version it shows as `tab=DIGEST:PATH`, once per page and version; it connects again when
+        that list changes. On connecting, and after every change, it gets `{"reload": [tab, …],
+        "problems": […]}` when a page has changed since it was sent or the problems differ from
+        what it was last told.
         """
         state = self.server.state
-        path = query.get("path", ["/"])[0]
-        tab_digest = query.get("digest", [""])[0]
+        tabs = {tab: _tab_page(tab) for tab in query.get("tab", [])}
+        paths = set(tabs.values())
         self.close_connection = True
         self.send_response(200)
         self.send_header("Content-Type", "text/event-stream; charset=utf-8")
         self.send_header("Cache-Control", "no-store")
         self.end_headers()
-        state.watching(path, +1)
+        for path in paths:
+            state.watching(path, +1)
         try:
             self._send("retry: 500\n\n")
             told: list[str] | None = None
+            reloaded: set[str] = set()
             seen = -1
             while not state.closed:
                 version = state.wait(seen, KEEPALIVE_SECONDS)
@@ -118,18 +125,27 @@ class DevRequestHandler(BaseHTTPRequestHandler):
                     self._send(": still here\n\n")
                     continue
                 seen = version
-                reload = state.lookup(path).digest != tab_digest
+                now = {path: state.lookup(path).digest for path in paths}
+                reload = sorted(tab for tab, path in tabs.items()
+                                if tab not in reloaded and now[path] != tab.partition(":")[0])
                 problems = [str(p) for p in state.problems]
                 if reload or problems != told:
                     told = problems
+                    reloaded.update(reload)
                     self._send(f"data: {json.dumps({'reload': reload, 'problems': problems})}\n\n")
-                if reload:
-                    return
+                if tabs and reloaded == tabs.keys():
+                    return  # every tab reloads: none is left to listen
         except (ConnectionError, TimeoutError):
             return
         finally:
-            state.watching(path, -1)
+            for path in paths:
+                state.watching(path, -1)
 
     def _send(self, text: str) -> None:
         self.wfile.write(text.encode("utf-8"))
         self.wfile.flush()
+
+
+def _tab_page(tab: str) -> str:
+    """The URL path of a tab named `DIGEST:PATH` (the path as the browser's location has it)."""
+    return unquote(tab.partition(":")[2]) or "/"

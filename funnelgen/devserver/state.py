@@ -13,6 +13,9 @@ Two versions of the site can be current at once:
 
 A tab reloads when the bytes its URL would get now differ from those it was sent (compared by
 digest), so saving a file reloads only the tabs whose page changed.
+
+The site is served under the path of its `base_url` (`/shop/` for https://example.com/shop/), as
+its host will serve it, and answers the redirects of `hosting.redirects` as the host does.
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
+from funnelgen import hosting
 from funnelgen.errors import Abort, Problem
 from funnelgen.images import Variant, encode
 from funnelgen.incremental import pages_of
@@ -68,6 +72,13 @@ class Generation:
         """Pages of funnels this generation takes unchanged from the build on disk."""
         self.folders = {str(parent) for name in (*self.pages, *self.assets, *self.variants)
                         for parent in PurePosixPath(name).parents if str(parent) != "."}
+        site = prepared.plan.site
+        self.base_path = site.base_path
+        """Where the site is served: the path of its base_url ('' at the root, '/shop')."""
+        self.redirects: dict[str, hosting.RedirectRule] = {
+            path: rule for rule in hosting.resolved(prepared.plan).rules for path in rule.sources()
+        } if hosting.redirects_from_a_file(site) else {}
+        """Redirects its host answers itself (from _redirects or vercel.json), by the paths it matches."""
         self.problems: list[Problem] = []
         """Pages of this generation that failed to render (they are served from disk)."""
         self._rendered: dict[str, bytes | None] = {}
@@ -159,6 +170,12 @@ class SiteState:
 
     # ---- reading (from request threads) ----
 
+    @property
+    def base_path(self) -> str:
+        """Where the site is served, as of the latest generation: '' at the root, or '/shop'."""
+        generation = self.generation
+        return generation.base_path if generation else ""
+
     def fresh(self) -> Generation | None:
         """The latest generation if its build is not on disk yet."""
         generation = self.generation
@@ -166,7 +183,20 @@ class SiteState:
 
     def lookup(self, url_path: str) -> Served:
         """What a static host would answer for ``url_path`` (already %-decoded)."""
-        parts = [p for p in url_path.split("/") if p]
+        generation, base = self.generation, self.base_path
+        if base and url_path in ("/", base):  # the server's root, or the site's without its slash
+            return _redirect(302, base + "/")  # 302: a save may change base_url
+        inner = within(url_path, base)
+        if inner is None:
+            return self._not_found()  # the host serves something else there
+        rule = generation.redirects.get(inner) if generation else None
+        if rule is not None:
+            return _redirect(rule.status, rule.location(base))
+        return self._lookup_inside(url_path, inner)
+
+    def _lookup_inside(self, url_path: str, inner: str) -> Served:
+        """``url_path`` of the site, ``inner`` being the same path without the base path."""
+        parts = [p for p in inner.split("/") if p]
         if any(p in (".", "..") or p.startswith(".") or "\\" in p or "\0" in p for p in parts):
             return self._not_found()
         if any(len(p.encode()) > _LONGEST_NAME for p in parts):  # no such file: the disk refuses the name
@@ -177,8 +207,7 @@ class SiteState:
         if parts and not url_path.endswith("/") and (
             (fresh and name in fresh.folders) or (has_disk and (self.out / name).is_dir())
         ):
-            location = url_path + "/"
-            return Served(301, b"", "text/plain", "redirect " + location, location)
+            return _redirect(301, url_path + "/")
         if not parts or url_path.endswith("/"):
             name = f"{name}/index.html" if name else "index.html"
         body = self._fresh_file(fresh, name) if fresh else None
@@ -222,12 +251,14 @@ class SiteState:
         funnels: list[tuple[str, str, list[tuple[str, str]]]] = []
         if self.generation is not None:
             plan = self.generation.prepared.plan
-            funnels = [(f.funnel.title, f.entry_url, list(f.step_urls.items())) for f in plan.funnels]
+            base = self.generation.base_path
+            funnels = [(f.funnel.title, base + f.entry_url,
+                        [(step, base + url) for step, url in f.step_urls.items()]) for f in plan.funnels]
             for record in plan.reused.values():  # not parsed again: what the build made of it
-                entry = f"/{record.slug}/"
-                urls = ["/" + name.removesuffix("index.html") for name in record.outputs]
+                entry = f"{base}/{record.slug}/"
+                urls = [f"{base}/" + name.removesuffix("index.html") for name in record.outputs]
                 funnels.append((record.title, entry, [(url.rstrip("/").rsplit("/", 1)[-1], url)
-                                                      for url in urls if url not in ("/", entry)]))
+                                                      for url in urls if url not in (f"{base}/", entry)]))
         items = []
         for title, entry, steps in sorted(funnels, key=lambda f: f[1]):
             links = " · ".join(f'<a href="{html.escape(url)}">{html.escape(step)}</a>' for step, url in steps)
@@ -250,6 +281,16 @@ class SiteState:
 
 _LONGEST_NAME = 255
 """Bytes in a file or folder name, at most, on the file systems funnelgen writes to."""
+
+
+def within(url_path: str, base_path: str) -> str | None:
+    """``url_path`` as a path of the site served under ``base_path`` ('' or '/shop'): '/shop/a/'
+    is '/a/'; None when it is outside."""
+    return url_path[len(base_path):] if url_path.startswith(base_path + "/") else None
+
+
+def _redirect(status: int, location: str) -> Served:
+    return Served(status, b"", "text/plain", "redirect " + location, location)
 
 
 def _read(path: Path) -> bytes | None:

@@ -51,14 +51,16 @@ class Watcher:
     """Calls ``on_change`` with each batch of changed files until ``stop`` is called.
 
     ``folders`` is asked again after each batch: when it differs (site.yml switched theme),
-    watching starts over on the new folders.
+    watching starts over on the new folders. An exception from either goes to ``on_error``, and
+    watching goes on: the next save is seen.
     """
 
     def __init__(self, site: Path, folders: Callable[[], tuple[Path, ...]],
-                 on_change: Callable[[list[Path]], None]) -> None:
+                 on_change: Callable[[list[Path]], None], on_error: Callable[[Exception], None]) -> None:
         self.site = site
         self.folders = folders
         self.on_change = on_change
+        self.on_error = on_error
         self.ready = threading.Event()
         """Set once the operating system is watching (changes from then on are seen)."""
         self._stop = threading.Event()
@@ -80,7 +82,14 @@ class Watcher:
                             stop_event=self._stop, raise_interrupt=False)
             for changes in batches:
                 self.ready.set()  # the first (empty) batch comes once the watch has started
-                if changes:
-                    self.on_change(sorted({Path(path) for _, path in changes}))
-                    if self.folders() != folders:
-                        break
+                if changes and self._moved(changes, folders):
+                    break
+
+    def _moved(self, changes: set[tuple[Change, str]], folders: tuple[Path, ...]) -> bool:
+        """Handle one batch; True when the folders to watch are others now."""
+        try:
+            self.on_change(sorted({Path(path) for _, path in changes}))
+            return self.folders() != folders
+        except Exception as exc:  # a bug: without this, every later save would go unseen
+            self.on_error(exc)
+            return False
