@@ -146,7 +146,7 @@ def _message(error: Any, source: Source, loc: Loc, model: type[BaseModel]) -> st
     if kind in ("bool_parsing", "bool_type"):
         return f"expected true or false, got {as_written(value, typed)}"
     if kind.startswith(("datetime", "date")):
-        return f"expected a date and time such as 2026-12-10 19:00, got {as_written(value, typed)}"
+        return f"expected a date and time such as 2030-12-10 19:00, got {as_written(value, typed)}"
     if kind == "string_pattern_mismatch":
         pattern = str(ctx.get("pattern", ""))
         form = _PATTERN_HINTS.get(pattern) or _field_doc_at(model, data, loc)

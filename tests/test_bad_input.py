@@ -86,7 +86,7 @@ def step_with(extra: str) -> str:
 
 def webinar_with(zone: str) -> str:
     return FUNNEL_YML.replace("type: optin", "type: webinar").replace(
-        "    form:\n", f"    webinar: {{starts: 2026-12-10 19:00, timezone: {zone}}}\n    form:\n")
+        "    form:\n", f"    webinar: {{starts: 2030-12-10 19:00, timezone: {zone}}}\n    form:\n")
 
 
 def laughs(levels: int = 9, width: int = 10) -> str:
@@ -600,7 +600,7 @@ CASES = [
     pytest.param(
         {T: FUNNEL_YML.replace("type: optin", "type: webinar").replace(
             "    form:\n",
-            "    webinar: {starts: 2026-12-10 19:00, timezone: America/NewYork}\n    form:\n")},
+            "    webinar: {starts: 2030-12-10 19:00, timezone: America/NewYork}\n    form:\n")},
         [
             "funnels/tiny.yml:6: steps[0].webinar.timezone: 'America/NewYork' is not a time zone: did you mean America/New_York?",
         ],
@@ -637,9 +637,9 @@ CASES = [
     pytest.param(
         {T: FUNNEL_YML.replace("type: optin", "type: webinar").replace(
             "    form:\n",
-            "    webinar: {starts: 2026-12-10, timezone: America/New_York}\n    form:\n")},
+            "    webinar: {starts: 2030-12-10, timezone: America/New_York}\n    form:\n")},
         [
-            "funnels/tiny.yml:6: steps[0].webinar.starts: 2026-12-10 has no time: add the local start time, e.g. 2026-12-10 19:00",
+            "funnels/tiny.yml:6: steps[0].webinar.starts: 2030-12-10 has no time: add the local start time, e.g. 2030-12-10 19:00",
         ],
         id="webinar-without-start-time",
     ),
@@ -648,7 +648,7 @@ CASES = [
             "    form:\n",
             "    webinar: {starts: 1700000000, timezone: America/New_York}\n    form:\n")},
         [
-            "funnels/tiny.yml:6: steps[0].webinar.starts: expected a date and time such as 2026-12-10 19:00, got 1700000000",
+            "funnels/tiny.yml:6: steps[0].webinar.starts: expected a date and time such as 2030-12-10 19:00, got 1700000000",
         ],
         id="webinar-start-as-a-number",
     ),
@@ -690,9 +690,9 @@ CASES = [
         id="unknown-temperature",
     ),
     pytest.param(
-        {T: step_with("    deadline: {text: Doors close Friday, until: 2026-12-04 23:59:00}\n")},
+        {T: step_with("    deadline: {text: Doors close Friday, until: 2030-12-04 23:59:00}\n")},
         [
-            "funnels/tiny.yml:9: steps[0].deadline.until: add a time zone offset, e.g. 2026-12-04T23:59:00-05:00",
+            "funnels/tiny.yml:9: steps[0].deadline.until: add a time zone offset, e.g. 2030-12-04T23:59:00-05:00",
         ],
         id="deadline-without-time-zone",
     ),

@@ -30,7 +30,7 @@ steps:
   - id: register
     type: webinar
     headline: Save your seat
-    webinar: {starts: 2026-12-10 19:00, timezone: America/New_York}
+    webinar: {starts: 2030-12-10 19:00, timezone: America/New_York}
     form: {provider: convertkit, action: "https://app.convertkit.com/forms/1/subscriptions",
            fields: [{name: first_name, label: First name}, {name: email, type: email, label: Email, required: true}]}
   - id: offer
@@ -118,7 +118,7 @@ def test_prices_webinar_time_and_form_fields_read_as_a_visitor_expects(make_site
     assert "$97" in offer
     assert "$297" in offer
     register = _read(out, "launch/register/index.html")
-    assert "Thursday, December 10, 2026 at 7:00 PM EST" in register
+    assert "Tuesday, December 10, 2030 at 7:00 PM EST" in register
     assert 'name="email_address"' in register  # ConvertKit's field name
     assert 'autocomplete="given-name"' in register
     assert 'action="https://app.convertkit.com/forms/1/subscriptions"' in register
@@ -160,7 +160,7 @@ def test_what_else_is_in_funnels_is_passed_over_or_named(make_site: MakeSite, ru
 
 def test_a_webinar_in_the_past_still_builds_with_a_warning(make_site: MakeSite, run_cli: Callable[..., Result],
                                                             tmp_path: Path) -> None:
-    site = make_site({"funnels/launch.yml": FULL_FUNNEL.replace("starts: 2026-12-10 19:00", "starts: 2020-12-10 19:00")})
+    site = make_site({"funnels/launch.yml": FULL_FUNNEL.replace("starts: 2030-12-10 19:00", "starts: 2020-12-10 19:00")})
     result = run_cli("build", site, "-o", tmp_path / "out", "-q")
     assert result.exit_code == 0
     assert result.stderr.splitlines() == [

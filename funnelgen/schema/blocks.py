@@ -178,13 +178,13 @@ class Deadline(Model):
 
     text: Text
     until: datetime | None = None
-    """When it ends, with a time zone offset (e.g. 2026-12-04T23:59:00-05:00)."""
+    """When it ends, with a time zone offset (e.g. 2030-12-04T23:59:00-05:00)."""
 
     @field_validator("until")
     @classmethod
     def _aware(cls, value: datetime | None) -> datetime | None:
         if value is not None and value.tzinfo is None:
-            raise ValueError("add a time zone offset, e.g. 2026-12-04T23:59:00-05:00")
+            raise ValueError("add a time zone offset, e.g. 2030-12-04T23:59:00-05:00")
         return value
 
 
@@ -401,7 +401,7 @@ class Webinar(Model):
     """When a webinar or live event takes place."""
 
     starts: datetime
-    """Local start time, e.g. 2026-12-10 19:00."""
+    """Local start time, e.g. 2030-12-10 19:00."""
     timezone: str
     """IANA time zone, e.g. America/New_York or Europe/Berlin."""
     duration_minutes: WholeNumber = Field(default=60, gt=0, le=24 * 60)
@@ -431,7 +431,7 @@ class Webinar(Model):
         ):
             raise ValueError(f"{value} has no time: add the local start time, e.g. {value} 19:00")
         if isinstance(value, int | float):  # pydantic would read it as seconds since 1970
-            raise ValueError(f"expected a date and time such as 2026-12-10 19:00, got {value}")
+            raise ValueError(f"expected a date and time such as 2030-12-10 19:00, got {value}")
         return value
 
     @field_validator("starts")
