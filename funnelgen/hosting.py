@@ -412,7 +412,7 @@ class _Resolver:
                        f"Cloudflare Pages reads at most {CLOUDFLARE_STATIC_REDIRECTS:,}: remove some, "
                        "or leave cloudflare out of hosting.targets")
         for rule in self.out.rules:
-            longest = max(len(line) for line in _redirect_lines(rule, force=False))
+            longest = max(len(line) for line in _redirect_lines(rule, self.site.base_path, force=False))
             if longest > CLOUDFLARE_REDIRECT_CHARS:
                 self.error(("hosting", "redirects", rule.index, "to"), f"the rule is {longest:,} "
                            f"characters; Cloudflare Pages reads at most {CLOUDFLARE_REDIRECT_CHARS:,} "
@@ -451,9 +451,12 @@ def header_rules(csp: str) -> list[HeaderRule]:
             HeaderRule("/assets/*", (("Cache-Control", ASSET_CACHE),))]
 
 
-def _redirect_lines(rule: RedirectRule, *, force: bool) -> list[str]:
+def _redirect_lines(rule: RedirectRule, base_path: str, *, force: bool) -> list[str]:
+    """The lines of `_redirects` for one rule. The host matches `from` in the folder it serves,
+    and sends the browser to the target as written: into the site's sub-folder, when it lives in
+    one (as S3's redirects and serve's do)."""
     status = f"{rule.status}!" if force else str(rule.status)
-    return [f"{source} {rule.target} {status}" for source in rule.sources()]
+    return [f"{source} {rule.location(base_path)} {status}" for source in rule.sources()]
 
 
 def _href(rule: RedirectRule) -> str:
@@ -511,10 +514,10 @@ def write_files(prepared: Prepared, sink: Sink, outputs: list[str]) -> None:
             # Netlify serves an existing file instead of a redirect unless the rule is forced
             # (`302!`); Cloudflare always redirects and rejects the `!`.
             force = "cloudflare" not in chosen and any(t in PAGE_REDIRECT_TARGETS for t in chosen)
-            lines = [line for rule in rules for line in _redirect_lines(rule, force=force)]
+            lines = [line for rule in rules for line in _redirect_lines(rule, site.base_path, force=force)]
             write("_redirects", render("hosting/_redirects", {"lines": lines}))
     if "vercel" in chosen:
-        vercel_redirects = [{"source": rule.vercel_source(), "destination": rule.target,
+        vercel_redirects = [{"source": rule.vercel_source(), "destination": rule.location(site.base_path),
                              "statusCode": rule.status} for rule in rules]
         write("vercel.json", render("hosting/vercel.json", {
             "headers": [rule.vercel() for rule in headers], "redirects": vercel_redirects,

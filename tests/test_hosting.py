@@ -279,6 +279,22 @@ def test_s3_sends_redirects_into_the_sub_folder_the_site_lives_in_and_warns_they
     assert data["files"]["go/index.html"]["WebsiteRedirectLocation"] == "/shop/tiny/thanks/"
 
 
+def test_netlify_cloudflare_and_vercel_send_redirects_into_the_sub_folder_the_site_lives_in(
+        make_site: MakeSite, tmp_path: Path) -> None:
+    site = make_site({"site.yml": "name: Tiny Co\nbase_url: https://tiny.example/shop/\nhosting:\n"
+                                  "  targets: [netlify, cloudflare, vercel]\n  redirect_hosts: [other.example]\n"
+                                  "  redirects:\n    - {from: /go, to: tiny/thanks}\n"
+                                  "    - {from: /away, to: 'https://other.example/'}\n"})
+    out = tmp_path / "out"
+    build(site, out)
+    lines = [line for line in read(out, "_redirects").splitlines() if line and not line.startswith("#")]
+    assert lines == ["/go /shop/tiny/thanks/ 302", "/go/ /shop/tiny/thanks/ 302",
+                     "/away https://other.example/ 302", "/away/ https://other.example/ 302"]
+    vercel = json.loads(read(out, "vercel.json"))["redirects"]
+    assert [(r["source"], r["destination"]) for r in vercel] == [("/go/", "/shop/tiny/thanks/"),
+                                                                 ("/away/", "https://other.example/")]
+
+
 def test_a_netlify_form_on_a_site_hosted_elsewhere_is_a_warning(make_site: MakeSite, run_cli: RunCli,
                                                                 tmp_path: Path) -> None:
     funnel = "title: T\nsteps:\n  - {id: join, type: optin, headline: Join, form: {provider: netlify}}\n" \
