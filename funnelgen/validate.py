@@ -110,7 +110,8 @@ def _message(error: Any, source: Source, loc: Loc, model: type[BaseModel]) -> st
     data = source.data
     typed = None if isinstance(value, str) else source.texts.get(loc)  # a key's text is its own
     if kind == "extra_forbidden":
-        return _unknown_key(str(loc[-1]), _allowed_keys(model, data, loc[:-1]))
+        split = _number_split_at_comma(source, loc)
+        return split or _unknown_key(str(loc[-1]), _allowed_keys(model, data, loc[:-1]))
     if kind == "missing":
         return f"missing required key '{loc[-1]}'"
     if kind == "union_tag_not_found":
@@ -176,6 +177,29 @@ _PATTERN_HINTS = {
     r"^[a-z -]+$": "lowercase words, e.g. given-name or email",
     r"^[a-z]{2,3}(?:-[A-Za-z0-9]{2,8})*$": "a language code, e.g. en, de or pt-BR",
 }
+
+
+def _number_split_at_comma(source: Source, loc: Loc) -> str | None:
+    """Inside '{…}', `amount: 19,99` reads as `amount: 19` and a key `99`: say how to write the
+    number. None unless the unknown key is digits right after a key whose value is a number."""
+    parent: Any = source.data
+    for part in loc[:-1]:
+        if isinstance(parent, dict):
+            parent = parent.get(part)
+        else:
+            parent = parent[part] if isinstance(parent, list) and isinstance(part, int) else None
+    key = loc[-1]
+    if not isinstance(parent, dict) or parent.get(key, 0) is not None or not re.fullmatch(r"\d+", str(key)):
+        return None
+    keys = list(parent)
+    before = keys[keys.index(key) - 1] if keys.index(key) > 0 else None
+    number = parent.get(before)
+    if before is None or isinstance(number, bool) or not isinstance(number, int):
+        return None
+    written = source.texts.get((*loc[:-1], before)) or str(number)
+    meant = f"{written}{key}" if len(str(key)) == 3 else f"{written}.{key}"  # 1,299 → 1299; 19,99 → 19.99
+    return (f"'{written},{key}' is read as {before}: {written} and a key '{key}': write the number without "
+            f"a comma, as {before}: {meant}")
 
 
 def _unknown_key(key: str, allowed: list[str]) -> str:

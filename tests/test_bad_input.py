@@ -506,10 +506,35 @@ CASES = [
             "funnels/tiny.yml:8: steps[0].price.compare_at: '$49' is not a number: write the amount alone, as compare_at: 49, and the currency as currency: USD",
             "funnels/tiny.yml:14: steps[1].price.amount: '49 USD' is not a number: write the amount alone, as amount: 49, and the currency as currency: USD",
             "funnels/tiny.yml:14: steps[1].price.plans[0].amount: '€19' is not a number: write the amount alone, as amount: 19, and the currency as currency: EUR",
-            "funnels/tiny.yml:14: steps[1].price.plans[0].label: this is empty, and the button would show nothing: write the text, or delete the line to show the default",
+            "funnels/tiny.yml:14: steps[1].price.plans[0].label: this is empty, and the page would show nothing in its place: write the text, or delete the line to show the default",
             "funnels/tiny.yml:20: steps[2].price.amount: '1.299,00' is not a number: write digits only, with a point before the cents, as amount: 1299.00",
         ],
         id="prices-written-with-a-comma-or-a-currency",
+    ),
+    pytest.param(
+        {T: sales().replace("price: {amount: 47}", "price: {amount: 19,99}")
+            .replace("price: {amount: 97}", "price: {amount: 97, compare_at: 1,299}")},
+        [
+            "funnels/tiny.yml:6: steps[0].price.99: '19,99' is read as amount: 19 and a key '99': write the number without a comma, as amount: 19.99",
+            "funnels/tiny.yml:12: steps[1].price.299: '1,299' is read as compare_at: 1 and a key '299': write the number without a comma, as compare_at: 1299",
+            "funnels/tiny.yml:12: steps[1].price.compare_at: 1 is not higher than amount (97): compare_at is the regular price, shown struck through; write a higher one or leave compare_at out",
+        ],
+        id="prices-with-a-comma-inside-braces",
+    ),
+    pytest.param(
+        {T: sales().replace("accept: {checkout: https://buy.example/coaching}",
+                            "accept: {checkout: https://buy.example/coaching, text: ''}")
+            .replace("decline: {to: thanks}", "decline: {to: thanks, text: ' '}")
+            .replace("    checkout: https://buy.example/course\n",
+                     "    checkout: https://buy.example/course\n    guarantee: {title: '', text: Refunds for 30 days}\n"
+                     "    video: {url: 'https://youtu.be/dQw4w9WgXcQ', title: ''}\n")},
+        [
+            "funnels/tiny.yml:8: steps[0].guarantee.title: this is empty, and the page would show nothing in its place: write the text, or delete the line to show the default",
+            "funnels/tiny.yml:9: steps[0].video.title: this is empty, and the page would show nothing in its place: write the text, or delete the line to show the default",
+            "funnels/tiny.yml:15: steps[1].accept.text: this is empty, and the page would show nothing in its place: write the text, or delete the line to show the default",
+            "funnels/tiny.yml:22: steps[2].decline.text: this is empty, and the page would show nothing in its place: write the text, or delete the line to show the default",
+        ],
+        id="empty-button-and-heading-text",
     ),
     pytest.param(
         {T: FUNNEL_YML.replace("provider: custom\n      action: https://mail.example/subscribe",

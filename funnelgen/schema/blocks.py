@@ -119,7 +119,7 @@ class Video(Model):
 
     url: str
     """YouTube or Vimeo page URL, an https .mp4/.webm URL, or an `assets/…` video file."""
-    title: str = "Watch the video"
+    title: Label = "Watch the video"
     """Shown on the play button and read by screen readers."""
     poster: ImageSrc | None = None
     """Picture shown before the video plays (recommended: 1280×720)."""
@@ -166,7 +166,7 @@ class Question(Model):
 class Guarantee(Model):
     """The risk reversal shown near the price."""
 
-    title: str = "Our guarantee"
+    title: Label = "Our guarantee"
     text: Text
     """Markdown."""
     days: WholeNumber | None = Field(default=None, gt=0)
@@ -459,7 +459,7 @@ class Webinar(Model):
 class Accept(Model):
     """The 'yes' button of a one-time offer."""
 
-    text: str = "Yes! Add this to my order"
+    text: Label = "Yes! Add this to my order"
     checkout: HttpsUrl
     """One-click upsell or checkout link."""
 
@@ -467,7 +467,7 @@ class Accept(Model):
 class Decline(Model):
     """The 'no thanks' link of a one-time offer."""
 
-    text: str = "No thanks, I'll pass on this offer"
+    text: Label = "No thanks, I'll pass on this offer"
     to: Target
     """The step to show instead (usually a downsell or the thank-you page)."""
 

@@ -376,10 +376,10 @@ def check_override(value: str) -> str:
 
 
 def check_label(value: str) -> str:
-    """A button's own label, in place of the default one."""
+    """Text in place of a default one (a button's label, a heading): never empty."""
     if not value.strip():
-        raise ValueError("this is empty, and the button would show nothing: write the text, or delete "
-                         "the line to show the default")
+        raise ValueError("this is empty, and the page would show nothing in its place: write the text, "
+                         "or delete the line to show the default")
     return value
 
 
