@@ -181,13 +181,19 @@ def library_versions() -> list[str]:
     return sorted(found.values())
 
 
-def site_key(root: Path, theme_folders: Iterable[Path]) -> str:
-    """Everything every page depends on, except the funnel files themselves: funnelgen's own
-    code, `site.yml`, the site's templates, assets and content, and every theme file."""
+def site_files_key(root: Path) -> str:
+    """funnelgen's own code, `site.yml`, and the site's templates, assets and content: the part
+    of the site key known before the site is loaded."""
     folders = ("templates", "assets", "content")
     site = [root / "site.yml", *(f for folder in folders for f in _files_under(root / folder, root))]
+    return _digest(site, root, code_key())
+
+
+def site_key(root: Path, theme_folders: Iterable[Path], files_key: str | None = None) -> str:
+    """Everything every page depends on, except the funnel files themselves: the site's files
+    (``files_key``, taken now if not given) and every theme file."""
     theme = [f for folder in theme_folders for f in _files_under(folder, folder)]
-    return _digest([*site, *theme], root, code_key())
+    return _digest(theme, root, files_key or site_files_key(root))
 
 
 FUNNEL_SUFFIXES = (".yml", ".yaml")

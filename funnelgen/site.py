@@ -18,6 +18,7 @@ from funnelgen.incremental import (
     ignored_funnel_files,
     pages_of,
     reusable,
+    site_files_key,
     site_key,
 )
 from funnelgen.load import load_yaml
@@ -85,6 +86,9 @@ def prepare(root: Path, *, strict: bool = False, previous: Manifest | None = Non
     """
     previous = previous or Manifest()
     reused = reusable(root, previous) if reused is None else reused
+    # Taken before the site is read: a file saved while it loads then differs from the key
+    # when the build checks it again, and the build stops instead of keeping stale pages.
+    files_key = None if reused else site_files_key(root)
     assets, asset_problems = plan_assets(root)
     context: SiteContext | None = None
 
@@ -103,7 +107,7 @@ def prepare(root: Path, *, strict: bool = False, previous: Manifest | None = Non
     if strict and plan.warnings:
         raise Abort([Problem(w.file, w.line, w.key, w.message + " (--strict)") for w in plan.warnings])
     plan.assets.update(static_assets(theme.static_files()))
-    key = previous.site_key if reused else site_key(root, theme.folders())
+    key = previous.site_key if reused else site_key(root, theme.folders(), files_key)
     return Prepared(plan, theme, Renderer(plan, theme, context.markdown), key, context)
 
 

@@ -18,6 +18,7 @@ import yaml
 from click.testing import Result
 from conftest import snapshot
 
+from funnelgen import site as site_module
 from funnelgen import spool, validate
 from funnelgen.commands import build as build_command
 from funnelgen.commands.build import Discard, build, render_site
@@ -151,6 +152,28 @@ def test_a_markdown_file_saved_while_the_pages_render_stops_the_build_and_the_ne
     clean = tmp_path / "clean"
     build(corpus, clean, cache=False)
     assert _pages(out) == _pages(clean)
+
+
+def test_a_markdown_file_saved_while_the_site_loads_stops_the_build_and_the_next_build_takes_it(
+        corpus: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    out = tmp_path / "out"
+    build(corpus, out, jobs=1)
+    before = snapshot(out)
+    story = next((corpus / "content").glob("*.md"))
+    read_site = site_module.validate_site
+
+    def read_then_save(*args: Any, **kwargs: Any) -> Any:
+        valid = read_site(*args, **kwargs)  # the funnels are planned with the text as it was
+        _edit(story, "\n", "\nSaved meanwhile. ")
+        return valid
+
+    monkeypatch.setattr(site_module, "validate_site", read_then_save)
+    with pytest.raises(Abort, match="changed while the site was being built; the output folder was left"):
+        build(corpus, out, jobs=1, cache=False)
+    assert snapshot(out) == before
+    monkeypatch.undo()
+    build(corpus, out, jobs=1)  # not "up to date": the save is built
+    assert any(b"Saved meanwhile" in data for data in snapshot(out).values())
 
 
 def test_a_markdown_file_in_a_linked_folder_is_rebuilt_when_edited_like_any_other(corpus: Path, tmp_path: Path) -> None:
