@@ -81,7 +81,7 @@ def _conditions(when: Condition) -> list[Compiled]:
     if when.referrer is not None:
         patterns: list[str] = []
         for value in _values(when.referrer):
-            patterns += REFERRER_GROUPS.get(value, [value])
+            patterns += REFERRER_GROUPS.get(value.lower(), [value])  # Search, Social too
         out.append({"k": "ref", "v": patterns})
     for name, value in sorted(when.param.items()):
         out.append({"k": "param", "f": name, "v": _values(value)})
@@ -134,9 +134,9 @@ def matches(condition: Compiled, visitor: dict[str, Any]) -> bool:
 def classify(compiled: Compiled, visitor: dict[str, Any]) -> str:
     """The visitor's temperature: ?temp= wins; else the first matching rule; never lower than
     before unless that rule says `lower: true`."""
-    override = visitor.get("override")
+    override = str(visitor.get("override") or "").lower()  # ?temp=Hot too
     if override in TEMPERATURES:
-        return str(override)
+        return override
     found, lower = compiled["default"], False
     for rule in compiled["rules"]:
         if all(matches(c, visitor) for c in rule["all"]):

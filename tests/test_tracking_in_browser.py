@@ -147,6 +147,7 @@ def with_banner(tmp_path_factory: pytest.TempPathFactory) -> Path:
         consent: {mode: banner, text: We measure this page.}
         tracking:
           ga4: {measurement_id: G-TEST1234}
+          meta_pixel: {pixel_id: "1234567890"}
           beacon: {url: /collect}
           body: <script>window.snippetRan = true;</script>
         """)
@@ -412,6 +413,39 @@ def test_opt_in_fields_and_checkout_links_carry_temperature_visitor_and_utm(plai
     assert href == f"https://buy.stripe.com/test_kit?utm_medium=cpc&utm_source=fb&client_reference_id={visitor}"
 
 
+def test_utm_names_and_temp_in_capitals_count_like_lowercase(plain: Path, serve: Any, new_page: Any) -> None:
+    # some email tools and link shorteners write UTM_MEDIUM=Email or ?TEMP=Warm
+    tab = new_page()
+    base = serve(plain)
+    tab.goto(base + "launch/join/?UTM_MEDIUM=Email&Utm_Source=Newsletter")
+    assert tab.page.evaluate("funnelgen.temperature()") == "hot"
+    [view] = _events(tab)
+    assert view["utm_last"] == {"utm_medium": "Email", "utm_source": "Newsletter"}
+    assert tab.page.evaluate("Object.fromEntries(new FormData(document.querySelector('form')))")["utm_medium"] == "Email"
+    other = new_page()
+    other.goto(base + "launch/story/?TEMP=Warm")
+    assert other.page.evaluate("funnelgen.temperature()") == "warm"
+    assert other.page.locator("h1").inner_text() == "Warm headline"
+
+
+def test_coming_back_from_the_checkout_keeps_the_ads_utm_for_the_upsell(plain: Path, serve: Any,
+                                                                        new_page: Any) -> None:
+    tab = new_page()
+    _stop_navigation(tab)
+    base = serve(plain)
+    ad = {"utm_source": "fb", "utm_medium": "cpc", "utm_campaign": "spring"}
+    tab.goto(base + "launch/buy/?utm_source=fb&utm_medium=cpc&utm_campaign=spring")
+    tab.page.click("a.button")
+    tab.page.goto(base + "launch/vip/", referer="https://buy.stripe.com/")  # Stripe sends the buyer back
+    [view] = _events(tab)
+    assert view["utm_last"] == ad  # the upsell is still credited to the ad, not to Stripe
+    assert "utm_campaign=spring" in tab.page.get_attribute("a.button", "href")
+    tab.page.goto(base + "launch/vip/", referer="https://www.google.com/")  # a later search is a new touch
+    [view] = _events(tab)
+    assert view["utm_last"] == {}
+    assert tab.page.evaluate("JSON.parse(localStorage.funnelgen).lt.ref") == "www.google.com"
+
+
 def test_providers_receive_events_through_their_own_scripts(tracked: Path, collector: Any, new_page: Any) -> None:
     base, beacons = collector(tracked)
     tab = new_page()
@@ -505,6 +539,23 @@ def test_withdrawing_consent_tells_googles_tags_to_stop_storing(with_banner: Pat
     updates = tab.page.evaluate("""() => { funnelgen.consent(false);
         return window.dataLayer.filter(c => c[0] === "consent").map(c => c[1] + ":" + c[2].analytics_storage); }""")
     assert updates == ["default:denied", "update:granted", "update:denied"]
+
+
+def test_accepting_again_after_withdrawing_lets_the_tags_store_and_send_again(with_banner: Path, collector: Any,
+                                                                           new_page: Any) -> None:
+    base, _ = collector(with_banner)
+    tab = new_page()
+    requests = _provider_requests(tab)
+    tab.goto(base + "launch/join/")
+    tab.page.get_by_role("button", name="Accept").click()
+    tab.page.evaluate("funnelgen.consent(false)")
+    tab.page.evaluate("funnelgen.consent(true)")  # the visitor changes their mind again
+    updates = tab.page.evaluate(
+        "window.dataLayer.filter(c => c[0] === 'consent').map(c => c[1] + ':' + c[2].analytics_storage)")
+    assert updates == ["default:denied", "update:granted", "update:denied", "update:granted"]
+    _wait_for(tab, lambda: any("facebook.com/tr?ev=grant" in r for r in requests), "Meta's consent grant")
+    meta = [r.split("ev=")[1].split("&")[0] for r in requests if "facebook.com/tr?" in r]
+    assert meta[-2:] == ["revoke", "grant"]
 
 
 @pytest.mark.parametrize("site", ["tracked", "with_banner"])

@@ -43,7 +43,8 @@
     return !!v[k] === c.v;
   }
   function classify(cfg, v) {
-    if (T.indexOf(v.override) >= 0) return v.override;
+    var o = String(v.override || "").toLowerCase();  /* ?temp=Hot too */
+    if (T.indexOf(o) >= 0) return o;
     var t = cfg["default"], lower = false, rules = cfg.rules || [];
     for (var i = 0; i < rules.length; i++) {
       if (all(rules[i].all, v)) { t = rules[i].t; lower = rules[i].lower; break; }
@@ -54,14 +55,17 @@
 
   /* ---- who is this visitor ---- */
   var q = {};
-  new URLSearchParams(loc.search).forEach(function (val, key) { q[key] = val; });
+  new URLSearchParams(loc.search).forEach(function (val, key) {  /* UTM_Source=… and temp=Hot too */
+    var k = key.toLowerCase();
+    q[k.indexOf("utm_") === 0 || k === "temp" ? k : key] = val;
+  });
   var utm = {}, hasUtm = false;
   ["utm_source", "utm_medium", "utm_campaign", "utm_content", "utm_term"].forEach(function (key) {
     if (q[key]) { utm[key] = q[key]; hasUtm = true; }
   });
   var ref = "";
   try { ref = d.referrer ? new URL(d.referrer).hostname : ""; } catch (e) { ref = ""; }
-  if (ref === loc.hostname) ref = "";
+  if (ref === loc.hostname || (S.x || []).indexOf(ref) >= 0) ref = "";  /* this site, or back from its checkout */
   var now = Date.now();
   if (!S.id) {
     var b = new Uint8Array(8);
@@ -188,10 +192,11 @@
     save();
     var banner = d.getElementById("funnelgen-consent");
     if (banner) banner.hidden = true;
-    if (consent === "granted") return start();
-    pending.length = 0;
-    if (started && P.ga4) gconsent("update", "denied");  /* withdrawn: the tags stop storing too */
-    if (started && P.meta) w.fbq("consent", "revoke");
+    if (started) {  /* withdrawn, or granted again: the loaded tags stop, or start again, storing */
+      if (P.ga4) gconsent("update", consent);
+      if (P.meta) w.fbq("consent", consent === "granted" ? "grant" : "revoke");
+    }
+    if (consent === "granted") start(); else pending.length = 0;
   }
 
   w.funnelgen = {
@@ -207,9 +212,12 @@
   };
 
   /* ---- clicks and submits ---- */
-  function remember(name) {
+  function remember(name, a) {
     if (name === "optin_submit") S.o = true;
-    if (name === "checkout_click" || name === "upsell_accept") S.c = true;
+    if (name === "checkout_click" || name === "upsell_accept") {
+      S.c = true;
+      S.x = (S.x || []).concat(a.hostname || []).slice(-5);  /* its host: coming back from it is no new touch */
+    }
     save();
   }
   d.addEventListener("click", function (ev) {
@@ -228,7 +236,7 @@
     var choice = t && t.closest("[data-consent]");
     if (choice) { setConsent(choice.getAttribute("data-consent") === "accept"); return; }
     var a = t && t.closest("[data-event]");
-    if (a && a.tagName !== "FORM") { var name = a.getAttribute("data-event"); remember(name); track(name); }
+    if (a && a.tagName !== "FORM") { var name = a.getAttribute("data-event"); remember(name, a); track(name); }
   }, true);
   d.addEventListener("submit", function (ev) {
     var form = ev.target;

@@ -90,16 +90,39 @@ class Legal(Model):
     """e.g. an earnings disclaimer."""
 
 
+def _written_alone(key: str, field: str, value: Any) -> Any:
+    """`ga4: G-ABC123XYZ` (a value where its settings go): say how to write it."""
+    if isinstance(value, str | int | float) and not isinstance(value, bool) and str(value).strip():
+        raise ValueError(f"write the {field.replace('_', ' ')} as a setting: {key}: {{{field}: {value}}}")
+    return value
+
+
 class Ga4(Model):
+    @model_validator(mode="before")
+    @classmethod
+    def _alone(cls, value: Any) -> Any:
+        return _written_alone("ga4", "measurement_id", value)
+
     measurement_id: str = Field(pattern=r"^G-[A-Z0-9]{4,16}$")
     """e.g. G-ABC123XYZ."""
 
 
 class MetaPixel(Model):
+    @model_validator(mode="before")
+    @classmethod
+    def _alone(cls, value: Any) -> Any:
+        quoted = isinstance(value, int | str) and not isinstance(value, bool) and str(value).strip()
+        return _written_alone("meta_pixel", "pixel_id", f'"{value}"' if quoted else value)
+
     pixel_id: str = Field(pattern=r"^[0-9]{6,20}$")
 
 
 class Plausible(Model):
+    @model_validator(mode="before")
+    @classmethod
+    def _alone(cls, value: Any) -> Any:
+        return _written_alone("plausible", "domain", value)
+
     domain: str = Field(pattern=r"^[a-z0-9.-]+$")
     """The site's domain as registered in Plausible."""
     api_host: HttpsUrl = "https://plausible.io"
@@ -107,6 +130,11 @@ class Plausible(Model):
 
 
 class Beacon(Model):
+    @model_validator(mode="before")
+    @classmethod
+    def _alone(cls, value: Any) -> Any:
+        return _written_alone("beacon", "url", value)
+
     url: Endpoint
     """Where each event is POSTed as JSON (https URL or a site path)."""
 
@@ -125,6 +153,30 @@ class Tracking(Model):
 
 
 UtmValue = str | list[str]
+REFERRER_GROUP_NAMES = ("search", "social", "direct")
+_REFERRER = re.compile(r"[a-z0-9_.*-]*", re.I)
+
+
+def _check_referrer(value: str) -> None:
+    """Refuse a referrer pattern that could never match a host, saying what to write instead."""
+    if value.lower() in REFERRER_GROUP_NAMES or _REFERRER.fullmatch(value):
+        return
+    host = urlsplit(value if "//" in value else "//" + value).hostname
+    if ("/" in value or ":" in value) and host and _REFERRER.fullmatch(host):
+        raise ValueError(f"{shown(value)} is an address: a referrer is matched by its host alone, "
+                         f"write {shown(host)}")
+    if re.search(r"[,;\s]", value.strip()):
+        names = [n for n in re.split(r"[,;\s]+", value.strip()) if n]
+        raise ValueError(f"{shown(value)} is several names in one text: write them as a list, "
+                         f"[{', '.join(names)}]")
+    try:  # an international name reaches the page in its xn-- form
+        ascii_name = value.encode("idna").decode("ascii")
+    except UnicodeError:
+        ascii_name = ""
+    if ascii_name and _REFERRER.fullmatch(ascii_name):
+        raise ValueError(f"{shown(value)} reaches the page as {shown(ascii_name)}: write that")
+    raise ValueError(f"{shown(value)} is not a host: write a host such as facebook.com, a glob such as "
+                     "'*.partner.example', or search, social or direct")
 
 
 class Condition(Model):
@@ -155,6 +207,21 @@ class Condition(Model):
     def _some(cls, value: UtmValue | list[Condition] | None) -> UtmValue | list[Condition] | None:
         if value == []:
             raise ValueError("an empty list matches no visitor: list values in it, or remove the key")
+        return value
+
+    @field_validator("referrer")
+    @classmethod
+    def _hosts(cls, value: UtmValue | None) -> UtmValue | None:
+        """A referrer is matched by its host: a URL, a path or two hosts in one text never match."""
+        for item in [value] if isinstance(value, str) else value or []:
+            _check_referrer(item)
+        return value
+
+    @field_validator("visited")
+    @classmethod
+    def _step_ref(cls, value: str | None) -> str | None:
+        if value is not None and not re.fullmatch(r"[^/\s]+/[^/\s]+", value):
+            raise ValueError(f"{shown(value)} is not a step: write it as funnel/step, e.g. webinar/register")
         return value
 
     @field_validator("param")
@@ -194,11 +261,16 @@ class TemperatureRules(Model):
 class Consent(Model):
     """Whether analytics wait for the visitor's consent."""
 
+    @model_validator(mode="before")
+    @classmethod
+    def _alone(cls, value: Any) -> Any:
+        return _written_alone("consent", "mode", value)
+
     mode: Literal["none", "banner"] = "none"
     """`banner`: nothing loads or is sent until the visitor accepts."""
-    text: str = "We use cookies to measure how this page performs."
-    accept: str = "Accept"
-    decline: str = "Decline"
+    text: Text = "We use cookies to measure how this page performs."
+    accept: Text = "Accept"
+    decline: Text = "Decline"
 
 
 HostingTarget = Literal["netlify", "cloudflare", "vercel", "github-pages", "s3"]
