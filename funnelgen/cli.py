@@ -5,6 +5,9 @@ Exit codes: 0 success, 1 the site has problems, 2 bad usage.
 
 from __future__ import annotations
 
+import errno
+import os
+import shlex
 import sys
 from collections.abc import Callable
 from functools import wraps
@@ -56,6 +59,32 @@ def _reports_problems(func: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
+def _no_tilde(ctx: click.Context, param: click.Parameter, value: str | None) -> Path | None:
+    """Refuse an -o that starts with a quoted '~': the shell did not expand it, and funnelgen would
+    make a folder named '~' (which a later `rm -rf ~` meant for it would take the home folder with)."""
+    if value is None:
+        return None
+    if value.startswith("~"):
+        meant = os.path.expanduser(value)
+        hint = f"write it in full ({meant})" if meant != value else "write the folder in full"
+        raise click.BadParameter(f"'{value}' starts with '~', which only the shell expands, outside quotes; "
+                                 f"{hint}", ctx=ctx, param=param)
+    return Path(value)
+
+
+def _site_above(site: Path, command: str) -> None:
+    """Stop at once, saying which folder to give instead, when SITE has no site.yml but sits
+    inside a site (run from its funnels/ folder, say): the usual mistake of a new user."""
+    if os.path.lexists(site / "site.yml"):
+        return
+    for folder in site.absolute().parents:
+        if os.path.lexists(folder / "site.yml"):
+            here = _shown(site)
+            instead = shlex.quote(os.path.relpath(folder)) + (" --git …" if command == "deploy" else "")
+            raise Abort(f"{Path.cwd() if here == '.' else here}: no site.yml in this folder; it is inside "
+                        f"the site {_shown(folder)}: run funnelgen {command} {instead}")
+
+
 def _warn(problems: list[Problem], quiet: bool) -> None:
     for problem in problems:
         click.echo(f"warning: {problem}", err=True)
@@ -69,7 +98,7 @@ def cli() -> None:
 
 @cli.command()
 @SITE_ARG
-@click.option("-o", "--output", type=click.Path(path_type=Path), default=None,
+@click.option("-o", "--output", type=click.Path(), default=None, callback=_no_tilde,
               help="Output folder (default: SITE/public).")
 @click.option("-j", "--jobs", type=click.IntRange(min=1), default=None,
               help="Processes that render pages (default: every core).")
@@ -85,6 +114,7 @@ def build(site: Path, output: Path | None, jobs: int | None, no_cache: bool, str
     from funnelgen.incremental import Manifest, read_manifest, reusable
     from funnelgen.uptodate import up_to_date
 
+    _site_above(site, "build")
     started = time.perf_counter()
     out = output if output is not None else site / "public"
     previous = Manifest() if no_cache else read_manifest(out)
@@ -137,6 +167,7 @@ def check(site: Path, strict: bool | None, quiet: bool, verbose: bool) -> None:
     """Run every check of a build, rendering included, without writing anything."""
     from funnelgen.commands.check import check as run_check
 
+    _site_above(site, "check")
     report = run_check(site, strict=bool(strict))
     _warn(report.warnings, quiet)
     if not quiet:
@@ -145,32 +176,47 @@ def check(site: Path, strict: bool | None, quiet: bool, verbose: bool) -> None:
 
 
 @cli.command()
-@click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
+@click.argument("directory", type=click.Path(file_okay=False))
 @_reports_problems
-def new(directory: Path) -> None:
+def new(directory: str) -> None:
     """Create a starter site in DIRECTORY (never overwrites a file)."""
-    import shlex
-
     from funnelgen.commands.new import new_site
 
-    written = new_site(directory)
-    click.echo(f"Created {len(written)} files in {_shown(directory)}. Next:")
-    click.echo(f"  funnelgen build {shlex.quote(_shown(directory))}")
+    if not directory:  # an unset variable ("funnelgen new $NAME") would fill the current folder
+        raise click.BadParameter("it is empty; give the folder to create, e.g. funnelgen new mysite",
+                                 param_hint="'DIRECTORY'")
+    written = new_site(Path(directory))
+    shown = _shown(Path(directory))
+    click.echo(f"Created {len(written)} files in {'this folder' if shown == '.' else shown}. Next:")
+    pasted = f"./{shown}" if shown.startswith("-") else shown  # not read as an option
+    click.echo(f"  funnelgen build {shlex.quote(pasted)}")
+    if Path(directory, ".gitignore") not in written:
+        click.echo("Your .gitignore was kept: add public/ and .public.funnelgen-* to it, "
+                   "to keep the build out of git.")
 
 
 @cli.command()
 @click.argument("kind", type=click.Choice(["site", "funnel", "docs"]))
+@_reports_problems
 def schema(kind: str) -> None:
     """Print the JSON Schema of site.yml (site) or of a funnel file (funnel), or the
     Markdown format reference (docs)."""
     if kind == "docs":
         from funnelgen.commands.reference import full_reference
 
-        click.echo(full_reference(), nl=False)
-        return
-    from funnelgen.commands.schema import schema_text
+        text = full_reference()
+    else:
+        from funnelgen.commands.schema import schema_text
 
-    click.echo(schema_text(kind), nl=False)  # type: ignore[arg-type]
+        text = schema_text(kind)  # type: ignore[arg-type]
+    try:
+        click.echo(text, nl=False)
+        sys.stdout.flush()
+    except OSError as exc:  # `> file` on a full disk, a closed pipe …
+        what = "the reference" if kind == "docs" else "the schema"
+        reason = (exc.strerror or str(exc)).lower()
+        hint = "; free some space or write it elsewhere" if exc.errno in (errno.ENOSPC, errno.EDQUOT) else ""
+        raise Abort(f"cannot write {what}: {reason}{hint}") from None
 
 
 class _Progress:
@@ -231,7 +277,7 @@ def serve(site: Path, port: int, host: str, open_browser: bool) -> None:
 @click.option("--branch", default="gh-pages", show_default=True, help="Branch to commit to.")
 @click.option("-m", "--message", default=None, help="Commit message (default: names the source commit).")
 @click.option("--dry-run", is_flag=True, help="List what would change on the branch; push nothing.")
-@click.option("-o", "--output", type=click.Path(path_type=Path), default=None,
+@click.option("-o", "--output", type=click.Path(), default=None, callback=_no_tilde,
               help="Output folder to build into and publish (default: SITE/public).")
 @click.option("--no-build", is_flag=True, help="Publish the output folder as it is, without building.")
 @_strict
@@ -246,6 +292,7 @@ def deploy(site: Path, remote: str, branch: str, message: str | None, dry_run: b
     """
     from funnelgen.commands.deploy import deploy as run_deploy
 
+    _site_above(site, "deploy")
     out = output if output is not None else site / "public"
     report = run_deploy(site, out, remote, branch=branch, message=message, dry_run=dry_run,
                         build_first=not no_build, strict=bool(strict))

@@ -406,7 +406,12 @@ def _children(node: yaml.Node, loc: Loc) -> list[tuple[Loc, yaml.Node]]:
 def site_file(root: Path) -> Path:
     """The site's `site.yml`; refuses a folder that has none."""
     if not os.path.lexists(root / "site.yml"):  # one that is there but not a file: see `unreadable`
-        hint = " (run 'funnelgen new DIR' to start one)" if not root.exists() else ""
+        if not root.exists():
+            hint = " (run 'funnelgen new DIR' to start one)"
+        elif (root / ".funnelgen").is_file():  # write.MARKER: an output folder, given as the site
+            hint = ": it is a folder funnelgen built; give the site's folder, the one that holds site.yml"
+        else:
+            hint = ": give the folder that holds site.yml, or start a site here with funnelgen new ."
         raise Abort([Problem(str(root), 0, "", f"no site.yml in this folder{hint}")])
     return root / "site.yml"
 

@@ -22,7 +22,7 @@ import stat
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path, PurePosixPath
 from types import TracebackType
 
@@ -161,7 +161,9 @@ class OutputWriter:
     def _cannot_write(self, exc: OSError, name: str | None = None) -> Abort:
         reason = _reason(exc)
         where = f" (writing {name})" if name else ""
-        return Abort(f"cannot write {self.out}: {reason}{where}; the output folder was left as it was")
+        hint = (": make it and the folder that holds it writable, or choose another -o folder"
+                if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS) else "")
+        return Abort(f"cannot write {self.out}: {reason}{where}; the output folder was left as it was{hint}")
 
     def _target(self, name: str) -> Path:
         """Where ``name`` goes in the staging folder; each name is written once, inside it."""
@@ -400,6 +402,22 @@ class _BuildLock:
 _HELD: set[_BuildLock] = set()
 
 
+@contextlib.contextmanager
+def no_build_writing(out: Path) -> Iterator[None]:
+    """Hold the output's build lock while reading the output as a whole (a deploy), so that no build
+    swaps it halfway through; a build writing it now stops this at once, naming it."""
+    out = Path(os.path.abspath(out))
+    try:
+        lock = _BuildLock(lock_path(out), out)
+    except OSError:  # a folder that cannot be written (a read-only copy): nothing can build into it
+        yield
+        return
+    try:
+        yield
+    finally:
+        lock.release()
+
+
 def _forget_locks_in_child() -> None:
     """A forked worker (parallel rendering) drops its copy of the lock: it must neither keep the
     output locked after its build was killed, nor release or remove the lock file itself."""
@@ -519,25 +537,52 @@ def _refuse_unsafe(out: Path, site_root: Path, theme_folders: Iterable[Path] = (
             raise Abort(f"refusing to write to {out}: it holds the site itself; choose another -o folder")
         for folder in ("funnels", "assets", "content", "templates"):
             if o.is_relative_to(s / folder):
-                raise Abort(f"refusing to write to {out}: it is inside the site's {folder}/ folder")
+                raise Abort(f"refusing to write to {out}: it is inside the site's {folder}/ folder; "
+                            "choose another -o folder")
     for theme in theme_folders:  # its files are part of every page: each build would change it
         if out.is_relative_to(theme) or out.resolve().is_relative_to(theme.resolve()):
-            raise Abort(f"refusing to write to {out}: it is inside the theme folder {theme}")
+            raise Abort(f"refusing to write to {out}: it is inside the theme folder {theme}; "
+                        "choose another -o folder")
         if theme.is_relative_to(out) or theme.resolve().is_relative_to(out.resolve()):  # a build replaces it
             raise Abort(f"refusing to write to {out}: it holds the theme folder {theme}; move the "
                         "theme out of it or choose another -o folder")
     home = Path(os.path.expanduser("~"))
     if home != Path("~") and (out == home or home.is_relative_to(out)):
         raise Abort(f"refusing to write to {out}: it holds your home folder; choose another -o folder")
+    for holder in _ancestors(out):  # a build replaces its output whole: never nest one in another
+        if _made_by_funnelgen(holder):
+            raise Abort(f"refusing to write to {out}: it is inside {holder}, a folder that funnelgen "
+                        "builds (each build replaces it whole); choose an -o folder outside it")
+        if holder.exists() and not holder.is_dir():
+            raise Abort(f"refusing to write to {out}: {holder} is a file, not a folder; "
+                        "choose another -o folder")
     if out.is_symlink():
-        raise Abort(f"refusing to write to {out}: it is a symbolic link")
+        raise Abort(f"refusing to write to {out}: it is a symbolic link; choose another -o folder")
     if out.exists() and not out.is_dir():
-        raise Abort(f"refusing to write to {out}: it is a file, not a folder")
+        raise Abort(f"refusing to write to {out}: it is a file, not a folder; choose another -o folder")
     if out.is_dir() and any(out.iterdir()) and not (out / MARKER).is_file():
         raise Abort(
             f"refusing to replace {out}: it was not made by funnelgen (no {MARKER} file in it); "
             "choose another -o folder or empty it yourself"
         )
+
+
+def _made_by_funnelgen(folder: Path) -> bool:
+    """Whether ``folder`` is an output (or spare, or staging folder) of a funnelgen build: its
+    marker says so (a `.funnelgen` file of some other program's, in a home folder say, does not)."""
+    marker = folder / MARKER
+    try:
+        if not marker.is_file():
+            return False
+        with open(marker, "rb") as file:
+            return b"written by 'funnelgen build'" in file.read(512)
+    except OSError:
+        return False
+
+
+def _ancestors(out: Path) -> list[Path]:
+    """The folders that hold ``out``, as written and as they really are (through links)."""
+    return list(dict.fromkeys([*out.parents, *out.resolve().parents]))
 
 
 def _make_staging(out: Path) -> Path:

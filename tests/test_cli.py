@@ -14,10 +14,11 @@ from pathlib import Path
 import jsonschema
 import pytest
 import yaml
-from click.testing import Result
+from click.testing import CliRunner, Result
 from conftest import FUNNEL_YML, MakeSite, snapshot
 
 from funnelgen import __version__
+from funnelgen.cli import cli
 
 RunCli = Callable[..., Result]
 FUNNELGEN = shutil.which("funnelgen", path=str(Path(sys.executable).parent))
@@ -233,7 +234,8 @@ def test_new_never_writes_through_a_link_out_of_the_folder(run_cli: RunCli, tmp_
 def test_new_with_a_name_too_long_is_one_line(run_cli: RunCli, tmp_path: Path) -> None:
     result = run_cli("new", tmp_path / ("a" * 256))
     assert result.exit_code == 1
-    assert result.stderr == f"cannot write {tmp_path / ('a' * 256)}: File name too long\n"
+    assert result.stderr == (f"cannot write {tmp_path / ('a' * 256)}: file name too long; nothing was created: "
+                             "choose a shorter name\n")
 
 
 def test_build_into_a_folder_name_too_long_is_one_line(run_cli: RunCli, make_site: MakeSite, tmp_path: Path) -> None:
@@ -272,5 +274,184 @@ def test_the_installed_command_builds_a_site(make_site: MakeSite, tmp_path: Path
     bad = subprocess.run([FUNNELGEN, "build", str(tmp_path / "out")], capture_output=True, text=True,
                          env=env, cwd=tmp_path)
     assert bad.returncode == 1
-    assert bad.stderr.strip().endswith("no site.yml in this folder")
+    assert bad.stderr.strip().endswith("no site.yml in this folder: it is a folder funnelgen built; give the "
+                                       "site's folder, the one that holds site.yml")
     assert "Traceback" not in bad.stderr
+
+
+def test_build_into_a_folder_inside_a_previous_output_is_refused(run_cli: RunCli, make_site: MakeSite) -> None:
+    """The next build of public/ would swallow public/sub, and a deploy of public/ would publish it
+    (with its compiled templates): so -o may not point inside a folder funnelgen builds."""
+    site = make_site()
+    assert run_cli("build", site).exit_code == 0
+    before = snapshot(site)
+    result = run_cli("build", site, "-o", site / "public/sub")
+    assert result.exit_code == 1
+    assert result.stderr == (f"refusing to write to {site / 'public/sub'}: it is inside {site / 'public'}, a "
+                             "folder that funnelgen builds (each build replaces it whole); "
+                             "choose an -o folder outside it\n")
+    assert snapshot(site) == before
+
+
+def test_build_into_a_folder_below_a_file_names_the_file(run_cli: RunCli, make_site: MakeSite,
+                                                         tmp_path: Path) -> None:
+    (tmp_path / "notes.txt").write_text("mine")
+    result = run_cli("build", make_site(), "-o", tmp_path / "notes.txt/out")
+    assert result.exit_code == 1
+    assert result.stderr == (f"refusing to write to {tmp_path / 'notes.txt/out'}: {tmp_path / 'notes.txt'} "
+                             "is a file, not a folder; choose another -o folder\n")
+    assert (tmp_path / "notes.txt").read_text() == "mine"
+
+
+@pytest.mark.parametrize("where", ["funnels", "content/out", "site.yml"])
+def test_every_refused_output_folder_says_to_choose_another(run_cli: RunCli, make_site: MakeSite,
+                                                            where: str) -> None:
+    site = make_site({"content/a.md": "# A\n"})
+    result = run_cli("build", site, "-o", site / where)
+    assert result.exit_code == 1
+    assert result.stderr.startswith(f"refusing to write to {site / where}: ")
+    assert result.stderr.endswith("; choose another -o folder\n")
+    assert result.stderr.count("\n") == 1
+
+
+@pytest.mark.parametrize("command", ["build", "check"])
+def test_run_from_inside_the_site_names_the_site_folder_to_give(run_cli: RunCli, make_site: MakeSite,
+                                                                command: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    site = make_site(name="my site")
+    monkeypatch.chdir(site / "funnels")
+    result = run_cli(command)
+    assert result.exit_code == 1
+    assert result.stderr == (f"{site / 'funnels'}: no site.yml in this folder; it is inside the site {site}: "
+                             f"run funnelgen {command} ..\n")
+    assert not (site / "funnels/public").exists()
+    monkeypatch.chdir(site.parent)
+    result = run_cli(command, "my site/funnels")
+    assert result.stderr == (f"my site/funnels: no site.yml in this folder; it is inside the site my site: "
+                             f"run funnelgen {command} 'my site'\n")
+    assert run_cli(command, "my site", "-q").exit_code == 0
+
+
+def test_new_into_a_folder_named_like_an_option_prints_a_command_that_works_when_pasted(
+        run_cli: RunCli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    result = run_cli("new", "--", "-launch")
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines() == ["Created 5 files in -launch. Next:", "  funnelgen build ./-launch"]
+    pasted = subprocess.run(["sh", "-c", f"{shlex.quote(str(FUNNELGEN))} build ./-launch"], cwd=tmp_path,
+                            capture_output=True, text=True, check=False)
+    assert pasted.returncode == 0, pasted.stderr
+    assert (tmp_path / "-launch/public/index.html").is_file()
+
+
+def test_new_with_an_empty_name_is_bad_usage_and_writes_nothing(run_cli: RunCli, tmp_path: Path,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    result = run_cli("new", "")
+    assert result.exit_code == 2
+    assert result.stderr.splitlines()[-1] == ("Error: Invalid value for 'DIRECTORY': it is empty; give the folder "
+                                              "to create, e.g. funnelgen new mysite")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_new_in_the_current_folder_says_so(run_cli: RunCli, tmp_path: Path,
+                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    result = run_cli("new", ".")
+    assert result.stdout.splitlines() == ["Created 5 files in this folder. Next:", "  funnelgen build ."]
+
+
+@pytest.mark.parametrize("command", ["build", "deploy"])
+def test_a_quoted_tilde_in_the_output_folder_is_refused_not_made_into_a_folder(
+        run_cli: RunCli, make_site: MakeSite, command: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`-o "~/Sites/launch"` in quotes reaches funnelgen unexpanded: it must not make a folder named '~'
+    (a later `rm -rf ~` meant for it takes the home folder)."""
+    site = make_site()
+    monkeypatch.chdir(site)
+    before = snapshot(site)
+    remote = ["--git", str(site.parent / "nowhere.git")] if command == "deploy" else []
+    result = run_cli(command, ".", *remote, "-o", "~/Sites/launch")
+    assert result.exit_code == 2
+    assert result.stderr.splitlines()[-1] == (
+        "Error: Invalid value for '-o' / '--output': '~/Sites/launch' starts with '~', which only the shell "
+        f"expands, outside quotes; write it in full ({Path('~/Sites/launch').expanduser()})")
+    assert snapshot(site) == before
+    assert not (site / "~").exists()
+    assert run_cli("build", ".", "-o", "./~launch", "-q").exit_code == 0  # written as a path, it is one
+
+
+@pytest.mark.parametrize("kind", ["site", "docs"])
+def test_schema_into_a_full_disk_is_one_line_not_a_traceback(kind: str, tmp_path: Path) -> None:
+    assert FUNNELGEN, "the funnelgen command is not installed in this environment (run make test)"
+    with open("/dev/full", "w") as full:  # what `funnelgen schema site > x.json` meets on a full disk
+        result = subprocess.run([FUNNELGEN, "schema", kind], stdout=full, stderr=subprocess.PIPE, text=True,
+                                check=False, cwd=tmp_path)
+    what = "reference" if kind == "docs" else "schema"
+    assert result.returncode == 1
+    assert result.stderr == f"cannot write the {what}: no space left on device; free some space or write it elsewhere\n"
+
+
+def test_new_keeps_the_build_out_of_git(run_cli: RunCli, tmp_path: Path) -> None:
+    site = tmp_path / "mysite"
+    assert run_cli("new", site).exit_code == 0
+    subprocess.run(["git", "init", "--quiet", site], check=True)
+    assert run_cli("build", site, "-q").exit_code == 0
+    assert run_cli("build", site, "-q", "--no-cache").exit_code == 0  # the spare and compiled templates too
+    listed = subprocess.run(["git", "status", "--porcelain", "--untracked-files=all"], cwd=site,
+                            capture_output=True, text=True, check=True).stdout.splitlines()
+    assert sorted(line[3:] for line in listed) == [".gitignore", "assets/logo.svg", "content/offer.md",
+                                                   "funnels/guide.yml", "site.yml"]
+
+
+def test_new_leaves_a_gitignore_already_there_and_says_what_to_add(run_cli: RunCli, tmp_path: Path) -> None:
+    (tmp_path / ".gitignore").write_text("*.log\n")
+    result = run_cli("new", tmp_path)
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / ".gitignore").read_text() == "*.log\n"
+    assert result.stdout.splitlines()[-1] == ("Your .gitignore was kept: add public/ and .public.funnelgen-* "
+                                              "to it, to keep the build out of git.")
+
+
+def test_a_dot_funnelgen_file_of_someone_elses_above_the_output_is_no_reason_to_refuse(
+        run_cli: RunCli, make_site: MakeSite, tmp_path: Path) -> None:
+    (tmp_path / ".funnelgen").write_text("editor: vim\n")  # not a build's marker: tmp_path is no output
+    result = run_cli("build", make_site(), "-o", tmp_path / "out", "-q")
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / ".funnelgen").read_text() == "editor: vim\n"
+
+
+def test_new_that_fails_halfway_takes_back_what_it_wrote_so_it_can_run_again(tmp_path: Path) -> None:
+    assert FUNNELGEN, "the funnelgen command is not installed in this environment (run make test)"
+    import resource
+
+    def small_files_only() -> None:  # the starter's funnel file (1.6 KB) is the third it writes
+        resource.setrlimit(resource.RLIMIT_FSIZE, (1000, 1000))
+
+    site = tmp_path / "mysite"
+    failed = subprocess.run([FUNNELGEN, "new", str(site)], capture_output=True, text=True, check=False,
+                            preexec_fn=small_files_only)
+    assert failed.returncode == 1, failed.stderr
+    assert failed.stderr == (f"cannot write {site / 'funnels/guide.yml'}: file too large; nothing was created: "
+                             "choose a folder you can write to\n")
+    assert [p for p in site.rglob("*") if p.is_file()] == []
+    again = subprocess.run([FUNNELGEN, "new", str(site)], capture_output=True, text=True, check=False)
+    assert again.returncode == 0, again.stderr
+
+
+def test_new_stopped_with_ctrl_c_takes_back_what_it_wrote(run_cli: RunCli, tmp_path: Path,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    copied: list[str] = []
+    real_copy = shutil.copyfile
+
+    def copy_then_ctrl_c(source: Path, target: Path) -> object:
+        if len(copied) == 2:
+            raise KeyboardInterrupt
+        copied.append(str(target))
+        return real_copy(source, target)
+
+    monkeypatch.setattr(shutil, "copyfile", copy_then_ctrl_c)
+    result = CliRunner().invoke(cli, ["new", str(tmp_path / "mysite")])
+    assert result.exit_code == 1  # click's "Aborted!"
+    assert len(copied) == 2
+    assert [p for p in (tmp_path / "mysite").rglob("*") if p.is_file()] == []
+    monkeypatch.undo()
+    assert run_cli("new", tmp_path / "mysite").exit_code == 0

@@ -239,7 +239,7 @@ def test_a_rejected_push_is_one_line_and_exit_1(project: Project, run_cli: RunCl
 def test_a_branch_name_git_refuses_is_refused(project: Project, run_cli: RunCli) -> None:
     result = deploy(run_cli, project, "--branch", "no..dots")
     assert result.exit_code == 1
-    assert result.stderr == "'no..dots' is not a valid branch name\n"
+    assert result.stderr == "'no..dots' is not a valid branch name; give one like --branch gh-pages\n"
 
 
 def test_a_bad_site_deploys_nothing(project: Project, run_cli: RunCli) -> None:
@@ -252,3 +252,66 @@ def test_a_bad_site_deploys_nothing(project: Project, run_cli: RunCli) -> None:
     assert result.exit_code == 1
     assert result.stderr == "funnels/tiny.yml:3: steps[0].next: no step 'nope' in this funnel (steps: a)\n"
     assert git("for-each-ref", cwd=project.remote) == ""
+
+
+def test_a_branch_checked_out_in_the_target_repository_says_what_to_deploy_to_instead(
+        project: Project, run_cli: RunCli, tmp_path: Path) -> None:
+    checkout = tmp_path / "checkout"
+    git("init", "--quiet", checkout, cwd=tmp_path)
+    git("commit", "--quiet", "--allow-empty", "-m", "start", cwd=checkout)
+    result = run_cli("deploy", project.site, "--git", checkout, "--branch", "main", "-o", project.out)
+    assert result.exit_code == 1
+    assert result.stderr == (f"the push to main of {checkout} was rejected: branch is currently checked out there; "
+                             "deploy to another --branch (gh-pages), or to a bare repository\n")
+    assert run_cli("deploy", project.site, "--git", checkout, "-o", project.out, "-q").exit_code == 0
+    assert "tiny/index.html" in git("ls-tree", "-r", "--name-only", "gh-pages", cwd=checkout)
+
+
+@pytest.mark.parametrize("where", ["absolute", "relative"])
+def test_a_folder_that_is_not_there_says_how_to_make_it(project: Project, run_cli: RunCli, tmp_path: Path,
+                                                        where: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(project.repo)
+    remote = str(tmp_path / "sites.git") if where == "absolute" else "../sites.git"
+    result = run_cli("deploy", project.site, "--git", remote, "-o", project.out)
+    assert result.exit_code == 1
+    assert result.stderr == (f"no folder {remote}: make the repository to deploy to first "
+                             f"(git init --bare {remote}), or give a git URL or a remote name\n")
+    assert not (tmp_path / "sites.git").exists()
+    git("init", "--quiet", "--bare", remote, cwd=project.repo)  # what the message says to type
+    assert run_cli("deploy", project.site, "--git", remote, "-o", project.out, "-q").exit_code == 0
+
+
+def test_a_remote_name_for_a_site_in_no_repository_says_to_give_a_url(project: Project, run_cli: RunCli,
+                                                                      tmp_path: Path) -> None:
+    loose = tmp_path / "loose"
+    loose.mkdir()
+    (loose / "site.yml").write_text(SITE_YML, encoding="utf-8")
+    (loose / "funnels").mkdir()
+    (loose / "funnels/tiny.yml").write_text(FUNNEL_YML, encoding="utf-8")
+    result = run_cli("deploy", loose, "--git", "origin", "-o", project.out)
+    assert result.exit_code == 1
+    assert result.stderr == (f"'origin' is not a git URL or a folder, and {loose} is in no git repository to name "
+                             "a remote of: give the remote's URL, e.g. git@github.com:you/site.git\n")
+    assert not project.out.exists()
+
+
+def test_a_deploy_does_not_publish_an_output_a_build_is_writing(project: Project, run_cli: RunCli) -> None:
+    """A build in another terminal swaps the output in while the deploy reads it: the branch would get
+    pages of two builds. The deploy waits for no one: it stops, naming the build."""
+    import fcntl
+    import os
+
+    from funnelgen.write import lock_path
+
+    assert deploy(run_cli, project, "--dry-run", "-q").exit_code == 0  # the output is built
+    with open(lock_path(project.out), "w") as held:  # what a running build holds
+        fcntl.flock(held, fcntl.LOCK_EX)
+        held.write(f"{os.getpid()}\n")
+        held.flush()
+        result = deploy(run_cli, project, "--no-build")
+    assert result.exit_code == 1
+    assert result.stderr == (f"another funnelgen build is writing {project.out} (pid {os.getpid()}); "
+                             "try again when it has finished\n")
+    assert git("for-each-ref", cwd=project.remote) == "", "nothing was pushed"
+    assert deploy(run_cli, project, "--no-build", "-q").exit_code == 0
+    assert not lock_path(project.out).exists()

@@ -417,7 +417,8 @@ def test_a_read_only_folder_stops_the_build_with_one_line_and_keeps_the_previous
     before = snapshot(out)
     with read_only(out.parent if what == "parent" else out, how=how):
         result = run("build", change(site), "-o", out, "-q")
-    assert_one_clear_line(result, f"cannot write {out}: {reason}; the output folder was left as it was")
+    assert_one_clear_line(result, f"cannot write {out}: {reason}; the output folder was left as it was: "
+                                  "make it and the folder that holds it writable, or choose another -o folder")
     assert snapshot(out) == before
     assert leftovers(out) == []
 

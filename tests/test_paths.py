@@ -205,7 +205,8 @@ def test_a_pipe_or_folder_for_site_yml_is_refused_and_a_missing_one_named_even_a
     (site / "site.yml").mkdir()
     assert refused(run_cli, site, out) == ["site.yml: is a folder, not a YAML file; rename it"]
     (site / "site.yml").rmdir()
-    assert refused(run_cli, site, out) == [f"{site}: no site.yml in this folder"]
+    assert refused(run_cli, site, out) == [f"{site}: no site.yml in this folder: give the folder that holds "
+                                           "site.yml, or start a site here with funnelgen new ."]
 
 
 def test_a_theme_folder_is_allowed_anywhere_as_documented(make_site: MakeSite, run_cli: RunCli,

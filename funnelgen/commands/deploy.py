@@ -13,6 +13,7 @@ pushes nothing. The `.funnelgen` marker file is not deployed.
 from __future__ import annotations
 
 import os
+import shlex
 import subprocess
 import tempfile
 import time
@@ -25,7 +26,7 @@ from funnelgen import __version__
 from funnelgen.commands.build import build
 from funnelgen.errors import Abort
 from funnelgen.uptodate import BuildReport
-from funnelgen.write import MARKER
+from funnelgen.write import MARKER, no_build_writing
 
 WORK_REF = "refs/heads/funnelgen-deploy"
 # Variables that would point git at another repository, index or work tree than ours.
@@ -83,7 +84,8 @@ def publish(out: Path, url: str, *, branch: str, message: str, dry_run: bool = F
     with tempfile.TemporaryDirectory(prefix="funnelgen-deploy-") as tmp:
         repo = _Repo(Path(tmp) / "repo.git")
         parent = repo.fetch(url, branch, shown)
-        commit, report.files = repo.commit(out, parent, message, ident or git.ident(Path.cwd()))
+        with no_build_writing(out):  # another build swapping the output in now would mix two builds
+            commit, report.files = repo.commit(out, parent, message, ident or git.ident(Path.cwd()))
         report.changes = repo.changes(parent, commit)
         if report.changes and not dry_run:
             repo.push(url, commit, branch, shown)
@@ -113,7 +115,7 @@ class _Git:
 
     def check_branch(self, branch: str) -> None:
         if self.read(["check-ref-format", "--branch", branch], cwd=Path.cwd()) is None:
-            raise Abort(f"'{branch}' is not a valid branch name")
+            raise Abort(f"'{branch}' is not a valid branch name; give one like --branch gh-pages")
 
     def remote_url(self, remote: str, site: Path) -> str:
         """A URL or folder as given (folders made absolute), or the URL of a remote of the
@@ -127,9 +129,16 @@ class _Git:
         url = self.read(["remote", "get-url", remote], cwd=site)
         if url is not None and url.startswith("-"):
             raise Abort(f"the URL of remote '{remote}' starts with '-', which git would read as an option")
+        if url is None and (remote.startswith(("/", ".", "~")) or os.sep in remote):  # a folder not there
+            raise Abort(f"no folder {remote}: make the repository to deploy to first "
+                        f"(git init --bare {shlex.quote(remote)}), or give a git URL or a remote name")
+        where = site.absolute() if str(site) == "." else site
+        if url is None and self.read(["rev-parse", "--show-toplevel"], cwd=site) is None:
+            raise Abort(f"'{remote}' is not a git URL or a folder, and {where} is in no git repository to "
+                        "name a remote of: give the remote's URL, e.g. git@github.com:you/site.git")
         if url is None:
             raise Abort(f"'{remote}' is not a git URL, a folder, or a remote of the repository that "
-                        f"holds {site}: give the remote's URL, e.g. git@github.com:you/site.git")
+                        f"holds {where}: give the remote's URL, e.g. git@github.com:you/site.git")
         if "://" in url or ":" in url or Path(url).is_absolute():
             return url
         top = self.read(["rev-parse", "--show-toplevel"], cwd=site)  # git reads a relative path from there
@@ -263,5 +272,7 @@ def _rejection(stderr: bytes) -> str:
             reason = line[line.rfind("(") + 1 : line.rfind(")")] if "(" in line else line.strip()
             if "fetch first" in reason or "non-fast-forward" in reason:
                 return f"{reason}: the branch changed while deploying; run funnelgen deploy again"
+            if "checked out" in reason:  # a repository with a working tree on that branch
+                return f"{reason} there; deploy to another --branch (gh-pages), or to a bare repository"
             return reason
     return _git_reason(stderr)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import os
 import shutil
 from pathlib import Path
@@ -9,26 +11,52 @@ from pathlib import Path
 from funnelgen.errors import Abort
 
 STARTER = Path(__file__).resolve().parent.parent / "starter"
+GITIGNORE = """\
+# What funnelgen builds and keeps beside it: deploy it, do not commit it.
+/public/
+/.public.funnelgen-*
+"""
 
 
 def new_site(target: Path) -> list[Path]:
     """Copy the starter site into ``target``; refuse if any of its files already exist, even as a
-    link (writing through it would write outside the folder), or a folder in it is a link."""
+    link (writing through it would write outside the folder), or a folder in it is a link. Add a
+    ``.gitignore`` for the build output, unless the folder has one."""
     files = sorted(p for p in STARTER.rglob("*") if p.is_file() and "__pycache__" not in p.parts)
     try:
         _refuse_what_is_in_the_way(target, [target / p.relative_to(STARTER) for p in files])
     except OSError as exc:  # a name too long, a folder that cannot be read …
-        raise Abort(f"cannot write {target}: {exc.strerror or exc}") from None
-    written = []
-    for path in files:
-        destination = target / path.relative_to(STARTER)
-        try:
+        raise _cannot_write(target, exc) from None
+    written: list[Path] = []  # every file made here, to take back if the next one fails
+    destination = target
+    try:
+        for path in files:
+            destination = target / path.relative_to(STARTER)  # not there: checked above
             destination.parent.mkdir(parents=True, exist_ok=True)
+            written.append(destination)
             shutil.copyfile(path, destination)
-        except OSError as exc:
-            raise Abort(f"cannot write {destination}: {exc.strerror or exc}") from None
-        written.append(destination)
+        destination = target / ".gitignore"
+        try:  # a .gitignore already there (or a link) is the user's: left as it is
+            with open(destination, "x", encoding="utf-8") as file:
+                written.append(destination)
+                file.write(GITIGNORE)
+        except FileExistsError:
+            pass
+    except (OSError, KeyboardInterrupt) as exc:  # a full disk, Ctrl-C: take back the half-made site
+        for done in written:
+            with contextlib.suppress(OSError):
+                done.unlink(missing_ok=True)
+        if isinstance(exc, KeyboardInterrupt):
+            raise
+        raise _cannot_write(destination, exc) from None
     return written
+
+
+def _cannot_write(path: Path, exc: OSError) -> Abort:
+    reason = exc.strerror or str(exc)
+    hint = {errno.ENAMETOOLONG: "choose a shorter name", errno.ENOSPC: "free some space and run it again"
+            }.get(exc.errno or 0, "choose a folder you can write to")
+    return Abort(f"cannot write {path}: {reason[:1].lower()}{reason[1:]}; nothing was created: {hint}")
 
 
 def _refuse_what_is_in_the_way(target: Path, destinations: list[Path]) -> None:
