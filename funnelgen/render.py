@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import difflib
 import json
 import posixpath
 import re
@@ -19,6 +20,7 @@ from urllib.parse import unquote
 import jinja2
 import jinja2.sandbox
 from markupsafe import Markup
+from pydantic import BaseModel
 
 from funnelgen import __version__, providers, tracking
 from funnelgen.errors import Abort, Problem, display_path
@@ -304,6 +306,35 @@ class SettledEnvironment(jinja2.Environment):
         return {**self.globals, **(d or {})}
 
 
+class ThemeOptions(dict[str, Any]):
+    """`theme.options`: the chain's options by name, which knows its theme to name it when a
+    template asks for an option it does not have."""
+
+    def __init__(self, theme: str, options: Mapping[str, Any]) -> None:
+        super().__init__(options)
+        self.theme = theme
+
+
+class ThemeUndefined(jinja2.StrictUndefined):
+    """Jinja's strict undefined, saying what to write instead of an option the theme lacks."""
+
+    @property
+    def _undefined_message(self) -> str:
+        options, name = self._undefined_obj, self._undefined_name
+        if isinstance(options, BaseModel) and isinstance(name, str):  # site.nmae: name the keys
+            keys = sorted(type(options).model_fields)
+            near = difflib.get_close_matches(name, keys, n=1)
+            hint = f"did you mean '{near[0]}'? " if near else ""
+            return f"no key '{name}' here: {hint}(keys: {', '.join(keys)})"
+        if not isinstance(options, ThemeOptions) or not isinstance(name, str):
+            return str(super()._undefined_message)
+        near = difflib.get_close_matches(name, sorted(options), n=1)
+        hint = f"did you mean theme.options.{near[0]}? " if near else ""
+        known = ", ".join(sorted(options))
+        return (f"theme '{options.theme}' has no option '{name}': {hint}(options: {known}; "
+                "a theme declares its own under options: in its theme.yml)")
+
+
 class SandboxedSettledEnvironment(SettledEnvironment, jinja2.sandbox.SandboxedEnvironment):
     """The same, sandboxed: templates reach no attribute beginning with '_' and call nothing
     unsafe, so a template that came with the site cannot reach Python. It costs a tenth more
@@ -320,7 +351,7 @@ class Renderer:
         self.env = (SandboxedSettledEnvironment if self.sandboxed else SettledEnvironment)(
             loader=ContainedLoader(theme.template_dirs(plan.root)),
             autoescape=jinja2.select_autoescape(["html", "xml"], default_for_string=True),
-            undefined=jinja2.StrictUndefined,
+            undefined=ThemeUndefined,
             trim_blocks=True,
             lstrip_blocks=True,
             keep_trailing_newline=True,
@@ -332,7 +363,7 @@ class Renderer:
         self.env.filters["isodate"] = _isodate
         self.env.globals.update(
             site=plan.site,
-            theme={"name": theme.name, "options": theme.options},
+            theme={"name": theme.name, "options": ThemeOptions(theme.name, theme.options)},
             funnelgen_version=__version__,
             font_stack=FONT_STACKS.get(plan.site.brand.font, plan.site.brand.font),
         )
@@ -340,6 +371,8 @@ class Renderer:
         self.temperature_rules = compile_rules(plan.site.temperature)
         self.providers = tracking.providers(plan.site)
         inline_css = _minify_css(self.template("style.css", {}))
+        if _STYLE_TAG.search(inline_css):
+            raise Abort([self._style_tag_problem()])
         runtime_js = RUNTIME.read_text(encoding="utf-8").strip()
         self.policy = tracking.build_policy(plan.site, runtime_js, inline_css, _external_urls(plan))
         self.site_config = _script_json({"consent": plan.site.consent.mode, "providers": self.providers,
@@ -411,8 +444,9 @@ class Renderer:
             raise Abort([Problem(self._shown(exc.filename or name), exc.lineno, "", message)]) from None
         except jinja2.TemplateNotFound as exc:
             file, line = _template_frame(exc)  # the template that includes it
+            hint = _near_template(str(exc.name), self.env.list_templates())
             raise Abort([Problem(self._shown(file or name), line, "", f"template '{exc.name}' not found in "
-                                 f"theme '{self.theme.name}' or the site's templates/")]) from None
+                                 f"theme '{self.theme.name}' or the site's templates/{hint}")]) from None
         except jinja2.UndefinedError as exc:
             file, line = _template_frame(exc)
             message = f"template error: {exc.message}"
@@ -423,12 +457,36 @@ class Renderer:
             raise Abort([Problem(self._shown(file or name), line, "", message)]) from None
         except (Abort, MarkdownError):
             raise
+        except RecursionError as exc:  # a template that includes or extends itself, maybe through others
+            loop = _template_loop(exc)
+            if loop is None:
+                raise
+            (file, line), names = loop
+            chain = " → ".join(self._shown(n) for n in names)
+            message = (f"template error: {chain}: a template that includes or extends itself never ends; "
+                       "remove that include or extends (a theme builds on the one it extends by including "
+                       "its own file, such as bold.css)")
+            raise Abort([Problem(self._shown(file), line, "", message)]) from None
         except Exception as exc:  # a template used a value as it cannot be used (a macro as text…)
             file, line = _template_frame(exc)
             if file is None:  # not a template's doing
                 raise
             message = f"template error: {type(exc).__name__}: {exc}"
             raise Abort([Problem(self._shown(file), line, "", message)]) from None
+
+    def _style_tag_problem(self) -> Problem:
+        """Where the CSS has a <style> tag (pasted from a page): it would end the page's
+        stylesheet early and leave the rest as stray markup."""
+        message = ("a <style> tag in CSS: this file goes inside the page's <style> element already; "
+                   "write only the CSS rules, without <style> and </style>")
+        for folder in self.theme.template_dirs(self.plan.root):
+            for path in sorted(folder.rglob("*.css")):
+                text = path.read_text(encoding="utf-8", errors="replace")
+                found = _STYLE_TAG.search(text)
+                if found:
+                    line = text.count("\n", 0, found.start()) + 1
+                    return Problem(self._shown(str(path)), line, "", message)
+        return Problem("style.css", 0, "", message)
 
     def _shown(self, file: str) -> str:
         """A template's path as the marketer knows it: relative to the site when it is the site's."""
@@ -499,6 +557,30 @@ def _template_frame(exc: BaseException) -> tuple[str | None, int]:
     return found
 
 
+def _near_template(name: str, templates: list[str]) -> str:
+    """'; did you mean …?' for a template named with a slip ('boldd.css' for 'bold.css'): one of
+    the same folder and kind whose name is close to it; else nothing."""
+    folder, stem, suffix = posixpath.dirname(name), *posixpath.splitext(posixpath.basename(name))
+    beside = {posixpath.splitext(posixpath.basename(t))[0]: t for t in templates
+              if posixpath.dirname(t) == folder and t.endswith(suffix)}
+    near = difflib.get_close_matches(stem, sorted(beside), n=1, cutoff=0.8)
+    return f"; did you mean '{beside[near[0]]}'?" if near else ""
+
+
+def _template_loop(exc: RecursionError) -> tuple[tuple[str, int], list[str]] | None:
+    """Where templates start to repeat in a runaway traceback: the outermost template line that
+    comes round again, and the templates from it back to itself."""
+    frames = [(f.filename, f.lineno or 0) for f in traceback.extract_tb(exc.__traceback__)
+              if f.filename.endswith((".html", ".xml", ".txt", ".css"))]
+    for at, frame in enumerate(frames):
+        if frame in frames[at + 1:]:
+            again = frames.index(frame, at + 1)
+            names = list(dict.fromkeys(f for f, _ in frames[at:again]))
+            return frame, [*names, frame[0]]
+    return None
+
+
+_STYLE_TAG = re.compile(r"</?style\b", re.I)
 _CSS_COMMENT = re.compile(r"/\*.*?\*/", re.S)
 _CSS_SPACE = re.compile(r"\s*([{}:;,>])\s*")
 

@@ -17,7 +17,7 @@ import difflib
 import importlib.util
 import os
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib.metadata import EntryPoint, entry_points
 from pathlib import Path
 from typing import Any
@@ -58,6 +58,8 @@ class Theme:
     by_folder: bool = False
     """Named by its folder (``./mytheme``), not a built-in or installed package: its templates
     are the site's own files, and render sandboxed as the site's `templates/` do."""
+    source: Source | None = field(default=None, compare=False, repr=False)
+    """Its theme.yml as read, for problems that name a line of it."""
 
 
 @dataclass(frozen=True)
@@ -175,12 +177,74 @@ def theme_chain(name: str, relative_to: Path, site: Source | None = None) -> lis
     while current is not None:
         theme = _find(current, relative_to, site, origin=themes[-1] if themes else None)
         if any(t.path.resolve() == theme.path.resolve() for t in themes):
-            raise Abort(f"theme '{current}' extends itself (through {themes[-1].manifest.name})")
+            loop = " → ".join([t.manifest.name for t in themes] + [theme.manifest.name])
+            raise _extends_problem(themes[-1], f"'{current}' leads back to theme '{theme.manifest.name}' "
+                                   f"({loop}), so the chain never ends: extend a built-in theme such as "
+                                   "clean instead")
         themes.append(theme)
         relative_to = theme.path
         current = theme.manifest.extends or ("base" if theme.path.name != "base" or
                                              theme.path.parent != builtin_themes_dir() else None)
+    _check_defaults(themes)
     return themes
+
+
+def _extends_problem(theme: Theme, message: str) -> Abort:
+    """A problem with the `extends:` of ``theme``, at its line of theme.yml."""
+    if theme.source is not None:
+        return Abort([theme.source.problem(("extends",), message)])
+    return Abort([Problem(str(theme.path / "theme.yml"), 0, "extends", message)])
+
+
+def _check_defaults(themes: list[Theme]) -> None:
+    """Each option's default must be one of its choices, its own or those it keeps from the theme
+    it extends: else a site that sets nothing gets a value the theme's CSS does not expect."""
+    problems = []
+    for at, theme in enumerate(themes):
+        below = declared_options(themes[at + 1:])
+        for name, option in theme.manifest.options.items():
+            choices = option.choices if "choices" in option.model_fields_set else \
+                (below[name].choices if name in below else None)
+            under = below.get(name)
+            if under is not None and (wrong := _redeclared_problem(option, under)):
+                parent = themes[at + 1].manifest.name
+                message = (f"{as_written(option.default)} is {wrong}, but theme '{parent}' "
+                           f"declares {name} as {_kind(under)} ({as_written(under.default)}): write "
+                           f"{_kind(under)} such as {as_written(under.default)}")
+                problems.append(_manifest_problem(theme, ("options", name, "default"), message))
+            elif choices and option.default not in choices:
+                where = "its choices" if "choices" in option.model_fields_set else \
+                    f"the choices it keeps from theme '{themes[at + 1].manifest.name}'"
+                message = (f"{option.default!r} is not one of {where}: {', '.join(str(c) for c in choices)}; "
+                           "make the default one of them, or write choices: that include it")
+                problems.append(_manifest_problem(theme, ("options", name, "default"), message))
+    if problems:
+        raise Abort(problems)
+
+
+def _manifest_problem(theme: Theme, loc: tuple[str, ...], message: str) -> Problem:
+    if theme.source is not None:
+        return theme.source.problem(loc, message)
+    return Problem(str(theme.path / "theme.yml"), 0, ".".join(loc), message)
+
+
+def _kind(option: ThemeOption) -> str:
+    """What an option's values are, in a marketer's words."""
+    if _is_colour(option):
+        return "a colour"
+    return {bool: "true/false", str: "text"}.get(type(option.default), "a number")
+
+
+def _redeclared_problem(option: ThemeOption, under: ThemeOption) -> str | None:
+    """How a redeclared option's default differs in kind from the one it overrides (a number for
+    text, text that is no colour for a colour), or None: its CSS would be left without a value."""
+    plain = {bool: "true/false", str: "text"}
+    kind, kind_under = (plain.get(type(o.default), "a number") for o in (option, under))
+    if kind != kind_under:
+        return _kind(option)
+    if _is_colour(under) and not _is_colour(option):
+        return "not a colour"
+    return None  # a colour for text is text
 
 
 def unused_site_templates(site_root: Path, theme: ThemeChain) -> list[Problem]:
@@ -259,10 +323,18 @@ def _is_file(path: Path) -> bool:
         return False
 
 
+def _is_dir(path: Path) -> bool:
+    """Path.is_dir() that answers False for a name the system refuses (too long, a NUL)."""
+    try:
+        return path.is_dir()
+    except (OSError, ValueError):
+        return False
+
+
 def _find(name: str, relative_to: Path, site: Source | None, origin: Theme | None) -> Theme:
     def fail(message: str) -> Abort:
         if origin is not None:
-            return Abort([Problem(str(origin.path / "theme.yml"), 0, "extends", message)])
+            return _extends_problem(origin, message)
         if site is not None:
             return Abort([site.problem(("theme",), message)])
         return Abort([Problem("", 0, "theme", message)])
@@ -272,14 +344,16 @@ def _find(name: str, relative_to: Path, site: Source | None, origin: Theme | Non
     except LookupError as exc:
         raise fail(str(exc)) from None
     manifest_file = path / "theme.yml"
-    if not _is_file(manifest_file):
-        raise fail(f"no theme.yml in {shown(str(path))}")
     shown_from = site.path.parent if site is not None else Path.cwd()
+    if not _is_file(manifest_file):
+        missing = "no theme.yml in" if _is_dir(path) else "no folder"
+        raise fail(f"{missing} '{display_path(path, shown_from)}': a theme folder holds theme.yml (at least "
+                   f"'name:' and 'extends:'); or name a built-in theme ({', '.join(builtin_themes())})")
     source = load_yaml(manifest_file, display_path(manifest_file, shown_from))
     manifest, problems = validate(source, ThemeManifest)
     if manifest is None:
         raise Abort(problems)
-    return Theme(path, manifest, by_folder=_is_folder_name(name))
+    return Theme(path, manifest, by_folder=_is_folder_name(name), source=source)
 
 
 def _is_colour(option: ThemeOption) -> bool:
@@ -309,7 +383,10 @@ def _options(themes: list[Theme], chosen: dict[str, Any], site: Source) -> dict[
             and not isinstance(value, bool) and not isinstance(option.default, bool)
         ):
             kind = {bool: "true/false", str: "text"}.get(type(option.default), "a number")
-            problems.append(site.problem(loc, f"expected {kind}, got {as_written(value)}"))
+            got = "nothing" if value is None else as_written(value)
+            quotes = ", in quotes" if kind == "text" else ""
+            problems.append(site.problem(loc, f"expected {kind}, got {got}; write it like the default, "
+                                         f"{as_written(option.default)}{quotes}"))
         elif _is_colour(option) and (wrong := css_color_problem(str(value))):
             problems.append(site.problem(loc, wrong))
         elif isinstance(value, str) and not _SAFE_OPTION.fullmatch(value) and not _is_colour(option):

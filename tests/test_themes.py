@@ -107,8 +107,101 @@ def test_a_theme_that_extends_itself_is_refused(tmp_path: Path) -> None:
     for name, extends in (("a", "../b"), ("b", "../a")):
         (tmp_path / name).mkdir()
         (tmp_path / name / "theme.yml").write_text(f"name: {name}\nextends: {extends}\n")
-    with pytest.raises(Abort, match=r"theme '\.\./a' extends itself \(through b\)"):
+    with pytest.raises(Abort) as caught:
         theme_chain("./a", tmp_path)
+    assert str(caught.value).endswith("/b/theme.yml:2: extends: '../a' leads back to theme 'a' (a → b → a), so the "
+                                 "chain never ends: extend a built-in theme such as clean instead")
+
+
+@pytest.mark.parametrize(("extends", "message"), [
+    ("bolt", "extends: no theme 'bolt' (built-in themes: bold, clean, minimal; or a folder such as ./mytheme)"),
+    ("./nowhere", "extends: no folder 'themes/mine/nowhere': a theme folder holds theme.yml (at least "
+                  "'name:' and 'extends:'); or name a built-in theme (bold, clean, minimal)"),
+], ids=["unknown-name", "missing-folder"])
+def test_an_extends_that_leads_nowhere_names_the_line_of_theme_yml(make_site: MakeSite, run_cli: RunCli,
+                                                                   tmp_path: Path, extends: str, message: str) -> None:
+    site = make_site({"site.yml": SITE_YML + "theme: ./themes/mine\n",
+                      "themes/mine/theme.yml": f"name: mine\nextends: {extends}\n"})
+    result = run_cli("build", site, "-o", tmp_path / "out")
+    assert result.exit_code == 1
+    start, _, end = message.partition("…")
+    assert result.stderr.startswith("themes/mine/theme.yml:2: " + start)
+    assert result.stderr.endswith(end + "\n") and result.stderr.count("\n") == 1
+
+
+@pytest.mark.parametrize(("option", "message"), [
+    ("glow: {default: huge, choices: [soft, strong], description: Glow.}",
+     "options.glow.default: 'huge' is not one of its choices: soft, strong"),
+    ("button_style: {default: square, description: Square buttons.}",
+     "options.button_style.default: 'square' is not one of the choices it keeps from theme 'clean': "
+     "filled, outline, pill"),
+], ids=["own-choices", "inherited-choices"])
+def test_an_option_default_outside_its_choices_is_refused(make_site: MakeSite, run_cli: RunCli, tmp_path: Path,
+                                                          option: str, message: str) -> None:
+    site = make_site({"site.yml": SITE_YML + "theme: ./themes/mine\n",
+                      "themes/mine/theme.yml": f"name: mine\nextends: clean\noptions:\n  {option}\n"})
+    result = run_cli("build", site, "-o", tmp_path / "out")
+    assert result.exit_code == 1
+    assert result.stderr == (f"themes/mine/theme.yml:4: {message}; make the default one of them, or write "
+                             "choices: that include it\n")
+
+
+@pytest.mark.parametrize(("option", "message"), [
+    ("max_width: {default: 40, description: Column.}",
+     "options.max_width.default: 40 is a number, but theme 'clean' declares max_width as text ('42rem'): "
+     "write text such as '42rem'"),
+    ("primary: {default: bluish, description: Buttons.}",
+     "options.primary.default: 'bluish' is not a colour, but theme 'clean' declares primary as a colour "
+     "('#1d4ed8'): write a colour such as '#1d4ed8'"),
+], ids=["number-for-text", "text-for-a-colour"])
+def test_a_redeclared_option_keeps_the_kind_of_value_the_css_expects(make_site: MakeSite, run_cli: RunCli,
+                                                                    tmp_path: Path, option: str,
+                                                                    message: str) -> None:
+    site = make_site({"site.yml": SITE_YML + "theme: ./themes/mine\n",
+                      "themes/mine/theme.yml": f"name: mine\nextends: clean\noptions:\n  {option}\n"})
+    result = run_cli("build", site, "-o", tmp_path / "out")
+    assert result.exit_code == 1
+    assert result.stderr == f"themes/mine/theme.yml:4: {message}\n"
+
+
+def test_a_redeclared_option_may_narrow_text_to_a_colour(make_site: MakeSite, tmp_path: Path) -> None:
+    site = make_site({"site.yml": SITE_YML + "theme: ./themes/mine\n",
+                      "themes/mine/theme.yml": "name: mine\nextends: bold\noptions:\n"
+                                               "  band: {default: '#111111', description: Band.}\n"})
+    build(site, tmp_path / "out")
+    assert "--band:#111111" in css_of(tmp_path / "out")
+
+
+@pytest.mark.parametrize(("files", "message"), [
+    ({"themes/warm/templates/theme.css": '{% include "clean.css" %}\n{% include "theme.css" %}\n'},
+     "themes/warm/templates/theme.css:2: template error: themes/warm/templates/theme.css → "
+     "themes/warm/templates/theme.css: a template that includes or extends itself never ends"),
+    ({"templates/page.html": '{% extends "blocks/shell.html" %}\n',
+      "templates/blocks/shell.html": '{% extends "page.html" %}\n'},
+     "templates/page.html:1: template error: templates/page.html → templates/blocks/shell.html → "
+     "templates/page.html: a template that includes or extends itself never ends"),
+    ({"themes/warm/templates/theme.css": ".button { color: {{ theme.options.glwo }}; }\n"},
+     "themes/warm/templates/theme.css:1: template error: theme 'warm' has no option 'glwo': did you mean "
+     "theme.options.glow? (options: accent, background, button_style, corners, glow, max_width, primary, "
+     "radius, text; a theme declares its own under options: in its theme.yml)"),
+    ({"templates/blocks/footer.html": "<footer>{{ site.brand.colours }}</footer>\n"},
+     "templates/blocks/footer.html:1: template error: no key 'colours' here: did you mean 'colors'? "
+     "(keys: colors, font, logo, logo_alt)"),
+    ({"themes/warm/templates/theme.css": '{% include "clen.css" %}\n'},
+     "themes/warm/templates/theme.css:1: template 'clen.css' not found in theme 'warm' or the site's "
+     "templates/; did you mean 'clean.css'?"),
+], ids=["includes-itself", "extends-in-a-loop", "misspelt-option", "misspelt-key", "misspelt-include"])
+def test_a_template_mistake_is_one_line_saying_what_to_write(make_site: MakeSite, run_cli: RunCli, tmp_path: Path,
+                                                            files: dict[str, str], message: str) -> None:
+    site = make_site({**WARM_THEME, **files, "site.yml": SITE_YML + "theme: ./themes/warm\n"})
+    out = tmp_path / "out"
+    build(make_site({"site.yml": SITE_YML}, name="good"), out)
+    before = snapshot(out)
+    result = run_cli("build", site, "-o", out)
+    assert result.exit_code == 1
+    assert result.stderr.startswith(message)
+    assert result.stderr.count("\n") == 1
+    assert snapshot(out) == before  # the last good build is still there
 
 
 @pytest.mark.parametrize(("options", "message"), [
@@ -116,14 +209,17 @@ def test_a_theme_that_extends_itself_is_refused(tmp_path: Path) -> None:
                             "did you mean 'button_style'? (options: accent, background, band, "
                             "button_style, cta_color, max_width, primary, radius, text)"),
     ("{cta_color: red}", "theme_options.cta_color: 'red' is not one of: accent, primary"),
-    ("{max_width: 40}", "theme_options.max_width: expected text, got 40"),
+    ("{max_width: 40}", "theme_options.max_width: expected text, got 40; write it like the default, '46rem', "
+                        "in quotes"),
+    ("{max_width: }", "theme_options.max_width: expected text, got nothing; write it like the default, '46rem', "
+                      "in quotes"),
     ("{band: 'red; } body { display: none'}", "theme_options.band: 'red; } body { display: none' has "
                                               "characters that are not allowed in a theme option"),
     ('{max_width: "42rem\'"}', "theme_options.max_width: \"42rem'\" has a quote (') that is never closed, "
                                "which would break the page's whole stylesheet; close it or remove it"),
     ("{max_width: 'calc(100% - 2rem'}", "theme_options.max_width: 'calc(100% - 2rem' has a '(' that is never "
                                         "closed, which would break the page's whole stylesheet"),
-], ids=["unknown", "choice", "type", "unsafe", "unclosed-quote", "unclosed-bracket"])
+], ids=["unknown", "choice", "type", "empty", "unsafe", "unclosed-quote", "unclosed-bracket"])
 def test_theme_options_are_checked(make_site: MakeSite, tmp_path: Path, options: str, message: str) -> None:
     site = make_site({"site.yml": SITE_YML + f"theme: bold\ntheme_options: {options}\n"})
     with pytest.raises(Abort) as caught:
@@ -243,6 +339,16 @@ def test_a_site_adds_css_in_templates_extra_css(make_site: MakeSite, tmp_path: P
     html = (out / "tiny/join/index.html").read_text(encoding="utf-8")
     digest = base64.b64encode(hashlib.sha256(css.encode()).digest()).decode()
     assert f"'sha256-{digest}'" in html  # the Content-Security-Policy allows exactly this CSS
+
+
+def test_css_pasted_with_its_style_tags_is_one_clear_error(make_site: MakeSite, run_cli: RunCli,
+                                                           tmp_path: Path) -> None:
+    site = make_site({"templates/extra.css": "/* from the old site */\n<style>\n.hero h1 { color: red; }\n</style>\n"})
+    result = run_cli("build", site, "-o", tmp_path / "out")
+    assert result.exit_code == 1
+    assert result.stderr == ("templates/extra.css:2: a <style> tag in CSS: this file goes inside the page's <style> "
+                             "element already; write only the CSS rules, without <style> and </style>\n")
+    assert not (tmp_path / "out").exists()
 
 
 def test_the_consent_banner_css_is_only_on_sites_with_a_banner(make_site: MakeSite, tmp_path: Path) -> None:
@@ -438,6 +544,17 @@ def test_funnelgen_themes_marks_the_one_a_site_uses(run_cli: RunCli, make_site: 
     assert re.search(r"text_font +serif +Typeface .* This site: brand\.", minimal, re.S)
     assert re.search(r"primary +#9a3412 +Button and link .* This site: #0f5e4b\s+\(brand\.colors\.primary\)\.",
                      minimal, re.S)
+
+
+def test_funnelgen_themes_marks_base_when_a_site_uses_it(run_cli: RunCli, make_site: MakeSite) -> None:
+    site = make_site({"site.yml": SITE_YML + "theme: base\ntheme_options: {radius: '0'}\n"})
+    result = run_cli("themes", site)
+    assert result.exit_code == 0, result.output
+    assert f"{site} uses the theme 'base' (marked *)." in result.output
+    assert re.search(r"^ \* base +The skeleton every theme extends", result.output, re.M)
+    base = result.output[result.output.index("\nbase * (built-in: the skeleton every theme extends)"):]
+    assert re.search(r"radius +0\.5rem +Corner rounding .* This site: 0\.", base, re.S)
+    assert "\nbase" not in run_cli("themes").output  # listed only for a site that uses it
 
 
 def test_funnelgen_themes_lists_a_folder_theme_and_installed_ones(

@@ -62,6 +62,9 @@ def themes_text(site_root: Path | None = None) -> str:
     """The listing `funnelgen themes` prints."""
     site = _site_theme(site_root) if site_root is not None else None
     builtin = [_listed(name, "built-in", builtin_themes_dir()) for name in builtin_themes()]
+    if site is not None and site.theme not in builtin_themes() and _is_builtin_folder(site.theme):
+        origin = "built-in: the skeleton every theme extends"
+        builtin.append(_listed(site.theme, origin, builtin_themes_dir()))
     installed = []
     for name, theme in installed_themes().items():
         try:  # by its folder: by name, a built-in theme of the same name would be found instead
@@ -129,6 +132,13 @@ def _listed(name: str, origin: str, relative_to: Path, where: str | None = None)
     except Abort as exc:
         listed.problem = "; ".join(str(p) for p in exc.problems)
     return listed
+
+
+def _is_builtin_folder(name: str) -> bool:
+    """A theme of funnelgen's own that is not listed by default (``base``), which a site may use."""
+    if "/" in name or name.startswith(".") or not name:
+        return False
+    return (builtin_themes_dir() / name / "theme.yml").is_file()
 
 
 def _is_used(listed: Listed, site: SiteTheme | None) -> bool:
