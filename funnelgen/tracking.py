@@ -41,8 +41,9 @@ def providers(site: Site) -> dict[str, Any]:
     if tracking.plausible:
         host = tracking.plausible.api_host.rstrip("/")
         out["plausible"] = {"src": f"{host}/js/script.js", "domain": tracking.plausible.domain}
-    if tracking.beacon:
-        out["beacon"] = tracking.beacon.url
+    if tracking.beacon:  # a site path is one of this site's: under the sub-folder of base_url
+        url = tracking.beacon.url
+        out["beacon"] = site.base_path + url if url.startswith("/") else url
     return out
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import json
 import re
 import sys
 from collections.abc import Callable
@@ -122,6 +123,17 @@ def test_prices_webinar_time_and_form_fields_read_as_a_visitor_expects(make_site
     assert 'name="email_address"' in register  # ConvertKit's field name
     assert 'autocomplete="given-name"' in register
     assert 'action="https://app.convertkit.com/forms/1/subscriptions"' in register
+
+
+def test_a_beacon_at_a_site_path_posts_into_the_sub_folder_the_site_lives_in(make_site: MakeSite,
+                                                                            tmp_path: Path) -> None:
+    site = make_site({"site.yml": "name: Tiny Co\nbase_url: https://tiny.example/shop/\n"
+                                  "tracking:\n  beacon: {url: /collect}\n"})
+    build(site, tmp_path / "out")
+    page = _read(tmp_path / "out", "tiny/index.html")
+    config = json.loads(re.search(r'<script type="application/json" id="funnelgen-config">(.*?)</script>',
+                                  page).group(1))
+    assert config["providers"]["beacon"] == "/shop/collect"
 
 
 def test_a_currency_code_in_lower_case_is_read_as_the_code(make_site: MakeSite, tmp_path: Path) -> None:

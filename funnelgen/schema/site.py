@@ -136,7 +136,7 @@ class Beacon(Model):
         return _written_alone("beacon", "url", value)
 
     url: Endpoint
-    """Where each event is POSTed as JSON (https URL or a site path)."""
+    """Where each event is POSTed as JSON: an https URL, or a site path (inside base_url's folder)."""
 
 
 class Tracking(Model):
