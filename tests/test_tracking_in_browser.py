@@ -387,6 +387,16 @@ def test_each_click_is_labelled_with_its_event(plain: Path, serve: Any, new_page
     assert "bob@example.com" not in json.dumps(tab.page.evaluate("window.dataLayer"))
 
 
+def test_a_form_sent_twice_counts_one_sign_up(plain: Path, serve: Any, new_page: Any) -> None:
+    tab = new_page()
+    _stop_navigation(tab)
+    tab.goto(serve(plain) + "launch/join/")
+    tab.page.fill("input[type=email]", "dee@example.com")
+    tab.page.click("button[type=submit]")
+    tab.page.click("button[type=submit]")  # a double click while the next page loads
+    assert [e["event"] for e in _events(tab)] == ["step_view", "optin_submit"]
+
+
 def test_hooks_hear_every_event_and_custom_events(plain: Path, serve: Any, new_page: Any) -> None:
     tab = new_page()
     tab.goto(serve(plain) + "launch/join/?temp=warm")

@@ -12,11 +12,11 @@
   var loc = w.location;
 
   /* ---- first-party storage: one localStorage key; memory only when storage is blocked ---- */
-  var ls = null, S = {};
-  try { ls = w.localStorage; ls.getItem("funnelgen"); } catch (e) { ls = null; }
-  try { S = JSON.parse(ls.getItem("funnelgen") || "{}"); } catch (e) { S = {}; }  /* damaged: start afresh */
+  var KEY = "funnelgen", ls = null, S = {};
+  try { ls = w.localStorage; ls.getItem(KEY); } catch (e) { ls = null; }
+  try { S = JSON.parse(ls.getItem(KEY) || "{}"); } catch (e) { S = {}; }  /* damaged: start afresh */
   if (!S || typeof S != "object" || S.pop) S = {};
-  function save() { try { if (ls) ls.setItem("funnelgen", JSON.stringify(S)); } catch (e) { /* full or blocked */ } }
+  function save() { try { if (ls) ls.setItem(KEY, JSON.stringify(S)); } catch (e) { /* full or blocked */ } }
 
   /* ---- rules: the same semantics as funnelgen/temperature.py ---- */
   function glob(p, v) {
@@ -158,7 +158,7 @@
     for (var x in e) if (x != "event" && x != "ts" && typeof e[x] != "object") props[x] = e[x];
     if (P.ga4) w.gtag("event", e.event, props);
     if (P.meta) {
-      var std = { optin_submit: "Lead", checkout_click: "InitiateCheckout", upsell_accept: "InitiateCheckout" }[e.event];
+      var buy = "InitiateCheckout", std = { optin_submit: "Lead", checkout_click: buy, upsell_accept: buy }[e.event];
       if (std) w.fbq("track", std, props); else w.fbq("trackCustom", e.event, props);
     }
     if (P.plausible) w.plausible(e.event, { props: props });
@@ -185,12 +185,13 @@
     if (consent === "granted") send(e); else if (consent === "") pending.push(e);
     return e;
   }
+  function consentBanner() { return d.getElementById("funnelgen-consent"); }
   function hear(fn, e) { try { fn(e); } catch (err) { setTimeout(function () { throw err; }); } }
   function setConsent(granted) {
     consent = granted && !gpc ? "granted" : "denied";
     S.consent = consent;
     save();
-    var banner = d.getElementById("funnelgen-consent");
+    var banner = consentBanner();
     if (banner) banner.hidden = true;
     if (started) {  /* withdrawn, or granted again: the loaded tags stop, or start again, storing */
       if (P.ga4) gconsent("update", consent);
@@ -242,6 +243,8 @@
     var form = ev.target;
     if (form.getAttribute && form.getAttribute("data-event")) {
       fill(form);
+      if (form.fgSent) return;  /* a double click sends one sign-up: one Lead, not two */
+      form.fgSent = true;
       remember("optin_submit");
       track("optin_submit");
     }
@@ -266,7 +269,7 @@
       });
       a.href = url.toString();
     });
-    var banner = d.getElementById("funnelgen-consent");
+    var banner = consentBanner();
     if (banner && consent === "") banner.hidden = false;
     if (started) activate();
   }
