@@ -228,19 +228,20 @@ def _manifest_problem(theme: Theme, loc: tuple[str, ...], message: str) -> Probl
     return Problem(str(theme.path / "theme.yml"), 0, ".".join(loc), message)
 
 
+def _plain_kind(option: ThemeOption) -> str:
+    """The type of an option's values, as its default has it: 'text', 'true/false' or 'a number'."""
+    return {bool: "true/false", str: "text"}.get(type(option.default), "a number")
+
+
 def _kind(option: ThemeOption) -> str:
     """What an option's values are, in a marketer's words."""
-    if _is_colour(option):
-        return "a colour"
-    return {bool: "true/false", str: "text"}.get(type(option.default), "a number")
+    return "a colour" if _is_colour(option) else _plain_kind(option)
 
 
 def _redeclared_problem(option: ThemeOption, under: ThemeOption) -> str | None:
     """How a redeclared option's default differs in kind from the one it overrides (a number for
     text, text that is no colour for a colour), or None: its CSS would be left without a value."""
-    plain = {bool: "true/false", str: "text"}
-    kind, kind_under = (plain.get(type(o.default), "a number") for o in (option, under))
-    if kind != kind_under:
+    if _plain_kind(option) != _plain_kind(under):
         return _kind(option)
     if _is_colour(under) and not _is_colour(option):
         return "not a colour"
@@ -382,7 +383,7 @@ def _options(themes: list[Theme], chosen: dict[str, Any], site: Source) -> dict[
             isinstance(value, int | float) and isinstance(option.default, int | float)
             and not isinstance(value, bool) and not isinstance(option.default, bool)
         ):
-            kind = {bool: "true/false", str: "text"}.get(type(option.default), "a number")
+            kind = _plain_kind(option)
             got = "nothing" if value is None else as_written(value)
             quotes = ", in quotes" if kind == "text" else ""
             problems.append(site.problem(loc, f"expected {kind}, got {got}; write it like the default, "
