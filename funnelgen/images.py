@@ -99,6 +99,19 @@ def kind_of(data: bytes) -> str | None:
     return "SVG" if b"<svg" in data[:4096].lower() else None
 
 
+def why_not_shown(kind: str | None, name: str) -> str | None:
+    """Why no page can show a file as a picture, from what its bytes are (``kind``, see
+    `kind_of`) and its ``name``; None when a page can, or may (bytes unknown under a picture's
+    name: a file cut short, say)."""
+    named = PurePosixPath(name).suffix.lower()
+    as_picture = named in (*RASTER, ".svg")
+    if kind in PICTURES or (kind is None and as_picture):
+        return None
+    if kind is None:
+        return "is not a web picture (JPEG, PNG, WebP, GIF, AVIF or SVG)"
+    return f"is a {kind} file{f' renamed to {named}' if as_picture else ''}, not a web picture"
+
+
 def decode_errors() -> tuple[type[Exception], ...]:
     """What Pillow raises for a file it cannot read. Pillow is imported only when a site has
     pictures (it takes 11 ms): call this in an ``except`` clause, which evaluates it only then."""

@@ -17,10 +17,12 @@ from urllib.parse import unquote
 import nh3
 import pyromark
 
+from funnelgen.images import why_not_shown
 from funnelgen.schema.types import check_link, shown, url_origin
 
-AssetLookup = Callable[[str], tuple[str, int | None, int | None] | None]
-"""Maps `assets/…` to (relative URL, width, height), or None if there is no such file."""
+AssetLookup = Callable[[str], tuple[str, int | None, int | None, str | None] | None]
+"""Maps `assets/…` to (relative URL, width, height, what its bytes are: `images.kind_of`), or
+None if there is no such file."""
 
 _TAGS = {
     "a", "abbr", "b", "blockquote", "br", "code", "del", "em", "h2", "h3", "h4", "h5", "h6",
@@ -119,6 +121,11 @@ class MarkdownRenderer:
                 return asset[0]
             if tag == "a":
                 _check_link(value, flaws)
+            elif value.startswith(self.root):  # a Markdown image, already checked and published
+                return value
+            elif value.startswith(("assets/", "/assets/")):  # raw HTML's <img> of the assets folder
+                published = self._picture(unquote(value), flaws)
+                return published[0] if published else value
             elif value.startswith("https://"):
                 remote.append(value)
             return self.root + value[1:] if value.startswith("/") and not value.startswith("//") else value
@@ -137,17 +144,29 @@ class MarkdownRenderer:
         """An image pointed at its fingerprinted file when it is in `assets/`, sized and lazy."""
         src, alt, title = found[1], found[2], found[3]
         attributes = {"alt": alt, "decoding": "async", "loading": "lazy", "src": src}
-        ref = unquote(html.unescape(src))
+        published = self._picture(unquote(html.unescape(src)), flaws)
+        if published is not None:
+            url, width, height = published
+            attributes["src"] = html.escape(url)
+            if width and height:
+                attributes.update(width=str(width), height=str(height))
+        if title is not None:
+            attributes["title"] = title
+        return "<img " + " ".join(f'{name}="{value}"' for name, value in sorted(attributes.items())) + ">"
+
+    def _picture(self, ref: str, flaws: list[Flaw]) -> tuple[str, int | None, int | None] | None:
+        """A picture of `assets/` (or `/assets/`) as published: (URL, width, height). None for
+        any other picture, which is shown as written; a flaw for each that no page can show."""
         ref = ref[1:] if ref.startswith("/assets/") else ref  # the same file as assets/…
         if ref.startswith("assets/"):
             asset = self.lookup(ref)
             if asset is None:
                 flaws.append(Flaw(ref, f"image '{ref}' is not in the site's assets folder"))
+            elif why := why_not_shown(asset[3], ref):
+                flaws.append(Flaw(ref, f"image '{ref}' {why}: export it as JPEG, PNG or WebP and name "
+                                       "that file here"))
             else:
-                url, width, height = asset
-                attributes["src"] = html.escape(url)
-                if width and height:
-                    attributes.update(width=str(width), height=str(height))
+                return asset[:3]
         elif ref.startswith("http://"):
             flaws.append(Flaw(ref, f"image {shown(ref)} is not secure: write {shown('https' + ref[4:])}"))
         elif ref.startswith("https://"):
@@ -158,9 +177,7 @@ class MarkdownRenderer:
         elif not ref.startswith("/") or ref.startswith("//"):
             flaws.append(Flaw(ref, f"image {shown(ref)} in the Markdown cannot be shown: write a file in "
                                    "the assets folder (e.g. assets/photo.jpg) or an https:// URL"))
-        if title is not None:
-            attributes["title"] = title
-        return "<img " + " ".join(f'{name}="{value}"' for name, value in sorted(attributes.items())) + ">"
+        return None
 
 
 MAX_NESTING = 100

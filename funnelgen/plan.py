@@ -623,14 +623,9 @@ def _not_a_picture(asset: Asset, loc: Loc) -> str | None:
     """Why a page cannot show this file where ``loc`` names a picture; None when it can, or
     when ``loc`` is no picture's key (a download, a video). A file named as a picture whose
     bytes are unknown may be one cut short: `_check_asset` warns that its size is unknown."""
-    named = Path(asset.source).suffix.lower()
-    as_picture = named in (*images.RASTER, ".svg")
-    if loc[-1] not in (*_PICTURE_KEYS, "favicon") or asset.kind in images.PICTURES or (
-            asset.kind == "ICO" and loc[-1] == "favicon") or (asset.kind is None and as_picture):
+    if loc[-1] not in (*_PICTURE_KEYS, "favicon") or (asset.kind == "ICO" and loc[-1] == "favicon"):
         return None
-    if asset.kind is None:
-        return "is not a web picture (JPEG, PNG, WebP, GIF, AVIF or SVG)"
-    return f"is a {asset.kind} file{f' renamed to {named}' if as_picture else ''}, not a web picture"
+    return images.why_not_shown(asset.kind, asset.source.name)
 
 
 def _check_templates(root: Path, checker: _Checker) -> None:

@@ -521,9 +521,9 @@ def _external_urls(plan: Plan) -> dict[str, set[str]]:
 
 def markdown_for(site: Site, assets: Mapping[str, Asset]) -> MarkdownRenderer:
     """The site's Markdown converter: its pictures from ``assets`` get their published names."""
-    def lookup(ref: str) -> tuple[str, int | None, int | None] | None:
+    def lookup(ref: str) -> tuple[str, int | None, int | None, str | None] | None:
         asset = assets.get(ref)
-        return (ROOT + asset.output, asset.width, asset.height) if asset else None
+        return (ROOT + asset.output, asset.width, asset.height, asset.kind) if asset else None
 
     return MarkdownRenderer(site.markdown.allow_html, lookup, ROOT)
 

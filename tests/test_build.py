@@ -421,6 +421,41 @@ def test_raw_html_in_markdown_is_sanitised_when_the_site_allows_it(make_site: Ma
     assert "bad()" not in page
 
 
+def test_a_raw_html_picture_of_the_assets_folder_is_published_like_a_markdown_one(
+        make_site: MakeSite, tmp_path: Path) -> None:
+    body = '<img src="/assets/logo.svg" alt="Logo"> <img src="assets/logo.svg" alt="Again"> ![Md](assets/logo.svg)'
+    site = make_site({"funnels/launch.yml": FULL_FUNNEL.replace("A short story with **bold** words.", body),
+                      "assets/logo.svg": "<svg xmlns='http://www.w3.org/2000/svg' width='10' height='10'/>",
+                      "site.yml": "name: Tiny Co\nbase_url: https://tiny.example/\nmarkdown: {allow_html: true}\n"})
+    out = tmp_path / "out"
+    build(site, out)
+    [logo] = [p.name for p in (out / "assets").iterdir()]
+    story = _read(out, "launch/story/index.html")
+    assert re.findall(r'<img[^>]*src="([^"]*)"', story.split("<main", 1)[1]) == [f"../../assets/{logo}"] * 3
+
+
+@pytest.mark.parametrize(("picture", "message"), [
+    ('<img src="/assets/team.png" alt="Team">', "image 'assets/team.png' is not in the site's assets folder"),
+    ('<img src="/assets/brochure.jpg" alt="Brochure">', "image 'assets/brochure.jpg' is a PDF file renamed to "
+     ".jpg, not a web picture: export it as JPEG, PNG or WebP and name that file here"),
+    ('![Brochure](assets/brochure.jpg)', "image 'assets/brochure.jpg' is a PDF file renamed to .jpg, not a web "
+     "picture: export it as JPEG, PNG or WebP and name that file here"),
+    ('![Notes](assets/notes.txt)', "image 'assets/notes.txt' is not a web picture (JPEG, PNG, WebP, GIF, AVIF "
+     "or SVG): export it as JPEG, PNG or WebP and name that file here"),
+])
+def test_a_picture_in_markdown_that_no_browser_can_show_is_refused_at_its_line(
+        make_site: MakeSite, tmp_path: Path, picture: str, message: str) -> None:
+    site = make_site({"funnels/launch.yml": FULL_FUNNEL.replace("    body: |\n      A short story with **bold** "
+                                                                "words.\n", "    body_file: content/story.md\n"),
+                      "content/story.md": f"Intro.\n\n{picture}\n",
+                      "assets/brochure.jpg": "%PDF-1.4\n1 0 obj\n", "assets/notes.txt": "notes\n",
+                      "site.yml": "name: Tiny Co\nbase_url: https://tiny.example/\nmarkdown: {allow_html: true}\n"})
+    with pytest.raises(Abort) as refused:
+        build(site, tmp_path / "out")
+    assert str(refused.value) == f"content/story.md:3: {message}"
+    assert not (tmp_path / "out").exists()
+
+
 def test_a_site_template_overrides_one_partial_of_the_theme(make_site: MakeSite, tmp_path: Path) -> None:
     site = make_site({"templates/blocks/footer.html": '<footer class="mine">Custom footer</footer>\n'})
     out = tmp_path / "out"
