@@ -25,6 +25,10 @@ class Problem:
         parts = [p for p in (where, self.key) if p]
         return printable(": ".join([*parts, self.message]))
 
+    def as_list(self) -> list[str | int | bool]:
+        """Its fields as the manifest keeps them (JSON); `Problem(*fields)` makes it again."""
+        return [self.file, self.line, self.key, self.message, self.warning]
+
 
 def printable(text: str) -> str:
     """Text a marketer typed, safe to print on a terminal: control characters (an escape

@@ -21,6 +21,7 @@ import os
 import sys
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -55,9 +56,19 @@ class FunnelRecord:
     warnings: list[list[Any]] = field(default_factory=list)
     forms: list[str] = field(default_factory=list)
     """The names of its Netlify forms: no other funnel's form may take one (plan.netlify_forms)."""
+    dated: list[list[Any]] = field(default_factory=list)
+    """Warnings that hold from a moment on, as [ISO moment, *warning]: a webinar's start, a
+    deadline. A date goes by without any file changing, so a reused funnel's are judged again."""
 
     def problems(self) -> list[Problem]:
-        return [Problem(*w) for w in self.warnings]
+        moment = now()
+        return [*(Problem(*w) for w in self.warnings),
+                *(Problem(*w[1:]) for w in self.dated if datetime.fromisoformat(w[0]) < moment)]
+
+
+def now() -> datetime:
+    """The moment a build judges dates against: a webinar or deadline before it is past."""
+    return datetime.now(UTC)
 
 
 @dataclass

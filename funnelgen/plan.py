@@ -7,11 +7,11 @@ import hashlib
 import posixpath
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime
+from datetime import datetime
 from functools import cached_property
 from pathlib import Path
 
-from funnelgen import images
+from funnelgen import images, incremental
 from funnelgen.errors import Abort, Problem
 from funnelgen.incremental import FunnelRecord
 from funnelgen.load import Loc, Source, read_text
@@ -397,7 +397,10 @@ def _surveyed(funnel: Funnel, source: Source, planned: PlannedFunnel | None, exp
     record = FunnelRecord(key="", slug=slug, title=funnel.title, description=funnel.description,
                           steps=[step.id for step in funnel.steps], sitemap=sitemap,
                           outputs=[page.output for page in pages], urls=urls, images=image_roles(funnel),
-                          forms=[name for _, name, _ in netlify])
+                          forms=[name for _, name, _ in netlify], dated=[
+                              [starts.isoformat(), *source.problem(loc, message, warning=True).as_list()]
+                              for index, step in enumerate(funnel.steps)
+                              for starts, loc, message in _dated_warnings(step, index)])
     return Surveyed(source, planned.slug if planned else None, explicit, planned.step_urls if planned else {},
                     netlify, record, checker.errors, checker.warnings)
 
@@ -549,17 +552,24 @@ def _check_flow(planned: PlannedFunnel, checker: _Checker) -> None:
 
 def _check_dates(step: Step, index: int, source: Source, checker: _Checker) -> None:
     """Warn of a webinar or deadline in the past: the page still builds, but promises what is over."""
-    now = datetime.now(UTC)
+    moment = incremental.now()
+    for starts, loc, message in _dated_warnings(step, index):
+        if starts < moment:
+            checker.warn(source, loc, message)
+
+
+def _dated_warnings(step: Step, index: int) -> Iterator[tuple[datetime, Loc, str]]:
+    """The warnings a step earns once a date has gone by, each with that date."""
     webinar = step.webinar if isinstance(step, WebinarStep) else None
-    if webinar and webinar.start() < now:
-        checker.warn(source, ("steps", index, "webinar", "starts"),
-                     f"{webinar.starts:%Y-%m-%d %H:%M} ({webinar.timezone}) is past: the page invites "
-                     "visitors to a webinar that has started; write its next date")
+    if webinar:
+        yield (webinar.start(), ("steps", index, "webinar", "starts"),
+               f"{webinar.starts:%Y-%m-%d %H:%M} ({webinar.timezone}) is past: the page invites visitors "
+               "to a webinar that has started; write its next date")
     until = step.deadline.until if step.deadline else None
-    if until and until < now:
-        checker.warn(source, ("steps", index, "deadline", "until"),
-                     f"{until.isoformat()} is past: the page announces a deadline that is over; write a "
-                     "later date, or remove the deadline")
+    if until:
+        yield (until, ("steps", index, "deadline", "until"),
+               f"{until.isoformat()} is past: the page announces a deadline that is over; write a later "
+               "date, or remove the deadline")
 
 
 def _referenced_assets(planned: PlannedFunnel) -> Iterator[tuple[Loc, str]]:

@@ -9,6 +9,7 @@ import shutil
 import subprocess
 import sys
 from collections.abc import Callable
+from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -19,7 +20,7 @@ from click.testing import Result
 from conftest import snapshot
 
 from funnelgen import site as site_module
-from funnelgen import spool, validate
+from funnelgen import incremental, spool, validate
 from funnelgen.commands import build as build_command
 from funnelgen.commands.build import Discard, build, render_site
 from funnelgen.errors import Abort
@@ -441,6 +442,40 @@ def test_the_warnings_of_reused_funnels_are_still_reported(make_site: Callable[.
     assert partly.rendered < partly.pages and [str(w) for w in partly.warnings] == [warning]
     with pytest.raises(Abort, match=r"offer has no testimonials.*\(--strict\)"):
         build(site, out, strict=True)
+
+
+def test_a_webinar_or_deadline_that_goes_by_is_warned_of_though_no_file_changed(
+        make_site: Callable[..., Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    site = make_site({"funnels/live.yml": """\
+        title: Live
+        steps:
+          - id: seat
+            type: webinar
+            headline: Save your seat
+            webinar: {starts: 2031-03-06 19:00, timezone: America/New_York}
+            deadline: {text: Seats go fast, until: '2031-03-05T23:59:00-05:00'}
+            form: {provider: custom, action: "https://mail.example/subscribe"}
+          - {id: thanks, type: thankyou, headline: See you there}
+        """})
+    out = tmp_path / "out"
+    deadline = ("funnels/live.yml:7: steps[0].deadline.until: 2031-03-05T23:59:00-05:00 is past: the page announces "
+                "a deadline that is over; write a later date, or remove the deadline")
+    webinar = ("funnels/live.yml:6: steps[0].webinar.starts: 2031-03-06 19:00 (America/New_York) is past: the page "
+               "invites visitors to a webinar that has started; write its next date")
+    monkeypatch.setattr(incremental, "now", lambda: datetime(2031, 3, 1, tzinfo=UTC))
+    assert build(site, out).warnings == []
+    monkeypatch.setattr(incremental, "now", lambda: datetime(2031, 3, 6, 12, tzinfo=UTC))  # the deadline went by
+    unchanged = build(site, out)
+    assert unchanged.up_to_date and [str(w) for w in unchanged.warnings] == [deadline]
+    monkeypatch.setattr(incremental, "now", lambda: datetime(2031, 3, 8, tzinfo=UTC))  # and the webinar started
+    _edit(site / "funnels/tiny.yml", "Join the list", "Join the list today")
+    partly = build(site, out)
+    assert partly.rendered < partly.pages and [str(w) for w in partly.warnings] == [webinar, deadline]
+    assert [str(w) for w in build(site, out).warnings] == [webinar, deadline]  # reported once each
+    _edit(site / "funnels/live.yml", "Save your seat", "Save your seat now")
+    assert [str(w) for w in build(site, out).warnings] == [webinar, deadline]  # and when rendered again
+    again = build(site, out)
+    assert again.up_to_date and [str(w) for w in again.warnings] == [webinar, deadline]
 
 
 def test_a_theme_reached_through_a_link_that_now_points_elsewhere_is_a_new_theme(

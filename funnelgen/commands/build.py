@@ -261,20 +261,17 @@ def manifest_of(prepared: Prepared, files: list[str]) -> Manifest:
     records = dict(plan.reused)
     warnings: dict[str, list[list[Any]]] = {}
     for warning in plan.warnings:
-        warnings.setdefault(warning.file, []).append(_as_list(warning))
+        warnings.setdefault(warning.file, []).append(warning.as_list())
     for name, surveyed in plan.surveyed.items():
+        dated = [warning[1:] for warning in surveyed.record.dated]  # judged again at each build
         records[name] = dataclasses.replace(
             surveyed.record, key=funnel_key_of(prepared.site_key, surveyed.source.digest),
-            warnings=warnings.get(name, []))
-    site_warnings = [_as_list(w) for w in plan.warnings if w.file not in records]
+            warnings=[w for w in warnings.get(name, []) if w not in dated])
+    site_warnings = [w.as_list() for w in plan.warnings if w.file not in records]
     pages = set(pages_of(records.values()))
     return Manifest(prepared.site_key, prepared.renderer.policy.text(), records, site_warnings,
                     [str(folder) for folder in prepared.theme.folders()],
                     sorted(name for name in files if name not in pages))
-
-
-def _as_list(problem: Problem) -> list[Any]:
-    return [problem.file, problem.line, problem.key, problem.message, problem.warning]
 
 
 def build(root: Path, out: Path, *, strict: bool = False, jobs: int | None = None, cache: bool = True,
