@@ -17,8 +17,10 @@ import subprocess
 import sys
 import tempfile
 import textwrap
+import threading
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -32,8 +34,10 @@ from playwright.sync_api import expect
 from funnelgen.cli import cli
 from funnelgen.commands.build import build
 from funnelgen.commands.serve import DEFAULT_HOST, DevServer, serve
+from funnelgen.devserver import watch as watch_module
 from funnelgen.devserver.inject import allow_client, client_css, client_js
 from funnelgen.devserver.rebuild import FULL_BUILD_DELAY, Rebuilder
+from funnelgen.devserver.server import GONE_CHECK_SECONDS, KEEPALIVE_SECONDS
 from funnelgen.devserver.state import Generation, SiteState
 from funnelgen.errors import Abort
 from funnelgen.incremental import read_manifest
@@ -297,6 +301,152 @@ def test_redirects_the_host_answers_from_its_file_are_answered_the_same(make_sit
         assert get(running.url + source.lstrip("/"))[0] == int(status), source
         assert get(running.url + source.lstrip("/"))[2]["Location"] == target, source
     assert get(running.url + "go?ref=x")[2]["Location"] == "/tiny/?utm_source=mail&ref=x"  # the query goes on
+
+
+def test_with_only_s3_its_redirects_answer_301_as_s3_does(make_site: MakeSite,
+                                                          start: Callable[[Path], Running]) -> None:
+    """S3 answers a request for an object with website redirect metadata with 301 (whatever
+    the status in site.yml), instead of the redirect page the build wrote there."""
+    site = make_site({"site.yml": SITE_YML.replace("tiny.example/", "tiny.example/shop/") + textwrap.dedent("""\
+        hosting:
+          targets: [s3]
+          redirects:
+            - {from: /go, to: tiny, utm: {source: mail}}
+            - {from: /old-join/, to: tiny/join, status: 301}
+            - {from: /join.html, to: /tiny/join/}
+        """)})
+    running = start(site)
+    metadata = json.loads((running.server.out / "s3-metadata.json").read_text())["files"]
+    objects = {key: entry["WebsiteRedirectLocation"] for key, entry in metadata.items()
+               if "WebsiteRedirectLocation" in entry}
+    assert sorted(objects) == ["go/index.html", "join.html", "old-join/index.html"]
+    for key, target in objects.items():  # what S3 reads from the build, answered by serve
+        addresses = [key, key.removesuffix("index.html")] if key.endswith("/index.html") else [key]
+        for address in addresses:
+            status, body, headers = get(running.url + address)
+            assert (status, headers["Location"], body) == (301, target, ""), address
+    assert objects["go/index.html"] == "/shop/tiny/?utm_source=mail"
+    assert get(running.url + "go")[0:1] == (301,) and get(running.url + "go")[2]["Location"] == "/shop/go/"
+    assert get(running.url + "tiny/join/")[0] == 200  # pages are pages
+
+
+def test_with_only_github_pages_the_redirect_page_is_shown(make_site: MakeSite,
+                                                           start: Callable[[Path], Running]) -> None:
+    site = make_site({"site.yml": SITE_YML + "hosting:\n  targets: [github-pages]\n  redirects:\n"
+                                              "    - {from: /go, to: tiny}\n"})
+    status, body, _ = get(start(site).url + "go/")
+    assert status == 200 and 'http-equiv="refresh"' in body
+
+
+@pytest.mark.parametrize("folder", ["caf%C3%A9", "café", "my%20shop"])
+def test_a_base_url_with_an_encoded_or_non_ascii_path_is_served_under_it(
+    folder: str, make_site: MakeSite, start: Callable[[Path], Running], new_page: NewPage
+) -> None:
+    """Browsers send a path encoded (/caf%C3%A9/), however base_url writes it."""
+    site = make_site({"site.yml": SITE_YML.replace("tiny.example/", f"tiny.example/{folder}/") + textwrap.dedent("""\
+        hosting:
+          targets: [netlify]
+          redirects:
+            - {from: /go, to: tiny/join}
+        """)})
+    encoded = urllib.parse.quote(urllib.parse.unquote(folder))
+    running = start(site)
+    root = running.url.removesuffix(f"{encoded}/")
+    assert running.url == f"{root}{encoded}/"
+    for path in ("", encoded):  # the server's root, and the site's without its slash
+        status, _, headers = get(root + path)
+        assert (status, headers["Location"]) == (302, f"/{encoded}/")
+    assert get(f"{root}{encoded}/tiny/join/")[0] == 200
+    assert get(f"{root}{encoded.lower()}/tiny/join/")[0] == 200  # %c3%a9 is %C3%A9
+    assert get(f"{root}{encoded}/tiny")[2]["Location"] == f"/{encoded}/tiny/"
+    assert get(f"{root}{encoded}/go")[2]["Location"] == f"/{encoded}/tiny/join/"
+    assert get(f"{root}tiny/join/")[0] == 404  # outside the site
+
+    tab = new_page()
+    assert tab.goto(root) == 200 and tab.page.url == f"{root}{encoded}/"
+    tab.page.locator("a", has_text="Tiny funnel").click()  # the list of funnels links under the folder
+    expect(tab.page.locator("h1")).to_have_text("Join the list", timeout=WAIT_MS)
+    assert tab.page.url == f"{root}{encoded}/tiny/"
+    expect(tab.page.locator("#funnelgen-preview .dot.live")).to_have_count(1, timeout=WAIT_MS)
+    expect(tab.page.locator("#funnelgen-preview .notice")).to_have_count(0)  # inside the site
+    funnel = site / "funnels/tiny.yml"  # …and its tab reloads on a save
+    funnel.write_text(funnel.read_text().replace("Join the list", "Join the café list"))
+    expect(tab.page.locator("h1")).to_have_text("Join the café list", timeout=WAIT_MS)
+    assert tab.console_errors == []
+
+
+def test_a_site_folder_removed_and_put_back_is_watched_again(site: Path, start: Callable[[Path], Running],
+                                                             tmp_path: Path) -> None:
+    """Removed and made again (a `git checkout`, a restore): the operating system watches
+    nothing there any more, so serve watches the new folder, and rebuilds from it."""
+    running = start(site)
+    kept = tmp_path / "kept"
+    shutil.copytree(site, kept)
+    shutil.rmtree(site)
+    time.sleep(0.3)
+    shutil.copytree(kept, site)
+    printed = len(running.lines)
+    running.wait_for_line("changed: rebuilt in", after=0)
+    funnel = site / "funnels/tiny.yml"
+    funnel.write_text(funnel.read_text().replace("Join the list", "Join the restored list"))
+    running.wait_for_line("tiny.yml changed: rebuilt in", after=printed)
+    assert "Join the restored list" in get(running.url + "tiny/join/")[1]
+    assert "stopped watching" not in running.printed()
+
+
+def test_a_site_folder_removed_for_good_is_one_line_and_serving_goes_on(
+    site: Path, start: Callable[[Path], Running]
+) -> None:
+    running = start(site)
+    shutil.rmtree(site)
+    running.wait_for_line("stopped watching", timeout=sum(watch_module.RETRY_SECONDS) + 5)
+    said = [(line, error) for line, error in running.lines if "stopped watching" in line]
+    assert len(said) == 1 and said[0][1] is True, said
+    assert re.fullmatch(rf"\d\d:\d\d:\d\d stopped watching {re.escape(str(site.resolve()))}: the folder was "
+                        r"removed or renamed; restart funnelgen serve", said[0][0]), said
+    assert running.server._watcher is not None and not running.server._watcher.running
+    assert get(running.url + "tiny/join/")[0] == 200  # the last build is still served
+
+
+WATCH_LIMIT = "OS file watch limit reached. about [\"/x\"] (Error { kind: MaxFilesWatch })"
+
+
+@pytest.mark.parametrize("failures", [2, 99], ids=["passing", "lasting"])
+def test_watching_that_fails_is_retried_then_one_line(failures: int, site: Path, start: Callable[[Path], Running],
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    """watchfiles raises while watching (here: the system's watch limit, as it words it)."""
+    real = watch_module.watch
+    calls: list[int] = []
+    watching = threading.Event()
+
+    def failing(*args: object, **kwargs: object) -> Iterator[set[tuple[object, str]]]:
+        calls.append(1)
+        if len(calls) == 1:  # it starts, then the operating system refuses
+            for batch in real(*args, **kwargs):  # type: ignore[arg-type]
+                yield batch
+                raise OSError(WATCH_LIMIT)
+        if len(calls) <= failures:
+            raise OSError(WATCH_LIMIT)
+        for batch in real(*args, **kwargs):  # type: ignore[arg-type]
+            watching.set()
+            yield batch
+
+    monkeypatch.setattr(watch_module, "watch", failing)
+    running = start(site)
+    if failures == 2:
+        assert watching.wait(sum(watch_module.RETRY_SECONDS) + 5)  # after two waits of the back-off
+        funnel = site / "funnels/tiny.yml"
+        funnel.write_text(funnel.read_text().replace("Join the list", "Join the retried list"))
+        running.wait_for_line("rebuilt in")
+        assert "Join the retried list" in get(running.url + "tiny/join/")[1]
+        assert "stopped watching" not in running.printed() and len(calls) == 3
+        return
+    running.wait_for_line("stopped watching", timeout=sum(watch_module.RETRY_SECONDS) + 5)
+    said = [line for line, error in running.lines if "stopped watching" in line and error]
+    assert said == [said[0]] and said[0].endswith(
+        f"stopped watching {site.resolve()}: the system's limit on watched files was reached; raise it "
+        "(on Linux, fs.inotify.max_user_watches) and restart funnelgen serve"), said
+    assert len(calls) == len(watch_module.RETRY_SECONDS) + 1
 
 
 def test_an_unexpected_error_in_a_rebuild_is_one_line_and_the_next_save_is_rebuilt(
@@ -611,6 +761,24 @@ def test_a_site_whose_base_url_has_a_path_is_served_under_that_path(
     assert tab.page.url == root + "shop/tiny/join/?temp=hot"
     expect(notice).to_have_count(0)
     assert all("status of 404" in error for error in tab.console_errors), tab.console_errors  # that address's
+
+
+def test_a_closed_tab_stops_counting_as_open_within_a_second(
+    site: Path, start: Callable[[Path], Running], new_page: NewPage
+) -> None:
+    """The server notices a closed event stream at once, not at its next keep-alive write
+    (15-30 s later): until then a save renders the closed tab's page first, and counts it."""
+    running = start(site)
+    tab = new_page()
+    tab.goto(running.url + "tiny/join/")
+    expect(tab.page.locator("#funnelgen-preview .dot.live")).to_have_count(1, timeout=WAIT_MS)
+    assert dict(running.server.state.open_paths) == {"/tiny/join/": 1}
+    tab.page.close()
+    closed = time.monotonic()
+    while running.server.state.open_paths and time.monotonic() - closed < KEEPALIVE_SECONDS:
+        time.sleep(0.02)
+    lingered = time.monotonic() - closed
+    assert lingered < GONE_CHECK_SECONDS + 1, f"a closed stream lingered {lingered:.1f} s"
 
 
 def test_temperature_is_previewed_with_temp_and_switched_with_the_bar(

@@ -17,6 +17,7 @@ import shutil
 import signal
 import tempfile
 import threading
+import time
 import webbrowser
 from pathlib import Path
 from types import FrameType, TracebackType
@@ -72,7 +73,7 @@ class DevServer:
         host, port = self.address
         shown = {"0.0.0.0": "127.0.0.1", "::": "::1"}.get(host, host)
         origin = f"http://[{shown}]:{port}" if ":" in shown else f"http://{shown}:{port}"
-        return f"{origin}{self.state.base_path}/"
+        return f"{origin}{self.state.base_url_path}/"
 
     def start(self) -> str:
         """Build, then serve and watch in background threads; returns the site's URL."""
@@ -90,7 +91,8 @@ class DevServer:
             raise Abort(f"cannot serve on {self.host}:{self.port}: {exc.strerror or exc}{hint}") from None
         try:
             self.rebuilder.first_build()
-            self._watcher = Watcher(self.site, self.watched, self.rebuilder.rebuild, self.rebuilder.crashed)
+            self._watcher = Watcher(self.site, self.watched, self.rebuilder.rebuild, self.rebuilder.crashed,
+                                    self._stopped_watching)
             self._watcher.start()
         except BaseException:  # Ctrl-C during the first build too: leave no folder behind
             self.stop()
@@ -126,6 +128,10 @@ class DevServer:
 
     def watched(self) -> tuple[Path, ...]:
         return watched_folders(self.site, self.rebuilder.theme_folders)
+
+    def _stopped_watching(self, folder: Path, reason: str) -> None:
+        """Watching failed for good (see `Watcher`): one line; pages are still served."""
+        self.say(f"{time.strftime('%H:%M:%S')} stopped watching {_shown(folder)}: {reason}", True)
 
     def _remove_folder(self) -> None:
         shutil.rmtree(self.folder, ignore_errors=True)

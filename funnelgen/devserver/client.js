@@ -74,10 +74,13 @@
 
   /* ---- outside the site: base_url in site.yml puts it under a folder ---- */
   var base = script.getAttribute("data-base") || "/";
-  if (location.pathname.indexOf(base) !== 0) {
+  function decoded(path) {  /* /my%20shop/ is /my shop/: the server compares paths decoded too */
+    try { return decodeURIComponent(path); } catch (e) { return path; }
+  }
+  if (decoded(location.pathname).indexOf(decoded(base)) !== 0) {
     var notice = el("p", "notice", root, "This address is outside the site: its base_url puts it under " +
-                    base + ". ");
-    var inside = el("a", "", notice, "Open " + base + location.pathname.slice(1));
+                    decoded(base) + ". ");
+    var inside = el("a", "", notice, "Open " + decoded(base + location.pathname.slice(1)));
     inside.href = base + location.pathname.slice(1) + location.search + location.hash;
   }
 

@@ -74,7 +74,8 @@ def inject(page: bytes, digest: str, base_path: str = "") -> bytes:
 
     ``digest`` names the version of the page being sent; the script reports it back so the
     server can tell it to reload when the page has changed since. ``base_path`` is where the site
-    is served ('' or '/shop'): the script says so on a page outside it.
+    is served, encoded as in a URL ('' or '/shop', '/caf%C3%A9'): the script says so on a page
+    outside it.
     """
     text = page.decode("utf-8", errors="surrogateescape")
     text = _META.sub(_rewrite_meta, text)

@@ -196,9 +196,13 @@ class Rebuilder:
         themes = [folder.resolve() for folder in self.theme_folders]
 
         def name(path: Path) -> str:
+            if path == root:  # the whole folder: it was moved back, or replaced
+                return f"the folder {root.name}"
             if path.is_relative_to(root):
                 return display_path(path, root)
             folder = next((f for f in themes if path.is_relative_to(f)), None)
+            if folder == path:
+                return f"theme {folder.name}"
             return f"theme {folder.name}: {display_path(path, folder)}" if folder else str(path)
 
         # Files still there first: an editor's temporary file (sed -i's sedXXXXXX) is gone by now.

@@ -10,16 +10,20 @@ from __future__ import annotations
 import json
 import socket
 import sys
+import time
 import traceback
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
-from urllib.parse import parse_qs, unquote, urlsplit
+from urllib.parse import parse_qs, quote, unquote, urlsplit
 
 from funnelgen.devserver.inject import EVENTS_PATH, inject
 from funnelgen.devserver.state import SiteState
 
 KEEPALIVE_SECONDS = 15.0
-"""A comment on an idle event stream this often, so a closed tab frees its thread."""
+"""A comment on an idle event stream this often, so proxies and browsers keep it open."""
+GONE_CHECK_SECONDS = 0.5
+"""How often an idle event stream looks whether its tab closed the connection; a closed tab's
+page stops counting as open within this time (a write alone notices only 15-30 s later)."""
 
 
 class DevHTTPServer(ThreadingHTTPServer):
@@ -48,6 +52,8 @@ MAX_POST_BYTES = 1_000_000
 class DevRequestHandler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server: DevHTTPServer
+    _written = 0.0
+    """When the event stream last sent something (time.monotonic())."""
 
     def do_GET(self) -> None:
         self._answer(send_body=True)
@@ -80,11 +86,12 @@ class DevRequestHandler(BaseHTTPRequestHandler):
             return
         state = self.server.state
         served = state.lookup(path)
-        body = inject(served.body, served.digest, state.base_path) if served.is_html else served.body
+        body = inject(served.body, served.digest, state.base_url_path) if served.is_html else served.body
         self.send_response(served.status)
         if served.location:  # the query goes on, as hosts pass it on
             joined = "&" if "?" in served.location else "?"
-            self.send_header("Location", served.location + (f"{joined}{url.query}" if url.query else ""))
+            location = served.location + (f"{joined}{url.query}" if url.query else "")
+            self.send_header("Location", quote(location, safe=_URL_CHARACTERS))  # a header is ASCII
         self.send_header("Content-Type", served.content_type)
         self.send_header("Content-Length", str(len(body)))
         self.send_header("Cache-Control", "no-store")
@@ -118,11 +125,14 @@ class DevRequestHandler(BaseHTTPRequestHandler):
             reloaded: set[str] = set()
             seen = -1
             while not state.closed:
-                version = state.wait(seen, KEEPALIVE_SECONDS)
+                version = state.wait(seen, GONE_CHECK_SECONDS)
                 if state.closed:
                     return
                 if version == seen:
-                    self._send(": still here\n\n")
+                    if self._gone():
+                        return
+                    if time.monotonic() - self._written >= KEEPALIVE_SECONDS:
+                        self._send(": still here\n\n")
                     continue
                 seen = version
                 now = {path: state.lookup(path).digest for path in paths}
@@ -144,6 +154,26 @@ class DevRequestHandler(BaseHTTPRequestHandler):
     def _send(self, text: str) -> None:
         self.wfile.write(text.encode("utf-8"))
         self.wfile.flush()
+        self._written = time.monotonic()
+
+    def _gone(self) -> bool:
+        """Whether the browser closed the event stream. Its client sends nothing after the
+        request, so a connection with something to read has reached its end (or was reset)."""
+        connection: socket.socket = self.connection
+        timeout = connection.gettimeout()
+        connection.settimeout(0)  # look without waiting
+        try:
+            return connection.recv(1, socket.MSG_PEEK) == b""
+        except BlockingIOError:  # nothing to read: still open
+            return False
+        except OSError:  # reset, or already closed
+            return True
+        finally:
+            connection.settimeout(timeout)
+
+
+_URL_CHARACTERS = "!#$%&'()*+,/:;=?@[]~"
+"""What a URL may hold as it is besides letters, digits and '-._': anything else is %-encoded."""
 
 
 def _tab_page(tab: str) -> str:

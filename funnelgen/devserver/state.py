@@ -15,7 +15,9 @@ A tab reloads when the bytes its URL would get now differ from those it was sent
 digest), so saving a file reloads only the tabs whose page changed.
 
 The site is served under the path of its `base_url` (`/shop/` for https://example.com/shop/), as
-its host will serve it, and answers the redirects of `hosting.redirects` as the host does.
+its host will serve it, and answers the redirects of `hosting.redirects` as the host does. Paths
+are compared decoded (`/caf%C3%A9/` is `/café/`), as browsers send them encoded; every
+`Location` is encoded.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ import traceback
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
+from urllib.parse import quote, unquote
 
 from funnelgen import hosting
 from funnelgen.errors import Abort, Problem
@@ -73,12 +76,21 @@ class Generation:
         self.folders = {str(parent) for name in (*self.pages, *self.assets, *self.variants)
                         for parent in PurePosixPath(name).parents if str(parent) != "."}
         site = prepared.plan.site
-        self.base_path = site.base_path
-        """Where the site is served: the path of its base_url ('' at the root, '/shop')."""
+        self.base_path = unquote(site.base_path)
+        """Where the site is served: the path of its base_url, decoded as request paths are
+        ('' at the root, '/shop', '/café' for https://example.com/caf%C3%A9/)."""
+        self.base_url_path = encoded_path(self.base_path)
+        """The same path encoded, as links and redirects write it ('/caf%C3%A9')."""
+        from_a_file = hosting.redirects_from_a_file(site)
+        s3 = "s3" in hosting.targets(site)
+        rules = hosting.resolved(prepared.plan).rules if from_a_file or s3 else []
         self.redirects: dict[str, hosting.RedirectRule] = {
-            path: rule for rule in hosting.resolved(prepared.plan).rules for path in rule.sources()
-        } if hosting.redirects_from_a_file(site) else {}
+            path: rule for rule in rules for path in rule.sources()} if from_a_file else {}
         """Redirects its host answers itself (from _redirects or vercel.json), by the paths it matches."""
+        self.redirect_objects: dict[str, hosting.RedirectRule] = {
+            rule.page(): rule for rule in rules} if s3 and not from_a_file else {}
+        """S3's redirects, by the file of each redirect page: S3 answers a request for that object
+        with 301 to its WebsiteRedirectLocation (see s3-metadata.json) instead of the page."""
         self.problems: list[Problem] = []
         """Pages of this generation that failed to render (they are served from disk)."""
         self._rendered: dict[str, bytes | None] = {}
@@ -172,9 +184,16 @@ class SiteState:
 
     @property
     def base_path(self) -> str:
-        """Where the site is served, as of the latest generation: '' at the root, or '/shop'."""
+        """Where the site is served, as of the latest generation, decoded: '' at the root, or
+        '/shop'."""
         generation = self.generation
         return generation.base_path if generation else ""
+
+    @property
+    def base_url_path(self) -> str:
+        """`base_path` encoded, as a URL has it."""
+        generation = self.generation
+        return generation.base_url_path if generation else ""
 
     def fresh(self) -> Generation | None:
         """The latest generation if its build is not on disk yet."""
@@ -185,13 +204,13 @@ class SiteState:
         """What a static host would answer for ``url_path`` (already %-decoded)."""
         generation, base = self.generation, self.base_path
         if base and url_path in ("/", base):  # the server's root, or the site's without its slash
-            return _redirect(302, base + "/")  # 302: a save may change base_url
+            return _redirect(302, self.base_url_path + "/")  # 302: a save may change base_url
         inner = within(url_path, base)
         if inner is None:
             return self._not_found()  # the host serves something else there
         rule = generation.redirects.get(inner) if generation else None
         if rule is not None:
-            return _redirect(rule.status, rule.location(base))
+            return _redirect(rule.status, rule.location(self.base_url_path))
         return self._lookup_inside(url_path, inner)
 
     def _lookup_inside(self, url_path: str, inner: str) -> Served:
@@ -204,12 +223,17 @@ class SiteState:
         name = "/".join(parts)
         fresh = self.fresh()
         has_disk = self.disk_number > 0
+        objects = self.generation.redirect_objects if self.generation else {}
         if parts and not url_path.endswith("/") and (
             (fresh and name in fresh.folders) or (has_disk and (self.out / name).is_dir())
+            or f"{name}/index.html" in objects
         ):
-            return _redirect(301, url_path + "/")
+            return _redirect(301, encoded_path(url_path) + "/")
         if not parts or url_path.endswith("/"):
             name = f"{name}/index.html" if name else "index.html"
+        rule = objects.get(name)
+        if rule is not None:  # S3 answers 301 for every redirect object, whatever its status
+            return _redirect(301, rule.location(self.base_url_path))
         body = self._fresh_file(fresh, name) if fresh else None
         if body is None and fresh and fresh.dropped(name):
             return self._not_found()
@@ -251,7 +275,7 @@ class SiteState:
         funnels: list[tuple[str, str, list[tuple[str, str]]]] = []
         if self.generation is not None:
             plan = self.generation.prepared.plan
-            base = self.generation.base_path
+            base = self.generation.base_url_path
             funnels = [(f.funnel.title, base + f.entry_url,
                         [(step, base + url) for step, url in f.step_urls.items()]) for f in plan.funnels]
             for record in plan.reused.values():  # not parsed again: what the build made of it
@@ -287,6 +311,12 @@ def within(url_path: str, base_path: str) -> str | None:
     """``url_path`` as a path of the site served under ``base_path`` ('' or '/shop'): '/shop/a/'
     is '/a/'; None when it is outside."""
     return url_path[len(base_path):] if url_path.startswith(base_path + "/") else None
+
+
+def encoded_path(path: str) -> str:
+    """A decoded URL path encoded again, as a URL or `Location` header writes it: '/caf%C3%A9'
+    for '/café', '/my%20shop' for '/my shop'."""
+    return quote(path, safe="/!$&'()*+,;=:@~")
 
 
 def _redirect(status: int, location: str) -> Served:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import errno
+import os
+import stat
 import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -13,7 +16,12 @@ STEP_MS = 20
 DEBOUNCE_MS = 1600
 """…or after this long in any case."""
 IDLE_MS = 250
-"""How often the watcher wakes without changes (to notice it is running, and to stop)."""
+"""How often the watcher wakes without changes (to stop, and to look whether a watched folder
+was removed, renamed or replaced)."""
+RETRY_SECONDS = (0.25, 0.5, 1.0, 2.0)
+"""Waits before watching again after watching failed (the site folder is missing, or the
+operating system refused): a folder moved back, or a passing error, is watched again. After
+the last, watching stops with one line."""
 
 
 def watched_folders(site: Path, theme_folders: Sequence[Path]) -> tuple[Path, ...]:
@@ -53,14 +61,23 @@ class Watcher:
     ``folders`` is asked again after each batch: when it differs (site.yml switched theme),
     watching starts over on the new folders. An exception from either goes to ``on_error``, and
     watching goes on: the next save is seen.
+
+    A watched folder that is removed, renamed or replaced (the operating system then watches the
+    old one, or nothing) is noticed within ``IDLE_MS``, and watching starts over on the folders
+    there now; one that comes back counts as changed. When the site folder is missing, or
+    watching fails (`watchfiles` raises: the system's watch limit, say), it is tried again
+    after each of ``RETRY_SECONDS``; then ``on_give_up`` gets the folder and what happened,
+    and the watcher ends.
     """
 
     def __init__(self, site: Path, folders: Callable[[], tuple[Path, ...]],
-                 on_change: Callable[[list[Path]], None], on_error: Callable[[Exception], None]) -> None:
+                 on_change: Callable[[list[Path]], None], on_error: Callable[[Exception], None],
+                 on_give_up: Callable[[Path, str], None]) -> None:
         self.site = site
         self.folders = folders
         self.on_change = on_change
         self.on_error = on_error
+        self.on_give_up = on_give_up
         self.ready = threading.Event()
         """Set once the operating system is watching (changes from then on are seen)."""
         self._stop = threading.Event()
@@ -74,16 +91,44 @@ class Watcher:
         self._stop.set()
         self._thread.join(timeout=5)
 
+    @property
+    def running(self) -> bool:
+        """False once stopped, or once watching failed for good."""
+        return self._thread.is_alive()
+
     def _run(self) -> None:
+        failures = 0
+        known: dict[Path, tuple[int, int] | None] = {}
         while not self._stop.is_set():
-            folders = self.folders()
-            batches = watch(*folders, watch_filter=SourceFilter(self.site, folders), step=STEP_MS,
-                            debounce=DEBOUNCE_MS, rust_timeout=IDLE_MS, yield_on_timeout=True,
-                            stop_event=self._stop, raise_interrupt=False)
-            for changes in batches:
-                self.ready.set()  # the first (empty) batch comes once the watch has started
-                if changes and self._moved(changes, folders):
-                    break
+            try:
+                folders = self.folders()
+                present = {folder: _identity(folder) for folder in folders}
+                # Folders that came back, or were replaced: their files may differ.
+                back = {(Change.added, str(folder)) for folder, now in present.items()
+                        if now is not None and known.get(folder, now) != now}
+                known = present
+                if present[folders[0]] is None:  # the site's: nothing to build from
+                    raise FileNotFoundError(errno.ENOENT, "no such folder", str(folders[0]))
+                watching = tuple(f for f in folders if present[f] is not None)  # a theme's: the build says
+                batches = watch(*watching, watch_filter=SourceFilter(self.site, watching), step=STEP_MS,
+                                debounce=DEBOUNCE_MS, rust_timeout=IDLE_MS, yield_on_timeout=True,
+                                stop_event=self._stop, raise_interrupt=False)
+                for changes in batches:
+                    self.ready.set()  # the first (empty) batch comes once the watch has started
+                    failures = 0
+                    if back:  # rebuilt once watched: what is saved meanwhile is seen too
+                        changes, back = changes | back, set()
+                    if changes and self._moved(changes, folders):
+                        break
+                    if any(_identity(folder) != known[folder] for folder in folders):
+                        break  # removed, renamed or replaced: watch what is there now
+            except Exception as exc:  # watchfiles could not watch, or stopped: never die silently
+                if failures == len(RETRY_SECONDS):
+                    folder = Path(exc.filename) if isinstance(exc, OSError) and exc.filename else self.site
+                    self.on_give_up(folder, _reason(exc))
+                    return
+                self._stop.wait(RETRY_SECONDS[failures])
+                failures += 1
 
     def _moved(self, changes: set[tuple[Change, str]], folders: tuple[Path, ...]) -> bool:
         """Handle one batch; True when the folders to watch are others now."""
@@ -93,3 +138,23 @@ class Watcher:
         except Exception as exc:  # a bug: without this, every later save would go unseen
             self.on_error(exc)
             return False
+
+
+def _identity(folder: Path) -> tuple[int, int] | None:
+    """Which folder is at ``folder`` now (device and inode); None if none is."""
+    try:
+        found = os.stat(folder)
+    except OSError:
+        return None
+    return (found.st_dev, found.st_ino) if stat.S_ISDIR(found.st_mode) else None
+
+
+def _reason(exc: Exception) -> str:
+    """What went wrong with watching and what to do, as the one line says it."""
+    text = str(exc)
+    if isinstance(exc, FileNotFoundError) or "No path was found" in text:
+        return "the folder was removed or renamed; restart funnelgen serve"
+    if "watch limit" in text or (isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EMFILE)):
+        return ("the system's limit on watched files was reached; raise it (on Linux, "
+                "fs.inotify.max_user_watches) and restart funnelgen serve")
+    return f"{type(exc).__name__}: {text}; restart funnelgen serve"
