@@ -1,29 +1,42 @@
 """The command line: parses options, calls one module per command, prints what happened.
 
-Exit codes: 0 success, 1 the site has problems, 2 bad usage.
+Exit codes: 0 success, 1 the site has problems, 2 bad usage, 130 stopped with Ctrl-C.
 """
 
 from __future__ import annotations
 
 import errno
 import os
+import re
 import shlex
 import sys
 from collections.abc import Callable
 from functools import wraps
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
 from funnelgen import __version__
 from funnelgen.errors import Abort, Problem, counted, printable
 
+if TYPE_CHECKING:
+    from funnelgen.commands.deploy import DeployReport
+    from funnelgen.uptodate import BuildReport
+
 F = TypeVar("F", bound=Callable[..., Any])
 
-SITE_ARG = click.argument(
-    "site", default=".", type=click.Path(exists=True, file_okay=False, path_type=Path)
-)
+
+def _existing_folder(ctx: click.Context, param: click.Parameter, value: Path | None) -> Path | None:
+    """SITE must be a folder that is there: say so, and what to give, in words a marketer reads."""
+    if value is not None and not os.path.exists(value):
+        raise click.UsageError(f"no folder {value}; give the folder that holds site.yml "
+                               f"(e.g. funnelgen {ctx.info_name} mysite)", ctx=ctx)
+    return value
+
+
+SITE_ARG = click.argument("site", default=".", callback=_existing_folder,
+                          type=click.Path(file_okay=False, path_type=Path))
 
 
 _LISTED = 20
@@ -59,6 +72,61 @@ def _reports_problems(func: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
+def _stops_on_ctrl_c(said: str) -> Callable[[F], F]:
+    """Turn Ctrl-C into one line on stderr and exit code 130: ``said``, or the message of the
+    KeyboardInterrupt when the code it stopped raised one saying what it left (e.g. a build
+    stopped after its swap)."""
+
+    def decorate(func: F) -> F:
+        @wraps(func)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            try:
+                return func(*args, **kwargs)
+            except KeyboardInterrupt as exc:
+                if sys.stderr.isatty():  # past the ^C the terminal printed
+                    click.echo("", err=True)
+                click.echo(str(exc) or said, err=True)
+                sys.exit(130)
+
+        return wrapper  # type: ignore[return-value]
+
+    return decorate
+
+
+_LEFT_AS_IT_WAS = "Stopped (Ctrl-C); the output folder was left as it was."
+_BUILT = "Stopped (Ctrl-C) after the build had finished; the output folder is up to date."
+
+
+def _jobs(ctx: click.Context, param: click.Parameter, value: str | None) -> int | None:
+    """-j: a whole number of processes, 1 or more."""
+    if value is None:
+        return None
+    if not (value.isascii() and value.isdigit() and int(value) >= 1):
+        raise click.BadParameter(f"'{value}' is not a number of processes; give a whole number, 1 or more "
+                                 "(e.g. -j 4)", ctx=ctx, param_hint="-j")
+    return int(value)
+
+
+def _not_beside_another_output(out: Path, command: str) -> None:
+    """Refuse an -o (of ``command``, build or deploy) that names a folder funnelgen keeps beside
+    another output: its spare (``.public.funnelgen-spare``, see write.py), which each build of that
+    output rewrites, or a staging folder, which the next build of it removes."""
+    named = out if out.name not in ("", "..") else Path(os.path.abspath(out))  # `-o .` names a folder too
+    spare = re.fullmatch(r"\.(.+)\.funnelgen-spare", named.name)
+    staging = re.fullmatch(r"\.(.+)\.[0-9a-f]{8}\.funnelgen-tmp(?:\.old)?", named.name)
+    if spare is not None:
+        owner = named.parent / spare[1]
+        what = f"spare of {owner} (the build before last, which each build of {owner.name} rewrites)"
+    elif staging is not None:
+        owner = named.parent / staging[1]
+        what = f"staging folder of {owner} (which the next build of {owner.name} removes)"
+    else:
+        return
+    doing = "write to" if command == "build" else command
+    raise Abort(f"refusing to {doing} {out}: it is funnelgen's {what}; to {command} {owner.name}, "
+                f"write -o {shlex.quote(str(owner))}, or choose another -o folder")
+
+
 def _no_tilde(ctx: click.Context, param: click.Parameter, value: str | None) -> Path | None:
     """Refuse an -o that starts with a quoted '~': the shell did not expand it, and funnelgen would
     make a folder named '~' (which a later `rm -rf ~` meant for it would take the home folder with)."""
@@ -90,7 +158,61 @@ def _warn(problems: list[Problem], quiet: bool) -> None:
         click.echo(f"warning: {problem}", err=True)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _UsageLine(click.ClickException):
+    """A usage error said in one line (see `_usage_line`); exit code 2."""
+
+    exit_code = 2
+
+    def show(self, file: Any = None) -> None:
+        click.echo(self.message, err=True)
+
+
+def _usage_line(exc: click.UsageError, command: str) -> str:
+    """What was wrong and what to type, in one line: click's message without its usage block,
+    e.g. `funnelgen build: no such option --ouput (did you mean --output?); see funnelgen build --help`.
+    ``command``: the command being run, when the error does not say (`-o` without a value)."""
+    command = exc.ctx.command_path if exc.ctx is not None else command
+    unknown_command = getattr(exc, "command_name", None)  # click.exceptions.NoSuchCommand (click 8.4+)
+    if isinstance(exc, click.exceptions.NoSuchOption):
+        what = f"no such option {exc.option_name}{_did_you_mean(exc.possibilities)}"
+    elif unknown_command is not None:
+        known = _did_you_mean(getattr(exc, "possibilities", None))
+        if not known and exc.ctx is not None and isinstance(exc.ctx.command, click.Group):
+            known = f" (commands: {', '.join(exc.ctx.command.list_commands(exc.ctx))})"
+        what = f"no such command {unknown_command}{known}"
+    else:
+        text = " ".join(exc.format_message().split()).rstrip(".")  # "Choose from:\n\tsite,\n…" too
+        what = text[:1].lower() + text[1:]
+    return f"{command}: {what}; see {command} --help"
+
+
+def _did_you_mean(possibilities: list[str] | None) -> str:
+    return f" (did you mean {' or '.join(possibilities)}?)" if possibilities else ""
+
+
+class _Funnelgen(click.Group):
+    """The funnelgen command: every usage error, of any command, is one line (`_usage_line`)."""
+
+    def make_context(self, info_name: str | None, args: list[str], parent: click.Context | None = None,
+                     **extra: Any) -> click.Context:
+        try:
+            return super().make_context(info_name, args, parent, **extra)
+        except click.exceptions.NoArgsIsHelpError:
+            raise  # `funnelgen` alone: the help, as click prints it
+        except click.UsageError as exc:
+            raise _UsageLine(_usage_line(exc, info_name or "funnelgen")) from None
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except click.exceptions.NoArgsIsHelpError:
+            raise
+        except click.UsageError as exc:  # the command's own options and arguments, or no such command
+            command = " ".join(filter(None, [ctx.command_path, ctx.invoked_subcommand]))
+            raise _UsageLine(_usage_line(exc, command)) from None
+
+
+@click.group(name="funnelgen", cls=_Funnelgen, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, "--version", prog_name="funnelgen")
 def cli() -> None:
     """Build fast, static sales-funnel sites from YAML."""
@@ -100,11 +222,12 @@ def cli() -> None:
 @SITE_ARG
 @click.option("-o", "--output", type=click.Path(), default=None, callback=_no_tilde,
               help="Output folder (default: SITE/public).")
-@click.option("-j", "--jobs", type=click.IntRange(min=1), default=None,
+@click.option("-j", "--jobs", metavar="N", callback=_jobs, default=None,
               help="Processes that render pages (default: every core).")
 @click.option("--no-cache", is_flag=True, help="Render every page, even of unchanged funnels.")
 @_strict
 @_verbosity
+@_stops_on_ctrl_c(_LEFT_AS_IT_WAS)
 @_reports_problems
 def build(site: Path, output: Path | None, jobs: int | None, no_cache: bool, strict: bool | None,
           quiet: bool, verbose: bool) -> None:
@@ -117,19 +240,31 @@ def build(site: Path, output: Path | None, jobs: int | None, no_cache: bool, str
     _site_above(site, "build")
     started = time.perf_counter()
     out = output if output is not None else site / "public"
+    _not_beside_another_output(out, "build")
     previous = Manifest() if no_cache else read_manifest(out)
     reused = reusable(site, previous)
-    report = up_to_date(site, out, previous, reused, strict=bool(strict), started=started)
-    if report is None:  # only now load the pipeline: a no-change build does not need it
-        from funnelgen.commands.build import build as run_build
+    report: BuildReport | None = None
+    try:
+        report = up_to_date(site, out, previous, reused, strict=bool(strict), started=started)
+        if report is None:  # only now load the pipeline: a no-change build does not need it
+            from funnelgen.commands.build import build as run_build
 
-        progress = None if quiet else _Progress()
-        try:
-            report = run_build(site, out, strict=bool(strict), jobs=jobs, cache=not no_cache,
-                               progress=progress, previous=previous, reused=reused, started=started)
-        finally:
-            if progress:
-                progress.close()
+            progress = None if quiet else _Progress()
+            try:
+                report = run_build(site, out, strict=bool(strict), jobs=jobs, cache=not no_cache,
+                                   progress=progress, previous=previous, reused=reused, started=started)
+            finally:
+                if progress:
+                    progress.close()
+        _print_build(report, out, quiet, verbose)
+    except KeyboardInterrupt as exc:  # the build's own words, or before it finished: left as it was
+        if report is None or str(exc):
+            raise
+        raise KeyboardInterrupt(_BUILT) from None
+
+
+def _print_build(report: BuildReport, out: Path, quiet: bool, verbose: bool) -> None:
+    """What a build did: its warnings, a line per funnel and a summary (with -q, only warnings)."""
     _warn(report.warnings, quiet)
     if quiet:
         return
@@ -162,6 +297,7 @@ def build(site: Path, output: Path | None, jobs: int | None, no_cache: bool, str
 @SITE_ARG
 @_strict
 @_verbosity
+@_stops_on_ctrl_c("Stopped (Ctrl-C); nothing was written.")
 @_reports_problems
 def check(site: Path, strict: bool | None, quiet: bool, verbose: bool) -> None:
     """Run every check of a build, rendering included, without writing anything."""
@@ -177,6 +313,7 @@ def check(site: Path, strict: bool | None, quiet: bool, verbose: bool) -> None:
 
 @cli.command()
 @click.argument("directory", type=click.Path(file_okay=False))
+@_stops_on_ctrl_c("Stopped (Ctrl-C); nothing was created.")
 @_reports_problems
 def new(directory: str) -> None:
     """Create a starter site in DIRECTORY (never overwrites a file)."""
@@ -186,11 +323,19 @@ def new(directory: str) -> None:
         raise click.BadParameter("it is empty; give the folder to create, e.g. funnelgen new mysite",
                                  param_hint="'DIRECTORY'")
     written = new_site(Path(directory))
-    shown = _shown(Path(directory))
+    try:
+        _print_new(Path(directory), written)
+    except KeyboardInterrupt:
+        raise KeyboardInterrupt("Stopped (Ctrl-C) after the site was created.") from None
+
+
+def _print_new(directory: Path, written: list[Path]) -> None:
+    """What `new` made, and the command to run next."""
+    shown = _shown(directory)
     click.echo(f"Created {len(written)} files in {'this folder' if shown == '.' else shown}. Next:")
     pasted = f"./{shown}" if shown.startswith("-") else shown  # not read as an option
     click.echo(f"  funnelgen build {shlex.quote(pasted)}")
-    if Path(directory, ".gitignore") not in written:
+    if directory / ".gitignore" not in written:
         click.echo("Your .gitignore was kept: add public/ and .public.funnelgen-* to it, "
                    "to keep the build out of git.")
 
@@ -282,6 +427,7 @@ def serve(site: Path, port: int, host: str, open_browser: bool) -> None:
 @click.option("--no-build", is_flag=True, help="Publish the output folder as it is, without building.")
 @_strict
 @_verbosity
+@_stops_on_ctrl_c("Stopped (Ctrl-C); nothing was pushed.")
 @_reports_problems
 def deploy(site: Path, remote: str, branch: str, message: str | None, dry_run: bool, output: Path | None,
            no_build: bool, strict: bool | None, quiet: bool, verbose: bool) -> None:
@@ -294,8 +440,17 @@ def deploy(site: Path, remote: str, branch: str, message: str | None, dry_run: b
 
     _site_above(site, "deploy")
     out = output if output is not None else site / "public"
+    _not_beside_another_output(out, "deploy")
     report = run_deploy(site, out, remote, branch=branch, message=message, dry_run=dry_run,
                         build_first=not no_build, strict=bool(strict))
+    try:
+        _print_deploy(report, out, dry_run, quiet, verbose)
+    except KeyboardInterrupt:
+        raise KeyboardInterrupt("Stopped (Ctrl-C) after the deploy had finished.") from None
+
+
+def _print_deploy(report: DeployReport, out: Path, dry_run: bool, quiet: bool, verbose: bool) -> None:
+    """What a deploy did (or would do): the build's warnings, then a line or two."""
     if report.build is not None:
         _warn(report.build.warnings, quiet)
     if quiet:
@@ -318,7 +473,8 @@ def deploy(site: Path, remote: str, branch: str, message: str | None, dry_run: b
 
 
 @cli.command()
-@click.argument("site", required=False, type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.argument("site", required=False, callback=_existing_folder,
+                type=click.Path(file_okay=False, path_type=Path))
 @_reports_problems
 def themes(site: Path | None) -> None:
     """List the built-in and installed themes with their options; with SITE, mark the one it uses

@@ -6,22 +6,55 @@ import json
 import os
 import shlex
 import shutil
+import signal
 import subprocess
 import sys
+import time
 from collections.abc import Callable
 from pathlib import Path
 
 import jsonschema
 import pytest
 import yaml
-from click.testing import CliRunner, Result
+from click.testing import Result
 from conftest import FUNNEL_YML, MakeSite, snapshot
 
 from funnelgen import __version__
-from funnelgen.cli import cli
 
 RunCli = Callable[..., Result]
 FUNNELGEN = shutil.which("funnelgen", path=str(Path(sys.executable).parent))
+
+
+def installed(*args: str | Path, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    """Run the installed funnelgen command, as a marketer types it."""
+    assert FUNNELGEN, "the funnelgen command is not installed in this environment (run make test)"
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    return subprocess.run([FUNNELGEN, *map(str, args)], capture_output=True, text=True, env=env, cwd=cwd,
+                          check=False)
+
+
+def ctrl_c(command: list[str], when: Callable[[], bool], cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    """Run ``command`` and press Ctrl-C once ``when()`` holds: SIGINT to its whole process group,
+    as a terminal sends it."""
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=cwd,
+                               start_new_session=True)
+    try:
+        deadline = time.monotonic() + 30
+        while not when() and process.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert process.poll() is None, "it ended before Ctrl-C: " + process.communicate()[1]
+        os.killpg(process.pid, signal.SIGINT)
+        out, err = process.communicate(timeout=30)
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+    return subprocess.CompletedProcess(command, process.returncode, out, err)
+
+
+SLOW_FOOTER = ("<footer>{% for a in range(100000) %}{% for b in range(100000) %}{% endfor %}{% endfor %}"
+               "</footer>\n")
+"""A footer that takes hours to render: a build or check of it is still running when Ctrl-C comes."""
 
 
 def test_version(run_cli: RunCli) -> None:
@@ -78,6 +111,107 @@ def test_usage_errors_exit_2(run_cli: RunCli, tmp_path: Path) -> None:
     assert run_cli("build", tmp_path / "missing").exit_code == 2
     assert run_cli("frobnicate").exit_code == 2
     assert run_cli("schema", "nope").exit_code == 2
+
+
+@pytest.mark.parametrize(("typed", "said"), [
+    ("build --ouput out", "funnelgen build: no such option --ouput (did you mean --output?); "
+                          "see funnelgen build --help"),
+    ("build -x", "funnelgen build: no such option -x; see funnelgen build --help"),
+    ("biuld", "funnelgen: no such command biuld (did you mean build?); see funnelgen --help"),
+    ("publish", "funnelgen: no such command publish (commands: build, check, deploy, new, schema, serve, "
+                "themes); see funnelgen --help"),
+    ("build nowhere", "funnelgen build: no folder nowhere; give the folder that holds site.yml "
+                      "(e.g. funnelgen build mysite); see funnelgen build --help"),
+    ("themes nowhere", "funnelgen themes: no folder nowhere; give the folder that holds site.yml "
+                       "(e.g. funnelgen themes mysite); see funnelgen themes --help"),
+    ("build -j 0", "funnelgen build: invalid value for -j: '0' is not a number of processes; give a whole "
+                   "number, 1 or more (e.g. -j 4); see funnelgen build --help"),
+    ("build -j all", "funnelgen build: invalid value for -j: 'all' is not a number of processes; give a whole "
+                     "number, 1 or more (e.g. -j 4); see funnelgen build --help"),
+    ("build -o", "funnelgen build: option '-o' requires an argument; see funnelgen build --help"),
+    ("new", "funnelgen new: missing argument 'DIRECTORY'; see funnelgen new --help"),
+    ("deploy", "funnelgen deploy: missing option '--git'; see funnelgen deploy --help"),
+    ("schema", "funnelgen schema: missing argument '{site|funnel|docs}'. Choose from: site, funnel, docs; "
+               "see funnelgen schema --help"),
+    ("--nope", "funnelgen: no such option --nope; see funnelgen --help"),
+])
+def test_every_usage_mistake_is_one_line_saying_what_to_type(tmp_path: Path, typed: str, said: str) -> None:
+    result = installed(*typed.split(), cwd=tmp_path)
+    assert (result.returncode, result.stderr) == (2, said + "\n")
+    assert result.stdout == ""
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_funnelgen_alone_shows_its_help(tmp_path: Path) -> None:
+    result = installed(cwd=tmp_path)
+    assert result.returncode == 2
+    assert result.stderr.startswith("Usage: funnelgen [OPTIONS] COMMAND [ARGS]...\n")
+    assert "  build   Build the site in SITE" in result.stderr
+
+
+def test_ctrl_c_during_a_build_leaves_the_output_as_it_was(make_site: MakeSite, tmp_path: Path) -> None:
+    site, out = make_site(), tmp_path / "out"
+    assert installed("build", site, "-o", out, "-q").returncode == 0
+    before = snapshot(out)
+    (site / "templates/blocks").mkdir(parents=True)
+    (site / "templates/blocks/footer.html").write_text(SLOW_FOOTER)
+    assert FUNNELGEN
+    writing = lambda: any(tmp_path.glob(".out.*.funnelgen-tmp"))  # noqa: E731 - the new build is being written
+    result = ctrl_c([FUNNELGEN, "build", str(site), "-o", str(out)], writing)
+    assert (result.returncode, result.stderr) == (130, "Stopped (Ctrl-C); the output folder was left as it was.\n")
+    assert snapshot(out) == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".out.funnelgen-templates", "out", "site"]
+
+
+def test_ctrl_c_during_a_check_says_nothing_was_written(make_site: MakeSite) -> None:
+    site = make_site({"templates/blocks/footer.html": SLOW_FOOTER})
+    before = snapshot(site.parent)
+    assert FUNNELGEN
+    started = time.monotonic()
+    result = ctrl_c([FUNNELGEN, "check", str(site)], lambda: time.monotonic() - started > 1)
+    assert (result.returncode, result.stderr) == (130, "Stopped (Ctrl-C); nothing was written.\n")
+    assert snapshot(site.parent) == before
+
+
+def test_ctrl_c_while_the_new_build_is_swapped_in_lets_the_swap_finish(make_site: MakeSite,
+                                                                      tmp_path: Path) -> None:
+    """Ctrl-C pressed during the swap is held until the swap is done; then the line says so."""
+    site, out = make_site(), tmp_path / "out"
+    assert installed("build", site, "-o", out, "-q").returncode == 0
+    (site / "funnels/tiny.yml").write_text(FUNNEL_YML.replace("Join the list", "Join us"))
+    pressed_in_the_swap = """if True:
+        import os, signal, sys
+        from funnelgen import write
+        from funnelgen.cli import main
+        swap = write.OutputWriter.commit
+        def commit(self, marker):
+            os.kill(os.getpid(), signal.SIGINT)
+            swap(self, marker)
+        write.OutputWriter.commit = commit
+        sys.argv[0] = "funnelgen"
+        main()
+    """
+    result = subprocess.run([sys.executable, "-c", pressed_in_the_swap, "build", str(site), "-o", str(out)],
+                            capture_output=True, text=True, check=False)
+    assert (result.returncode, result.stderr) == (
+        130, "Stopped (Ctrl-C) after the build had finished; the output folder is up to date.\n")
+    assert "Join us" in (out / "tiny/join/index.html").read_text()
+    assert installed("build", site, "-o", out).stdout.splitlines()[-1].startswith("Up to date: 3 pages")
+
+
+@pytest.mark.parametrize("spare", [".public.funnelgen-spare", ".public.0a1b2c3d.funnelgen-tmp"])
+def test_build_into_the_spare_of_another_output_is_refused(make_site: MakeSite, spare: str) -> None:
+    site = make_site()
+    assert installed("build", site, "-q").returncode == 0
+    assert installed("build", site, "-q", "--no-cache").returncode == 0  # public's spare is there now
+    before = snapshot(site)
+    result = installed("build", "site", "-o", f"site/{spare}", cwd=site.parent)
+    what = ("spare of site/public (the build before last, which each build of public rewrites)"
+            if spare.endswith("spare") else "staging folder of site/public (which the next build of public removes)")
+    assert (result.returncode, result.stderr) == (
+        1, f"refusing to write to site/{spare}: it is funnelgen's {what}; to build public, write -o site/public, "
+           "or choose another -o folder\n")
+    assert snapshot(site) == before
 
 
 def test_warnings_are_printed_and_strict_makes_them_fail(run_cli: RunCli, make_site: MakeSite, tmp_path: Path) -> None:
@@ -343,13 +477,11 @@ def test_new_into_a_folder_named_like_an_option_prints_a_command_that_works_when
     assert (tmp_path / "-launch/public/index.html").is_file()
 
 
-def test_new_with_an_empty_name_is_bad_usage_and_writes_nothing(run_cli: RunCli, tmp_path: Path,
-                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.chdir(tmp_path)
-    result = run_cli("new", "")
-    assert result.exit_code == 2
-    assert result.stderr.splitlines()[-1] == ("Error: Invalid value for 'DIRECTORY': it is empty; give the folder "
-                                              "to create, e.g. funnelgen new mysite")
+def test_new_with_an_empty_name_is_bad_usage_and_writes_nothing(tmp_path: Path) -> None:
+    result = installed("new", "", cwd=tmp_path)
+    assert result.returncode == 2
+    assert result.stderr == ("funnelgen new: invalid value for 'DIRECTORY': it is empty; give the folder to create, "
+                             "e.g. funnelgen new mysite; see funnelgen new --help\n")
     assert list(tmp_path.iterdir()) == []
 
 
@@ -371,9 +503,10 @@ def test_a_quoted_tilde_in_the_output_folder_is_refused_not_made_into_a_folder(
     remote = ["--git", str(site.parent / "nowhere.git")] if command == "deploy" else []
     result = run_cli(command, ".", *remote, "-o", "~/Sites/launch")
     assert result.exit_code == 2
-    assert result.stderr.splitlines()[-1] == (
-        "Error: Invalid value for '-o' / '--output': '~/Sites/launch' starts with '~', which only the shell "
-        f"expands, outside quotes; write it in full ({Path('~/Sites/launch').expanduser()})")
+    assert result.stderr == (
+        f"funnelgen {command}: invalid value for '-o' / '--output': '~/Sites/launch' starts with '~', which only "
+        f"the shell expands, outside quotes; write it in full ({Path('~/Sites/launch').expanduser()}); "
+        f"see funnelgen {command} --help\n")
     assert snapshot(site) == before
     assert not (site / "~").exists()
     assert run_cli("build", ".", "-o", "./~launch", "-q").exit_code == 0  # written as a path, it is one
@@ -432,26 +565,45 @@ def test_new_that_fails_halfway_takes_back_what_it_wrote_so_it_can_run_again(tmp
     assert failed.returncode == 1, failed.stderr
     assert failed.stderr == (f"cannot write {site / 'funnels/guide.yml'}: file too large; nothing was created: "
                              "choose a folder you can write to\n")
-    assert [p for p in site.rglob("*") if p.is_file()] == []
+    assert not site.exists(), "the folders it made are gone too"
     again = subprocess.run([FUNNELGEN, "new", str(site)], capture_output=True, text=True, check=False)
     assert again.returncode == 0, again.stderr
 
 
-def test_new_stopped_with_ctrl_c_takes_back_what_it_wrote(run_cli: RunCli, tmp_path: Path,
-                                                          monkeypatch: pytest.MonkeyPatch) -> None:
-    copied: list[str] = []
-    real_copy = shutil.copyfile
+def test_new_that_fails_halfway_leaves_the_folders_that_were_there_before(tmp_path: Path) -> None:
+    assert FUNNELGEN, "the funnelgen command is not installed in this environment (run make test)"
+    import resource
 
-    def copy_then_ctrl_c(source: Path, target: Path) -> object:
-        if len(copied) == 2:
-            raise KeyboardInterrupt
-        copied.append(str(target))
-        return real_copy(source, target)
+    def small_files_only() -> None:
+        resource.setrlimit(resource.RLIMIT_FSIZE, (1000, 1000))
 
-    monkeypatch.setattr(shutil, "copyfile", copy_then_ctrl_c)
-    result = CliRunner().invoke(cli, ["new", str(tmp_path / "mysite")])
-    assert result.exit_code == 1  # click's "Aborted!"
-    assert len(copied) == 2
-    assert [p for p in (tmp_path / "mysite").rglob("*") if p.is_file()] == []
-    monkeypatch.undo()
-    assert run_cli("new", tmp_path / "mysite").exit_code == 0
+    site = tmp_path / "mysite"
+    (site / "assets").mkdir(parents=True)  # the user's own, before funnelgen new
+    failed = subprocess.run([FUNNELGEN, "new", str(site)], capture_output=True, text=True, check=False,
+                            preexec_fn=small_files_only)
+    assert failed.returncode == 1, failed.stderr
+    assert sorted(p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*")) == ["mysite", "mysite/assets"]
+
+
+def test_new_stopped_with_ctrl_c_takes_back_what_it_wrote(tmp_path: Path) -> None:
+    """Ctrl-C after the second file: `main()`, the installed command's entry point, with a copy
+    that is interrupted there."""
+    stopped_after_two = """if True:
+        import shutil, sys
+        from funnelgen.cli import main
+        copied, copy = [], shutil.copyfile
+        def copy_then_ctrl_c(source, target):
+            if len(copied) == 2:
+                raise KeyboardInterrupt
+            copied.append(target)
+            return copy(source, target)
+        shutil.copyfile = copy_then_ctrl_c
+        sys.argv[0] = "funnelgen"
+        main()
+    """
+    site = tmp_path / "mysite"
+    result = subprocess.run([sys.executable, "-c", stopped_after_two, "new", str(site)], capture_output=True,
+                            text=True, check=False)
+    assert (result.returncode, result.stderr) == (130, "Stopped (Ctrl-C); nothing was created.\n")
+    assert list(tmp_path.iterdir()) == [], "neither its files nor its folders are left"
+    assert installed("new", site).returncode == 0

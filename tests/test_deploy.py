@@ -7,8 +7,13 @@ every bit of the user's repository as it was.
 
 from __future__ import annotations
 
+import os
+import shutil
+import signal
 import subprocess
+import sys
 import textwrap
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,6 +25,7 @@ from conftest import FUNNEL_YML, SITE_YML, snapshot
 from funnelgen import __version__
 
 RunCli = Callable[..., Result]
+FUNNELGEN = shutil.which("funnelgen", path=str(Path(sys.executable).parent))
 
 
 def git(*args: str | Path, cwd: Path) -> str:
@@ -106,7 +112,7 @@ def test_a_deploy_commits_the_built_files_on_the_branch_and_leaves_the_user_repo
     [commit] = project.commits()
     head = git("rev-parse", "--short", "HEAD", cwd=project.repo)
     assert git("log", "-1", "--format=%s|%an <%ae>", "gh-pages", cwd=project.remote) == (
-        f"Deploy {head} with funnelgen {__version__}|Dana Deployer <dana@tiny.example>")
+        f"Deploy {head} + uncommitted changes with funnelgen {__version__}|Dana Deployer <dana@tiny.example>")
     lines = result.stdout.splitlines()
     assert lines[0].startswith("Built 3 pages in ")
     assert lines[-1] == f"Deployed 7 files to gh-pages of {project.remote}: 7 added, 0 changed, 0 removed (commit {commit[:7]})."
@@ -315,3 +321,78 @@ def test_a_deploy_does_not_publish_an_output_a_build_is_writing(project: Project
     assert git("for-each-ref", cwd=project.remote) == "", "nothing was pushed"
     assert deploy(run_cli, project, "--no-build", "-q").exit_code == 0
     assert not lock_path(project.out).exists()
+
+
+def installed(*args: str | Path, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    """Run the installed funnelgen command, as a marketer types it."""
+    assert FUNNELGEN, "the funnelgen command is not installed in this environment (run make test)"
+    return subprocess.run([FUNNELGEN, *map(str, args)], capture_output=True, text=True, cwd=cwd, check=False)
+
+
+def title(project: Project) -> str:
+    return git("log", "-1", "--format=%s", "gh-pages", cwd=project.remote)
+
+
+def test_a_deploy_of_committed_work_is_titled_with_its_commit_alone(project: Project) -> None:
+    """The build in site/public (not ignored here) and what builds keep beside it are no
+    uncommitted change of the site."""
+    git("add", "--all", cwd=project.repo)
+    git("commit", "--quiet", "-m", "Work done", cwd=project.repo)
+    head = git("rev-parse", "--short", "HEAD", cwd=project.repo)
+    result = installed("deploy", project.site, "--git", project.remote, "-q")
+    assert (result.returncode, result.stderr) == (0, "")
+    assert (project.site / "public/tiny/index.html").is_file()
+    assert title(project) == f"Deploy {head} with funnelgen {__version__}"
+
+
+def test_a_deploy_with_a_changed_funnel_not_committed_says_so(project: Project) -> None:
+    git("add", "--all", cwd=project.repo)
+    git("commit", "--quiet", "-m", "Work done", cwd=project.repo)
+    funnel = project.site / "funnels/tiny.yml"
+    funnel.write_text(funnel.read_text().replace("Thanks for joining", "Welcome aboard"), encoding="utf-8")
+    index = (project.repo / ".git/index").read_bytes()
+    head = git("rev-parse", "--short", "HEAD", cwd=project.repo)
+    result = installed("deploy", project.site, "--git", project.remote, "-o", project.out, "-q")
+    assert (result.returncode, result.stderr) == (0, "")
+    assert title(project) == f"Deploy {head} + uncommitted changes with funnelgen {__version__}"
+    assert (project.repo / ".git/index").read_bytes() == index, "git status did not refresh the user's index"
+
+
+def test_ctrl_c_during_the_push_says_the_branch_may_have_the_commit(project: Project) -> None:
+    pushing = project.remote / "pushing"
+    hook = project.remote / "hooks/pre-receive"
+    hook.write_text(f"#!/bin/sh\ntouch '{pushing}'\nsleep 60\n")  # a slow remote
+    hook.chmod(0o755)
+    assert FUNNELGEN
+    process = subprocess.Popen([FUNNELGEN, "deploy", str(project.site), "--git", str(project.remote), "-o",
+                                str(project.out)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                               start_new_session=True)
+    try:
+        deadline = time.monotonic() + 30
+        while not pushing.exists() and process.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.01)
+        os.killpg(process.pid, signal.SIGINT)  # Ctrl-C: the terminal's whole process group
+        _, stderr = process.communicate(timeout=30)
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+    assert (process.returncode, stderr) == (
+        130, f"Stopped (Ctrl-C) during the push: gh-pages of {project.remote} may or may not have the new "
+             "commit; run funnelgen deploy again to be sure.\n")
+    hook.unlink()
+    again = installed("deploy", project.site, "--git", project.remote, "-o", project.out)
+    assert again.returncode == 0, again.stderr
+    assert again.stdout.splitlines()[-1].startswith("Deployed 7 files to gh-pages")
+
+
+def test_deploy_from_the_spare_of_the_output_is_refused(project: Project) -> None:
+    assert installed("build", project.site, "-o", project.out, "-q").returncode == 0
+    assert installed("build", project.site, "-o", project.out, "-q", "--no-cache").returncode == 0
+    spare = project.out.parent / ".out.funnelgen-spare"
+    assert spare.is_dir()
+    result = installed("deploy", project.site, "--git", project.remote, "-o", spare, "--no-build")
+    assert (result.returncode, result.stderr) == (
+        1, f"refusing to deploy {spare}: it is funnelgen's spare of {project.out} (the build before last, "
+           f"which each build of out rewrites); to deploy out, write -o {project.out}, or choose another -o folder\n")
+    assert git("for-each-ref", cwd=project.remote) == "", "nothing was pushed"

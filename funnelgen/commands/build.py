@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import signal
+import threading
 import time
 from collections.abc import Callable, Generator, Iterator
 from pathlib import Path
@@ -36,6 +38,9 @@ from funnelgen.write import OutputWriter
 
 Progress = Callable[[int, int], None]
 """Called with (pages done, pages in all) as pages are written."""
+
+STOPPED_AFTER_SWAP = "Stopped (Ctrl-C) after the build had finished; the output folder is up to date."
+"""What Ctrl-C left when it came as the new build was swapped in, or after."""
 
 
 class Output(Protocol):
@@ -283,6 +288,10 @@ def build(root: Path, out: Path, *, strict: bool = False, jobs: int | None = Non
     that has already found the build out of date (see uptodate.py) passes the ``previous``
     manifest it read (an empty one for no cache), the funnels it found ``reused`` and the time
     it ``started``.
+
+    Ctrl-C is a KeyboardInterrupt: a bare one while ``out`` is as it was, one with a message
+    (`STOPPED_AFTER_SWAP`) once the new build is in place. Ctrl-C during the swap waits for it
+    to end: ``out`` is never left half swapped.
     """
     started = time.perf_counter() if started is None else started
     if previous is None or reused is None:
@@ -293,16 +302,41 @@ def build(root: Path, out: Path, *, strict: bool = False, jobs: int | None = Non
             return current
     jobs = jobs or default_jobs()
     prepared = prepare_against(root, out, previous, strict=strict, reused=reused, jobs=jobs)
-    with OutputWriter(out, root, prepared.theme.folders()) as writer:
-        compiled = writer.template_cache(code_key())
-        if compiled is not None:
-            prepared.renderer.keep_compiled(compiled, code_key())
-        report = render_site(prepared, writer, jobs=jobs, previous=out if cache else None,
-                             spare=writer.base, progress=progress)
-        if site_key(root, prepared.theme.folders()) != prepared.site_key:  # the pages may hold both
-            raise Abort("a file of the site or of its theme changed while the site was being built; "
-                        "the output folder was left as it was: build again")
-        writer.commit(manifest_of(prepared, report.outputs).text())
+    swapped = False
+    try:
+        with OutputWriter(out, root, prepared.theme.folders()) as writer:
+            compiled = writer.template_cache(code_key())
+            if compiled is not None:
+                prepared.renderer.keep_compiled(compiled, code_key())
+            report = render_site(prepared, writer, jobs=jobs, previous=out if cache else None,
+                                 spare=writer.base, progress=progress)
+            if site_key(root, prepared.theme.folders()) != prepared.site_key:  # the pages may hold both
+                raise Abort("a file of the site or of its theme changed while the site was being built; "
+                            "the output folder was left as it was: build again")
+            with _ctrl_c_held() as pressed:
+                writer.commit(manifest_of(prepared, report.outputs).text())
+                swapped = True
+            if pressed:
+                raise KeyboardInterrupt
+    except KeyboardInterrupt:
+        if swapped:
+            raise KeyboardInterrupt(STOPPED_AFTER_SWAP) from None
+        raise
     report.out = out
     report.seconds = time.perf_counter() - started
     return report
+
+
+@contextlib.contextmanager
+def _ctrl_c_held() -> Iterator[list[int]]:
+    """Hold Ctrl-C until the block ends, noting it in the list yielded (the caller stops then).
+    Only the main thread receives signals: elsewhere (serve's rebuilds) this changes nothing."""
+    pressed: list[int] = []
+    if threading.current_thread() is not threading.main_thread():
+        yield pressed
+        return
+    before = signal.signal(signal.SIGINT, lambda signum, frame: pressed.append(signum))
+    try:
+        yield pressed
+    finally:
+        signal.signal(signal.SIGINT, before if before is not None else signal.default_int_handler)

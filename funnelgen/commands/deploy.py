@@ -61,8 +61,12 @@ def deploy(site: Path, out: Path, remote: str, *, branch: str = "gh-pages", mess
     git = _Git()
     git.check_branch(branch)
     url = git.remote_url(remote, site)
-    built = build(site, out, strict=strict) if build_first else None
-    report = publish(out, url, branch=branch, message=message or _message(git, site),
+    try:
+        built = build(site, out, strict=strict) if build_first else None
+    except KeyboardInterrupt as exc:  # bare: the output folder is as it was (see build)
+        said = str(exc) or "Stopped (Ctrl-C); the output folder was left as it was."
+        raise KeyboardInterrupt(f"{said} Nothing was pushed.") from None
+    report = publish(out, url, branch=branch, message=message or _message(git, site, out),
                      dry_run=dry_run, ident=git.ident(site), shown_remote=remote)
     report.build = built
     return report
@@ -74,6 +78,9 @@ def publish(out: Path, url: str, *, branch: str, message: str, dry_run: bool = F
 
     ``ident``: the committer as `git var GIT_COMMITTER_IDENT` gives it (default: the user's
     global identity, or funnelgen's).
+
+    Ctrl-C is a KeyboardInterrupt: a bare one before the push (nothing was pushed), one with a
+    message saying what happened during the push or after it.
     """
     git = _Git()
     shown = shown_remote or url
@@ -81,21 +88,36 @@ def publish(out: Path, url: str, *, branch: str, message: str, dry_run: bool = F
         raise Abort(f"nothing to deploy: {out} is not a folder built by funnelgen (no {MARKER} file "
                     "in it); run funnelgen build first")
     report = DeployReport(remote=shown, branch=branch, dry_run=dry_run)
-    with tempfile.TemporaryDirectory(prefix="funnelgen-deploy-") as tmp:
-        repo = _Repo(Path(tmp) / "repo.git")
-        parent = repo.fetch(url, branch, shown)
-        with no_build_writing(out):  # another build swapping the output in now would mix two builds
-            commit, report.files = repo.commit(out, parent, message, ident or git.ident(Path.cwd()))
-        report.changes = repo.changes(parent, commit)
-        if report.changes and not dry_run:
-            repo.push(url, commit, branch, shown)
-            report.commit = commit
+    pushing = pushed = False
+    try:
+        with tempfile.TemporaryDirectory(prefix="funnelgen-deploy-") as tmp:
+            repo = _Repo(Path(tmp) / "repo.git")
+            parent = repo.fetch(url, branch, shown)
+            with no_build_writing(out):  # another build swapping the output in now would mix two builds
+                commit, report.files = repo.commit(out, parent, message, ident or git.ident(Path.cwd()))
+            report.changes = repo.changes(parent, commit)
+            if report.changes and not dry_run:
+                pushing = True
+                repo.push(url, commit, branch, shown)
+                pushed = True
+                report.commit = commit
+    except KeyboardInterrupt:
+        if pushed:
+            raise KeyboardInterrupt("Stopped (Ctrl-C) after the deploy had finished.") from None
+        if pushing:
+            raise KeyboardInterrupt(f"Stopped (Ctrl-C) during the push: {branch} of {shown} may or may not "
+                                    "have the new commit; run funnelgen deploy again to be sure.") from None
+        raise
     return report
 
 
-def _message(git: _Git, site: Path) -> str:
+def _message(git: _Git, site: Path, out: Path) -> str:
+    """The commit's title: the site's commit, and whether the site has changes not committed."""
     head = git.read(["rev-parse", "--short", "HEAD"], cwd=site)
-    return f"Deploy {head} with funnelgen {__version__}" if head else f"Deploy with funnelgen {__version__}"
+    if not head:
+        return f"Deploy with funnelgen {__version__}"
+    dirty = " + uncommitted changes" if git.uncommitted(site, out) else ""
+    return f"Deploy {head}{dirty} with funnelgen {__version__}"
 
 
 class _Git:
@@ -112,6 +134,33 @@ class _Git:
         except OSError:
             return None
         return run.stdout.strip() if run.returncode == 0 else None
+
+    def uncommitted(self, site: Path, out: Path) -> bool:
+        """Whether the site's folder holds changes not committed (staged, unstaged or untracked
+        files), not counting the output folder and what builds keep beside it. Reads only:
+        --no-optional-locks keeps git status from refreshing the user's index."""
+        try:
+            run = subprocess.run(["git", "--no-optional-locks", "status", "--porcelain", "-z", "--", "."],
+                                 cwd=site, capture_output=True, check=False)
+        except OSError:
+            return False
+        top = self.read(["rev-parse", "--show-toplevel"], cwd=site)
+        if run.returncode != 0 or top is None:
+            return False
+        output = Path(os.path.realpath(out))
+        renamed_from = False  # a renamed or copied file's entry is followed by the name it had
+        for entry in run.stdout.decode("utf-8", "surrogateescape").split("\0"):
+            if renamed_from or not entry:
+                renamed_from = False
+                continue
+            renamed_from = "R" in entry[:2] or "C" in entry[:2]
+            path = Path(top, entry[3:].rstrip("/"))  # "XY path", a folder with a "/"
+            built = path == output or path.is_relative_to(output)
+            beside = (path.parent == output.parent and path.name.startswith(f".{output.name}.")
+                      and ".funnelgen-" in path.name)  # its spare, lock, compiled templates, staging
+            if not (built or beside):
+                return True
+        return False
 
     def check_branch(self, branch: str) -> None:
         if self.read(["check-ref-format", "--branch", branch], cwd=Path.cwd()) is None:

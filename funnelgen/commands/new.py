@@ -28,11 +28,12 @@ def new_site(target: Path) -> list[Path]:
     except OSError as exc:  # a name too long, a folder that cannot be read …
         raise _cannot_write(target, exc) from None
     written: list[Path] = []  # every file made here, to take back if the next one fails
+    made: list[Path] = []  # and every folder, parents first
     destination = target
     try:
         for path in files:
             destination = target / path.relative_to(STARTER)  # not there: checked above
-            destination.parent.mkdir(parents=True, exist_ok=True)
+            _make_folders(destination.parent, made)
             written.append(destination)
             shutil.copyfile(path, destination)
         destination = target / ".gitignore"
@@ -46,10 +47,28 @@ def new_site(target: Path) -> list[Path]:
         for done in written:
             with contextlib.suppress(OSError):
                 done.unlink(missing_ok=True)
+        for folder in reversed(made):  # deepest first; one that is not empty now is left
+            with contextlib.suppress(OSError):
+                folder.rmdir()
         if isinstance(exc, KeyboardInterrupt):
-            raise
+            raise KeyboardInterrupt("Stopped (Ctrl-C); nothing was created.") from None
         raise _cannot_write(destination, exc) from None
     return written
+
+
+def _make_folders(folder: Path, made: list[Path]) -> None:
+    """Make ``folder`` and those of its parents that are not there, adding each one this makes
+    to ``made`` (a folder already there, or made by someone else meanwhile, is not added)."""
+    missing: list[Path] = []
+    while not os.path.isdir(folder) and folder != folder.parent:
+        missing.append(folder)
+        folder = folder.parent
+    for new in reversed(missing):
+        try:
+            new.mkdir()
+        except FileExistsError:
+            continue
+        made.append(new)
 
 
 def _cannot_write(path: Path, exc: OSError) -> Abort:
