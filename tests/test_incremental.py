@@ -19,8 +19,8 @@ import yaml
 from click.testing import Result
 from conftest import snapshot
 
-from funnelgen import site as site_module
 from funnelgen import incremental, spool, validate
+from funnelgen import site as site_module
 from funnelgen.commands import build as build_command
 from funnelgen.commands.build import Discard, build, render_site
 from funnelgen.errors import Abort
