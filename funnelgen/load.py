@@ -30,6 +30,7 @@ MAX_DEPTH = 64
 
 _TAG = "tag:yaml.org,2002:"
 _STR = _TAG + "str"
+_INT, _FLOAT, _NULL = _TAG + "int", _TAG + "float", _TAG + "null"
 _PLAIN_TAGS = {_TAG + t for t in ("str", "int", "float", "bool", "null", "timestamp", "map", "seq")}
 _COMMENT_VALUE = re.compile(r"^\s*:\s+#([^\s,}\]]+)")
 _REAL_COMMENT = re.compile(r"[ \t]#(?:[ \t]|$)")
@@ -46,6 +47,10 @@ class Source:
     lines: dict[Loc, int] = field(default_factory=dict)
     texts: dict[Loc, str] = field(default_factory=dict)
     """Values YAML read as something other than text (numbers, yes/no, dates), as typed."""
+    splits: dict[Loc, str] = field(default_factory=dict)
+    """Numbers YAML split at a comma inside '{…}' (`{amount: 19,99}` is `amount: 19` and a key
+    `99`): the key of the number → what to write instead. The keys after the comma are left out
+    of ``data``, so they are said once, here (see `split_number_message`)."""
     released: bool = False
     digest: str = ""
     """SHA-256 of the file's bytes as read: what an incremental build keys the file on."""
@@ -54,7 +59,7 @@ class Source:
         """Let go of the parsed data and the line of every key once the file is validated: they
         are most of its memory (40 KB for a five-step funnel), and only a message needs a line
         after that, which reads the file again."""
-        self.data, self.lines, self.texts, self.released = None, {}, {}, True
+        self.data, self.lines, self.texts, self.splits, self.released = None, {}, {}, {}, True
 
     def line(self, loc: Loc) -> int:
         """The line of ``loc``, or of the nearest enclosing key that has one."""
@@ -340,7 +345,12 @@ class _Builder:
 
     def build_mapping(self, node: yaml.MappingNode, loc: Loc) -> dict[str, Any]:
         out: dict[str, Any] = {}
+        number: str | None = None  # the key just read, when it holds a number inside '{…}'
+        parts: dict[str, list[str]] = {}  # such a key → the digits YAML made keys of after its commas
         for key_node, value_node in node.value:
+            if number is not None and _is_number_part(key_node, value_node):
+                parts.setdefault(number, []).append(str(key_node.value))
+                continue
             if key_node.tag == "tag:yaml.org,2002:merge":
                 raise self.fail(key_node, loc, "merge keys ('<<') are not supported; write the keys out")
             if not isinstance(key_node, yaml.ScalarNode):
@@ -356,6 +366,10 @@ class _Builder:
             self.source.lines[(*loc, key)] = key_node.start_mark.line + 1
             self.check_comment(key_node, value_node, (*loc, key))
             out[key] = self.build(value_node, (*loc, key))
+            number = key if node.flow_style and value_node.tag in (_INT, _FLOAT) else None
+        for key, after in parts.items():
+            written = self.source.texts.get((*loc, key), str(out[key]))
+            self.source.splits[(*loc, key)] = split_number_message(key, written, after)
         return out
 
     def check_comment(self, key_node: yaml.Node, value_node: yaml.Node, loc: Loc) -> None:
@@ -388,6 +402,39 @@ class _Builder:
         written = f"{loc[-1]}: {quoted}" if loc and isinstance(loc[-1], str) else f"- {quoted}"
         raise self.fail(node, loc, f"YAML reads '{comment}' as a comment, so the text stops before it; "
                         f"put the whole value in quotes: {written}")
+
+
+_NUMBER_PART = re.compile(r"[0-9]+(?:\.[0-9]+)?")
+
+
+def _is_number_part(key_node: yaml.Node, value_node: yaml.Node) -> bool:
+    """A plain key of digits with nothing after it: in `{amount: 19,99}`, the `99`."""
+    plain_digits = isinstance(key_node, yaml.ScalarNode) and not key_node.style and bool(
+        _NUMBER_PART.fullmatch(key_node.value))
+    return plain_digits and isinstance(value_node, yaml.ScalarNode) and value_node.tag == _NULL \
+        and value_node.value == ""
+
+
+def split_number_message(key: str, written: str, parts: list[str]) -> str:
+    """What to write when YAML split a number at its commas inside '{…}': ``written`` is the
+    number as typed before the first comma, ``parts`` the keys YAML made of the rest
+    (`{compare_at: 1,370}`: '1' and ['370'])."""
+    meant = None
+    thousands = all(re.fullmatch(r"[0-9]{3}", p) for p in parts[:-1])
+    if thousands and re.fullmatch(r"[0-9]{3}(?:\.[0-9]+)?", parts[-1]):
+        if re.fullmatch(r"-?[0-9]+", written):
+            meant = written + "".join(parts)  # 1,370 → 1370; 1,370,000.50 → 1370000.50
+    elif len(parts) == 1 and re.fullmatch(r"[0-9]+", parts[0]):
+        if re.fullmatch(r"-?[0-9]+", written):
+            meant = f"{written}.{parts[0]}"  # 19,99 → 19.99
+        elif re.fullmatch(r"-?[0-9]{1,3}(?:\.[0-9]{3})+", written):
+            meant = f"{written.replace('.', '')}.{parts[0]}"  # 1.299,00 → 1299.00
+    quoted = [f"'{p}'" for p in parts]
+    read = f"a key {quoted[0]}" if len(parts) == 1 else f"the keys {', '.join(quoted[:-1])} and {quoted[-1]}"
+    comma = "a comma" if len(parts) == 1 else "commas"
+    what = f"as {key}: {meant}" if meant else f"with a point before the cents, e.g. {key}: 1299.50"
+    return (f"'{written},{','.join(parts)}' is read as {key}: {written} and {read}: write the number "
+            f"without {comma}, {what}")
 
 
 def _at_most_60(text: str) -> str:

@@ -27,7 +27,7 @@ from pydantic import Field
 from funnelgen.errors import Abort, Problem, display_path
 from funnelgen.load import Source, load_yaml
 from funnelgen.schema.types import Model, css_color_problem, is_css_color, shown, unclosed_in_css
-from funnelgen.validate import as_written, validate
+from funnelgen.validate import as_written, likely_meant, validate
 
 ENTRY_POINT_GROUP = "funnelgen.themes"
 _SAFE_OPTION = re.compile(r"^[A-Za-z0-9 #%.,()'\"-]*$")
@@ -166,7 +166,44 @@ def installed_themes() -> dict[str, InstalledTheme]:
 def resolve_theme(name: str, site_root: Path, options: dict[str, Any], site: Source) -> ThemeChain:
     """Find the theme and its ancestors and check the site's theme_options against them."""
     themes = theme_chain(name, site_root, site)
-    return ThemeChain(tuple(themes), _options(themes, options, site))
+    chain = ThemeChain(tuple(themes), _options(themes, options, site))
+    problems = css_address_problems(chain, site_root)
+    if problems:
+        raise Abort(problems)
+    return chain
+
+
+_CSS_URL = re.compile(r"""url\(\s*(["']?)([^"')\s]*)\1\s*\)""", re.I)
+_CSS_COMMENT = re.compile(r"/\*.*?\*/|\{#.*?#\}", re.S)  # a CSS or a Jinja comment
+_SCHEME = re.compile(r"[a-z][a-z0-9+.-]*:", re.I)
+
+
+def css_address_problems(chain: ThemeChain, site_root: Path) -> list[Problem]:
+    """A url() in the CSS (the themes' and the site's templates) that names a file by its path,
+    such as `url(static/x.png)` or `url(../static/x.png)`: the CSS is inlined into every page,
+    and static/ and assets/ files are published under fingerprinted names, so it finds nothing."""
+    problems = []
+    for folder in chain.template_dirs(site_root):
+        inside = folder.resolve()
+        for path in sorted(folder.rglob("*.css")):
+            if not _is_file(path) or not path.resolve().is_relative_to(inside):
+                continue  # refused where templates are loaded
+            text = path.read_text(encoding="utf-8", errors="replace")
+            text = _CSS_COMMENT.sub(lambda comment: re.sub(r"[^\n]", " ", comment[0]), text)
+            for found in _CSS_URL.finditer(text):
+                address = found[2]
+                if not address or address.startswith(("#", "{", "//")) or _SCHEME.match(address):
+                    continue  # a data: or https: URL, a fragment, a Jinja expression
+                file = re.sub(r"^(?:\.{1,2}/|/)+", "", address)
+                ref = file if file.startswith(("static/", "assets/")) else f"static/{file}"
+                line = text.count("\n", 0, found.start()) + 1
+                message = (f"{found[0]} finds no file: this CSS is inlined into every page, and a "
+                           "theme's static/ files (as the site's assets/) are published under fingerprinted "
+                           "names, so no address here can reach them; show the picture from a template with "
+                           f"page.asset(\"{ref}\"), or write it here as a data: URL")
+                shown_as = display_path(Path(os.path.abspath(path)), Path(os.path.abspath(site_root)))
+                problems.append(Problem(shown_as, line, "", message))
+    return problems
 
 
 def theme_chain(name: str, relative_to: Path, site: Source | None = None) -> list[Theme]:
@@ -306,6 +343,9 @@ def theme_folder(name: str, relative_to: Path) -> Path:
             return installed[name].folder()
         except LookupError as exc:
             raise LookupError(f"installed theme '{name}' ({installed[name].package}): {exc}") from None
+    guess = likely_meant(name, [*builtin_themes(), "base", *installed])
+    if guess:
+        raise LookupError(f"no theme {shown(name)}: did you mean '{guess}'?")
     known = f"built-in themes: {', '.join(builtin_themes())}"
     if installed:
         known += f"; installed: {', '.join(installed)}"

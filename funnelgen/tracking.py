@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
+from funnelgen.errors import Problem
+from funnelgen.load import Source
 from funnelgen.providers import CARRY_KEYS
 from funnelgen.schema.site import Site
 from funnelgen.schema.types import url_origin
@@ -45,6 +47,19 @@ def providers(site: Site) -> dict[str, Any]:
         url = tracking.beacon.url
         out["beacon"] = site.base_path + url if url.startswith("/") else url
     return out
+
+
+def consent_warnings(site: Site, source: Source) -> list[Problem]:
+    """A consent banner on a site with no analytics provider: it asks visitors' consent for
+    nothing, since nothing would load or be sent either way."""
+    tracking = site.tracking
+    snippets = [snippet for snippet in (tracking.head, tracking.body) if snippet and snippet.strip()]
+    if site.consent.mode != "banner" or providers(site) or snippets:
+        return []
+    message = ("the banner asks visitors' consent for nothing: no analytics provider is configured "
+               "(tracking: ga4, meta_pixel, plausible, beacon, head or body); remove consent, "
+               "or add a provider")
+    return [source.problem(("consent",), message, warning=True)]
 
 
 def origin(url: str) -> str | None:

@@ -40,10 +40,12 @@ def validate(source: Source, model: type[M]) -> tuple[M | None, list[Problem]]:
         message = (f"expected keys such as {_and_list(keys) or 'key: value'} at the top of the file, "
                    f"but it is {what}")
         return None, [Problem(source.name, 1, "", message)]
+    splits = [source.problem(loc, message) for loc, message in source.splits.items()]
     try:
-        return model.model_validate(source.data), []
+        valid = model.model_validate(source.data)
     except ValidationError as exc:
-        return None, _problems(exc, source, model)
+        return None, _problems(exc, source, model) + splits
+    return (None, splits) if splits else (valid, [])
 
 
 MAX_PROBLEMS = 100
@@ -63,18 +65,31 @@ def _problems(exc: ValidationError, source: Source, model: type[BaseModel]) -> l
                                        "line on; fix the ones above first")
             break
         loc = _data_loc(source.data, error["loc"])
+        if _follows_split_number(error["type"], loc, source):
+            continue
         if error["type"] in ("union_tag_invalid", "union_tag_not_found"):
             loc = (*loc, "type")
         if loc in seen:  # a value that fits no member of a union: say it once
             continue
         seen.add(loc)
         if error["type"] == "extra_forbidden":
-            guess = _guess(str(loc[-1]), _allowed_keys(model, source.data, loc[:-1]))
+            guess = likely_meant(str(loc[-1]), _allowed_keys(model, source.data, loc[:-1]))
             if guess:  # a misspelt key: say so once, not also that the right key is missing
                 problems.pop((*loc[:-1], guess), None)
                 seen.add((*loc[:-1], guess))
         problems[loc] = source.problem(loc, _message(error, source, loc, model))
     return list(problems.values())
+
+
+def _follows_split_number(kind: str, loc: Loc, source: Source) -> bool:
+    """Whether an error is about a number YAML split at a comma (`{amount: 19,99}` is read as
+    19), or compares compare_at with such a number: the split says what to write (see
+    `load.split_number_message`), and the number as read is not what was meant."""
+    if loc in source.splits:
+        return kind != "extra_forbidden"  # a misspelt key is said as well
+    price = loc[:-1]
+    split = any((*price, key) in source.splits for key in ("amount", "compare_at"))
+    return kind == "compare_at_not_higher" and split
 
 
 def _data_loc(data: Any, loc: tuple[str | int, ...]) -> Loc:
@@ -110,20 +125,19 @@ def _message(error: Any, source: Source, loc: Loc, model: type[BaseModel]) -> st
     data = source.data
     typed = None if isinstance(value, str) else source.texts.get(loc)  # a key's text is its own
     if kind == "extra_forbidden":
-        split = _number_split_at_comma(source, loc)
-        return split or _unknown_key(str(loc[-1]), _allowed_keys(model, data, loc[:-1]))
+        return _unknown_key(str(loc[-1]), _allowed_keys(model, data, loc[:-1]))
     if kind == "missing":
         return f"missing required key '{loc[-1]}'"
     if kind == "union_tag_not_found":
         return f"missing key 'type': write one of {_or_list(_step_types())}"
     if kind == "union_tag_invalid":
         tag = str(ctx.get("tag", ""))
-        guess = _guess(tag, _step_types())
+        guess = likely_meant(tag, _step_types())
         hint = f"did you mean '{guess}'? Or write" if guess else "write"
         return f"unknown step type '{tag}': {hint} one of {_or_list(_step_types())}"
     if kind == "literal_error":
         expected = str(ctx.get("expected", ""))
-        guess = _guess(str(value), re.findall(r"'([^']*)'", expected))
+        guess = likely_meant(str(value), re.findall(r"'([^']*)'", expected))
         hint = f"did you mean '{guess}'? Or write" if guess else "write"
         return f"{as_written(value, typed)} is not allowed here: {hint} {expected}"
     if kind == "value_error":
@@ -179,37 +193,14 @@ _PATTERN_HINTS = {
 }
 
 
-def _number_split_at_comma(source: Source, loc: Loc) -> str | None:
-    """Inside '{…}', `amount: 19,99` reads as `amount: 19` and a key `99`: say how to write the
-    number. None unless the unknown key is digits right after a key whose value is a number."""
-    parent: Any = source.data
-    for part in loc[:-1]:
-        if isinstance(parent, dict):
-            parent = parent.get(part)
-        else:
-            parent = parent[part] if isinstance(parent, list) and isinstance(part, int) else None
-    key = loc[-1]
-    if not isinstance(parent, dict) or parent.get(key, 0) is not None or not re.fullmatch(r"\d+", str(key)):
-        return None
-    keys = list(parent)
-    before = keys[keys.index(key) - 1] if keys.index(key) > 0 else None
-    number = parent.get(before)
-    if before is None or isinstance(number, bool) or not isinstance(number, int):
-        return None
-    written = source.texts.get((*loc[:-1], before)) or str(number)
-    meant = f"{written}{key}" if len(str(key)) == 3 else f"{written}.{key}"  # 1,299 → 1299; 19,99 → 19.99
-    return (f"'{written},{key}' is read as {before}: {written} and a key '{key}': write the number without "
-            f"a comma, as {before}: {meant}")
-
-
 def _unknown_key(key: str, allowed: list[str]) -> str:
-    guess = _guess(key, allowed)
+    guess = likely_meant(key, allowed)
     if guess:
         return f"unknown key '{key}': did you mean '{guess}'?"
     return f"unknown key '{key}' (allowed: {', '.join(allowed)})"
 
 
-def _guess(word: str, choices: list[str]) -> str | None:
+def likely_meant(word: str, choices: list[str]) -> str | None:
     """The choice ``word`` is most likely a typo of, if any is close."""
     lowered = {c.lower(): c for c in choices}
     guess = difflib.get_close_matches(word.lower(), list(lowered), n=1, cutoff=0.6)

@@ -515,11 +515,26 @@ CASES = [
         {T: sales().replace("price: {amount: 47}", "price: {amount: 19,99}")
             .replace("price: {amount: 97}", "price: {amount: 97, compare_at: 1,299}")},
         [
-            "funnels/tiny.yml:6: steps[0].price.99: '19,99' is read as amount: 19 and a key '99': write the number without a comma, as amount: 19.99",
-            "funnels/tiny.yml:12: steps[1].price.299: '1,299' is read as compare_at: 1 and a key '299': write the number without a comma, as compare_at: 1299",
-            "funnels/tiny.yml:12: steps[1].price.compare_at: 1 is not higher than amount (97): compare_at is the regular price, shown struck through; write a higher one or leave compare_at out",
+            "funnels/tiny.yml:6: steps[0].price.amount: '19,99' is read as amount: 19 and a key '99': write the number without a comma, as amount: 19.99",
+            "funnels/tiny.yml:12: steps[1].price.compare_at: '1,299' is read as compare_at: 1 and a key '299': write the number without a comma, as compare_at: 1299",
         ],
         id="prices-with-a-comma-inside-braces",
+    ),
+    pytest.param(  # no "compare_at 1 is not higher than amount (27)": neither is the number written
+        {T: sales().replace("price: {amount: 47}", "price: {amount: 27,50, compare_at: 1,370}")
+            .replace("price: {amount: 97}", "price: {amount: 19,99, compare_at: 49,99}")  # not a duplicate key '99'
+            .replace("price: {amount: 37}", "price: {amount: 1.299,00, compare_at: 2,370.50}"),
+         "funnels/b.yml": sales().replace("price: {amount: 47}", "price: {amount: 1990, compare_at: 2,500,000}")},
+        [
+            "funnels/b.yml:6: steps[0].price.compare_at: '2,500,000' is read as compare_at: 2 and the keys '500' and '000': write the number without commas, as compare_at: 2500000",
+            "funnels/tiny.yml:6: steps[0].price.amount: '27,50' is read as amount: 27 and a key '50': write the number without a comma, as amount: 27.50",
+            "funnels/tiny.yml:6: steps[0].price.compare_at: '1,370' is read as compare_at: 1 and a key '370': write the number without a comma, as compare_at: 1370",
+            "funnels/tiny.yml:12: steps[1].price.amount: '19,99' is read as amount: 19 and a key '99': write the number without a comma, as amount: 19.99",
+            "funnels/tiny.yml:12: steps[1].price.compare_at: '49,99' is read as compare_at: 49 and a key '99': write the number without a comma, as compare_at: 49.99",
+            "funnels/tiny.yml:18: steps[2].price.amount: '1.299,00' is read as amount: 1.299 and a key '00': write the number without a comma, as amount: 1299.00",
+            "funnels/tiny.yml:18: steps[2].price.compare_at: '2,370.50' is read as compare_at: 2 and a key '370.50': write the number without a comma, as compare_at: 2370.50",
+        ],
+        id="amount-and-compare-at-with-a-comma-inside-braces",
     ),
     pytest.param(
         {T: sales().replace("accept: {checkout: https://buy.example/coaching}",
@@ -795,6 +810,23 @@ CASES = [
         id="temperature-rules-that-match-everyone-or-no-one",
     ),
     pytest.param(
+        {"site.yml": SITE_YML + "temperature:\n  rules:\n    - {temperature: hot, when: {utm_medium: email, param: {}}}\n"
+                                "    - {temperature: warm, when: {param: {}}}\n"},
+        [
+            "site.yml:5: temperature.rules[0].when.param: names no parameter, so it checks nothing: write a parameter and its values, e.g. param: {ref: vip}, or remove the key",
+            "site.yml:6: temperature.rules[1].when.param: names no parameter, so it checks nothing: write a parameter and its values, e.g. param: {ref: vip}, or remove the key",
+        ],
+        id="temperature-rule-param-with-no-parameter",
+    ),
+    pytest.param(
+        {"site.yml": SITE_YML + "consent: {mode: banner}\ntracking: {head: '  ', body: ''}\n"},
+        [
+            "site.yml:3: consent: the banner asks visitors' consent for nothing: no analytics provider is configured (tracking: ga4, meta_pixel, plausible, beacon, head or body); remove consent, or add a provider (--strict)",
+        ],
+        ("--strict",),
+        id="consent-banner-with-no-analytics-is-a-warning",
+    ),
+    pytest.param(
         {T: sales().replace("    checkout: https://buy.example/course\n",
                             "    checkout: https://buy.example/course\n    skip_for: [hot]\n")},
         [
@@ -984,6 +1016,13 @@ CASES = [
         id="unknown-theme",
     ),
     pytest.param(
+        {"site.yml": SITE_YML + "theme: cleen\n"},
+        [
+            "site.yml:3: theme: no theme 'cleen': did you mean 'clean'?",
+        ],
+        id="misspelt-theme",
+    ),
+    pytest.param(
         {"site.yml": SITE_YML + "theme_options:\n  max_widht: 50rem\n"},
         [
             "site.yml:4: theme_options.max_widht: theme 'clean' has no option 'max_widht': did you mean 'max_width'? (options: accent, background, button_style, max_width, primary, radius, text)",
@@ -1064,3 +1103,34 @@ def test_bad_input(
         assert result.exit_code == 1
     assert snapshot(out) == before
     assert sorted(p.name for p in out.parent.iterdir()) == [".out.funnelgen-templates", "out"]
+
+
+CONSENT_WARNING = ("warning: site.yml:3: consent: the banner asks visitors' consent for nothing: no analytics "
+                   "provider is configured (tracking: ga4, meta_pixel, plausible, beacon, head or body); "
+                   "remove consent, or add a provider")
+
+
+@pytest.mark.parametrize(("tracking", "expected"), [
+    ("", [CONSENT_WARNING]),
+    ("tracking: {plausible: {domain: tiny.example}}\n", []),
+    ("tracking: {head: <script src=\"https://cdn.example/widget.js\" async></script>}\n", []),
+], ids=["no-provider", "a-provider", "a-snippet"])
+def test_a_consent_banner_with_nothing_to_consent_to_is_a_warning(
+    tracking: str, expected: list[str], make_site: MakeSite, run_cli: Callable[..., Result], tmp_path: Path,
+) -> None:
+    """The banner would ask for consent to load nothing: the site builds, with one line saying so."""
+    site = make_site({"site.yml": SITE_YML + "consent: {mode: banner}\n" + tracking})
+    result = run_cli("build", site, "-o", tmp_path / "out")
+    assert result.exit_code == 0, result.output
+    assert result.stderr.splitlines() == expected
+
+
+def test_empty_temperature_rules_turn_the_built_in_rules_off(make_site: MakeSite, run_cli: Callable[..., Result],
+                                                            tmp_path: Path) -> None:
+    """`rules: []` is not a mistake: no rules, so every visitor gets `default` (or what ?temp= says)."""
+    site = make_site({"site.yml": SITE_YML + "temperature: {default: warm, rules: []}\n"})
+    result = run_cli("build", site, "-o", tmp_path / "out")
+    assert result.exit_code == 0, result.output
+    assert result.stderr == ""
+    page = (tmp_path / "out" / "tiny" / "index.html").read_text(encoding="utf-8")
+    assert '"temperature":{"default":"warm","rules":[]}' in page

@@ -114,10 +114,11 @@ def test_a_theme_that_extends_itself_is_refused(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(("extends", "message"), [
-    ("bolt", "extends: no theme 'bolt' (built-in themes: bold, clean, minimal; or a folder such as ./mytheme)"),
+    ("bolt", "extends: no theme 'bolt': did you mean 'bold'?"),
+    ("dark", "extends: no theme 'dark' (built-in themes: bold, clean, minimal; or a folder such as ./mytheme)"),
     ("./nowhere", "extends: no folder 'themes/mine/nowhere': a theme folder holds theme.yml (at least "
                   "'name:' and 'extends:'); or name a built-in theme (bold, clean, minimal)"),
-], ids=["unknown-name", "missing-folder"])
+], ids=["misspelt-name", "unknown-name", "missing-folder"])
 def test_an_extends_that_leads_nowhere_names_the_line_of_theme_yml(make_site: MakeSite, run_cli: RunCli,
                                                                    tmp_path: Path, extends: str, message: str) -> None:
     site = make_site({"site.yml": SITE_YML + "theme: ./themes/mine\n",
@@ -348,6 +349,35 @@ def test_css_pasted_with_its_style_tags_is_one_clear_error(make_site: MakeSite, 
     assert result.exit_code == 1
     assert result.stderr == ("templates/extra.css:2: a <style> tag in CSS: this file goes inside the page's <style> "
                              "element already; write only the CSS rules, without <style> and </style>\n")
+    assert not (tmp_path / "out").exists()
+
+
+CSS_ADDRESS = ("finds no file: this CSS is inlined into every page, and a theme's static/ files (as the site's "
+               "assets/) are published under fingerprinted names, so no address here can reach them; show the "
+               "picture from a template with page.asset(\"{ref}\"), or write it here as a data: URL")
+
+
+def test_css_cannot_name_the_themes_static_files(make_site: MakeSite, run_cli: RunCli, tmp_path: Path) -> None:
+    """The stylesheet is inlined into each page, and static/ files get fingerprinted names: a url() of a
+    file would find nothing on any page. A data: URL, a remote one or a fragment is left alone."""
+    site = make_site({**WARM_THEME, "site.yml": SITE_YML + "theme: ./themes/warm\n",
+                      "themes/warm/static/paper.png": "png",
+                      "themes/warm/templates/theme.css": """\
+                          {% include "clean.css" %}
+                          /* url(static/paper.png) in a comment is no address */
+                          body { background: url(static/paper.png); }
+                          .hero { background-image: url("../static/paper.png"); }
+                          .seal { background: url(data:image/svg+xml,%3Csvg%3E%3C/svg%3E), url(#shade); }
+                          """,
+                      "templates/extra.css": ".band { background: url('/assets/band.jpg'); }\n"})
+    result = run_cli("build", site, "-o", tmp_path / "out")
+    assert result.exit_code == 1
+    assert result.stderr.splitlines() == [
+        "templates/extra.css:1: url('/assets/band.jpg') " + CSS_ADDRESS.format(ref="assets/band.jpg"),
+        "themes/warm/templates/theme.css:3: url(static/paper.png) " + CSS_ADDRESS.format(ref="static/paper.png"),
+        "themes/warm/templates/theme.css:4: url(\"../static/paper.png\") " + CSS_ADDRESS.format(ref="static/paper.png"),
+        "3 problems; nothing was written.",
+    ]
     assert not (tmp_path / "out").exists()
 
 

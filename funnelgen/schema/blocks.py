@@ -12,6 +12,7 @@ from urllib.parse import parse_qs, urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from pydantic import AfterValidator, BeforeValidator, Field, ValidationInfo, field_validator, model_validator
+from pydantic_core import PydanticCustomError
 
 from funnelgen.providers import CARRY_KEYS, carry_field_name, field_name
 from funnelgen.schema.currencies import code_meant
@@ -298,9 +299,11 @@ class Price(Model):
     def _compare_at_higher(cls, value: Decimal | None, info: ValidationInfo) -> Decimal | None:
         amount = info.data.get("amount")
         if value is not None and amount is not None and value <= amount:
-            raise ValueError(
-                f"{value} is not higher than amount ({amount}): compare_at is the regular price, "
-                "shown struck through; write a higher one or leave compare_at out"
+            raise PydanticCustomError(  # a type of its own: not said of a number split at its comma
+                "compare_at_not_higher",
+                "{value} is not higher than amount ({amount}): compare_at is the regular price, "
+                "shown struck through; write a higher one or leave compare_at out",
+                {"value": str(value), "amount": str(amount)},
             )
         return value
 

@@ -227,6 +227,9 @@ class Condition(Model):
     @field_validator("param")
     @classmethod
     def _some_each(cls, value: dict[str, UtmValue]) -> dict[str, UtmValue]:
+        if not value:
+            raise ValueError("names no parameter, so it checks nothing: write a parameter and its values, "
+                             "e.g. param: {ref: vip}, or remove the key")
         for name, values in value.items():
             if values == []:
                 raise ValueError(f"{name}: an empty list matches no visitor: list values in it, or remove it")
@@ -255,7 +258,8 @@ class TemperatureRules(Model):
 
     default: Temperature = "cold"
     rules: list[Rule] | None = None
-    """Ordered rules; leave out to use the built-in rules."""
+    """Ordered rules; leave out to use the built-in rules. `[]`: no rules, every visitor gets
+    `default` (or what `?temp=` says)."""
 
 
 class Consent(Model):
