@@ -24,8 +24,10 @@ from typing import Any
 
 from pydantic import Field
 
+from funnelgen.contrast import READABLE, luminance, ratio, readable_shade, rgb
 from funnelgen.errors import Abort, Problem, display_path
 from funnelgen.load import Source, load_yaml
+from funnelgen.schema.site import Colors
 from funnelgen.schema.types import Model, css_color_problem, is_css_color, shown, unclosed_in_css
 from funnelgen.validate import as_written, likely_meant, validate
 
@@ -39,6 +41,10 @@ class ThemeOption(Model):
     default: str | int | float | bool
     description: str
     choices: list[str | int | float] | None = None
+    contrast_with: list[str] = []
+    """For a colour: the colours of text drawn on it, or it is drawn on, each a hex colour
+    (`"#ffffff"`) or another colour option's name (`background`). A site's colour that leaves
+    less than 4.5:1 (WCAG AA) against one of them is warned of."""
 
 
 class ThemeManifest(Model):
@@ -237,6 +243,7 @@ def _check_defaults(themes: list[Theme]) -> None:
     """Each option's default must be one of its choices, its own or those it keeps from the theme
     it extends: else a site that sets nothing gets a value the theme's CSS does not expect."""
     problems = []
+    colours = {name for name, option in declared_options(themes).items() if _is_colour(option)}
     for at, theme in enumerate(themes):
         below = declared_options(themes[at + 1:])
         for name, option in theme.manifest.options.items():
@@ -249,6 +256,10 @@ def _check_defaults(themes: list[Theme]) -> None:
                            f"declares {name} as {_kind(under)} ({as_written(under.default)}): write "
                            f"{_kind(under)} such as {as_written(under.default)}")
                 problems.append(_manifest_problem(theme, ("options", name, "default"), message))
+            elif unknown := [c for c in option.contrast_with if rgb(c) is None and c not in colours]:
+                message = (f"{shown(unknown[0])} is neither a hex colour nor a colour option of the theme: "
+                           f"write a colour such as '#ffffff', or one of: {', '.join(sorted(colours))}")
+                problems.append(_manifest_problem(theme, ("options", name, "contrast_with"), message))
             elif choices and option.default not in choices:
                 where = "its choices" if "choices" in option.model_fields_set else \
                     f"the choices it keeps from theme '{themes[at + 1].manifest.name}'"
@@ -257,6 +268,44 @@ def _check_defaults(themes: list[Theme]) -> None:
                 problems.append(_manifest_problem(theme, ("options", name, "default"), message))
     if problems:
         raise Abort(problems)
+
+
+def contrast_warnings(chain: ThemeChain, colors: Colors, site: Source) -> list[Problem]:
+    """The colours a site chose (`brand.colors`, `theme_options`) that leave text on them, or
+    them on the page, hard to read: each pair a theme names in `contrast_with` under 4.5:1."""
+    declared = declared_options(list(chain.themes))
+
+    def chosen(name: str) -> tuple[str, tuple[str, ...] | None]:
+        """The colour in force, and the key of site.yml that chose it (None: the theme's default)."""
+        brand = getattr(colors, name, None) if name in Colors.model_fields else None
+        if brand:
+            return brand, ("brand", "colors", name)
+        value = str(chain.options.get(name, ""))
+        return value, ("theme_options", name) if value != declared[name].default else None
+
+    judged: dict[tuple[str, ...], tuple[str, list[str]]] = {}  # a key of site.yml → its colour, what it meets
+    for name, option in sorted(declared.items()):
+        for other in option.contrast_with:
+            pair = [chosen(name), (other, None) if rgb(other) else chosen(other)]
+            if pair[0][1] is None:
+                pair.reverse()  # the site chose the other colour: that one is the one to change
+            (value, loc), (against, _) = pair
+            if loc is not None and rgb(value) and rgb(against):  # not the theme's own pair, and in hex
+                judged.setdefault(loc, (value, []))[1].append(against)
+    warnings = []
+    for loc, (value, met) in judged.items():
+        colour, colours_met = rgb(value), {other: rgb(other) for other in met}
+        assert colour is not None and all(colours_met.values())  # judged: hex only
+        readable = {other: ratio(colour, c) for other, c in colours_met.items() if c is not None}
+        worst = min(readable, key=readable.__getitem__)  # the colour it stands out from least
+        if readable[worst] < READABLE:
+            shade = readable_shade(colour, [c for c in colours_met.values() if c is not None])
+            way = "darker" if luminance(rgb(shade) or colour) < luminance(colour) else "lighter"
+            message = (f"{shown(value)} against {shown(worst)} has a contrast of {readable[worst]:.1f}:1, "
+                       f"and text needs {READABLE}:1 to be read easily: choose a {way} colour, "
+                       f"e.g. {shown(shade)}")
+            warnings.append(site.problem(loc, message, warning=True))
+    return sorted(warnings)
 
 
 def _manifest_problem(theme: Theme, loc: tuple[str, ...], message: str) -> Problem:

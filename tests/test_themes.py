@@ -624,3 +624,43 @@ def test_funnelgen_themes_with_a_broken_site_says_why(run_cli: RunCli, make_site
     result = run_cli("themes", site)
     assert result.exit_code == 1
     assert result.stderr.startswith("site.yml:3: theme: ")
+
+
+@pytest.mark.parametrize(("theme", "colours", "warning"), [
+    ("clean", 'brand: {colors: {primary: "#ffd700"}}',
+     "site.yml:3: brand.colors.primary: '#ffd700' against '#ffffff' has a contrast of 1.4:1, and text needs 4.5:1 "
+     "to be read easily: choose a darker colour, e.g. '#8a7400'"),
+    ("minimal", 'brand: {colors: {background: "#555555"}}',
+     "site.yml:3: brand.colors.background: '#555555' against '#9a3412' has a contrast of 1.0:1, and text needs "
+     "4.5:1 to be read easily: choose a lighter colour, e.g. '#cccccc'"),
+    ("bold", 'theme_options: {accent: "#333"}',
+     "site.yml:3: theme_options.accent: '#333' against '#111827' has a contrast of 1.4:1, and text needs 4.5:1 "
+     "to be read easily: choose a lighter colour, e.g. '#818181'"),
+])
+def test_a_brand_colour_that_makes_text_hard_to_read_is_a_warning_with_a_readable_shade(
+        make_site: MakeSite, tmp_path: Path, theme: str, colours: str, warning: str) -> None:
+    site = make_site({"site.yml": f"{SITE_YML}{colours}\ntheme: {theme}\n"})
+    assert [str(w) for w in build(site, tmp_path / "out").warnings] == [warning]
+    shade = warning.rsplit("'", 2)[1]
+    fixed = make_site({"site.yml": f"{SITE_YML}{colours.replace(colours.split(chr(34))[1], shade)}\n"
+                                   f"theme: {theme}\n"}, name="fixed")
+    assert build(fixed, tmp_path / "fixed-out").warnings == []  # the shade it suggests is readable
+
+
+def test_colours_a_site_leaves_to_the_theme_and_colours_written_otherwise_than_in_hex_are_not_judged(
+        make_site: MakeSite, tmp_path: Path) -> None:
+    site = make_site({"site.yml": f"{SITE_YML}theme: bold\ntheme_options: {{accent: gold, band: \"#ffffff\"}}\n"})
+    assert build(site, tmp_path / "out").warnings == []
+
+
+def test_a_theme_contrast_rule_naming_no_colour_is_a_theme_error(make_site: MakeSite, tmp_path: Path) -> None:
+    site = make_site({
+        "site.yml": f"{SITE_YML}theme: ./pale\n",
+        "pale/theme.yml": "name: pale\noptions:\n  ink: {default: \"#111111\", contrast_with: [paper], "
+                          "description: Text.}\n",
+    })
+    with pytest.raises(Abort) as refused:
+        build(site, tmp_path / "out")
+    assert str(refused.value) == ("pale/theme.yml:3: options.ink.contrast_with: 'paper' is neither a hex colour nor "
+                                  "a colour option of the theme: write a colour such as '#ffffff', or one of: "
+                                  "accent, background, ink, primary, text")
