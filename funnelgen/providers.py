@@ -13,6 +13,9 @@ FIELD_NAMES: dict[str, dict[str, str]] = {
 AUTOCOMPLETE = {
     "email": "email", "name": "name", "first_name": "given-name", "last_name": "family-name",
     "phone": "tel", "company": "organization", "website": "url",
+    # as the email tools name them, when a form is written with their names
+    "email_address": "email", "fname": "given-name", "lname": "family-name", "firstname": "given-name",
+    "lastname": "family-name", "full_name": "name", "phone_number": "tel", "mobile": "tel",
 }
 
 
@@ -23,7 +26,8 @@ def field_name(provider: str, name: str) -> str:
 
 def autocomplete(name: str, kind: str) -> str | None:
     """A browser autofill hint for a field, so phones fill it in one tap."""
-    return AUTOCOMPLETE.get(name) or ("email" if kind == "email" else "tel" if kind == "tel" else None)
+    guess = AUTOCOMPLETE.get(name.lower().replace("-", "_"))
+    return guess or ("email" if kind == "email" else "tel" if kind == "tel" else None)
 
 
 # What each provider calls the hidden fields that carry temperature, visitor id and UTM,

@@ -125,6 +125,19 @@ def test_prices_webinar_time_and_form_fields_read_as_a_visitor_expects(make_site
     assert 'action="https://app.convertkit.com/forms/1/subscriptions"' in register
 
 
+def test_fields_named_as_the_email_tool_names_them_are_filled_in_by_the_browser(make_site: MakeSite,
+                                                                                 tmp_path: Path) -> None:
+    form = ("    form:\n      provider: mailchimp\n      action: https://x.us1.list-manage.com/subscribe/post\n"
+            "      fields: [{name: FNAME, label: First}, {name: LNAME, label: Last}, {name: EMAIL, type: email, "
+            "label: Email}, {name: phone-number, label: Phone}]\n")
+    out = tmp_path / "out"
+    build(make_site({"funnels/tiny.yml": FUNNEL_YML.replace(
+        "    form:\n      provider: custom\n      action: https://mail.example/subscribe\n", form)}), out)
+    join = _read(out, "tiny/index.html")
+    hints = re.findall(r'<input[^>]*name="([^"]+)"[^>]*autocomplete="([^"]+)"', join)
+    assert hints == [("FNAME", "given-name"), ("LNAME", "family-name"), ("EMAIL", "email"), ("phone-number", "tel")]
+
+
 def test_a_beacon_at_a_site_path_posts_into_the_sub_folder_the_site_lives_in(make_site: MakeSite,
                                                                             tmp_path: Path) -> None:
     site = make_site({"site.yml": "name: Tiny Co\nbase_url: https://tiny.example/shop/\n"
