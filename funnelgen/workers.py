@@ -83,8 +83,17 @@ def _start_worker(parent: int) -> None:
     (SIGKILL, which it cannot pass on): left alone, a worker would wait for work forever.
     Linux only (prctl); elsewhere a worker outlives a build killed that way."""
     gc.freeze()
+    signal.signal(signal.SIGINT, _end_quietly)
     prctl = getattr(ctypes.CDLL(None), "prctl", None)  # this process's own C library
     if prctl is not None:
         prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
     if os.getppid() != parent:  # the parent ended before the line above
         os._exit(1)
+
+
+def _end_quietly(signum: int, frame: object) -> None:
+    """Ctrl-C in a worker. A terminal sends it to every process of the build: the one that
+    forked the workers says what happened, once. A worker waiting for work would print a
+    traceback of KeyboardInterrupt; SystemExit ends it without a word (a job it was doing
+    ends with it, and the build stops on its own Ctrl-C)."""
+    raise SystemExit(130)

@@ -553,3 +553,28 @@ def test_a_build_whose_worker_is_killed_says_so_and_keeps_the_previous_output(
     assert str(caught.value).startswith("a worker process ended without finishing its work (killed, or out of memory?)")
     assert snapshot(out) == before
     assert not staging_folders(out)
+
+
+CTRL_C_IN_A_WORKER = """
+import os, signal, sys, time
+from funnelgen.workers import in_workers
+
+def work(job):
+    if job == "press":
+        time.sleep(0.5)  # the other worker is done with its job by now, waiting for the next
+        os.killpg(0, signal.SIGINT)  # Ctrl-C at a terminal: every process of the group gets it
+        time.sleep(5)
+    return job
+
+try:
+    print(list(in_workers(work, ["press", "quick"], 2)))
+except KeyboardInterrupt:
+    print("stopped", file=sys.stderr)
+    sys.exit(130)
+"""
+
+
+def test_ctrl_c_reaching_the_workers_prints_no_traceback_of_theirs() -> None:
+    ended = subprocess.run([sys.executable, "-c", CTRL_C_IN_A_WORKER], capture_output=True, text=True,
+                           timeout=60, start_new_session=True)  # its own group: Ctrl-C reaches it alone
+    assert (ended.returncode, ended.stderr) == (130, "stopped\n")
