@@ -234,6 +234,10 @@ def _syntax_error(exc: yaml.MarkedYAMLError, lines: list[str]) -> tuple[int, str
     if "cannot start any token" in problem:
         shown = f"'{char}'" if char.strip() else repr(char)
         return line, f"a value cannot start with {shown}; put the value in quotes"
+    unexpected = problem.startswith(("expected <block end>", "did not find expected"))
+    early = _closed_early(text, column) if unexpected and "flow" not in context else None
+    if early:
+        return line, early
     if problem.startswith(("expected <block end>", "did not find expected key")) and char in _OPENS:
         return line, f"this '{char}' closes nothing: remove it, or add the '{_OPENS[char]}' it closes"
     if problem.startswith(("expected <block end>", "did not find expected")):
@@ -242,6 +246,84 @@ def _syntax_error(exc: yaml.MarkedYAMLError, lines: list[str]) -> tuple[int, str
 
 
 _OPENS = {"]": "[", "}": "{"}
+_QUOTED_START = re.compile(r"^[ \t]*(-[ \t]+)?(?:([\w-]+):[ \t]+)?(['\"])")
+_COMMENT_AFTER = re.compile(r"[ \t]+#|[ \t]*$")
+_QUOTE_NAMES = {"'": "single quotes", '"': "double quotes"}
+
+
+def _closed_early(text: str, column: int) -> str | None:
+    """What to write when a quoted value ends before its end, at a quote inside it: in
+    ``headline: 'Don't miss'`` YAML reads 'Don' and then stumbles on ``t miss'`` at ``column``.
+    None when the line is not such a value."""
+    start = _QUOTED_START.match(text)
+    if not start or not (start[1] or start[2]):
+        return None
+    quote, opened = start[3], start.end() - 1
+    close = _quote_end(text, opened)
+    if close is None or column <= close or _COMMENT_AFTER.match(text, close + 1):
+        return None  # the quote is not closed on this line, or closed where the value ends
+    end = next((i for i in range(len(text) - 1, close, -1)
+                if text[i] == quote and _COMMENT_AFTER.match(text, i + 1)), None)
+    if end is None:  # ``'Free' training``, or a value over several lines: not what this is about
+        return None
+    key = f"{start[2]}: " if start[2] else ""
+    if text[close + 1].isspace() and re.search(rf"\s{quote}", text[close:end]):
+        # 'Yes' or 'No': quoted words, the quotes meant to show
+        other = '"' if quote == "'" else "'"
+        whole = text[opened : end + 1]
+        whole = _at_most_60(whole.replace("'", "''") if other == "'" else
+                            whole.replace("\\", "\\\\").replace('"', '\\"'))
+        return (f"{key}the {quote} after {text[opened + 1 : close]} ends the quoted text: to show the "
+                f"quotes, put the whole value in {_QUOTE_NAMES[other]}: {other}{whole}{other}")
+    left = close
+    while left > opened + 1 and not text[left - 1].isspace():
+        left -= 1
+    right = close + 1
+    while right < end and not text[right].isspace():
+        right += 1
+    word, inner, head = text[left:right], text[opened + 1 : end], text[opened + 1 : right]
+    more = " …" if text[right:end].strip() else ""
+    said = f"{key}the {quote} in {word} ends the quoted text: write "
+    if quote == "'":
+        content, shown = inner.replace("''", "'"), head.replace("''", "'").replace("'", "''")
+        escaped = content.replace("\\", "\\\\").replace('"', '\\"')
+        return (f'{said}"{_at_most_60(escaped)}" (double quotes), or double the \' inside single '
+                f"quotes ('{shown}{more}')")
+    escaped = f'"{_escape_quotes(head)}{more}"'
+    if "\\" in inner:  # escapes mean something in double quotes only
+        return f'{said}\\" for each " inside the double quotes ({escaped})'
+    single = _at_most_60(inner.replace("'", "''"))
+    return f"{said}'{single}' (single quotes), or \\\" for each \" inside double quotes ({escaped})"
+
+
+def _quote_end(text: str, opened: int) -> int | None:
+    """Where the quoted text opened at ``opened`` ends: its closing quote ('' inside single quotes
+    and \\" inside double quotes are not one)."""
+    quote, i = text[opened], opened + 1
+    while i < len(text):
+        if quote == '"' and text[i] == "\\":
+            i += 2
+            continue
+        if text[i] == quote:
+            if quote == "'" and text[i + 1 : i + 2] == "'":
+                i += 2
+                continue
+            return i
+        i += 1
+    return None
+
+
+def _escape_quotes(raw: str) -> str:
+    """Text written inside double quotes with each bare " escaped."""
+    out, i = [], 0
+    while i < len(raw):
+        if raw[i] == "\\":
+            out.append(raw[i : i + 2])
+            i += 2
+            continue
+        out.append('\\"' if raw[i] == '"' else raw[i])
+        i += 1
+    return "".join(out)
 
 
 def _unclosed_bracket(opened: yaml.Mark, line: int, char: str, mapping: bool) -> tuple[int, str]:

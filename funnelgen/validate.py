@@ -22,7 +22,7 @@ from funnelgen.errors import Abort, Problem
 from funnelgen.incremental import FunnelRecord, funnel_files
 from funnelgen.load import Loc, Source, site_file, try_load, unreadable
 from funnelgen.schema import STEP_TYPES, Funnel, Site
-from funnelgen.schema.types import field_doc
+from funnelgen.schema.types import NotAStep, field_doc
 from funnelgen.spool import PageSpool
 from funnelgen.workers import in_workers, share_out
 
@@ -141,6 +141,9 @@ def _message(error: Any, source: Source, loc: Loc, model: type[BaseModel]) -> st
         hint = f"did you mean '{guess}'? Or write" if guess else "write"
         return f"{as_written(value, typed)} is not allowed here: {hint} {expected}"
     if kind == "value_error":
+        cause = ctx.get("error")
+        if isinstance(cause, NotAStep):  # a URL as `next`: name the funnel's steps
+            return cause.message(_step_ids(data))
         return str(ctx.get("error", error["msg"]))
     if kind in ("string_type", "str_type"):
         if value is None and isinstance(loc[-1], int):  # a '- ' with nothing after it
@@ -279,6 +282,13 @@ def _type_tag(model: type[BaseModel]) -> Any:
     if field is not None and get_origin(field.annotation) is Literal:
         return get_args(field.annotation)[0]
     return None
+
+
+def _step_ids(data: Any) -> list[str]:
+    """The ids of a funnel file's steps, as written."""
+    steps = data.get("steps") if isinstance(data, dict) else None
+    return [step["id"] for step in steps if isinstance(step, dict) and isinstance(step.get("id"), str)] \
+        if isinstance(steps, list) else []
 
 
 def _step_types() -> list[str]:

@@ -12,8 +12,9 @@ import pytest
 from funnelgen import load
 from funnelgen.errors import Abort, Problem
 from funnelgen.load import load_yaml, read_text
+from funnelgen.schema import Funnel
 from funnelgen.site import prepare
-from funnelgen.validate import MIN_FILES_PER_WORKER
+from funnelgen.validate import MIN_FILES_PER_WORKER, validate
 
 
 def _load(tmp_path: Path, text: str | bytes, name: str = "funnels/x.yml") -> load.Source:
@@ -235,6 +236,52 @@ def test_syntax_errors_say_what_to_write(tmp_path: Path, text: str, expected: st
     assert _problems(tmp_path, text) == [expected]
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("title: x\nsteps:\n  - id: a\n    headline: 'Don't miss the free training'\n",
+         "funnels/x.yml:4: headline: the ' in Don't ends the quoted text: write \"Don't miss the free "
+         "training\" (double quotes), or double the ' inside single quotes ('Don''t …')"),
+        ('headline: "She said "yes" to the plan"\n',
+         "funnels/x.yml:1: headline: the \" in \"yes\" ends the quoted text: write 'She said \"yes\" to the "
+         "plan' (single quotes), or \\\" for each \" inside double quotes (\"She said \\\"yes\\\" …\")"),
+        ("benefits:\n  - 'It's yours for life'   # a note\n",
+         "funnels/x.yml:2: the ' in It's ends the quoted text: write \"It's yours for life\" (double quotes), "
+         "or double the ' inside single quotes ('It''s …')"),
+        ("headline: 'It''s Bob's day'\n",  # a doubled '' is fine: the next one is not
+         "funnels/x.yml:1: headline: the ' in Bob's ends the quoted text: write \"It's Bob's day\" "
+         "(double quotes), or double the ' inside single quotes ('It''s Bob''s …')"),
+        ("headline: 'Don't say \"no\"'\n",
+         "funnels/x.yml:1: headline: the ' in Don't ends the quoted text: write \"Don't say \\\"no\\\"\" "
+         "(double quotes), or double the ' inside single quotes ('Don''t …')"),
+        ('headline: "It\'s "the" one"\n',
+         "funnels/x.yml:1: headline: the \" in \"the\" ends the quoted text: write 'It''s \"the\" one' "
+         "(single quotes), or \\\" for each \" inside double quotes (\"It's \\\"the\\\" …\")"),
+        ('headline: "Save \\n "now" today"\n',  # an escape: single quotes would show it as typed
+         "funnels/x.yml:1: headline: the \" in \"now\" ends the quoted text: write \\\" for each \" inside "
+         "the double quotes (\"Save \\n \\\"now\\\" …\")"),
+        ("headline: 'Yes' or 'No'\n",
+         "funnels/x.yml:1: headline: the ' after Yes ends the quoted text: to show the quotes, put the "
+         "whole value in double quotes: \"'Yes' or 'No'\""),
+        ("headline: 'Free' training\n",  # no quote at the end: not a value closed early
+         "funnels/x.yml:1: YAML syntax error: did not find expected key; check this line's indentation"),
+    ],
+    ids=["apostrophe", "double-quotes-inside-double-quotes", "list-item-with-a-comment", "doubled-quote",
+         "both-quotes", "apostrophe-in-double-quotes", "escape-in-double-quotes", "quoted-words",
+         "quoted-word-then-text"],
+)
+def test_a_quote_inside_a_quoted_value_is_named_not_blamed_on_indentation(
+        tmp_path: Path, text: str, expected: str) -> None:
+    assert _problems(tmp_path, text) == [expected]
+
+
+def test_what_a_closed_quote_message_suggests_reads_back_as_the_text(tmp_path: Path) -> None:
+    assert _load(tmp_path, "a: \"Don't miss the free training\"\nb: 'Don''t'\n").data == {
+        "a": "Don't miss the free training", "b": "Don't"}
+    assert _load(tmp_path, "a: 'She said \"yes\" to the plan'\nb: \"She said \\\"yes\\\"\"\n").data == {
+        "a": 'She said "yes" to the plan', "b": 'She said "yes"'}
+
+
 def test_hash_colour_read_as_comment_is_refused(tmp_path: Path) -> None:
     assert _problems(tmp_path, "brand:\n  colors:\n    primary: #1d4ed8\n") == [
         "funnels/x.yml:3: brand.colors.primary: YAML reads #1d4ed8 as a comment, so this is "
@@ -340,3 +387,44 @@ def test_funnel_files_that_do_not_fit_the_schema_are_all_reported_from_several_p
             prepare(tmp_path, jobs=jobs)
         assert [(p.file, p.line, p.key) for p in caught.value.problems] == [
             (f"funnels/f{i:03}.yml", 2, "steps") for i in (5, 150, 191)]
+
+
+NEXT_FUNNEL = """\
+title: Guide
+steps:
+  - id: join
+    type: bridge
+    headline: Hi
+    next: {next}
+  - id: thanks
+    type: thankyou
+    headline: Done
+"""
+
+
+@pytest.mark.parametrize(
+    ("written", "to"),
+    [
+        ("https://example.com/webinar/register/", "'https://example.com/webinar/register/'"),
+        ("webinar/register", "'/webinar/register/'"),
+        ("/webinar/register/", "'/webinar/register/'"),
+        ("'mailto:hi@example.com'", "'mailto:hi@example.com'"),
+        ("'ftp:x'", "an https:// URL or a site path such as /webinar/register/"),
+        ("../secret", "an https:// URL or a site path such as /webinar/register/"),
+    ],
+    ids=["url", "other-funnel-step", "site-path", "mailto", "not-a-link", "not-a-page"],
+)
+def test_next_written_as_a_url_or_path_lists_the_steps_and_points_to_links(
+        tmp_path: Path, written: str, to: str) -> None:
+    shown = written.strip("'")
+    source = _load(tmp_path, NEXT_FUNNEL.format(next=written))
+    assert validate(source, Funnel) == (None, [Problem(
+        "funnels/x.yml", 6, "steps[0].next",
+        f"'{shown}' is not a valid slug: next is the id of a step in this same funnel (steps: join, "
+        f"thanks); to lead to another funnel or site, add a link: links: [{{text: …, to: {to}}}]")])
+
+
+def test_next_that_is_not_a_slug_still_gets_a_slug_suggestion(tmp_path: Path) -> None:
+    source = _load(tmp_path, NEXT_FUNNEL.format(next="Thank You"))
+    assert [p.message for p in validate(source, Funnel)[1]] == [
+        "'Thank You' is not a valid slug: use lowercase letters, digits and single '-', e.g. 'thank-you'"]

@@ -34,6 +34,7 @@ from funnelgen.schema.types import (
     Slug,
     Temperature,
     Text,
+    check_next,
 )
 
 
@@ -86,6 +87,11 @@ class StepBase(Model):
     checkout_carry: dict[CarryKey, Annotated[str, Field(pattern=r"^[A-Za-z0-9_.\[\]-]+$")] | None] = {}
     """Query parameters added to this step's checkout links: what → parameter name. Default:
     utm_* as themselves, and visitor_id as client_reference_id on Stripe. `null` leaves one out."""
+
+    @field_validator("next", mode="before")
+    @classmethod
+    def _next_is_a_step(cls, value: object) -> object:
+        return check_next(value)  # before the slug check: a URL gets no made-up slug
 
     @field_validator("body_file")
     @classmethod

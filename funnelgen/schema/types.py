@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import contextlib
 import difflib
 import functools
 import inspect
@@ -388,6 +389,35 @@ def check_target(value: str) -> str:
     if _SLUG.fullmatch(value):
         return value
     return check_link(value)
+
+
+class NotAStep(ValueError):
+    """A step's `next` written as a URL or another funnel's path (`https://…`, `webinar/register`):
+    `next` names a step of the same funnel. validate.py says which steps there are."""
+
+    def __init__(self, value: str) -> None:
+        self.value = value
+        super().__init__(self.message(None))
+
+    def message(self, steps: list[str] | None) -> str:
+        """What to write instead, naming the funnel's ``steps`` when they are known."""
+        value, listed = self.value, f" (steps: {', '.join(steps)})" if steps else ""
+        to = "an https:// URL or a site path such as /webinar/register/"
+        path = value.strip("/")
+        if ":" in value:  # https://…, mailto:…
+            with contextlib.suppress(ValueError):
+                to = shown(check_link(value))
+        elif all(_SLUG.fullmatch(part) for part in path.split("/")):  # webinar/register: a funnel's step
+            to = shown(f"/{path}/")
+        return (f"{shown(value)} is not a valid slug: next is the id of a step in this same funnel{listed}; "
+                f"to lead to another funnel or site, add a link: links: [{{text: …, to: {to}}}]")
+
+
+def check_next(value: object) -> object:
+    """A step's `next`, before it is checked as a slug: a URL or path is not a step id."""
+    if isinstance(value, str) and ("/" in value or ":" in value):
+        raise NotAStep(value)
+    return value
 
 
 def is_step_ref(value: str) -> bool:
