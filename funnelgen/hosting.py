@@ -19,6 +19,7 @@ and no script, so the CSP holds. The files themselves are templates in the theme
 
 from __future__ import annotations
 
+import contextlib
 import difflib
 import json
 import posixpath
@@ -225,6 +226,8 @@ class _Resolver:
         if hosting.cname and "github-pages" not in self.targets:
             self.error(("hosting", "cname"), "only GitHub Pages reads CNAME: add github-pages to "
                        "hosting.targets, or remove cname")
+        if hosting.cname:
+            self.check_cname(hosting.cname)
         froms: dict[str, int] = {}
         for index, redirect in enumerate(hosting.redirects):
             rule = self.resolve(index, redirect, froms)
@@ -243,6 +246,22 @@ class _Resolver:
                       "with 301, which browsers remember: a visitor who followed this one keeps going "
                       "to the old target after you change it; change it on another host, or not at all")
         return self.out
+
+    def check_cname(self, cname: str) -> None:
+        """GitHub Pages serves the site at its CNAME and redirects every other host there: the
+        canonical links, og:url and sitemap, made of base_url, must name that host."""
+        parts = urlsplit(self.site.base_url)
+        host = (parts.hostname or "").rstrip(".")
+        with contextlib.suppress(UnicodeError):  # an international name: as GitHub Pages reads it
+            host = host.encode("idna").decode("ascii")
+        if cname.rstrip(".") == host:
+            return
+        base = urlunsplit((parts.scheme, cname.rstrip("."), parts.path, "", ""))
+        line = self.source.line(("base_url",))
+        self.error(("hosting", "cname"), f"'{cname}' is not the host of base_url ({host}, line {line}): "
+                   f"GitHub Pages redirects every other host to {cname}, so the canonical links and the "
+                   f"sitemap would point at a redirect; the two hosts must match: write base_url: {base}, "
+                   f"or cname: {host}")
 
     def resolve(self, index: int, redirect: Redirect, froms: dict[str, int]) -> RedirectRule | None:
         loc: Loc = ("hosting", "redirects", index)

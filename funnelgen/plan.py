@@ -10,6 +10,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from functools import cached_property
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from funnelgen import images, incremental
 from funnelgen.errors import Abort, Problem
@@ -492,6 +493,117 @@ def _check_loops(planned: PlannedFunnel, edges: dict[str, set[str]], reached: se
             current = by_id[target][1]
 
 
+def _flow_edges(funnel: Funnel) -> dict[str, set[str]]:
+    """Where each step's main path leads: its `next` (for an offer, where the checkout returns)
+    and an upsell's or downsell's `decline.to`; secondary `links` are left out."""
+    flow: dict[str, set[str]] = {s.id: set() for s in funnel.steps}
+    for index, step in enumerate(funnel.steps):
+        targets = [next_step_id(funnel, index)]
+        if isinstance(step, UpsellStep | DownsellStep):
+            targets.append(step.decline.to)
+        flow[step.id].update(t for t in targets if t in flow)
+    return flow
+
+
+def _path(flow: dict[str, set[str]], start: str, goal: str) -> list[str] | None:
+    """The steps from ``start`` to ``goal`` along ``flow`` (a shortest path), or None."""
+    came_from: dict[str, str | None] = {start: None}
+    queue = [start]
+    while queue:
+        current = queue.pop(0)
+        if current == goal:
+            path: list[str] = []
+            step: str | None = current
+            while step is not None:
+                path.append(step)
+                step = came_from[step]
+            return path[::-1]
+        for target in sorted(flow[current] - came_from.keys()):
+            came_from[target] = current
+            queue.append(target)
+    return None
+
+
+def _depths(flow: dict[str, set[str]], entry: str) -> dict[str, int]:
+    """How many steps along ``flow`` each step is from the entry at the fewest: which of two
+    steps comes first in the flow."""
+    depth = {entry: 0}
+    queue = [entry]
+    while queue:
+        current = queue.pop(0)
+        for target in flow[current] - depth.keys():
+            depth[target] = depth[current] + 1
+            queue.append(target)
+    return depth
+
+
+def _check_declines_back(planned: PlannedFunnel, checker: _Checker) -> None:
+    """Refuse a one-time offer whose 'no thanks' leads back to a step before it in the flow:
+    the offer the buyer just paid on (its checkout returns to the upsell), or earlier. A chain
+    of declines that comes back to the offer is `_check_loops`'."""
+    funnel, source = planned.funnel, planned.source
+    by_id = {s.id: s for s in funnel.steps}
+    by_url = {url: step_id for step_id, url in planned.step_urls.items()}
+    if funnel.steps:
+        by_url[planned.entry_url] = funnel.steps[0].id
+    flow = _flow_edges(funnel)
+    depth = _depths(flow, funnel.steps[0].id) if funnel.steps else {}
+    for index, step in enumerate(funnel.steps):
+        if not isinstance(step, UpsellStep | DownsellStep):
+            continue
+        to = step.decline.to
+        target = to if is_step_ref(to) else by_url.get(urlsplit(to).path) if to.startswith("/") else None
+        if (target is None or target not in depth or step.id not in depth or depth[target] >= depth[step.id]
+                or by_id[target].type == "thankyou"):  # a thank-you page ends the offers, button or not
+            continue  # not a step before it: a decline that leads on from there is not this one's
+        chain, current = [step.id], by_id[target]
+        while isinstance(current, UpsellStep | DownsellStep) and current.id not in chain:
+            chain.append(current.id)
+            current = by_id.get(current.decline.to, current)
+        if current.id == step.id:  # declines that lead to each other: reported by _check_loops
+            continue
+        path = _path(flow, target, step.id)
+        if path is None:
+            continue
+        ends = [s.id for s in funnel.steps if s.type == "thankyou"]
+        instead = f"the thank-you step ('{ends[0]}')" if ends else "a thank-you step"
+        checker.error(source, ("steps", index, "decline", "to"),
+                      f"saying no to '{step.id}' leads back to '{target}', which comes before it "
+                      f"({' → '.join([step.id, *path])}): point decline.to at the next offer or {instead}")
+
+
+def _check_unpaid_offers(planned: PlannedFunnel, checker: _Checker) -> None:
+    """Warn of an upsell or downsell a visitor can reach with no purchase before it: its page
+    says the order is not complete to someone who ordered nothing."""
+    funnel, source = planned.funnel, planned.source
+    if not funnel.steps:
+        return
+    index_of = {s.id: i for i, s in enumerate(funnel.steps)}
+    entry = funnel.steps[0].id
+    came_from: dict[str, str | None] = {entry: None}
+    queue = [entry]
+    while queue:
+        index = index_of[queue.pop(0)]
+        step = funnel.steps[index]
+        if step.type in _PAID:  # what follows an offer comes after its checkout
+            continue
+        targets = [next_step_id(funnel, index), *(link.to for link in step.links)]
+        for target in targets:
+            if target in index_of and target not in came_from:
+                came_from[target] = step.id
+                queue.append(target)
+    for step_id, before in came_from.items():
+        index = index_of[step_id]
+        step = funnel.steps[index]
+        if step.type not in ("upsell", "downsell"):
+            continue
+        where = (f"reached from '{before}' with no purchase before it" if before else
+                 "the funnel's entry step, with no purchase before it")
+        checker.warn(source, ("steps", index), f"{step.type} step '{step.id}' is {where}: its page tells "
+                     "visitors who ordered nothing that their order is not complete; put an offer step "
+                     "with a checkout before it, or make it type: offer")
+
+
 def _check_flow(planned: PlannedFunnel, checker: _Checker) -> None:
     funnel, source = planned.funnel, planned.source
     ids = [s.id for s in funnel.steps]
@@ -540,6 +652,8 @@ def _check_flow(planned: PlannedFunnel, checker: _Checker) -> None:
                           f"the entry step '{ids[0]}': point a next:, decline.to or links[].to at it")
     if not broken:
         _check_loops(planned, edges, reached, checker)
+        _check_declines_back(planned, checker)
+        _check_unpaid_offers(planned, checker)
     for index, step in enumerate(funnel.steps):
         if step.type == "offer" and not step.testimonials:
             checker.warn(source, ("steps", index), "offer has no testimonials: add testimonials: "

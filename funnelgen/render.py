@@ -28,7 +28,7 @@ from funnelgen.load import ContainedLoader
 from funnelgen.markdown import Flaw, MarkdownError, MarkdownRenderer
 from funnelgen.plan import Asset, Page, Plan, form_name
 from funnelgen.schema import Site
-from funnelgen.schema.blocks import CURRENCY_SYMBOLS, Webinar, video_embed
+from funnelgen.schema.blocks import CURRENCY_SYMBOLS, THREE_DECIMAL_CURRENCIES, Webinar, video_embed
 from funnelgen.schema.funnel import CopyOverride, form_of, markdown_of
 from funnelgen.schema.types import TEMPERATURES
 from funnelgen.temperature import compile_rules
@@ -75,10 +75,11 @@ def relative_url(from_url: str, to_url: str) -> str:
 
 
 def money(amount: Decimal | int | float, currency: str) -> str:
-    """47 USD → '$47'; 19.5 EUR → '€19.50'; 90 CHF → '90 CHF'."""
+    """47 USD → '$47'; 19.5 EUR → '€19.50'; 90 CHF → '90 CHF'; 12.5 KWD → '12.500 KWD'."""
     amount = Decimal(str(amount))  # a price is a Decimal already; a template may pass a number
     whole = amount == amount.to_integral_value()
-    number = f"{amount:,.0f}" if whole else f"{amount:,.2f}"
+    places = 3 if currency in THREE_DECIMAL_CURRENCIES else 2
+    number = f"{amount:,.0f}" if whole else f"{amount:,.{places}f}"
     symbol = CURRENCY_SYMBOLS.get(currency)
     return f"{symbol}{number}" if symbol else f"{number} {currency}"
 

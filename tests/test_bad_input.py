@@ -631,6 +631,18 @@ CASES = [
         id="prices-a-checkout-would-not-take",
     ),
     pytest.param(
+        {T: sales().replace("price: {amount: 47}", "price: {amount: 12.3456, currency: KWD}")
+            .replace("price: {amount: 97}", "price: {amount: 97, compare_at: 120.125, currency: OMR}")
+            .replace("price: {amount: 37}", "price: {amount: 37.125, currency: EUR,\n"
+                     "            plans: [{amount: 12.375, count: 3, checkout: https://buy.example/lite3}]}")},
+        [  # three decimals in a currency of a thousand fils, two elsewhere, for a plan too
+            "funnels/tiny.yml:6: steps[0].price.amount: 12.3456 has more than three decimals, the most KWD has: write e.g. 12.346",
+            "funnels/tiny.yml:18: steps[2].price.amount: 37.125 has more than two decimals: write the price to the cent, e.g. 37.12",
+            "funnels/tiny.yml:19: steps[2].price.plans[0].amount: 12.375 has more than two decimals: write the price to the cent, e.g. 12.38",
+        ],
+        id="prices-to-the-fils-in-kwd-to-the-cent-in-eur",
+    ),
+    pytest.param(
         {T: sales().replace("price: {amount: 47}", "price: {amount: 47, compare_at: 40}")},
         [
             "funnels/tiny.yml:6: steps[0].price.compare_at: 40 is not higher than amount (47): compare_at is the regular price, shown struck through; write a higher one or leave compare_at out",
@@ -654,6 +666,47 @@ CASES = [
             "funnels/tiny.yml:6: steps[0].webinar.timezone: 'America' is not a time zone: add the city, e.g. America/Adak",
         ],
         id="time-zone-that-is-a-folder-an-offset-or-too-long",
+    ),
+    pytest.param(
+        {T: webinar_with("PST"), "funnels/aest.yml": webinar_with("AEST"), "funnels/cst.yml": webinar_with("CST"),
+         "funnels/edt.yml": webinar_with("edt"), "funnels/ist.yml": webinar_with("IST"),
+         "funnels/cet.yml": webinar_with("CET")},
+        [  # spelling alone said: MST?, EST?, UCT?, WET?, MST?: an event moved by hours
+            "funnels/aest.yml:6: steps[0].webinar.timezone: 'AEST' is an abbreviation, and it would be wrong half the year: write the place's zone, e.g. Australia/Sydney (in Queensland: Australia/Brisbane)",
+            "funnels/cet.yml:6: steps[0].webinar.timezone: 'CET' is an abbreviation, and it would be wrong half the year: write the place's zone, e.g. Europe/Paris, or your city's zone, e.g. Europe/Berlin",
+            "funnels/cst.yml:6: steps[0].webinar.timezone: 'CST' is an abbreviation, and it would be wrong half the year: write the place's zone, e.g. America/Chicago (in China: Asia/Shanghai)",
+            "funnels/edt.yml:6: steps[0].webinar.timezone: 'edt' is an abbreviation, and it would be wrong half the year: write the place's zone, e.g. America/New_York",
+            "funnels/ist.yml:6: steps[0].webinar.timezone: 'IST' is an abbreviation, not a place: write the place's zone, e.g. Asia/Kolkata (in Ireland: Europe/Dublin; in Israel: Asia/Jerusalem)",
+            "funnels/tiny.yml:6: steps[0].webinar.timezone: 'PST' is an abbreviation, and it would be wrong half the year: write the place's zone, e.g. America/Los_Angeles",
+        ],
+        id="time-zone-abbreviation-says-the-place",
+    ),
+    pytest.param(
+        {T: webinar_with("EST"), "funnels/est5edt.yml": webinar_with("EST5EDT"),
+         "funnels/etc.yml": webinar_with("Etc/GMT+5"), "funnels/gmt.yml": webinar_with("GMT"),
+         "funnels/hst.yml": webinar_with("HST"), "funnels/local.yml": webinar_with("localtime"),
+         "funnels/mst.yml": webinar_with("MST")},
+        [  # zones the database has, but of no place: 19:00 EST in July is 20:00 in New York
+            "funnels/est5edt.yml:6: steps[0].webinar.timezone: 'EST5EDT' is a rule named after abbreviations, not a place: write the place's zone, e.g. America/New_York",
+            "funnels/etc.yml:6: steps[0].webinar.timezone: 'Etc/GMT+5' is a fixed offset (UTC-5), not a place: use the zone of a place, such as Europe/Berlin, so that summer time is right",
+            "funnels/gmt.yml:6: steps[0].webinar.timezone: 'GMT' is an abbreviation, and it would be wrong half the year: write the place's zone, e.g. Europe/London, or UTC",
+            "funnels/hst.yml:6: steps[0].webinar.timezone: 'HST' is an abbreviation, not a place: write the place's zone, e.g. Pacific/Honolulu",
+            "funnels/local.yml:6: steps[0].webinar.timezone: 'localtime' is the zone of the computer that builds the site, not a place: write the place's zone, e.g. America/New_York",
+            "funnels/mst.yml:6: steps[0].webinar.timezone: 'MST' is an abbreviation, and it would be wrong half the year: write the place's zone, e.g. America/Denver (in Arizona: America/Phoenix)",
+            "funnels/tiny.yml:6: steps[0].webinar.timezone: 'EST' is an abbreviation, and it would be wrong half the year: write the place's zone, e.g. America/New_York",
+        ],
+        id="time-zone-of-a-fixed-offset-not-a-place",
+    ),
+    pytest.param(
+        {T: webinar_with("Pacific Time"), "funnels/berlin.yml": webinar_with("Berlim"),
+         "funnels/estt.yml": webinar_with("ESTT"), "funnels/mumbai.yml": webinar_with("Mumbai")},
+        [  # spelling alone said: Pacific/Niue (UTC-11), EST, Cuba
+            "funnels/berlin.yml:6: steps[0].webinar.timezone: 'Berlim' is not a time zone: did you mean Europe/Berlin?",
+            "funnels/estt.yml:6: steps[0].webinar.timezone: 'ESTT' is not a time zone: use a name such as America/New_York",
+            "funnels/mumbai.yml:6: steps[0].webinar.timezone: 'Mumbai' is not a time zone: did you mean Asia/Kolkata?",
+            "funnels/tiny.yml:6: steps[0].webinar.timezone: 'Pacific Time' is not a time zone: write the place's zone, e.g. America/Los_Angeles",
+        ],
+        id="time-zone-unknown-is-told-a-place-not-a-spelling",
     ),
     pytest.param(
         {T: FUNNEL_YML.replace("type: optin", "type: webinar").replace(
@@ -1134,3 +1187,13 @@ def test_empty_temperature_rules_turn_the_built_in_rules_off(make_site: MakeSite
     assert result.stderr == ""
     page = (tmp_path / "out" / "tiny" / "index.html").read_text(encoding="utf-8")
     assert '"temperature":{"default":"warm","rules":[]}' in page
+
+
+@pytest.mark.parametrize("zone", ["UTC", "Etc/UTC", "America/Phoenix", "US/Eastern", "Asia/Kolkata"])
+def test_a_webinar_in_utc_or_in_a_place_s_zone_builds(zone: str, make_site: MakeSite,
+                                                      run_cli: Callable[..., Result], tmp_path: Path) -> None:
+    """Refusing abbreviations and fixed offsets leaves UTC, and every place's zone, as it was."""
+    site = make_site({T: webinar_with(zone)})
+    result = run_cli("build", site, "-o", tmp_path / "out")
+    assert result.exit_code == 0, result.output
+    assert result.stderr == ""

@@ -614,3 +614,75 @@ def test_a_build_leaves_the_interpreter_as_it_found_it(make_site: MakeSite, tmp_
     with pytest.raises(Abort, match=r"broken\.yml"):
         build(site, tmp_path / "out", jobs=1)
     assert gc.isenabled() and sys.getswitchinterval() == interval
+
+
+def test_a_price_shows_the_decimals_of_its_currency(make_site: MakeSite, tmp_path: Path) -> None:
+    """Three in a currency of a thousand fils (KWD), two elsewhere, none in a whole price or in JPY."""
+    out = tmp_path / "out"
+    funnel = (FULL_FUNNEL.replace("price: {amount: 97, compare_at: 297}",
+                                  "price: {amount: 12.5, compare_at: 20.125, currency: KWD,\n"
+                                  "            plans: [{amount: 4.2, count: 3, checkout: https://buy.stripe.com/p}]}")
+              .replace("price: {amount: 197}", "price: {amount: 19.5, compare_at: 30, currency: EUR}")
+              .replace("price: {amount: 47}", "price: {amount: 4700, currency: JPY}"))
+    build(make_site({"funnels/launch.yml": funnel}), out)
+    offer = _read(out, "launch/offer/index.html")
+    assert "12.500 KWD</strong>" in offer
+    assert "20.125 KWD</s>" in offer
+    assert "3 monthly payments of 4.200 KWD" in offer
+    vip = _read(out, "launch/vip/index.html")
+    assert "€19.50</strong>" in vip
+    assert "€30</s>" in vip
+    assert "¥4,700</strong>" in _read(out, "launch/lite/index.html")
+
+
+def test_saying_no_to_a_one_time_offer_never_leads_back_before_it(make_site: MakeSite, tmp_path: Path) -> None:
+    """A 'no thanks' to the sales page the buyer just paid on (or any step whose path leads to the
+    offer again) is refused at the decline's `to`; one to a thank-you page or a later step is not."""
+    cases = {
+        "decline: {to: offer}": "funnels/launch.yml:32: steps[4].decline.to: saying no to 'lite' leads back to "
+        "'offer', which comes before it (lite → offer → vip → lite): point decline.to at the next offer or the "
+        "thank-you step ('done')",
+        "decline: {to: /launch/}": "funnels/launch.yml:32: steps[4].decline.to: saying no to 'lite' leads back to "
+        "'story', which comes before it (lite → story → register → offer → vip → lite): point decline.to at the "
+        "next offer or the thank-you step ('done')",
+    }
+    for n, (decline, message) in enumerate(cases.items()):
+        site = make_site({"funnels/launch.yml": FULL_FUNNEL.replace("decline: {to: done}", decline)}, name=f"s{n}")
+        with pytest.raises(Abort) as refused:
+            build(site, tmp_path / f"out{n}")
+        assert str(refused.value) == message
+    # a second upsell whose 'no' leads back to the first, which the buyer has just passed
+    later = FULL_FUNNEL.replace("  - id: done\n", "  - id: extra\n    type: upsell\n    headline: One more\n"
+                                "    price: {amount: 9}\n    accept: {checkout: https://buy.stripe.com/x}\n"
+                                "    decline: {to: vip}\n  - id: done\n")
+    with pytest.raises(Abort) as refused:
+        build(make_site({"funnels/launch.yml": later}, name="later"), tmp_path / "out-later")
+    assert str(refused.value) == ("funnels/launch.yml:38: steps[5].decline.to: saying no to 'extra' leads back "
+                                  "to 'vip', which comes before it (extra → vip → extra): point decline.to at "
+                                  "the next offer or the thank-you step ('done')")
+    # a thank-you page whose button starts the funnel again is still an end to decline to
+    again = FULL_FUNNEL.replace("    headline: You are in\n", "    headline: You are in\n    next: story\n"
+                                "    cta: {text: Start over}\n")
+    build(make_site({"funnels/launch.yml": again}, name="again"), tmp_path / "out-again")
+
+
+def test_an_upsell_with_no_purchase_before_it_is_a_warning(make_site: MakeSite, run_cli: Callable[..., Result],
+                                                           tmp_path: Path) -> None:
+    """Its page says the order is not complete: to someone who has ordered nothing, that is wrong."""
+    upsell = ("  - id: vip\n    type: upsell\n    headline: Add the VIP call\n    price: {amount: 197}\n"
+              "    accept: {checkout: https://buy.stripe.com/test_vip}\n    decline: {to: done}\n"
+              "  - id: done\n    type: thankyou\n    headline: You are in\n")
+    entry = "title: Upsell first\nsteps:\n" + upsell
+    bridged = "title: Bridged\nsteps:\n  - id: story\n    type: bridge\n    headline: A story\n" + upsell
+    site = make_site({"funnels/entry.yml": entry, "funnels/bridged.yml": bridged, "funnels/launch.yml": FULL_FUNNEL})
+    result = run_cli("build", site, "-o", tmp_path / "out", "-q")
+    assert result.exit_code == 0
+    assert result.stderr.splitlines() == [
+        "warning: funnels/bridged.yml:6: steps[1]: upsell step 'vip' is reached from 'story' with no purchase "
+        "before it: its page tells visitors who ordered nothing that their order is not complete; put an offer "
+        "step with a checkout before it, or make it type: offer",
+        "warning: funnels/entry.yml:3: steps[0]: upsell step 'vip' is the funnel's entry step, with no purchase "
+        "before it: its page tells visitors who ordered nothing that their order is not complete; put an offer "
+        "step with a checkout before it, or make it type: offer",
+    ]
+    assert run_cli("build", site, "-o", tmp_path / "out", "-q", "--strict").exit_code == 1

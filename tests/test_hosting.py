@@ -25,6 +25,7 @@ from markupsafe import escape
 from playwright.sync_api import Route
 
 from funnelgen.commands.build import build
+from funnelgen.errors import Abort
 
 if TYPE_CHECKING:  # imported by pytest_plugins below, which must be first to load it
     from tests.browser import NewPage, Serve
@@ -203,10 +204,10 @@ REDIRECT_PAGE = """\
 
 
 def test_github_pages_gets_nojekyll_cname_and_a_page_per_redirect(make_site: MakeSite, tmp_path: Path) -> None:
-    out = built(make_site, tmp_path, "targets: [github-pages]\ncname: www.tiny.example\n" + REDIRECTS)
+    out = built(make_site, tmp_path, "targets: [github-pages]\ncname: tiny.example\n" + REDIRECTS)
     assert hosting_files(out) == {".nojekyll", "CNAME"}
     assert read(out, ".nojekyll") == ""
-    assert read(out, "CNAME") == "www.tiny.example\n"
+    assert read(out, "CNAME") == "tiny.example\n"
     csp = escape(page_csp(out))
     assert read(out, "go/join/index.html") == REDIRECT_PAGE.format(
         csp=csp, href="../../tiny/join/?utm_source=newsletter&amp;utm_medium=email",
@@ -425,9 +426,15 @@ BAD_HOSTING = {
                              ["site.yml:6: hosting.redirects[0].from: GitHub Pages serves '/old.php' as a file, so "
                               "no redirect page can be written there: use a path without an extension or ending "
                               "in .html, or leave github-pages out of hosting.targets"]),
-    "cname-without-github-pages": ("targets: [netlify]\ncname: www.tiny.example\n",
+    "cname-without-github-pages": ("targets: [netlify]\ncname: tiny.example\n",
                                    ["site.yml:5: hosting.cname: only GitHub Pages reads CNAME: add github-pages to "
                                     "hosting.targets, or remove cname"]),
+    "cname-on-another-host": ("targets: [github-pages]\ncname: www.tiny.example\n",
+                              ["site.yml:5: hosting.cname: 'www.tiny.example' is not the host of base_url "
+                               "(tiny.example, line 2): GitHub Pages redirects every other host to "
+                               "www.tiny.example, so the canonical links and the sitemap would point at a "
+                               "redirect; the two hosts must match: write base_url: https://www.tiny.example/, "
+                               "or cname: tiny.example"]),
     "target-twice": ("targets: [netlify, vercel, netlify]\n",
                      ["site.yml:4: hosting.targets: 'netlify' is listed twice; list each host once"]),
     "unknown-target": ("targets: [netlfy]\n",
@@ -669,3 +676,19 @@ steps:
     type: thankyou
     headline: Thanks for joining
 """
+
+
+def test_cname_matches_an_international_base_url_in_its_xn_form(make_site: MakeSite, tmp_path: Path) -> None:
+    """GitHub Pages names a custom domain in ASCII: `xn--bcher-kva.example` is `bücher.example`."""
+    out = tmp_path / "out"
+    site = make_site({"site.yml": "name: Tiny Co\nbase_url: https://bücher.example/\n"
+                                  "hosting:\n  targets: [github-pages]\n  cname: xn--bcher-kva.example\n"})
+    build(site, out)
+    assert read(out, "CNAME") == "xn--bcher-kva.example\n"
+    with pytest.raises(Abort) as refused:
+        build(make_site({"site.yml": "name: Tiny Co\nbase_url: https://bücher.example/shop/\n"
+                                     "hosting:\n  targets: [github-pages]\n  cname: www.xn--bcher-kva.example\n"},
+                        name="other"), tmp_path / "out2")
+    assert [p.key for p in refused.value.problems] == ["hosting.cname"]
+    assert "write base_url: https://www.xn--bcher-kva.example/shop/, or cname: xn--bcher-kva.example" in \
+        str(refused.value)

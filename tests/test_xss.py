@@ -394,6 +394,8 @@ def hostile_site(root: Path, hostile: str, chosen: Callable[[int], bool] = lambd
             if not named:  # a link to a site path was accepted, and a step is left unreached
                 named = [leaf for leaf in active if leaf.file == problem.file and leaf.kind == "checked"
                          and leaf.field[1] in ("to", "next") and "cannot be reached" in text]
+            if not named and "is not the host of base_url" in text:  # hosting.cname names base_url's host
+                named = [leaf for leaf in active if leaf.file == problem.file and leaf.key == "base_url"]
             assert named, f"the build refused a field it was not given: {text!r}"
             exact = [leaf for leaf in named if leaf.key == problem.key]
             by_key = {key_path(loc): line for loc, line in lines.get(problem.file, {}).items()}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable
 from datetime import UTC, date, datetime
@@ -11,8 +12,16 @@ from typing import Annotated, Literal
 from urllib.parse import parse_qs, urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
-from pydantic import AfterValidator, BeforeValidator, Field, ValidationInfo, field_validator, model_validator
-from pydantic_core import PydanticCustomError
+from pydantic import (
+    AfterValidator,
+    BeforeValidator,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
+from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from funnelgen.providers import CARRY_KEYS, carry_field_name, field_name
 from funnelgen.schema.currencies import code_meant
@@ -213,17 +222,33 @@ CURRENCY_SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£", "AUD": "A$", "CAD": "
 ZERO_DECIMAL_CURRENCIES = {"BIF", "CLP", "DJF", "GNF", "ISK", "JPY", "KMF", "KRW", "MGA", "PYG", "RWF", "UGX",
                            "VND", "VUV", "XAF", "XOF", "XPF"}
 """Currencies without cents: a price in them is a whole number."""
+THREE_DECIMAL_CURRENCIES = {"BHD", "IQD", "JOD", "KWD", "LYD", "OMR", "TND"}
+"""Currencies of a thousand minor units (fils, baisa, millimes): a price in them has up to three decimals."""
 _MAX_PRICE = Decimal(1_000_000_000)
 
 
 def _check_money(value: Decimal) -> Decimal:
-    """A price as a checkout would take it: at most a billion, to the cent."""
+    """A price as a checkout would take it: at most a billion (its decimals: `Price._to_the_cent`)."""
     if value > _MAX_PRICE:
         raise ValueError(f"{value} is too large for a price: write {_MAX_PRICE:,} or less")
-    if value != value.quantize(Decimal("0.01")):
-        raise ValueError(f"{value} has more than two decimals: write the price to the cent, e.g. "
-                         f"{value.quantize(Decimal('0.01'))}")
     return value
+
+
+def _decimals_problem(value: Decimal, currency: str | None) -> str | None:
+    """What is wrong with the decimals of a price in ``currency``: more than two (three in a
+    currency of a thousand fils, KWD). None if fine, or if the currency is not known (it was
+    refused; its line says so)."""
+    if currency is None:
+        return None
+    if currency in THREE_DECIMAL_CURRENCIES:
+        if value != value.quantize(Decimal("0.001")):
+            return (f"{value} has more than three decimals, the most {currency} has: write e.g. "
+                    f"{value.quantize(Decimal('0.001'))}")
+        return None
+    if value != value.quantize(Decimal("0.01")):
+        return (f"{value} has more than two decimals: write the price to the cent, e.g. "
+                f"{value.quantize(Decimal('0.01'))}")
+    return None
 
 
 _NUMBER_FORMS: list[tuple[re.Pattern[str], Callable[[str], str]]] = [  # as written → as a number
@@ -283,16 +308,37 @@ class PaymentPlan(Model):
 class Price(Model):
     """What the offer costs."""
 
-    amount: Money = Field(ge=0)
-    """Price today, e.g. 47 or 19.99: to the cent, a whole number in a currency without cents (JPY)."""
+    # currency first: the checks of amount, compare_at and plans see it (two decimals or three)
     currency: Currency = "USD"
     """ISO 4217 code: USD, EUR, GBP, …"""
+    amount: Money = Field(ge=0)
+    """Price today, e.g. 47 or 19.99: to the cent (JPY: whole; KWD, BHD, OMR, …: up to 3 decimals)."""
     compare_at: Money | None = Field(default=None, gt=0)
     """The regular price, shown struck through."""
     note: str | None = None
     """e.g. 'one-time payment'."""
     plans: list[PaymentPlan] = []
     """Payment plans offered beside the full price."""
+
+    @field_validator("amount", "compare_at")
+    @classmethod
+    def _to_the_cent(cls, value: Decimal | None, info: ValidationInfo) -> Decimal | None:
+        problem = None if value is None else _decimals_problem(value, info.data.get("currency"))
+        if problem:
+            raise ValueError(problem)
+        return value
+
+    @field_validator("plans")
+    @classmethod
+    def _plans_to_the_cent(cls, plans: list[PaymentPlan], info: ValidationInfo) -> list[PaymentPlan]:
+        """Each plan's amount, in the price's currency; said at the plan's own amount."""
+        problems = [InitErrorDetails(type=PydanticCustomError("decimal_places", problem), loc=(i, "amount"),
+                                     input=plan.amount)
+                    for i, plan in enumerate(plans)
+                    if (problem := _decimals_problem(plan.amount, info.data.get("currency")))]
+        if problems:  # a ValidationError raised here is placed under plans[i].amount
+            raise ValidationError.from_exception_data(cls.__name__, problems)
+        return plans
 
     @field_validator("compare_at")
     @classmethod
@@ -400,28 +446,174 @@ class Form(Model):
         return self
 
 
+_CITY = ", or your city's zone, e.g. "
+_SEASONS = "is an abbreviation, and it would be wrong half the year"
+_NO_PLACE = "is an abbreviation, not a place"
+_ZONE_OF: dict[str, tuple[str, str, str]] = {
+    # written → (the place's zone, why it is refused, another place it may mean)
+    **dict.fromkeys(["PST", "PDT"], ("America/Los_Angeles", _SEASONS, "")),
+    **dict.fromkeys(["MST", "MDT"], ("America/Denver", _SEASONS, " (in Arizona: America/Phoenix)")),
+    **dict.fromkeys(["CST", "CDT"], ("America/Chicago", _SEASONS, " (in China: Asia/Shanghai)")),
+    **dict.fromkeys(["EST", "EDT"], ("America/New_York", _SEASONS, "")),
+    **dict.fromkeys(["AKST", "AKDT"], ("America/Anchorage", _SEASONS, "")),
+    **dict.fromkeys(["AST", "ADT"], ("America/Halifax", _SEASONS, " (in Puerto Rico: America/Puerto_Rico)")),
+    **dict.fromkeys(["NST", "NDT"], ("America/St_Johns", _SEASONS, "")),
+    "GMT": ("Europe/London", _SEASONS, ", or UTC"),
+    "BST": ("Europe/London", _SEASONS, ""),
+    **dict.fromkeys(["WET", "WEST"], ("Europe/Lisbon", _SEASONS, "")),
+    **dict.fromkeys(["CET", "CEST", "MET", "MEST"], ("Europe/Paris", _SEASONS, _CITY + "Europe/Berlin")),
+    **dict.fromkeys(["EET", "EEST"], ("Europe/Athens", _SEASONS, _CITY + "Europe/Helsinki")),
+    **dict.fromkeys(["AEST", "AEDT"], ("Australia/Sydney", _SEASONS, " (in Queensland: Australia/Brisbane)")),
+    **dict.fromkeys(["ACST", "ACDT"], ("Australia/Adelaide", _SEASONS, " (in the Northern Territory: "
+                                                                        "Australia/Darwin)")),
+    **dict.fromkeys(["NZST", "NZDT"], ("Pacific/Auckland", _SEASONS, "")),
+    "PT": ("America/Los_Angeles", _NO_PLACE, ""),
+    "MT": ("America/Denver", _NO_PLACE, " (in Arizona: America/Phoenix)"),
+    "CT": ("America/Chicago", _NO_PLACE, ""),
+    "ET": ("America/New_York", _NO_PLACE, ""),
+    "HST": ("Pacific/Honolulu", _NO_PLACE, ""),
+    "IST": ("Asia/Kolkata", _NO_PLACE, " (in Ireland: Europe/Dublin; in Israel: Asia/Jerusalem)"),
+    "PKT": ("Asia/Karachi", _NO_PLACE, ""),
+    "ICT": ("Asia/Bangkok", _NO_PLACE, ""),
+    "WIB": ("Asia/Jakarta", _NO_PLACE, ""),
+    "SGT": ("Asia/Singapore", _NO_PLACE, ""),
+    "HKT": ("Asia/Hong_Kong", _NO_PLACE, ""),
+    "PHT": ("Asia/Manila", _NO_PLACE, ""),
+    "JST": ("Asia/Tokyo", _NO_PLACE, ""),
+    "KST": ("Asia/Seoul", _NO_PLACE, ""),
+    "AWST": ("Australia/Perth", _NO_PLACE, ""),
+    "GST": ("Asia/Dubai", _NO_PLACE, ""),
+    "MSK": ("Europe/Moscow", _NO_PLACE, ""),
+    "WAT": ("Africa/Lagos", _NO_PLACE, ""),
+    "CAT": ("Africa/Maputo", _NO_PLACE, ""),
+    "EAT": ("Africa/Nairobi", _NO_PLACE, ""),
+    "SAST": ("Africa/Johannesburg", _NO_PLACE, ""),
+    # the database's rules named after US abbreviations: a rule, not a place
+    **{rule: (zone, "is a rule named after abbreviations, not a place", "") for rule, zone in [
+        ("EST5EDT", "America/New_York"), ("CST6CDT", "America/Chicago"), ("MST7MDT", "America/Denver"),
+        ("PST8PDT", "America/Los_Angeles")]},
+}
+"""Time zone abbreviations (and the database's zones named like them: EST, MST, HST, CET,
+EST5EDT, …), in capitals. Each is refused with the zone of the place it most likely means: an
+abbreviation is one season's offset, and the page would show the event an hour off in the other."""
+
+_ZONE_NAMES = {  # 'Pacific Time', 'Central European Standard Time': the words before 'time', run together
+    "pacific": "America/Los_Angeles", "mountain": "America/Denver (in Arizona: America/Phoenix)",
+    "central": "America/Chicago", "eastern": "America/New_York", "alaska": "America/Anchorage",
+    "hawaii": "Pacific/Honolulu", "atlantic": "America/Halifax", "newfoundland": "America/St_Johns",
+    "british": "Europe/London", "greenwichmean": "Europe/London", "irish": "Europe/Dublin",
+    "westerneuropean": "Europe/Lisbon", "centraleuropean": "Europe/Paris" + _CITY + "Europe/Berlin",
+    "easterneuropean": "Europe/Athens" + _CITY + "Europe/Helsinki", "moscow": "Europe/Moscow",
+    "israel": "Asia/Jerusalem", "gulf": "Asia/Dubai", "arabia": "Asia/Riyadh", "india": "Asia/Kolkata",
+    "china": "Asia/Shanghai", "singapore": "Asia/Singapore", "hongkong": "Asia/Hong_Kong",
+    "philippine": "Asia/Manila", "korea": "Asia/Seoul", "japan": "Asia/Tokyo",
+    "australianeastern": "Australia/Sydney", "australiancentral": "Australia/Adelaide",
+    "australianwestern": "Australia/Perth", "newzealand": "Pacific/Auckland", "westafrica": "Africa/Lagos",
+    "centralafrica": "Africa/Maputo", "eastafrica": "Africa/Nairobi", "southafrican": "Africa/Johannesburg",
+}
+"""A zone's name in words, and the place's zone to write instead."""
+_US_ZONE_WORDS = {"pacific", "mountain", "central", "eastern", "alaska", "hawaii"}
+"""Words that name a US zone alone ('Eastern'); 'Pacific' is also a folder of zones."""
+
+_FIXED_OFFSET = re.compile(r"(?i)(?:etc/)?(?:gmt(?P<offset>[+-]\d{1,2}|0)?|greenwich)")
+"""The database's zones of a fixed offset from UTC: Etc/GMT+5 (UTC-5: the sign is turned),
+GMT0, Greenwich."""
+
+
+@functools.cache
+def _zones() -> dict[str, str]:
+    """Every zone the database has, by its name in lower case."""
+    return {zone.lower(): zone for zone in available_timezones()}
+
+
+_CITY_ZONES = {  # big cities whose zone is named after another, in lower case without spaces
+    **dict.fromkeys(["mumbai", "delhi", "newdelhi", "bangalore", "bengaluru", "chennai", "hyderabad", "pune"],
+                    "Asia/Kolkata"),
+    **dict.fromkeys(["sanfrancisco", "seattle", "sandiego", "lasvegas"], "America/Los_Angeles"),
+    **dict.fromkeys(["boston", "miami", "atlanta", "philadelphia"], "America/New_York"),
+    **dict.fromkeys(["dallas", "houston", "austin"], "America/Chicago"),
+    **dict.fromkeys(["munich", "frankfurt", "hamburg", "cologne"], "Europe/Berlin"),
+    "beijing": "Asia/Shanghai", "abudhabi": "Asia/Dubai", "osaka": "Asia/Tokyo", "geneva": "Europe/Zurich",
+    "milan": "Europe/Rome", "barcelona": "Europe/Madrid", "manchester": "Europe/London",
+}
+"""Spelling alone would send these far away (Mumbai: Asia/Dubai); they are told their place's zone."""
+
+
+@functools.cache
+def _place_zones() -> dict[str, str]:
+    """The zones of places (Europe/Berlin, and old names such as US/Eastern or Japan), by name and
+    by city, in lower case without '_': those a misspelt name may be told to write. Not offsets
+    (Etc/GMT+5), UTC's other names (Zulu), nor abbreviations (EST, UCT, PRC)."""
+    places = sorted(zone for zone in available_timezones() if not _not_a_place(zone) and (
+        ("/" in zone and not zone.startswith("Etc/"))
+        or (re.fullmatch(r"[A-Z][a-z]+", zone) and zone not in ("Universal", "Zulu"))))
+    by_city = {zone.rsplit("/", 1)[-1].lower().replace("_", ""): zone for zone in places}
+    return by_city | _CITY_ZONES | {zone.lower().replace("_", ""): zone for zone in places}
+
+
+def _not_a_place(value: str) -> str | None:
+    """Why a time zone is refused, with the place's zone to write, though the database may have
+    it: an abbreviation (EST), a name in words ('Pacific Time'), a fixed offset (Etc/GMT+5), the
+    zone of the computer that builds; None for a place (or UTC)."""
+    written = value.strip()
+    words = re.sub(r"[^a-z]", "", written.lower())
+    named = re.fullmatch(r"(.+?)(?:standard|daylight|summer)?time", words)
+    if written.upper() in _ZONE_OF:
+        zone, why, other = _ZONE_OF[written.upper()]
+        return f"{shown(value)} {why}: write the place's zone, e.g. {zone}{other}"
+    parts = re.split(r"\s*/\s*", written.upper())
+    if len(parts) == 2 and all(part in _ZONE_OF for part in parts):  # EST/EDT
+        zone, _, other = _ZONE_OF[parts[0]]
+        return f"{shown(value)} are abbreviations, not a place: write the place's zone, e.g. {zone}{other}"
+    if (named and named.group(1) in _ZONE_NAMES) or words in _US_ZONE_WORDS:
+        zone = _ZONE_NAMES[named.group(1) if named else words]
+        if words == "pacific":  # also the folder of the Pacific's islands
+            zone += ", or for an island of the Pacific its zone, e.g. Pacific/Honolulu"
+        return f"{shown(value)} is not a time zone: write the place's zone, e.g. {zone}"
+    fixed = _FIXED_OFFSET.fullmatch(written)
+    if fixed and written.lower() in _zones():
+        hours = -int(fixed.group("offset") or 0)
+        place = "Europe/London" if hours == 0 else "Europe/Berlin"
+        utc = ", or write UTC" if hours == 0 else ""
+        return (f"{shown(value)} is a fixed offset (UTC{hours:+d}), not a place: use the zone of a place, "
+                f"such as {place}, so that summer time is right{utc}")
+    if written.lower() == "localtime":
+        return (f"{shown(value)} is the zone of the computer that builds the site, not a place: write the "
+                "place's zone, e.g. America/New_York")
+    if written.lower() == "factory":
+        return f"{shown(value)} is a placeholder, not a place: write the place's zone, e.g. America/New_York"
+    return None
+
+
 class Webinar(Model):
     """When a webinar or live event takes place."""
 
     starts: datetime
     """Local start time, e.g. 2030-12-10 19:00."""
     timezone: str
-    """IANA time zone, e.g. America/New_York or Europe/Berlin."""
+    """IANA zone of a place, e.g. America/New_York or Europe/Berlin; not an abbreviation such as EST."""
     duration_minutes: WholeNumber = Field(default=60, gt=0, le=24 * 60)
 
     @field_validator("timezone")
     @classmethod
     def _known_zone(cls, value: str) -> str:
+        refused = _not_a_place(value)
+        if refused:
+            raise ValueError(refused)
         try:
             ZoneInfo(value)
         except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: 'America' is a folder of zones
-            zones = {z.lower().replace("_", ""): z for z in available_timezones()}
-            near = get_close_matches(value.lower().replace("_", "").replace(" ", ""), zones, n=1)
-            hint = f"did you mean {zones[near[0]]}?" if near else "use a name such as America/New_York"
-            inside = sorted(z for z in zones.values() if z.startswith(value.rstrip("/") + "/"))
+            places = _place_zones()
+            written = value.lower().replace("_", "").replace(" ", "")
+            like_abbreviation = re.fullmatch(r"\s*[A-Z]{2,5}\s*", value)  # spelt like one: no place is meant
+            near = [] if like_abbreviation else get_close_matches(written, places, n=1)
+            hint = f"did you mean {places[near[0]]}?" if near else "use a name such as America/New_York"
+            folder = value.rstrip("/") + "/"
+            inside = sorted(z for z in _zones().values()
+                            if z.startswith(folder) and not z.startswith("Etc/") and not _not_a_place(z))
             if inside:  # a region: a folder of zones
                 hint = f"add the city, e.g. {inside[0]}"
-            if re.fullmatch(r"(?i)\s*(?:gmt|utc)\s*[+-].*", value):  # a near 'GMT+0' would move the event
+            if re.fullmatch(r"(?i)\s*(?:etc/)?(?:gmt|utc)\s*[+-].*", value):  # a near 'GMT+0' moves the event
                 hint = "use the zone of a place, such as Europe/Berlin, so that summer time is right"
             raise ValueError(f"{shown(value)} is not a time zone: {hint}") from None
         return value
