@@ -168,3 +168,126 @@ def test_every_page_works_on_a_phone_with_the_keyboard(
     # 404.html links its favicon by absolute URL (it is served at any path); nothing else may fail.
     assert [e for e in tab.console_errors if "ERR_BLOCKED_BY_CLIENT" not in e] == []
     assert {url.split("/assets/")[0] for url in tab.blocked} <= {"https://demo.funnelgen.dev"}
+
+
+# A site in a right-to-left language: every theme lays its pages out from the right.
+RTL_SITE = """\
+name: متجر الخطوات
+base_url: https://rtl.example/
+language: ar
+index: true
+theme: {theme}
+legal: {{privacy: https://rtl.example/privacy, company: شركة الخطوات}}
+hosting: {{targets: [github-pages], redirects: [{{from: /go, to: course}}]}}
+"""
+RTL_FUNNEL = """\
+title: الدورة
+steps:
+  - id: course
+    type: offer
+    eyebrow: عرض لفترة محدودة
+    headline: خطط أسبوعك في خمس دقائق.
+    body: ست دروس، درس كل أسبوع.
+    benefits: [وقت أكثر, توتر أقل]
+    testimonials:
+      - {quote: غيّرت أسبوعي., name: سارة, role: ممرضة}
+    price: {amount: 97, compare_at: 197, note: دفعة واحدة}
+    guarantee: {days: 30, text: استرداد كامل خلال ثلاثين يوما.}
+    checkout: https://buy.stripe.com/test_course
+    cta: {text: احصل على الدورة, note: وصول فوري.}
+  - id: done
+    type: thankyou
+    headline: شكرا لك.
+"""
+
+# Where things are on an offer page, as the visitor sees them.
+LAYOUT_JS = """() => {
+  const html = document.documentElement, ul = document.querySelector(".benefits ul");
+  const li = ul.querySelector("li"), text = document.createRange();
+  text.selectNodeContents(li);
+  const quote = getComputedStyle(document.querySelector(".testimonial"));
+  const span = r => [r.left, r.right];
+  return {dir: html.getAttribute("dir"), direction: getComputedStyle(html).direction,
+          ul: span(ul.getBoundingClientRect()), li: span(li.getBoundingClientRect()),
+          text: span(text.getBoundingClientRect()),
+          border: [parseFloat(quote.borderLeftWidth), parseFloat(quote.borderRightWidth)],
+          arrow: getComputedStyle(document.querySelector(".cta .button"), "::after").content,
+          width: Math.max(document.scrollingElement.scrollWidth, innerWidth)};
+}"""
+
+# The focused element's box, to find the skip link when it takes the focus.
+FOCUS_BOX_JS = """() => { const e = document.activeElement, r = e.getBoundingClientRect();
+  return {name: e.className, top: r.top, left: r.left, right: r.right, width: innerWidth}; }"""
+
+
+def marker_between(page: Any, left: float, right: float) -> bool:
+    """Whether the first benefit's bullet is drawn between ``left`` and ``right``: that strip of
+    its first line looks different once the list's markers are turned off."""
+    first = page.locator(".benefits li").first
+    first.scroll_into_view_if_needed()
+    box = first.bounding_box()
+    assert box is not None
+    clip = {"x": left, "y": box["y"], "width": right - left, "height": min(box["height"], 20)}
+    shown = page.screenshot(clip=clip)
+    page.locator(".benefits ul").evaluate("ul => ul.style.listStyle = 'none'")
+    hidden = page.screenshot(clip=clip)
+    page.locator(".benefits ul").evaluate("ul => ul.style.listStyle = ''")
+    return shown != hidden
+
+
+@pytest.mark.parametrize("theme", THEMES)
+def test_a_right_to_left_site_reads_from_the_right(
+    tmp_path: Path, built: dict[str, list[Path]], serve: Serve, new_page: NewPage, theme: str
+) -> None:
+    site, out = tmp_path / "rtl", tmp_path / "rtl-out"
+    for rel, text in (("site.yml", RTL_SITE.format(theme=theme)), ("funnels/course.yml", RTL_FUNNEL)):
+        (site / rel).parent.mkdir(parents=True, exist_ok=True)
+        (site / rel).write_text(text, encoding="utf-8")
+    build(site, out)
+    pages = pages_of(out)  # the steps, the index, the 404 and the redirect page
+    assert {p.relative_to(out).as_posix() for p in pages} >= {"index.html", "404.html", "go/index.html"}
+    for page in pages:
+        assert '<html lang="ar" dir="rtl">' in page.read_text(encoding="utf-8"), page
+
+    tab = new_page(**PHONE)
+    assert tab.goto(serve(out) + "course/") == 200
+    at = tab.page.evaluate(LAYOUT_JS)
+    assert (at["dir"], at["direction"]) == ("rtl", "rtl")
+    assert at["width"] == PHONE["viewport"]["width"], "the page is wider than the phone"
+    # The bullets hang in the list's right margin; each benefit's text starts at its right.
+    (ul_left, ul_right), (li_left, li_right) = at["ul"], at["li"]
+    assert ul_right - li_right >= 16 and abs(li_left - ul_left) < 1, at
+    assert li_right - at["text"][1] < 1, f"the benefit does not start at the right: {at}"
+    assert marker_between(tab.page, li_right, ul_right), "no bullet right of the benefit"
+    assert not marker_between(tab.page, ul_left - 40, li_left + 1), "a bullet left of the benefit"
+    # The testimonial's rule is on its right, and the buttons' arrows point the way it reads.
+    assert at["border"][0] == 0 and at["border"][1] >= 2, f"the testimonial's border: {at['border']}"
+    assert at["arrow"] in ("normal", "none", '" ←"'), at["arrow"]
+    # The skip link shows at the top right when it takes the focus.
+    tab.page.keyboard.press("Tab")
+    skip = tab.page.evaluate(FOCUS_BOX_JS)
+    assert skip["name"] == "skip-link" and skip["top"] >= 0, skip
+    assert skip["width"] / 2 < skip["left"] and skip["right"] <= skip["width"], skip
+    assert [e for e in tab.console_errors if "ERR_BLOCKED_BY_CLIENT" not in e] == []
+
+    # The demo's offer in English has no dir attribute and keeps bullets and rules on the left.
+    demo = built[theme][0]
+    assert '<html lang="en">' in (demo / "free-training" / "system" / "index.html").read_text(encoding="utf-8")
+    assert tab.goto(serve(demo) + "free-training/system/") == 200
+    at = tab.page.evaluate(LAYOUT_JS)
+    assert (at["dir"], at["direction"]) == (None, "ltr")
+    assert at["border"][0] >= 2 and at["border"][1] == 0
+    assert marker_between(tab.page, at["ul"][0], at["li"][0]), "no bullet left of the benefit"
+    assert at["arrow"] in ("normal", "none", '" →"'), at["arrow"]
+
+
+@pytest.mark.parametrize(("language", "direction"), [
+    ("ar", "rtl"), ("ar-EG", "rtl"), ("AR-eg", "rtl"), ("he-IL", "rtl"), ("fa", "rtl"), ("ur", "rtl"),
+    ("ps", "rtl"), ("sd", "rtl"), ("ug", "rtl"), ("yi", "rtl"), ("dv", "rtl"), ("ckb", "rtl"),
+    ("en", "ltr"), ("pt-BR", "ltr"), ("arn", "ltr"), ("de-AR", "ltr"), ("hel", "ltr"),
+])
+def test_the_direction_comes_from_the_language_s_primary_subtag(language: str, direction: str) -> None:
+    from funnelgen.schema.site import Site
+
+    site = Site(name="Tiny Co", base_url="https://tiny.example/")
+    assert site.model_copy(update={"language": language}).direction == direction

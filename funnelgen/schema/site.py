@@ -367,6 +367,13 @@ class MarkdownOptions(Model):
     """Let raw HTML in Markdown through (sanitised). Off: it is shown as text."""
 
 
+# Languages written right to left, by primary subtag (iw and ji: the old codes of he and yi).
+RTL_LANGUAGES = frozenset({
+    "ar", "arc", "azb", "ckb", "dv", "fa", "he", "iw", "ji", "ks", "lrc", "mzn", "nqo", "pnb",
+    "prs", "ps", "sd", "syr", "ug", "ur", "yi",
+})
+
+
 class Site(Model):
     """The site: one per folder."""
 
@@ -400,6 +407,13 @@ class Site(Model):
     """Whether analytics wait for consent."""
     hosting: Hosting = Hosting()
     """Static hosts to write configuration for."""
+
+    @property
+    def direction(self) -> Literal["rtl", "ltr"]:
+        """Which way the pages' language is written, by its primary subtag in any case: 'rtl'
+        for Arabic, Hebrew, Persian, Urdu… (ar, AR-eg, he-IL), else 'ltr'. Templates write
+        dir="rtl" on <html> for it, and nothing for 'ltr'."""
+        return "rtl" if self.language.split("-")[0].lower() in RTL_LANGUAGES else "ltr"
 
     @property
     def base_path(self) -> str:
