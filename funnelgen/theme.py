@@ -13,7 +13,6 @@ Every chain ends at the built-in `base`, which holds all the markup.
 
 from __future__ import annotations
 
-import difflib
 import importlib.util
 import os
 import re
@@ -283,23 +282,23 @@ def contrast_warnings(chain: ThemeChain, colors: Colors, site: Source) -> list[P
         value = str(chain.options.get(name, ""))
         return value, ("theme_options", name) if value != declared[name].default else None
 
-    judged: dict[tuple[str, ...], tuple[str, list[str]]] = {}  # a key of site.yml → its colour, what it meets
+    Rgb = tuple[int, int, int]
+    judged: dict[tuple[str, ...], tuple[str, Rgb, dict[str, Rgb]]] = {}  # key → its colour, what it meets
     for name, option in sorted(declared.items()):
         for other in option.contrast_with:
             pair = [chosen(name), (other, None) if rgb(other) else chosen(other)]
             if pair[0][1] is None:
                 pair.reverse()  # the site chose the other colour: that one is the one to change
             (value, loc), (against, _) = pair
-            if loc is not None and rgb(value) and rgb(against):  # not the theme's own pair, and in hex
-                judged.setdefault(loc, (value, []))[1].append(against)
+            colour, background = rgb(value), rgb(against)
+            if loc is not None and colour and background:  # not the theme's own pair, and in hex
+                judged.setdefault(loc, (value, colour, {}))[2][against] = background
     warnings = []
-    for loc, (value, met) in judged.items():
-        colour, colours_met = rgb(value), {other: rgb(other) for other in met}
-        assert colour is not None and all(colours_met.values())  # judged: hex only
-        readable = {other: ratio(colour, c) for other, c in colours_met.items() if c is not None}
+    for loc, (value, colour, met) in judged.items():
+        readable = {other: ratio(colour, background) for other, background in met.items()}
         worst = min(readable, key=readable.__getitem__)  # the colour it stands out from least
         if readable[worst] < READABLE:
-            shade = readable_shade(colour, [c for c in colours_met.values() if c is not None])
+            shade = readable_shade(colour, list(met.values()))
             way = "darker" if luminance(rgb(shade) or colour) < luminance(colour) else "lighter"
             message = (f"{shown(value)} against {shown(worst)} has a contrast of {readable[worst]:.1f}:1, "
                        f"and text needs {READABLE}:1 to be read easily: choose a {way} colour, "
@@ -461,8 +460,8 @@ def _options(themes: list[Theme], chosen: dict[str, Any], site: Source) -> dict[
         loc = ("theme_options", name)
         if option is None:
             allowed = ", ".join(sorted(declared)) or "none"
-            near = difflib.get_close_matches(name, sorted(declared), n=1)
-            hint = f"did you mean '{near[0]}'? " if near else ""
+            near = likely_meant(name, sorted(declared))
+            hint = f"did you mean '{near}'? " if near else ""
             problems.append(site.problem(loc, f"theme '{themes[0].manifest.name}' has no "
                                     f"option '{name}': {hint}(options: {allowed})"))
         elif option.choices and value not in option.choices:
