@@ -301,6 +301,20 @@ CASES = [
         id="unknown-key-site-did-you-mean",
     ),
     pytest.param(
+        {"site.yml": SITE_YML + "language: English\n"},
+        [
+            "site.yml:3: language: 'English' is not a language code: write en",
+        ],
+        id="language-by-its-name",
+    ),
+    pytest.param(
+        {"site.yml": SITE_YML + "language: en/us\n"},
+        [
+            "site.yml:3: language: 'en/us' is not a language code: write a language code, e.g. en, de or pt-BR",
+        ],
+        id="language-not-a-code",
+    ),
+    pytest.param(
         {"site.yml": "base_url: https://tiny.example/\n"},
         [
             "site.yml:1: name: missing required key 'name'",

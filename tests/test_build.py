@@ -112,6 +112,35 @@ def test_the_entry_page_is_canonical_at_the_funnel_url(make_site: MakeSite, tmp_
         assert '<link rel="canonical" href="https://tiny.example/launch/">' in _read(out, rel)
 
 
+def test_an_international_address_is_written_as_browsers_send_it(make_site: MakeSite, tmp_path: Path) -> None:
+    """Canonical links, og:url and the sitemap name the host in ASCII and the folder percent-encoded:
+    search engines and GitHub Pages read them so, and a raw 'ü' in a sitemap is not a valid URL."""
+    out = tmp_path / "out"
+    site = make_site({"site.yml": "name: Tiny Co\nbase_url: https://Bücher.example/Café/\n"})
+    build(site, out)
+    page = _read(out, "tiny/index.html")
+    assert '<link rel="canonical" href="https://xn--bcher-kva.example/Caf%C3%A9/tiny/">' in page
+    assert '<meta property="og:url" content="https://xn--bcher-kva.example/Caf%C3%A9/tiny/">' in page
+    assert "<loc>https://xn--bcher-kva.example/Caf%C3%A9/tiny/</loc>" in _read(out, "sitemap.xml")
+    assert "Sitemap: https://xn--bcher-kva.example/Caf%C3%A9/sitemap.xml" in _read(out, "robots.txt")
+    assert "ü" not in _read(out, "sitemap.xml") + _read(out, "robots.txt")
+
+
+@pytest.mark.parametrize(("written", "tag"), [
+    ("EN", "en"), ("en_US", "en-US"), ("pt_br", "pt-BR"), ("zh-hant-tw", "zh-Hant-TW"), ("es-419", "es-419"),
+])
+def test_a_language_written_in_any_case_reaches_the_page_as_browsers_expect_it(written: str, tag: str) -> None:
+    from funnelgen.schema import Site
+
+    assert Site(name="Tiny Co", base_url="https://tiny.example/", language=written).language == tag
+
+
+def test_the_page_is_in_the_site_s_language(make_site: MakeSite, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    build(make_site({"site.yml": "name: Tiny Co\nbase_url: https://tiny.example/\nlanguage: PT_br\n"}), out)
+    assert _read(out, "tiny/index.html").startswith('<!doctype html>\n<html lang="pt-BR">')
+
+
 def test_prices_webinar_time_and_form_fields_read_as_a_visitor_expects(make_site: MakeSite, tmp_path: Path) -> None:
     out = tmp_path / "out"
     build(make_site({"funnels/launch.yml": FULL_FUNNEL}), out)

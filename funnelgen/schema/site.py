@@ -17,6 +17,7 @@ from funnelgen.schema.types import (
     FontStack,
     HttpsUrl,
     ImageSrc,
+    Language,
     Link,
     Model,
     Slug,
@@ -381,8 +382,8 @@ class Site(Model):
     """Brand or business name."""
     base_url: BaseUrl
     """Where the site will live, e.g. https://example.com/ (used for canonical links)."""
-    language: str = Field(default="en", pattern=r"^[a-z]{2,3}(?:-[A-Za-z0-9]{2,8})*$")
-    """Language of the pages (en, de, pt-BR, …)."""
+    language: Language = "en"
+    """Language of the pages (en, de, pt-BR, …), in any case: EN is en."""
     theme: str = "clean"
     """A built-in theme name or a folder path (relative to the site)."""
     theme_options: dict[str, Any] = {}

@@ -13,7 +13,7 @@ import re
 import textwrap
 import unicodedata
 from typing import Annotated, Any, Literal
-from urllib.parse import unquote, urlsplit
+from urllib.parse import quote, unquote, urlsplit
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Strict, WithJsonSchema
 
@@ -189,8 +189,41 @@ def check_base_url(value: str) -> str:
         )
     if parts.query or parts.fragment:
         raise ValueError(f"{shown(value)} must not contain '?' or '#'")
-    url_origin(value)
-    return value if value.endswith("/") else value + "/"
+    # As a browser writes it, and as canonical links, the sitemap and redirects must: the host in
+    # ASCII (https://bücher.example/ is https://xn--bcher-kva.example/), the path percent-encoded.
+    path = quote(parts.path, safe="/%!$&'()*+,;=:@~")
+    return url_origin(value) + (path if path.endswith("/") else path + "/")
+
+
+_LANGUAGE = re.compile(r"[A-Za-z]{2,3}(?:-[A-Za-z0-9]{2,8})*")
+_LANGUAGE_NAMES = {
+    "arabic": "ar", "chinese": "zh", "czech": "cs", "danish": "da", "deutsch": "de", "dutch": "nl",
+    "english": "en", "espanol": "es", "español": "es", "finnish": "fi", "francais": "fr",
+    "français": "fr", "french": "fr", "german": "de", "greek": "el", "hebrew": "he", "hindi": "hi",
+    "italian": "it", "italiano": "it", "japanese": "ja", "korean": "ko", "norwegian": "nb",
+    "persian": "fa", "polish": "pl", "portuguese": "pt", "português": "pt", "russian": "ru",
+    "spanish": "es", "swedish": "sv", "turkish": "tr", "ukrainian": "uk", "urdu": "ur",
+}
+
+
+def check_language(value: str) -> str:
+    """A language tag (BCP 47) in the case it is usually written: tags are read in any case, so
+    'EN' is 'en' and 'pt_br' is 'pt-BR' (a script is Title case, a region upper case)."""
+    tag = value.strip().replace("_", "-")
+    if not _LANGUAGE.fullmatch(tag):
+        code = _LANGUAGE_NAMES.get(tag.lower())
+        example = f"write {code}" if code else "write a language code, e.g. en, de or pt-BR"
+        raise ValueError(f"{shown(value)} is not a language code: {example}")
+    first, *rest = tag.split("-")
+    subtags = [first.lower()]
+    for subtag in rest:
+        if len(subtag) == 4 and subtag.isalpha():  # a script: Latn, Hant
+            subtags.append(subtag.title())
+        elif (len(subtag) == 2 and subtag.isalpha()) or (len(subtag) == 3 and subtag.isdigit()):  # a region
+            subtags.append(subtag.upper())
+        else:
+            subtags.append(subtag.lower())
+    return "-".join(subtags)
 
 
 def check_asset_path(value: str) -> str:
@@ -447,6 +480,7 @@ Link = Annotated[str, AfterValidator(check_link), _string()]
 HttpsUrl = Annotated[str, AfterValidator(check_https), _string("^https://", "uri")]
 Endpoint = Annotated[str, AfterValidator(check_endpoint), _string("^(https://|/(?!/))")]
 BaseUrl = Annotated[str, AfterValidator(check_base_url), _string("^https?://", "uri")]
+Language = Annotated[str, AfterValidator(check_language), _string("^[A-Za-z]{2,3}(?:[-_][A-Za-z0-9]{2,8})*$")]
 AssetPath = Annotated[str, AfterValidator(check_asset_path), _string("^assets/")]
 ImageSrc = Annotated[str, AfterValidator(check_image_src), _string("^(assets/|https://)")]
 ContentPath = Annotated[str, AfterValidator(check_content_path), _string("^content/.*\\.md$")]
