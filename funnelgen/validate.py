@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
+import math
 import re
 import types
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, Literal, TypeVar, Union, get_args, get_origin
 
@@ -22,6 +24,7 @@ from funnelgen.errors import Abort, Problem
 from funnelgen.incremental import FunnelRecord, funnel_files
 from funnelgen.load import Loc, Source, site_file, try_load, unreadable
 from funnelgen.schema import STEP_TYPES, Funnel, Site
+from funnelgen.schema.blocks import amount_meant
 from funnelgen.schema.types import NotAStep, field_doc
 from funnelgen.spool import PageSpool
 from funnelgen.workers import in_workers, share_out
@@ -155,9 +158,17 @@ def _message(error: Any, source: Source, loc: Loc, model: type[BaseModel]) -> st
             return f"expected text, got {text}; put it in quotes: \"{text}\""
         return f"expected text, got {_kind(value)}"
     if kind in ("model_type", "dict_type", "model_attributes_type"):
-        return f"expected keys (key: value) here, got {_kind(value, typed)}"
+        found = f"expected keys (key: value) here, got {_kind(value, typed)}"
+        keys = _keys_meant(_model_at(model, data, loc), value, typed)
+        if keys is None:
+            return found
+        return f"{found}; write {loc[-1]}: {keys}" if isinstance(loc[-1], str) else f"{found}; write - {keys}"
     if kind == "list_type":
         return f"expected a list (one '- item' per line), got {_kind(value, typed)}"
+    if kind in ("int_type", "int_from_float") and isinstance(value, float) and math.isfinite(value):
+        low, high = math.floor(value), math.ceil(value)
+        write = f"{low}" if low == high else f"{low} or {high}"
+        return f"expected a whole number, got {as_written(value, typed)}: write {write}"
     if kind in ("int_parsing", "int_type", "int_from_float", "decimal_parsing", "decimal_type",
                 "float_parsing", "float_type", "finite_number"):
         return f"expected a number, got {as_written(value, typed)}"
@@ -219,6 +230,31 @@ def _field_doc_at(model: type[BaseModel], data: Any, loc: Loc) -> str | None:
         return None
     name = _field_name(parent, loc[-1])
     return field_doc(parent, name) if name is not None else None
+
+
+def _keys_meant(target: type[BaseModel] | None, value: Any, typed: str | None) -> str | None:
+    """The keys a lone value was meant as, in YAML: `{text: Buy now}` for `cta: Buy now`, with
+    every other key that must be given (`{quote: It works, name: …}`); a price's amount is the
+    number in it (`$27` is `{amount: 27}`). None where the schema names no such key."""
+    key = getattr(target, "lone_key", None)
+    if target is None or key is None or isinstance(value, dict | list) or value is None:
+        return None
+    keys = {key: _flow_text(typed if typed is not None else _yaml_text(value))}
+    if target.model_fields[key].annotation is Decimal and isinstance(value, str):  # an amount of money
+        amount, _, currency = amount_meant(value)
+        keys[key] = amount or "…"
+        if currency and "currency" in target.model_fields:
+            keys["currency"] = currency
+    keys.update({f.alias or name: "…" for name, f in target.model_fields.items()
+                 if f.is_required() and name not in keys})
+    return "{" + ", ".join(f"{name}: {text}" for name, text in keys.items()) + "}"
+
+
+def _flow_text(text: str) -> str:
+    """Text as it can be written inside YAML's {…}: quoted when a character there would end it."""
+    if re.search(r"[,:{}\[\]#&*!|>'\"%@`]", text) or text != text.strip():
+        return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    return text
 
 
 def _allowed_keys(model: type[BaseModel], data: Any, loc: Loc) -> list[str]:

@@ -300,6 +300,70 @@ CASES = [
         ],
         id="unknown-key-site-did-you-mean",
     ),
+    # --- a lone value where keys belong: the keys it was meant as ---------------------------
+    pytest.param(
+        {T: step_with("    cta: Send me the guide\n")},
+        [
+            "funnels/tiny.yml:9: steps[0].cta: expected keys (key: value) here, got 'Send me the guide'; write cta: {text: Send me the guide}",
+        ],
+        id="lone-value-cta",
+    ),
+    pytest.param(
+        {T: sales().replace("price: {amount: 47}", 'price: "$47"')},
+        [
+            "funnels/tiny.yml:6: steps[0].price: expected keys (key: value) here, got '$47'; write price: {amount: 47, currency: USD}",
+        ],
+        id="lone-value-price-with-its-currency",
+    ),
+    pytest.param(
+        {T: sales().replace("price: {amount: 47}", "price: 49,99 EUR")},
+        [
+            "funnels/tiny.yml:6: steps[0].price: expected keys (key: value) here, got '49,99 EUR'; write price: {amount: 49.99, currency: EUR}",
+        ],
+        id="lone-value-price-with-a-comma",
+    ),
+    pytest.param(
+        {T: sales().replace("testimonials: [{quote: It works, name: Ann}]", "testimonials: ['It works: really']")},
+        [
+            "funnels/tiny.yml:8: steps[0].testimonials[0]: expected keys (key: value) here, got 'It works: really'; write - {quote: \"It works: really\", name: …}",
+        ],
+        id="lone-value-list-item-quoted",
+    ),
+    pytest.param(
+        {T: step_with("    guarantee: {text: Full refund, days: 14.5}\n")},
+        [
+            "funnels/tiny.yml:9: steps[0].guarantee.days: expected a whole number, got 14.5: write 14 or 15",
+        ],
+        id="whole-number-got-a-fraction",
+    ),
+    pytest.param(
+        {"site.yml": SITE_YML + "legal: {privacy: www.tiny.example/privacy}\n"},
+        [
+            "site.yml:3: legal.privacy: 'www.tiny.example/privacy' is not an allowed link: write 'https://www.tiny.example/privacy'",
+        ],
+        id="link-without-https",
+    ),
+    pytest.param(
+        {T: sales().replace("https://buy.example/course", "buy.example/course")},
+        [
+            "funnels/tiny.yml:7: steps[0].checkout: 'buy.example/course' must be a full https:// URL: write 'https://buy.example/course'",
+        ],
+        id="checkout-without-https",
+    ),
+    pytest.param(
+        {T: step_with("    image: {src: hero.jpg, alt: A desk}\n")},
+        [
+            "funnels/tiny.yml:9: steps[0].image.src: 'hero.jpg' is not an image the site can use: put the file in the site's assets folder and write 'assets/hero.jpg' or an https:// URL",
+        ],
+        id="image-outside-assets",
+    ),
+    pytest.param(
+        {"site.yml": "name: Tiny Co\nbase_url: tiny.example\n"},
+        [
+            "site.yml:2: base_url: 'tiny.example' must be the full address of the site, e.g. https://tiny.example/",
+        ],
+        id="base-url-without-https",
+    ),
     pytest.param(
         {"site.yml": SITE_YML + "language: English\n"},
         [

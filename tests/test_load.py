@@ -420,7 +420,7 @@ def test_next_written_as_a_url_or_path_lists_the_steps_and_points_to_links(
     source = _load(tmp_path, NEXT_FUNNEL.format(next=written))
     assert validate(source, Funnel) == (None, [Problem(
         "funnels/x.yml", 6, "steps[0].next",
-        f"'{shown}' is not a valid slug: next is the id of a step in this same funnel (steps: join, "
+        f"'{shown}' is not a step id: next is the id of a step in this same funnel (steps: join, "
         f"thanks); to lead to another funnel or site, add a link: links: [{{text: …, to: {to}}}]")])
 
 

@@ -46,6 +46,8 @@ from funnelgen.schema.types import (
 class Image(Model):
     """A picture: a file in assets/ or an https URL."""
 
+    lone_key = "src"
+
     src: ImageSrc
     """`assets/…` path or https URL of the image."""
     alt: str | None = None
@@ -127,6 +129,8 @@ def _not_one_video(url: str) -> tuple[str, str] | None:
 class Video(Model):
     """A video shown as a light click-to-play picture; the player loads only when clicked."""
 
+    lone_key = "url"
+
     url: str
     """YouTube or Vimeo page URL, an https .mp4/.webm URL, or an `assets/…` video file."""
     title: Label = "Watch the video"
@@ -155,6 +159,8 @@ class Video(Model):
 class Testimonial(Model):
     """What a customer said."""
 
+    lone_key = "quote"
+
     quote: Text
     """Their words."""
     name: Text
@@ -168,6 +174,8 @@ class Testimonial(Model):
 class Question(Model):
     """One FAQ entry."""
 
+    lone_key = "question"
+
     question: Text
     answer: Text
     """Markdown."""
@@ -175,6 +183,8 @@ class Question(Model):
 
 class Guarantee(Model):
     """The risk reversal shown near the price."""
+
+    lone_key = "text"
 
     title: Label = "Our guarantee"
     text: Text
@@ -185,6 +195,8 @@ class Guarantee(Model):
 
 class Deadline(Model):
     """Scarcity text such as 'Doors close Friday at midnight'."""
+
+    lone_key = "text"
 
     text: Text
     until: datetime | None = None
@@ -201,6 +213,8 @@ class Deadline(Model):
 class Cta(Model):
     """The main call-to-action button."""
 
+    lone_key = "text"
+
     text: Text
     """Button label, e.g. 'Save my seat'."""
     note: str | None = None
@@ -209,6 +223,8 @@ class Cta(Model):
 
 class LinkButton(Model):
     """A secondary call to action."""
+
+    lone_key = "text"
 
     text: Text
     to: Target
@@ -267,17 +283,23 @@ def _is_number(text: str) -> bool:
     return True
 
 
+def amount_meant(value: str) -> tuple[str | None, str, str | None]:
+    """What a price typed as text means: the number as it must be written (None when unclear),
+    what else was typed ('$', 'USD'), and the currency code that is (None when unclear)."""
+    written = re.sub(r"[\s']", "", value)
+    number = re.sub(r"[^\d.,]", "", written)
+    sign = re.sub(r"[\d.,-]", "", written)
+    meant = next((form(number) for pattern, form in _NUMBER_FORMS if pattern.fullmatch(number)), None)
+    return meant, sign, code_meant(sign) if sign else None
+
+
 def _written_price(value: object, info: ValidationInfo) -> object:
     """Say how to write a price typed as text ('19,99', '$49', '49 USD', '€19'): the number alone,
     with a point for the cents; the currency in `currency:`."""
     if not isinstance(value, str) or _is_number(value):
         return value
     key = info.field_name or "amount"
-    written = re.sub(r"[\s']", "", value)
-    number = re.sub(r"[^\d.,]", "", written)
-    sign = re.sub(r"[\d.,-]", "", written)
-    meant = next((form(number) for pattern, form in _NUMBER_FORMS if pattern.fullmatch(number)), None)
-    code = code_meant(sign) if sign else None
+    meant, sign, code = amount_meant(value)
     if meant and code:
         raise ValueError(f"{shown(value)} is not a number: write the amount alone, as {key}: {meant}, "
                          f"and the currency as currency: {code}")
@@ -294,6 +316,8 @@ Money = Annotated[Decimal, BeforeValidator(_written_price), AfterValidator(_chec
 class PaymentPlan(Model):
     """Pay in instalments instead of all at once."""
 
+    lone_key = "amount"
+
     label: Label | None = None
     """Shown on the button; default '3 payments of $37'."""
     amount: Money = Field(gt=0)
@@ -307,6 +331,8 @@ class PaymentPlan(Model):
 
 class Price(Model):
     """What the offer costs."""
+
+    lone_key = "amount"
 
     # currency first: the checks of amount, compare_at and plans see it (two decimals or three)
     currency: Currency = "USD"
@@ -380,6 +406,8 @@ class FormField(Model):
 
 class FormConsent(Model):
     """A checkbox the visitor ticks to agree to receive emails."""
+
+    lone_key = "text"
 
     text: Text
     """Label of the checkbox."""
@@ -588,6 +616,8 @@ def _not_a_place(value: str) -> str | None:
 class Webinar(Model):
     """When a webinar or live event takes place."""
 
+    lone_key = "starts"
+
     starts: datetime
     """Local start time, e.g. 2030-12-10 19:00."""
     timezone: str
@@ -654,6 +684,8 @@ class Webinar(Model):
 class Accept(Model):
     """The 'yes' button of a one-time offer."""
 
+    lone_key = "checkout"
+
     text: Label = "Yes! Add this to my order"
     checkout: HttpsUrl
     """One-click upsell or checkout link."""
@@ -661,6 +693,8 @@ class Accept(Model):
 
 class Decline(Model):
     """The 'no thanks' link of a one-time offer."""
+
+    lone_key = "to"
 
     text: Label = "No thanks, I'll pass on this offer"
     to: Target

@@ -12,7 +12,7 @@ import itertools
 import re
 import textwrap
 import unicodedata
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, ClassVar, Literal
 from urllib.parse import quote, unquote, urlsplit
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Strict, WithJsonSchema
@@ -78,6 +78,10 @@ class Model(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True, json_schema_extra=_describe_properties)
 
+    lone_key: ClassVar[str | None] = None
+    """The key a lone value written in place of these keys stands for (`cta: Buy now` is meant
+    as `cta: {text: Buy now}`): an error there shows the keys to write."""
+
 
 def shown(value: str) -> str:
     """A value quoted for a message, shortened so the message stays one readable line."""
@@ -111,6 +115,26 @@ def _scheme_of(value: str) -> str:
 
 
 _HOST_NAME = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*\.?")
+
+
+def _address_meant(value: str) -> str | None:
+    """`https://` + ``value`` when it is an address written without it (www.example.com/privacy)."""
+    host = value.split("/", 1)[0].lower()
+    ending = host.rsplit(".", 1)[-1]
+    if ":" in value or "." not in host or not _HOST_NAME.fullmatch(host) or not ending.isalpha() \
+            or ending in _FILE_ENDINGS:  # privacy.html is a file, not a host
+        return None
+    return "https://" + value
+
+
+_PICTURE_NAME = re.compile(r"[\w.-]+\.(?:avif|gif|jpe?g|png|svg|webp)", re.I)
+_FILE_ENDINGS = {"gif", "htm", "html", "jpeg", "jpg", "md", "pdf", "php", "png", "svg", "txt", "webp",
+                 "yaml", "yml"}
+
+
+def _or_address(value: str, otherwise: str) -> str:
+    meant = _address_meant(value)
+    return f"write {shown(meant)}" if meant else otherwise
 
 
 def url_origin(value: str) -> str:
@@ -150,10 +174,8 @@ def check_link(value: str) -> str:
         return value
     if scheme in ("mailto", "tel") and len(value) > len(scheme) + 1:
         return value
-    raise ValueError(
-        f"{shown(value)} is not an allowed link: write an https://, http://, mailto: or tel: URL, "
-        "or a site path starting with /"
-    )
+    raise ValueError(f"{shown(value)} is not an allowed link: " + _or_address(
+        value, "write an https://, http://, mailto: or tel: URL, or a site path starting with /"))
 
 
 def check_https(value: str) -> str:
@@ -163,7 +185,8 @@ def check_https(value: str) -> str:
         secure = "https" + value[len(scheme) :]
         raise ValueError(f"{shown(value)} is not secure: write {shown(secure)} instead")
     if scheme != "https" or not urlsplit(value).netloc:
-        raise ValueError(f"{shown(value)} must be a full https:// URL (e.g. https://buy.stripe.com/…)")
+        raise ValueError(f"{shown(value)} must be a full https:// URL: "
+                         + _or_address(value, "e.g. https://buy.stripe.com/…"))
     url_origin(value)
     return value
 
@@ -184,9 +207,9 @@ def check_endpoint(value: str) -> str:
 def check_base_url(value: str) -> str:
     parts = urlsplit(value)
     if _scheme_of(value) not in ("http", "https") or not parts.netloc:
-        raise ValueError(
-            f"{shown(value)} must be the full address of the site, e.g. https://example.com/"
-        )
+        meant = _address_meant(value)
+        example = (meant if meant.endswith("/") else meant + "/") if meant else "https://example.com/"
+        raise ValueError(f"{shown(value)} must be the full address of the site, e.g. {example}")
     if parts.query or parts.fragment:
         raise ValueError(f"{shown(value)} must not contain '?' or '#'")
     # As a browser writes it, and as canonical links, the sitemap and redirects must: the host in
@@ -257,10 +280,12 @@ def check_image_src(value: str) -> str:
     if scheme in ("http", "https"):
         return check_https(value)
     if not value.startswith("assets/"):
-        raise ValueError(
-            f"{shown(value)} is not an image the site can use: write a file in the assets "
-            "folder (e.g. assets/photo.jpg) or an https:// URL"
-        )
+        name = value.rsplit("/", 1)[-1]
+        local = f"put the file in the site's assets folder and write {shown('assets/' + name)}" \
+            if ":" not in value and _PICTURE_NAME.fullmatch(name) else \
+            "write a file in the assets folder (e.g. assets/photo.jpg)"
+        raise ValueError(f"{shown(value)} is not an image the site can use: "
+                         + _or_address(value, f"{local} or an https:// URL"))
     return check_asset_path(value)
 
 
@@ -442,7 +467,7 @@ class NotAStep(ValueError):
                 to = shown(check_link(value))
         elif all(_SLUG.fullmatch(part) for part in path.split("/")):  # webinar/register: a funnel's step
             to = shown(f"/{path}/")
-        return (f"{shown(value)} is not a valid slug: next is the id of a step in this same funnel{listed}; "
+        return (f"{shown(value)} is not a step id: next is the id of a step in this same funnel{listed}; "
                 f"to lead to another funnel or site, add a link: links: [{{text: …, to: {to}}}]")
 
 
