@@ -342,6 +342,7 @@ def _print_new(directory: Path, written: list[Path]) -> None:
 
 @cli.command()
 @click.argument("kind", type=click.Choice(["site", "funnel", "docs"]))
+@_stops_on_ctrl_c("Stopped (Ctrl-C).")
 @_reports_problems
 def schema(kind: str) -> None:
     """Print the JSON Schema of site.yml (site) or of a funnel file (funnel), or the
@@ -475,6 +476,7 @@ def _print_deploy(report: DeployReport, out: Path, dry_run: bool, quiet: bool, v
 @cli.command()
 @click.argument("site", required=False, callback=_existing_folder,
                 type=click.Path(file_okay=False, path_type=Path))
+@_stops_on_ctrl_c("Stopped (Ctrl-C).")
 @_reports_problems
 def themes(site: Path | None) -> None:
     """List the built-in and installed themes with their options; with SITE, mark the one it uses

@@ -607,3 +607,24 @@ def test_new_stopped_with_ctrl_c_takes_back_what_it_wrote(tmp_path: Path) -> Non
     assert (result.returncode, result.stderr) == (130, "Stopped (Ctrl-C); nothing was created.\n")
     assert list(tmp_path.iterdir()) == [], "neither its files nor its folders are left"
     assert installed("new", site).returncode == 0
+
+
+@pytest.mark.parametrize(("command", "stopped_in"), [
+    (["themes"], "funnelgen.commands.themes.themes_text"),
+    (["schema", "docs"], "funnelgen.commands.reference.full_reference"),
+])
+def test_ctrl_c_in_any_command_is_one_line(command: list[str], stopped_in: str) -> None:
+    """Not click's 'Aborted!': every command says it stopped, and exits 130."""
+    module, name = stopped_in.rsplit(".", 1)
+    stopped = f"""if True:
+        import sys, {module}
+        from funnelgen.cli import main
+        def ctrl_c(*args, **kwargs):
+            raise KeyboardInterrupt
+        {module}.{name} = ctrl_c
+        sys.argv[0] = "funnelgen"
+        main()
+    """
+    result = subprocess.run([sys.executable, "-c", stopped, *command], capture_output=True, text=True,
+                            check=False)
+    assert (result.returncode, result.stderr) == (130, "Stopped (Ctrl-C).\n")
