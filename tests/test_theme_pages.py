@@ -170,6 +170,36 @@ def test_every_page_works_on_a_phone_with_the_keyboard(
     assert {url.split("/assets/")[0] for url in tab.blocked} <= {"https://demo.funnelgen.dev"}
 
 
+# How far inside the guarantee badge's circle each line of its text stays (negative: it pokes out).
+BADGE_CLEARANCE_JS = """() => {
+  const badge = document.querySelector(".badge"), box = badge.getBoundingClientRect();
+  const cx = box.left + box.width / 2, cy = box.top + box.height / 2, radius = box.width / 2;
+  const words = document.createTreeWalker(badge, NodeFilter.SHOW_TEXT), text = document.createRange();
+  let clearance = Infinity;
+  for (let node = words.nextNode(); node; node = words.nextNode()) {
+    text.selectNodeContents(node);
+    for (const line of [...text.getClientRects()].filter(line => line.width > 0 && node.data.trim())) {
+      for (const [x, y] of [[line.left, line.top], [line.right, line.top], [line.left, line.bottom],
+                            [line.right, line.bottom]]) {
+        clearance = Math.min(clearance, radius - Math.hypot(x - cx, y - cy));
+      }
+    }
+  }
+  return {clearance, round: getComputedStyle(badge).borderRadius};
+}"""
+
+
+@pytest.mark.parametrize("theme", THEMES)
+def test_the_guarantee_badge_holds_its_words_inside_its_circle(
+    built: dict[str, list[Path]], serve: Serve, new_page: NewPage, theme: str
+) -> None:
+    tab = new_page(**PHONE)
+    assert tab.goto(serve(built[theme][0]) + "free-training/system/") == 200
+    badge = tab.page.evaluate(BADGE_CLEARANCE_JS)
+    assert badge["round"] == "50%", badge
+    assert badge["clearance"] >= 2, f"'30 DAY GUARANTEE' touches the edge of the circle: {badge}"
+
+
 # A site in a right-to-left language: every theme lays its pages out from the right.
 RTL_SITE = """\
 name: متجر الخطوات
