@@ -200,6 +200,23 @@ def test_the_guarantee_badge_holds_its_words_inside_its_circle(
     assert badge["clearance"] >= 2, f"'30 DAY GUARANTEE' touches the edge of the circle: {badge}"
 
 
+@pytest.mark.parametrize("theme", THEMES)
+def test_an_outline_button_is_outlined_all_round(tmp_path: Path, serve: Serve, new_page: NewPage, theme: str) -> None:
+    """On bold's dark price box too: its buttons' darker bottom edge vanished there when outlined."""
+    site = every_step_site(theme, tmp_path)
+    (site / "site.yml").write_text((site / "site.yml").read_text(encoding="utf-8")
+                                   + "theme_options: {button_style: outline}\n", encoding="utf-8")
+    build(site, tmp_path / "out")
+    tab = new_page(**PHONE)
+    assert tab.goto(serve(tmp_path / "out") + "launch/course/") == 200
+    edges = tab.page.evaluate("""() => [...document.querySelectorAll(".button")].map(b => {
+        const style = getComputedStyle(b);
+        return [style.borderTopColor, style.borderBottomColor, style.backgroundColor]; })""")
+    assert edges, "no button on the offer page"
+    for top, bottom, background in edges:
+        assert bottom == top and background == "rgba(0, 0, 0, 0)", edges
+
+
 # A site in a right-to-left language: every theme lays its pages out from the right.
 RTL_SITE = """\
 name: متجر الخطوات

@@ -636,6 +636,9 @@ def test_funnelgen_themes_with_a_broken_site_says_why(run_cli: RunCli, make_site
     ("bold", 'theme_options: {accent: "#333"}',
      "site.yml:3: theme_options.accent: '#333' against '#111827' has a contrast of 1.4:1, and text needs 4.5:1 "
      "to be read easily: choose a lighter colour, e.g. '#818181'"),
+    ("bold", 'theme_options: {band: "#f0f0f0"}',
+     "site.yml:3: theme_options.band: '#f0f0f0' against '#ffffff' has a contrast of 1.1:1, and text needs 4.5:1 "
+     "to be read easily: choose a darker colour, e.g. '#767676'"),
 ])
 def test_a_brand_colour_that_makes_text_hard_to_read_is_a_warning_with_a_readable_shade(
         make_site: MakeSite, tmp_path: Path, theme: str, colours: str, warning: str) -> None:
@@ -649,7 +652,7 @@ def test_a_brand_colour_that_makes_text_hard_to_read_is_a_warning_with_a_readabl
 
 def test_colours_a_site_leaves_to_the_theme_and_colours_written_otherwise_than_in_hex_are_not_judged(
         make_site: MakeSite, tmp_path: Path) -> None:
-    site = make_site({"site.yml": f"{SITE_YML}theme: bold\ntheme_options: {{accent: gold, band: \"#ffffff\"}}\n"})
+    site = make_site({"site.yml": f"{SITE_YML}theme: bold\ntheme_options: {{accent: gold, band: \"#111111\"}}\n"})
     assert build(site, tmp_path / "out").warnings == []
 
 
