@@ -56,6 +56,9 @@ class FunnelRecord:
     warnings: list[list[Any]] = field(default_factory=list)
     forms: list[str] = field(default_factory=list)
     """The names of its Netlify forms: no other funnel's form may take one (plan.netlify_forms)."""
+    links: list[list[Any]] = field(default_factory=list)
+    """The site paths its pages link to, as [path, key path, `content/` file or ""]: each must be a
+    page of the site, whichever funnel changes (plan._check_site_links)."""
     dated: list[list[Any]] = field(default_factory=list)
     """Warnings that hold from a moment on, as [ISO moment, *warning]: a webinar's start, a
     deadline. A date goes by without any file changing, so a reused funnel's are judged again."""

@@ -94,6 +94,15 @@ class MarkdownRenderer:
         except MarkdownError:
             return ()
 
+    def site_links(self, text: str) -> list[str]:
+        """The site paths (`/funnel/step/`) the text links to, as written; not `/assets/…`
+        downloads, which converting checks."""
+        if "](/" not in text and "]: /" not in text and not (self.allow_html and "href" in text):
+            return []
+        converted = _html(text if self.allow_html else _RAW_HTML.sub("&#60;", text))
+        hrefs = (html.unescape(href) for href in _LINK.findall(converted))
+        return [href for href in hrefs if is_site_path(href) and not href.startswith("/assets/")]
+
     def _convert(self, text: str) -> tuple[str, tuple[str, ...]]:
         flaws: list[Flaw] = []
         remote: list[str] = []
@@ -196,6 +205,19 @@ def _nesting(converted: str) -> int:
         depth = max(depth - 1, 0) if closing else depth + 1
         deepest = max(deepest, depth)
     return deepest
+
+
+def is_site_path(link: str) -> bool:
+    """`/funnel/step/`: a page of this site, not `//host/…`."""
+    return link.startswith("/") and not link.startswith("//")
+
+
+def line_of(text: str, ref: str) -> int:
+    """The line of ``text`` where ``ref`` (a link or image as converted) was written; 1 if not found."""
+    at = text.find(ref)
+    if at < 0:
+        at = text.find(unquote(ref))
+    return text.count("\n", 0, at) + 1 if at >= 0 else 1
 
 
 def _html(text: str) -> str:

@@ -10,16 +10,17 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from functools import cached_property
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 from funnelgen import images, incremental
 from funnelgen.errors import Abort, Problem
 from funnelgen.incremental import FunnelRecord
-from funnelgen.load import Loc, Source, read_text
-from funnelgen.markdown import MarkdownRenderer
+from funnelgen.load import Loc, Source, load_yaml, read_text
+from funnelgen.markdown import MarkdownRenderer, is_site_path, line_of
 from funnelgen.schema import NOINDEX_TYPES, Funnel, Site, Step
 from funnelgen.schema.blocks import Form, video_embed
-from funnelgen.schema.funnel import DownsellStep, UpsellStep, WebinarStep, form_of, markdown_of
+from funnelgen.schema.funnel import DownsellStep, ThankyouStep, UpsellStep, WebinarStep, form_of, markdown_of
 from funnelgen.schema.site import Condition
 from funnelgen.schema.types import is_step_ref, shown, slugify
 from funnelgen.spool import PageSpool, Spooled
@@ -216,6 +217,7 @@ def plan_site(valid: ValidSite, context: SiteContext, asset_problems: list[Probl
     _check_visited_steps(valid, planned, checker)
     _check_form_names(valid, planned, checker)
     _check_hosting(valid, planned, context.assets, checker)
+    _check_site_links(valid, planned, checker)
     if valid.site.home and valid.site.index:
         checker.error(valid.site_source, ("home",), "set either index: true or home, not both")
     elif valid.site.home and valid.site.home not in slugs:
@@ -254,6 +256,49 @@ def _check_hosting(valid: ValidSite, planned: list[Surveyed], assets: dict[str, 
     found = hosting.check(valid.site, valid.site_source, urls, {name: a.output for name, a in assets.items()})
     checker.errors += found.errors
     checker.warnings += found.warnings
+
+
+def _check_site_links(valid: ValidSite, planned: list[Surveyed], checker: _Checker) -> None:
+    """Every site path a page links to (in `links`, `legal`, Markdown…) is a page or file this
+    build writes, or a redirect's `from`: on the host, anything else is a 404. Checked across all
+    funnels, reused ones too: removing a funnel breaks the links other funnels have to it."""
+    from funnelgen import hosting
+
+    site = valid.site
+    urls = hosting.step_urls_of(planned, valid.reused.values())
+    pages = [*(f"/{slug}/" for slug in urls), *(url for steps in urls.values() for url in steps.values())]
+    known = {hosting.key(path) for path in [*pages, *(f"/{name}" for name in hosting.ROOT_FILES),
+                                            *(redirect.from_ for redirect in site.hosting.redirects)]}
+    if site.index or site.home:
+        known.add("/")
+
+    def broken(to: str) -> str | None:
+        """Why ``to`` leads nowhere, or None when it leads to a page."""
+        path = urlsplit(to).path
+        if hosting.key(path) in known or path.startswith("/assets/"):  # a file: checked as one
+            return None
+        guess = difflib.get_close_matches(path, pages, n=1)
+        hint = f"did you mean '{guess[0]}'?" if guess else (
+            f"link to one of its pages (e.g. {pages[0]}) or write the full https:// address of a page "
+            "elsewhere" if pages else "write the full https:// address of a page elsewhere")
+        return f"link {shown(to)} leads to no page of this site: {hint}"
+
+    for name in ("privacy", "terms"):
+        to = getattr(site.legal, name)
+        if to and is_site_path(to) and (why := broken(to)):
+            checker.error(valid.site_source, ("legal", name), why)
+    sources = {s.source.name: s.source for s in planned}
+    records = {**{s.source.name: s.record for s in planned}, **valid.reused}
+    for file, record in records.items():
+        for to, loc, in_file in record.links:
+            if (why := broken(to)) is None:
+                continue
+            if in_file:
+                text = read_text(valid.root / in_file, in_file)
+                checker.errors.append(Problem(in_file, line_of(text, to), "", why))
+            else:
+                source = sources.get(file) or load_yaml(valid.root / file, file)
+                checker.error(source, tuple(loc), why)
 
 
 def _check_visited_steps(valid: ValidSite, planned: list[Surveyed], checker: _Checker) -> None:
@@ -387,7 +432,26 @@ def plan_funnel(funnel: Funnel, source: Source, context: SiteContext) -> FunnelP
               for url in context.markdown.remote_images(text)}
     surveyed = _surveyed(funnel, source, planned, explicit, funnel_urls(funnel, images), pages,
                          netlify_forms(planned), checker)
+    surveyed.record.links = _site_links(funnel, bodies, context.markdown)
     return FunnelPlan(planned, pages, surveyed)
+
+
+def _site_links(funnel: Funnel, bodies: list[str | None], markdown: MarkdownRenderer) -> list[list[Any]]:
+    """Every site path (`/funnel/step/`) a funnel's pages link to, as `FunnelRecord.links` keeps
+    it. Only the key path is kept: its line is looked up if the link turns out to be broken."""
+    found: list[list[Any]] = []
+    for index, (step, body) in enumerate(zip(funnel.steps, bodies, strict=True)):
+        written: list[tuple[Loc, str]] = [(("links", j, "to"), link.to) for j, link in enumerate(step.links)]
+        if isinstance(step, UpsellStep | DownsellStep):
+            written.append((("decline", "to"), step.decline.to))
+        if isinstance(step, ThankyouStep) and step.ascension:
+            written.append((("ascension", "checkout"), step.ascension.checkout))
+        found += [[to, ["steps", index, *loc], ""] for loc, to in written
+                  if is_site_path(to) and not to.startswith("/assets/")]
+        for loc, text in markdown_of(step, body):
+            in_file = step.body_file if loc == ("body_file",) and step.body_file else ""
+            found += [[to, ["steps", index, *loc], in_file] for to in markdown.site_links(text)]
+    return found
 
 
 def _surveyed(funnel: Funnel, source: Source, planned: PlannedFunnel | None, explicit: bool,
@@ -634,6 +698,11 @@ def _check_flow(planned: PlannedFunnel, checker: _Checker) -> None:
         elif step.skip_for and next_step_id(funnel, index) is None:
             checker.error(source, ("steps", index, "skip_for"),
                           f"step '{step.id}' has no next step to send skipped visitors to")
+        for temperature in step.skip_for if step.type not in _PAID else ():
+            if temperature in step.by_temperature:
+                checker.warn(source, ("steps", index, "by_temperature", temperature),
+                             f"{temperature} visitors skip step '{step.id}' (skip_for), so its {temperature} "
+                             f"copy is never seen: remove it, or remove {temperature} from skip_for")
         if step.cta and step.type in ("upsell", "downsell"):
             checker.error(source, ("steps", index, "cta"), f"{step.type} step '{step.id}' shows no cta: its "
                           "button is accept.text; move the text there")

@@ -15,7 +15,6 @@ from decimal import Decimal
 from functools import cached_property
 from pathlib import Path
 from typing import Any
-from urllib.parse import unquote
 
 import jinja2
 import jinja2.sandbox
@@ -25,7 +24,7 @@ from pydantic import BaseModel
 from funnelgen import __version__, providers, tracking
 from funnelgen.errors import Abort, Problem, display_path
 from funnelgen.load import ContainedLoader
-from funnelgen.markdown import Flaw, MarkdownError, MarkdownRenderer
+from funnelgen.markdown import Flaw, MarkdownError, MarkdownRenderer, line_of
 from funnelgen.plan import Asset, Page, Plan, form_name
 from funnelgen.schema import Site
 from funnelgen.schema.blocks import CURRENCY_SYMBOLS, THREE_DECIMAL_CURRENCIES, Webinar, video_embed
@@ -532,10 +531,7 @@ def markdown_for(site: Site, assets: Mapping[str, Asset]) -> MarkdownRenderer:
 def _markdown_problem(page: Page, loc: tuple[str | int, ...], text: str, flaw: Flaw) -> Problem:
     """A Markdown flaw where it was written: a line of the body file, or the funnel file's key."""
     if loc == ("body_file",) and page.step.body_file:
-        at = text.find(flaw.ref)
-        if at < 0:
-            at = text.find(unquote(flaw.ref))
-        return Problem(page.step.body_file, text.count("\n", 0, at) + 1 if at >= 0 else 1, "", flaw.message)
+        return Problem(page.step.body_file, line_of(text, flaw.ref), "", flaw.message)
     return page.planned.source.problem(("steps", page.index, *loc), flaw.message)
 
 

@@ -364,6 +364,28 @@ CASES = [
         ],
         id="base-url-without-https",
     ),
+    # --- site paths that lead to no page ------------------------------------------------------
+    pytest.param(
+        {T: step_with("    links: [{text: Read more, to: /tiny/thank/}]\n")},
+        [
+            "funnels/tiny.yml:9: steps[0].links[0].to: link '/tiny/thank/' leads to no page of this site: did you mean '/tiny/thanks/'?",
+        ],
+        id="site-path-with-a-slip",
+    ),
+    pytest.param(
+        {"site.yml": SITE_YML + "legal: {privacy: /privacy/}\n"},
+        [
+            "site.yml:3: legal.privacy: link '/privacy/' leads to no page of this site: link to one of its pages (e.g. /tiny/) or write the full https:// address of a page elsewhere",
+        ],
+        id="privacy-page-that-is-not-built",
+    ),
+    pytest.param(
+        {T: step_with("    body: |\n      Read this first.\n\n      Then [register](/webinar/register/).\n")},
+        [
+            "funnels/tiny.yml:9: steps[0].body: link '/webinar/register/' leads to no page of this site: link to one of its pages (e.g. /tiny/) or write the full https:// address of a page elsewhere",
+        ],
+        id="markdown-link-to-no-page",
+    ),
     pytest.param(
         {"site.yml": SITE_YML + "language: English\n"},
         [
@@ -793,6 +815,15 @@ CASES = [
             "funnels/tiny.yml:6: steps[0].webinar: starts: 2027-03-14 02:30 does not exist in America/New_York: the clocks skip that hour that night; write 03:30 or another time",
         ],
         id="webinar-in-the-hour-summer-time-skips",
+    ),
+    pytest.param(
+        {T: FUNNEL_YML.replace("    type: optin\n", "    type: optin\n    skip_for: [warm, hot]\n"
+                                                    "    by_temperature: {hot: {headline: Welcome back}}\n")},
+        [
+            "funnels/tiny.yml:6: steps[0].by_temperature.hot: hot visitors skip step 'join' (skip_for), so its hot copy is never seen: remove it, or remove hot from skip_for (--strict)",
+        ],
+        ("--strict",),
+        id="copy-for-visitors-who-skip-the-step",
     ),
     pytest.param(
         {T: FUNNEL_YML.replace("type: optin", "type: webinar").replace(

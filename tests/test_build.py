@@ -141,6 +141,20 @@ def test_the_page_is_in_the_site_s_language(make_site: MakeSite, tmp_path: Path)
     assert _read(out, "tiny/index.html").startswith('<!doctype html>\n<html lang="pt-BR">')
 
 
+def test_site_paths_to_pages_files_and_redirects_of_the_site_build(make_site: MakeSite, tmp_path: Path) -> None:
+    links = ("[{text: Thanks, to: /tiny/thanks/#next}, {text: Home, to: /}, {text: Map, to: /sitemap.xml},"
+             " {text: Short, to: /go?utm_source=x}, {text: Entry, to: /tiny}]")
+    site = make_site({
+        "site.yml": "name: Tiny Co\nbase_url: https://tiny.example/\nindex: true\n"
+                    "legal: {privacy: /tiny/join/}\nhosting: {redirects: [{from: /go, to: tiny}]}\n",
+        "funnels/tiny.yml": FUNNEL_YML.replace("    headline: Join the list\n",
+                                               f"    headline: Join the list\n    links: {links}\n"),
+    })
+    build(site, tmp_path / "out")
+    page = _read(tmp_path / "out", "tiny/join/index.html")
+    assert 'href="../../tiny/thanks/#next"' in page and 'href="../../go?utm_source=x"' in page
+
+
 def test_prices_webinar_time_and_form_fields_read_as_a_visitor_expects(make_site: MakeSite, tmp_path: Path) -> None:
     out = tmp_path / "out"
     build(make_site({"funnels/launch.yml": FULL_FUNNEL}), out)
@@ -353,7 +367,7 @@ def test_the_funnel_list_and_the_404_page_have_the_logo_and_the_legal_footer(mak
         "assets/logo.svg": "<svg xmlns='http://www.w3.org/2000/svg' width='10' height='10'/>",
         "site.yml": "name: Tiny Co\nbase_url: https://tiny.example/shop/\nindex: true\n"
                     "brand: {logo: assets/logo.svg}\n"
-                    "legal: {company: Tiny Co LLC, privacy: /legal/privacy/, terms: https://tiny.example/terms}\n",
+                    "legal: {company: Tiny Co LLC, privacy: /tiny/join/, terms: https://tiny.example/terms}\n",
     })
     out = tmp_path / "out"
     build(site, out)
@@ -362,7 +376,7 @@ def test_the_funnel_list_and_the_404_page_have_the_logo_and_the_legal_footer(mak
         html = _read(out, page)
         assert f'<img class="logo" src="{root}assets/{logo}"' in html
         assert "<span>Tiny Co LLC</span>" in html
-        assert f'<a href="{root}legal/privacy/">Privacy policy</a>' in html
+        assert f'<a href="{root}tiny/join/">Privacy policy</a>' in html
         assert '<a href="https://tiny.example/terms">Terms</a>' in html
         assert "%%funnelgen-root%%" not in html
 

@@ -531,3 +531,26 @@ def test_check_of_a_site_split_among_workers_names_the_broken_template(corpus: P
     result = run_cli("check", corpus)
     assert result.exit_code == 1
     assert "templates/steps/thankyou.html:2: template error: 'nope' is undefined" in result.stderr
+
+
+def test_removing_a_funnel_that_an_unchanged_funnel_links_to_is_an_error(corpus: Path, tmp_path: Path) -> None:
+    """The funnel that links is reused from the last build, not read again: its links are checked
+    all the same, in its Markdown file and in its funnel file."""
+    first, second = sorted((corpus / "funnels").glob("*.yml"))[:2]
+    linker = yaml.safe_load(first.read_text(encoding="utf-8"))
+    linker["steps"][0]["links"] = [{"text": "The other course", "to": f"/{second.stem}/"}]
+    first.write_text(yaml.safe_dump(linker, sort_keys=False), encoding="utf-8")
+    story = corpus / "content" / f"{first.stem}.md"
+    story.write_text(story.read_text(encoding="utf-8") + f"\n\nOr [start here](/{second.stem}/).\n", encoding="utf-8")
+    out = tmp_path / "out"
+    build(corpus, out)
+    before = _pages(out)
+    second.unlink()
+    with pytest.raises(Abort) as refused:
+        build(corpus, out)
+    lines = story.read_text(encoding="utf-8").count("\n")
+    assert [(p.file, p.key) for p in refused.value.problems] == [
+        (f"content/{first.stem}.md", ""), (f"funnels/{first.name}", "steps[0].links[0].to")]
+    assert refused.value.problems[0].line == lines
+    assert all(f"link '/{second.stem}/' leads to no page of this site" in p.message for p in refused.value.problems)
+    assert _pages(out) == before

@@ -383,19 +383,20 @@ def hostile_site(root: Path, hostile: str, chosen: Callable[[int], bool] = lambd
         except Abort as exc:
             problems = exc.problems
         lines = {name: load_yaml(root / name, name).lines for name in (SITE, FUNNEL)}
+        given = list(active)  # one problem may take back a field another problem names too
         for problem in problems:
             text = str(problem)
             found = PROBLEM.match(text)
             assert found and "\n" not in text, f"not one clear line naming file:line: key: {text!r}"
-            named = [leaf for leaf in active if leaf.file == problem.file
+            named = [leaf for leaf in given if leaf.file == problem.file
                      and (leaf.key == problem.key or leaf.key.startswith((problem.key + ".", problem.key + "[")))]
             if problem.file == CONTENT:
-                named = [leaf for leaf in active if leaf.loc == CONTENT_AT]
+                named = [leaf for leaf in given if leaf.loc == CONTENT_AT]
             if not named:  # a link to a site path was accepted, and a step is left unreached
-                named = [leaf for leaf in active if leaf.file == problem.file and leaf.kind == "checked"
+                named = [leaf for leaf in given if leaf.file == problem.file and leaf.kind == "checked"
                          and leaf.field[1] in ("to", "next") and "cannot be reached" in text]
             if not named and "is not the host of base_url" in text:  # hosting.cname names base_url's host
-                named = [leaf for leaf in active if leaf.file == problem.file and leaf.key == "base_url"]
+                named = [leaf for leaf in given if leaf.file == problem.file and leaf.key == "base_url"]
             assert named, f"the build refused a field it was not given: {text!r}"
             exact = [leaf for leaf in named if leaf.key == problem.key]
             by_key = {key_path(loc): line for loc, line in lines.get(problem.file, {}).items()}
@@ -403,6 +404,8 @@ def hostile_site(root: Path, hostile: str, chosen: Callable[[int], bool] = lambd
                 assert problem.line == by_key[problem.key], f"wrong line: {text!r}"
             for leaf in exact or [leaf for leaf in named if leaf.kind != "text"] or named:
                 refused[leaf] = text
+                if leaf not in active:
+                    continue
                 active.remove(leaf)
                 if leaf.loc == CONTENT_AT:
                     files[CONTENT] = base[CONTENT]
