@@ -27,6 +27,7 @@ from typing import Any
 
 from funnelgen import __version__
 from funnelgen.errors import Problem
+from funnelgen.load import real_path
 
 MANIFEST_VERSION = 4
 NOTE = ("This folder is written by 'funnelgen build'. Each build replaces the whole folder, so do "
@@ -271,8 +272,9 @@ def reusable(root: Path, previous: Manifest) -> dict[str, FunnelRecord]:
     folders = [Path(folder) for folder in previous.theme_folders]
     if not previous.funnels or not folders or not all(folder.is_dir() for folder in folders):
         return {}
-    if not (root / "site.yml").is_file() or not (root / "funnels").resolve().is_relative_to(root.resolve()):
-        return {}  # gone, not a file, or outside the site: the full build says so
+    funnels = real_path(root / "funnels")
+    if not (root / "site.yml").is_file() or funnels is None or not funnels.is_relative_to(root.resolve()):
+        return {}  # gone, not a file, outside the site or a loop of links: the full build says so
     key = site_key(root, folders)
     if key != previous.site_key:
         return {}

@@ -545,13 +545,27 @@ def site_file(root: Path) -> Path:
     return root / "site.yml"
 
 
+LOOP = "is a link that leads back to itself (a loop of links); replace it with the file, or remove it"
+
+
+def real_path(path: Path) -> Path | None:
+    """Where ``path`` really is, its links followed; None when they go round in a loop."""
+    try:
+        return path.resolve()
+    except (RuntimeError, OSError):  # Python 3.11 says RuntimeError('Symlink loop …'), later ones OSError
+        return None
+
+
 def unreadable(path: Path, name: str, real_root: Path) -> Problem | None:
     """Why a site file must not be read: a link that leads outside the site folder (its text
     would end up in pages and messages), or not a plain file (reading a pipe waits for ever)."""
     try:
         info = path.lstat()
         if stat.S_ISLNK(info.st_mode):
-            if not path.resolve().is_relative_to(real_root):
+            real = real_path(path)
+            if real is None:
+                return Problem(name, 0, "", LOOP)
+            if not real.is_relative_to(real_root):
                 return Problem(name, 0, "", "links to a file outside the site folder; "
                                "copy the file in instead")
             info = path.stat()

@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 from funnelgen import images, incremental
 from funnelgen.errors import Abort, Problem
 from funnelgen.incremental import FunnelRecord
-from funnelgen.load import Loc, Source, load_yaml, read_text
+from funnelgen.load import LOOP, Loc, Source, load_yaml, read_text, real_path
 from funnelgen.markdown import MarkdownRenderer, is_site_path, line_of
 from funnelgen.schema import NOINDEX_TYPES, Funnel, Site, Step
 from funnelgen.schema.blocks import Form, video_embed
@@ -832,7 +832,9 @@ def _check_templates(root: Path, checker: _Checker) -> None:
         if path.exists() and not path.is_dir() and not path.is_file():
             checker.errors.append(Problem(path.relative_to(root).as_posix(), 0, "", "is not a plain "
                                           "file (a pipe or a device); remove it from templates/"))
-        elif not path.resolve().is_relative_to(real_root):
+        elif (real := real_path(path)) is None:
+            checker.errors.append(Problem(path.relative_to(root).as_posix(), 0, "", LOOP))
+        elif not real.is_relative_to(real_root):
             checker.errors.append(Problem(path.relative_to(root).as_posix(), 0, "",
                                           "links to a file outside the site folder; copy the "
                                           "template into templates/ instead"))
@@ -857,9 +859,10 @@ def _plan_assets(root: Path, checker: _Checker) -> dict[str, Asset]:
         name = path.relative_to(root).as_posix()
         if any(part.startswith(".") for part in path.relative_to(folder).parts) or path.is_dir():
             continue
-        if not path.resolve().is_relative_to(real_root):
-            checker.errors.append(Problem(name, 0, "", "links to a file outside the site folder; "
-                                          "copy the file into assets/ instead"))
+        real = real_path(path)
+        if real is None or not real.is_relative_to(real_root):
+            outside = "links to a file outside the site folder; copy the file into assets/ instead"
+            checker.errors.append(Problem(name, 0, "", LOOP if real is None else outside))
             continue
         if not path.is_file():  # a named pipe or a device: reading it could wait for ever
             checker.errors.append(Problem(name, 0, "", "is not a plain file (a pipe or a device); "
@@ -976,8 +979,10 @@ def _body(step: Step, index: int, source: Source, root: Path, real_root: Path,
         hint = f"; did you mean '{near[0]}'?" if near else ""
         checker.error(source, loc, f"no file '{step.body_file}' in the site folder{hint}")
         return None
-    if not path.resolve().is_relative_to(real_root):
-        checker.error(source, loc, f"'{step.body_file}' links to a file outside the site folder")
+    real = real_path(path)
+    if real is None or not real.is_relative_to(real_root):
+        checker.error(source, loc, f"'{step.body_file}' " + (LOOP if real is None else "links to a file "
+                                                             "outside the site folder"))
         return None
     try:
         return read_text(path, step.body_file)

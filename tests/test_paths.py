@@ -184,6 +184,18 @@ def test_a_link_in_the_site_pointing_out_is_refused(link: str, target: str, expe
     assert not any(SECRET in line for line in lines)  # its text is not shown either
 
 
+@pytest.mark.parametrize("where", ["assets/loop.png", "templates/blocks/footer.html", "funnels/loop.yml",
+                                   "site.yml"])
+def test_a_link_that_leads_back_to_itself_is_one_clear_line(where: str, make_site: MakeSite, run_cli: RunCli,
+                                                              tmp_path: Path) -> None:
+    site = make_site()
+    (site / where).parent.mkdir(parents=True, exist_ok=True)
+    (site / where).unlink(missing_ok=True)
+    (site / where).symlink_to(site / where)
+    assert refused(run_cli, site, tmp_path / "out") == [
+        f"{where}: is a link that leads back to itself (a loop of links); replace it with the file, or remove it"]
+
+
 @pytest.mark.parametrize("where", ["assets/pipe.png", "templates/blocks/footer.html", "funnels/pipe.yml"])
 def test_a_pipe_in_the_site_is_refused_not_waited_on(where: str, make_site: MakeSite, run_cli: RunCli,
                                                      tmp_path: Path) -> None:
