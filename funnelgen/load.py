@@ -344,6 +344,9 @@ _NOT_YAML = re.compile("[^\x09\x0a\x0d\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U000
 
 _INVISIBLE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
 
+_ESCAPED_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+"""Control characters but tab and line breaks: only an escape in double quotes can write one."""
+
 _ANCHOR = re.compile(r"(?:^|[\s\[{,])&[^\s]", re.M)
 """Where an anchor (&name) may be defined; prose like 'Q&A' does not match."""
 
@@ -419,6 +422,9 @@ class _Builder:
         if node.tag == _STR:  # most values: the constructor would return the text as it is
             if isinstance(node, yaml.ScalarNode) and not node.style:  # plain: '' (C loader) or None
                 self.check_cut_by_comment(node, loc)
+            if node.style == '"' and (control := _ESCAPED_CONTROL.search(node.value)):  # "\a", "\x07"
+                raise self.fail(node, loc, f"the escape for {control[0]!r} in these quotes is an invisible "
+                                "control character, which no page can show; remove it")
             return node.value
         value = self.loader.construct_object(node, deep=True)
         if not isinstance(value, str) and node.value:

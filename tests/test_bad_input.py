@@ -387,6 +387,20 @@ CASES = [
         id="markdown-link-to-no-page",
     ),
     pytest.param(
+        {T: step_with("    guarantee: {text: Full refund, days: 99999999}\n")},
+        [
+            "funnels/tiny.yml:9: steps[0].guarantee.days: 99999999 is too large: write 3650 or less",
+        ],
+        id="guarantee-longer-than-ten-years",
+    ),
+    pytest.param(
+        {T: FUNNEL_YML.replace("headline: Join the list", 'headline: "Join the list\\x07"')},
+        [
+            "funnels/tiny.yml:5: steps[0].headline: the escape for '\\x07' in these quotes is an invisible control character, which no page can show; remove it",
+        ],
+        id="yaml-escaped-control-character",
+    ),
+    pytest.param(
         {"site.yml": SITE_YML + "language: English\n"},
         [
             "site.yml:3: language: 'English' is not a language code: write en",

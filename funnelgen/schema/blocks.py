@@ -189,8 +189,8 @@ class Guarantee(Model):
     title: Label = "Our guarantee"
     text: Text
     """Markdown."""
-    days: WholeNumber | None = Field(default=None, gt=0)
-    """Length of the guarantee, shown as a badge (e.g. 30)."""
+    days: WholeNumber | None = Field(default=None, gt=0, le=3650)
+    """Length of the guarantee in days, shown as a badge (e.g. 30; at most 3650, ten years)."""
 
 
 class Deadline(Model):
