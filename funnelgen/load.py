@@ -422,7 +422,9 @@ class _Builder:
         if node.tag == _STR:  # most values: the constructor would return the text as it is
             if isinstance(node, yaml.ScalarNode) and not node.style:  # plain: '' (C loader) or None
                 self.check_cut_by_comment(node, loc)
-            if node.style == '"' and (control := _ESCAPED_CONTROL.search(node.value)):  # "\a", "\x07"
+            control = _ESCAPED_CONTROL.search(node.value) if isinstance(node, yaml.ScalarNode) \
+                and node.style == '"' else None  # "\a", "\x07": only quotes with escapes make one
+            if control:
                 raise self.fail(node, loc, f"the escape for {control[0]!r} in these quotes is an invisible "
                                 "control character, which no page can show; remove it")
             return node.value

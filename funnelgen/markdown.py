@@ -18,7 +18,7 @@ import nh3
 import pyromark
 
 from funnelgen.images import why_not_shown
-from funnelgen.schema.types import check_link, shown, url_origin
+from funnelgen.schema.types import check_link, link_meant, shown, url_origin
 
 AssetLookup = Callable[[str], tuple[str, int | None, int | None, str | None] | None]
 """Maps `assets/…` to (relative URL, width, height, what its bytes are: `images.kind_of`), or
@@ -229,5 +229,7 @@ def _check_link(href: str, flaws: list[Flaw]) -> None:
     try:
         check_link(href)
     except ValueError:
-        flaws.append(Flaw(href, f"link {shown(href)} in the Markdown cannot work: write an https:// URL, "
-                                "mailto:, tel:, or a site path such as /funnel/step/"))
+        meant = link_meant(href)
+        fix = f"write {shown(meant)}" if meant else ("write an https:// URL, mailto:, tel:, or a site path "
+                                                     "such as /funnel/step/")
+        flaws.append(Flaw(href, f"link {shown(href)} in the Markdown cannot work: {fix}"))

@@ -17,6 +17,7 @@ from datetime import date
 from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, Literal, TypeVar, Union, get_args, get_origin
+from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ValidationError
 
@@ -25,7 +26,7 @@ from funnelgen.incremental import FunnelRecord, funnel_files
 from funnelgen.load import Loc, Source, site_file, try_load, unreadable
 from funnelgen.schema import STEP_TYPES, Funnel, Site
 from funnelgen.schema.blocks import amount_meant
-from funnelgen.schema.types import NotAStep, field_doc
+from funnelgen.schema.types import Color, NotAStep, field_doc
 from funnelgen.spool import PageSpool
 from funnelgen.workers import in_workers, share_out
 
@@ -155,6 +156,8 @@ def _message(error: Any, source: Source, loc: Loc, model: type[BaseModel]) -> st
             return f"is empty: write the text after '{loc[-1]}:'"
         if isinstance(value, bool | int | float | date):
             text = typed or _yaml_text(value)
+            if _HEX_DIGITS.fullmatch(text) and _is_colour(model, data, loc):  # primary: 123456
+                return f"expected a colour, got {text}: write a '#' before it, in quotes: \"#{text}\""
             return f"expected text, got {text}; put it in quotes: \"{text}\""
         return f"expected text, got {_kind(value)}"
     if kind in ("model_type", "dict_type", "model_attributes_type"):
@@ -178,8 +181,10 @@ def _message(error: Any, source: Source, loc: Loc, model: type[BaseModel]) -> st
         return f"expected a date and time such as 2030-12-10 19:00, got {as_written(value, typed)}"
     if kind == "string_pattern_mismatch":
         pattern = str(ctx.get("pattern", ""))
-        form = _PATTERN_HINTS.get(pattern) or _field_doc_at(model, data, loc)
-        return f"{as_written(value)} is not in the expected form: {(form or pattern).rstrip('.')}"
+        form = (_PATTERN_HINTS.get(pattern) or _field_doc_at(model, data, loc) or pattern).rstrip(".")
+        meant = _pattern_meant(str(value), pattern)
+        fix = f"; write '{meant}'" if meant else ""
+        return f"{as_written(value)} is not in the expected form: {form}{fix}"
     if kind == "too_short":
         return "must not be empty"
     if kind == "too_long":
@@ -198,13 +203,23 @@ _LIMIT_TEXT = {"gt": "more than {}", "ge": "{} or more", "lt": "less than {}", "
 # Formats whose pattern a marketer cannot be expected to read, said in words.
 _PATTERN_HINTS = {
     r"^[0-9]{6,20}$": "digits only, e.g. 123456789012345",
-    r"^G-[A-Z0-9]{4,16}$": "'G-' then capital letters and digits, e.g. G-ABC123XYZ",
+    r"^G-[A-Z0-9]{4,16}$": "'G-' then 4 to 16 capital letters and digits, e.g. G-ABC123XYZ",
     r"^[a-z0-9.-]+$": "a lowercase domain, e.g. example.com",
     r"^[a-z0-9.-]+\.[a-z]{2,}$": "a lowercase domain, e.g. www.example.com",
     r"^/[A-Za-z0-9/_.-]*$": "a site path starting with /, e.g. /go/webinar",
     r"^[a-z -]+$": "lowercase words, e.g. given-name or email",
-    r"^[a-z]{2,3}(?:-[A-Za-z0-9]{2,8})*$": "a language code, e.g. en, de or pt-BR",
 }
+
+
+def _pattern_meant(value: str, pattern: str) -> str | None:
+    """What ``value`` was most likely meant as, when that fits ``pattern``: in other case
+    (g-abc123 → G-ABC123), the host of an address (https://example.com/ → example.com), a
+    site path with its '/' (go → /go)."""
+    host = urlsplit(value if "//" in value else "//" + value).hostname or ""
+    for meant in (value.upper(), value.lower(), host, "/" + value.lstrip("/")):
+        if meant != value and re.fullmatch(pattern.strip("^$"), meant):
+            return meant
+    return None
 
 
 def _unknown_key(key: str, allowed: list[str]) -> str:
@@ -285,6 +300,17 @@ def _model_at(model: type[BaseModel], data: Any, loc: Loc) -> type[BaseModel] | 
     if isinstance(annotation, type) and issubclass(annotation, BaseModel):
         return annotation
     return None
+
+
+_HEX_DIGITS = re.compile(r"[0-9a-fA-F]{3}|[0-9a-fA-F]{6}")
+
+
+def _is_colour(model: type[BaseModel], data: Any, loc: Loc) -> bool:
+    """Whether the field at ``loc`` holds a colour (`types.Color`)."""
+    parent = _model_at(model, data, loc[:-1])
+    field = _field(parent, loc[-1]) if parent is not None else None
+    members = (field.annotation, *get_args(field.annotation)) if field is not None else ()
+    return any(member == Color for member in members)
 
 
 def _field(model: type[BaseModel], key: str | int) -> Any:

@@ -401,6 +401,38 @@ CASES = [
         id="yaml-escaped-control-character",
     ),
     pytest.param(
+        {"site.yml": SITE_YML + "brand: {colors: {primary: 123456, accent: f59e0b}}\n"},
+        [
+            "site.yml:3: brand.colors.accent: 'f59e0b' is not a colour: write a '#' before it, in quotes: \"#f59e0b\"",
+            "site.yml:3: brand.colors.primary: expected a colour, got 123456: write a '#' before it, in quotes: \"#123456\"",
+        ],
+        id="colour-without-its-hash",
+    ),
+    pytest.param(
+        {"site.yml": SITE_YML + "tracking:\n  ga4: {measurement_id: g-abc123}\n"
+                                "  plausible: {domain: 'https://Tiny.example/'}\n"},
+        [
+            "site.yml:4: tracking.ga4.measurement_id: 'g-abc123' is not in the expected form: 'G-' then 4 to 16 capital letters and digits, e.g. G-ABC123XYZ; write 'G-ABC123'",
+            "site.yml:5: tracking.plausible.domain: 'https://Tiny.example/' is not in the expected form: a lowercase domain, e.g. example.com; write 'tiny.example'",
+        ],
+        id="ids-and-domains-in-another-form",
+    ),
+    pytest.param(
+        {"site.yml": SITE_YML + "legal: {privacy: hello@tiny.example, terms: assets/terms.pdf}\n"},
+        [
+            "site.yml:3: legal.privacy: 'hello@tiny.example' is not an allowed link: write 'mailto:hello@tiny.example'",
+            "site.yml:3: legal.terms: 'assets/terms.pdf' is not an allowed link: write '/assets/terms.pdf'",
+        ],
+        id="links-meant-otherwise",
+    ),
+    pytest.param(
+        {T: step_with("    body: See [our site](www.tiny.example).\n")},
+        [
+            "funnels/tiny.yml:9: steps[0].body: link 'www.tiny.example' in the Markdown cannot work: write 'https://www.tiny.example'",
+        ],
+        id="markdown-link-without-https",
+    ),
+    pytest.param(
         {"site.yml": SITE_YML + "language: English\n"},
         [
             "site.yml:3: language: 'English' is not a language code: write en",

@@ -419,7 +419,7 @@ BAD_HOSTING = {
                      "plain path such as /go/webinar"]),
     "not-a-path": ("redirects:\n  - {from: go/webinar, to: tiny}\n",
                    ["site.yml:5: hosting.redirects[0].from: 'go/webinar' is not in the expected form: a site "
-                    "path starting with /, e.g. /go/webinar"]),
+                    "path starting with /, e.g. /go/webinar; write '/go/webinar'"]),
     "status": ("redirects:\n  - {from: /go, to: tiny, status: 307}\n",
                ["site.yml:5: hosting.redirects[0].status: 307 is not allowed here: write 301 or 302"]),
     "file-on-github-pages": ("targets: [github-pages, netlify]\nredirects:\n  - {from: /old.php, to: tiny}\n",
@@ -442,7 +442,7 @@ BAD_HOSTING = {
                         "write 'netlify', 'cloudflare', 'vercel', 'github-pages' or 's3'"]),
     "redirect-host-form": ("redirect_hosts: [Buy.Stripe.com]\n",
                            ["site.yml:4: hosting.redirect_hosts[0]: 'Buy.Stripe.com' is not in the expected form: "
-                            "a lowercase domain, e.g. www.example.com"]),
+                            "a lowercase domain, e.g. www.example.com; write 'buy.stripe.com'"]),
     "misspelt-key": ("redirect_host: [buy.stripe.com]\n",
                      ["site.yml:4: hosting.redirect_host: unknown key 'redirect_host': did you mean "
                       "'redirect_hosts'?"]),

@@ -137,6 +137,19 @@ def _or_address(value: str, otherwise: str) -> str:
     return f"write {shown(meant)}" if meant else otherwise
 
 
+_EMAIL = re.compile(r"[\w.!#$%&'*+/=?^`{|}~-]+@[\w-]+(?:\.[\w-]+)+")
+
+
+def link_meant(value: str) -> str | None:
+    """The link ``value`` was most likely meant as, when it cannot work as written: an email
+    address as `mailto:`, an address without `https://`, a file of assets/ as a site path."""
+    if _EMAIL.fullmatch(value):
+        return "mailto:" + value
+    if value.startswith("assets/"):
+        return "/" + value
+    return _address_meant(value)
+
+
 def url_origin(value: str) -> str:
     """``scheme://host[:port]`` of an http(s) URL, the host in ASCII (IDNA): what a
     Content-Security-Policy names. Refuses any host that is not a plain domain name or IP
@@ -174,8 +187,9 @@ def check_link(value: str) -> str:
         return value
     if scheme in ("mailto", "tel") and len(value) > len(scheme) + 1:
         return value
-    raise ValueError(f"{shown(value)} is not an allowed link: " + _or_address(
-        value, "write an https://, http://, mailto: or tel: URL, or a site path starting with /"))
+    meant = link_meant(value)
+    raise ValueError(f"{shown(value)} is not an allowed link: " + (f"write {shown(meant)}" if meant else
+                     "write an https://, http://, mailto: or tel: URL, or a site path starting with /"))
 
 
 def check_https(value: str) -> str:
@@ -307,9 +321,10 @@ def check_content_path(value: str) -> str:
 
 def check_color(value: str) -> str:
     if not _COLOR.fullmatch(value):
-        raise ValueError(
-            f"{shown(value)} is not a colour: write a hex colour in quotes, e.g. \"#1f6feb\""
-        )
+        if _COLOR.fullmatch("#" + value.strip()):  # 1d4ed8
+            raise ValueError(f"{shown(value)} is not a colour: write a '#' before it, in quotes: "
+                             f"\"#{value.strip()}\"")
+        raise ValueError(f"{shown(value)} is not a colour: write a hex colour in quotes, e.g. \"#1f6feb\"")
     return value
 
 
