@@ -209,6 +209,9 @@ def _syntax_error(exc: yaml.MarkedYAMLError, lines: list[str]) -> tuple[int, str
     text = lines[line - 1] if 0 < line <= len(lines) else ""
     column = mark.column if mark else 0
     if "mapping values are not allowed" in problem:
+        above = _colon_missing(lines[line - 2]) if line >= 2 else None  # `name Sunny Yoga`, then a key
+        if above and ": " not in text[:column]:
+            return line - 1, above
         if ": " not in text[:column]:
             return line, "this line is indented differently from the lines above; line it up"
         quoted = _TEXT_WITH_COLON.match(text)
@@ -218,12 +221,21 @@ def _syntax_error(exc: yaml.MarkedYAMLError, lines: list[str]) -> tuple[int, str
     char = text[column : column + 1]
     if "tab" in problem or char == "\t":
         return line, "this line is indented with a tab; indent with spaces only"
+    if "could not find expected ':'" in problem and exc.context_mark:  # `type optin`, `headline:Buy`
+        at = exc.context_mark.line + 1
+        missing = _colon_missing(lines[at - 1] if 0 < at <= len(lines) else "")
+        if missing:
+            return at, missing
     if "quoted scalar" in context and ("escape" in problem or "hexdecimal" in problem):
         return line, ("a backslash (\\) inside double quotes starts an escape such as \\n; write \\\\ for "
                       "a backslash, or put the value in single quotes")
     if "quoted scalar" in context and exc.context_mark:
         return exc.context_mark.line + 1, "a quote opened on this line is never closed"
     if context in ("while parsing a flow sequence", "while parsing a flow mapping") and exc.context_mark:
+        opened = exc.context_mark.line
+        inside = _text_inside_brackets(lines[opened] if opened < len(lines) else "", exc.context_mark.column)
+        if inside:
+            return opened + 1, inside
         return _unclosed_bracket(exc.context_mark, line, char, context.endswith("mapping"))
     if "another document" in problem:
         return line, "a second document starts here ('---'); keep one document per file"
@@ -233,7 +245,9 @@ def _syntax_error(exc: yaml.MarkedYAMLError, lines: list[str]) -> tuple[int, str
         return line, f"nested more than {MAX_DEPTH} levels deep"
     if "cannot start any token" in problem:
         shown = f"'{char}'" if char.strip() else repr(char)
-        return line, f"a value cannot start with {shown}; put the value in quotes"
+        return line, _starts_with_indicator(text) or f"a value cannot start with {shown}; put it in quotes"
+    if indicator := _starts_with_indicator(text):  # `headline: *Special* offer`, `- first`, `> quote`
+        return line, indicator
     unexpected = problem.startswith(("expected <block end>", "did not find expected"))
     early = _closed_early(text, column) if unexpected and "flow" not in context else None
     if early:
@@ -241,8 +255,86 @@ def _syntax_error(exc: yaml.MarkedYAMLError, lines: list[str]) -> tuple[int, str
     if problem.startswith(("expected <block end>", "did not find expected key")) and char in _OPENS:
         return line, f"this '{char}' closes nothing: remove it, or add the '{_OPENS[char]}' it closes"
     if problem.startswith(("expected <block end>", "did not find expected")):
-        return line, f"YAML syntax error: {problem}; check this line's indentation"
+        return line, _starts_with_indicator(text, quotes=True) or _indented_differently(lines, line)
     return line, f"YAML syntax error: {problem or context or 'not valid YAML'}"
+
+
+_KEY_SPACE_VALUE = re.compile(r"^[ \t]*(?:-[ \t]+)?([A-Za-z_][\w-]*)[ \t]+([^:#\s][^#]*?)[ \t]*$")
+_KEY_COLON_VALUE = re.compile(r"^[ \t]*(?:-[ \t]+)?([A-Za-z_][\w-]*):([^\s/][^#]*?)[ \t]*$")
+
+
+def _is_text_part(key_node: yaml.ScalarNode, value_node: yaml.Node) -> bool:
+    """Whether a key inside '{…}' is the rest of the value before it, cut off at a comma: no ':'
+    after it (`{text: Yes, send it}` reads as the keys text and 'send it')."""
+    return (not key_node.style and isinstance(value_node, yaml.ScalarNode) and value_node.tag == _NULL
+            and value_node.value == "" and value_node.start_mark.index == key_node.end_mark.index)
+
+
+def _colon_missing(text: str) -> str | None:
+    """What to write for a key whose ':' or the space after it is missing (`type optin`,
+    `headline:Get the plan`); None when the line is not such a key."""
+    if ": " in text or text.rstrip().endswith(":"):
+        return None
+    if found := _KEY_COLON_VALUE.match(text):
+        return f"put a space after the ':' of '{found[1]}': write {found[1]}: {_at_most_60(found[2])}"
+    if found := _KEY_SPACE_VALUE.match(text):
+        return f"a ':' is missing after '{found[1]}': write {found[1]}: {_at_most_60(found[2])}"
+    return None
+
+
+_VALUE = re.compile(r"^[ \t]*(?:-[ \t]+)?([\w-]+):[ \t]+(\S.*?)[ \t]*$")
+_BLOCK_WITH_TEXT = re.compile(r"[>|][-+0-9]*[ \t]+[^#\s]")
+_INDICATORS = {
+    "*": "an alias", "&": "an anchor", "!": "a tag", "%": "a directive", "@": "a reserved character",
+    "`": "a reserved character", "-": "a list item", "?": "a key", ">": "the start of a block of text",
+    "|": "the start of a block of text", "[": "a list", "{": "a set of keys", "'": "quoted text",
+    '"': "quoted text",
+}
+
+
+def _starts_with_indicator(text: str, *, quotes: bool = False) -> str | None:
+    """What to write for text that starts with a character YAML reads as something else
+    (`headline: *Special* offer`, `[NEW] course`, `> quote`, `'It''s free' today`); None when
+    the line's value is not text of that kind."""
+    found = _VALUE.match(text)
+    if not found or found[2][0] not in _INDICATORS:
+        return None
+    key, value = found[1], found[2]
+    first = value[0]
+    if first in "'\"" and not quotes:  # _closed_early says more about quotes closed too soon
+        return None
+    if first in "[{'\"":  # a real list, set of keys or quoted text unless more text follows its end
+        end = _quote_end(value, 0) if first in "'\"" else value.find("]" if first == "[" else "}")
+        after = value[end + 1 :].strip() if end is not None and end >= 0 else ""
+        if not after or after[0] in "#]},":  # the end of the line, a comment, or a bracket too many
+            return None
+    elif first in "-?" and not value[1:2].isspace():  # -5, ?x: plain text
+        return None
+    if first in ">|" and not _BLOCK_WITH_TEXT.match(value):  # | or >-: a block of text on the next lines
+        return None
+    if first in "'\"":
+        other = "'" if first == '"' else '"'
+        whole = value.replace("'", "''") if other == "'" else value.replace("\\", "\\\\").replace('"', '\\"')
+        return (f"the quoted text ends before the value does: to show the quotes, put the whole value in "
+                f"{_QUOTE_NAMES[other]}: {key}: {other}{_at_most_60(whole)}{other}")
+    escaped = value.replace("\\", "\\\\").replace('"', '\\"')
+    return (f"text cannot start with '{first}' unless it is in quotes (YAML reads it as "
+            f"{_INDICATORS[first]}): write {key}: \"{_at_most_60(escaped)}\"")
+
+
+def _indented_differently(lines: list[str], line: int) -> str:
+    """Say how a line that YAML cannot place is indented against the line above it."""
+    text = lines[line - 1] if 0 < line <= len(lines) else ""
+    above = next((lines[i] for i in range(line - 2, -1, -1) if lines[i].strip()
+                  and not lines[i].lstrip().startswith("#")), "")
+    if not text.strip():
+        return "the file ends before the value above it does: close each '[', '{' and quote it opens"
+    mine, theirs = len(text) - len(text.lstrip(" ")), len(above) - len(above.lstrip(" "))
+    if text.strip() and above and mine != theirs:
+        spaces = "1 space" if mine == 1 else f"{mine} spaces"
+        return f"this line is indented {spaces} and the line above {theirs}: line it up with its neighbours"
+    return ("this line does not fit with the lines above: check its indentation, and put text with ':' "
+            "or '#' in quotes")
 
 
 _OPENS = {"]": "[", "}": "{"}
@@ -324,6 +416,34 @@ def _escape_quotes(raw: str) -> str:
         out.append('\\"' if raw[i] == '"' else raw[i])
         i += 1
     return "".join(out)
+
+
+_FLOW_ITEM = re.compile(r"[ \t]*([\w-]+):[ \t]+([^,{}\[\]]*)")
+
+
+def _text_inside_brackets(text: str, column: int) -> str | None:
+    """What to write for text inside '{…}' or '[…]' that YAML cuts short: at a ': ' inside it
+    (`{text: Step 1: go}`), or at ' #', where a comment starts (`{text: Buy now #1 deal}`)."""
+    at = column + 1
+    while (item := _FLOW_ITEM.match(text, at)) is not None:
+        key, value = item[1], item[2].rstrip()
+        comment = re.search(r"[ \t]#", value)
+        if ": " in value or comment:
+            closer = "}" if text[column] == "{" else "]"
+            rest = text[item.start(2) :].split(closer)[0].split(", ")[0].rstrip()
+            escaped = rest.replace("\\", "\\\\").replace('"', '\\"')
+            quoted = f'{key}: "{_at_most_60(escaped)}"'
+            colon = value.find(": ")
+            if colon >= 0 and (not comment or colon < comment.start()):
+                before = value[:colon].split()
+                if len(before) > 1 and re.fullmatch(r"[A-Za-z_][\w-]*", before[-1]):  # {x: 1 y: 2}
+                    return (f"a ',' is missing before '{before[-1]}', or the ': ' after it is part of the "
+                            f"text: then put the text in quotes: {quoted}")
+                return f"the ': ' inside this text ends it there: put the text in quotes: {quoted}"
+            return (f"the ' #' inside this text starts a comment, which hides the rest of the line: put the "
+                    f"text in quotes: {quoted}")
+        at = item.end() + 1  # past the ','
+    return None
 
 
 def _unclosed_bracket(opened: yaml.Mark, line: int, char: str, mapping: bool) -> tuple[int, str]:
@@ -413,7 +533,10 @@ class _Builder:
             raise self.fail(node, loc[:1], f"nested more than {MAX_DEPTH} levels deep")
         if node.tag not in _PLAIN_TAGS:
             tag = node.tag.replace(_TAG, "!!")
-            raise self.fail(node, loc, f"the YAML tag '{tag}' is not allowed; remove it")
+            row = node.start_mark.line
+            text = _starts_with_indicator(self.text_lines[row]) if row < len(self.text_lines) else None
+            raise self.fail(node, loc, text if text and not tag.startswith("!!") else
+                            f"the YAML tag '{tag}' is not allowed; remove it")
         self.source.lines.setdefault(loc, node.start_mark.line + 1)
         if isinstance(node, yaml.MappingNode):
             return self.build_mapping(node, loc)
@@ -446,13 +569,21 @@ class _Builder:
             if not isinstance(key_node, yaml.ScalarNode):
                 raise self.fail(key_node, loc, "a key must be plain text")
             key = str(key_node.value)  # as typed: 'on' stays 'on', never True
+            if node.flow_style and out and _is_text_part(key_node, value_node) and \
+                    out[last := next(reversed(out))] is not None:
+                before = self.source.texts.get((*loc, last), out[last])  # {text: Yes, send it}
+                raise self.fail(key_node, (*loc, last), f"the ',' after '{before}' ends the value of "
+                                f"'{last}' there; to keep '{key}' in it, put the whole value in quotes: "
+                                f"{last}: \"{before}, {key}\"")
             if _INVISIBLE.search(key):  # it would break every message that names the key
                 raise self.fail(key_node, loc, f"the key {key!r} has a line break or an invisible "
                                 "character in it; write it out plainly")
             if key in out:
                 first = self.source.lines[(*loc, key)]
+                starts_item = loc and isinstance(loc[-1], int) and key == next(iter(out))
+                item = ", or write '- ' before it to start another item of the list" if starts_item else ""
                 raise self.fail(key_node, (*loc, key),
-                                f"duplicate key '{key}' (first on line {first}); keep only one")
+                                f"duplicate key '{key}' (first on line {first}); keep only one{item}")
             self.source.lines[(*loc, key)] = key_node.start_mark.line + 1
             self.check_comment(key_node, value_node, (*loc, key))
             out[key] = self.build(value_node, (*loc, key))

@@ -491,7 +491,7 @@ CASES = [
     pytest.param(
         {T: "title: @home\nsteps: []\n"},
         [
-            "funnels/tiny.yml:1: a value cannot start with '@'; put the value in quotes",
+            "funnels/tiny.yml:1: text cannot start with '@' unless it is in quotes (YAML reads it as a reserved character): write title: \"@home\"",
         ],
         id="value-starts-with-at-sign",
     ),

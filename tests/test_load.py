@@ -140,10 +140,17 @@ def test_merge_keys_are_refused(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("tag", ["!!python/object/apply:os.system", "!!python/name:os.system",
-                                 "!!binary", "!custom"])
+                                 "!!binary"])
 def test_tags_are_refused(tmp_path: Path, tag: str) -> None:
     assert _problems(tmp_path, f"a:\n  b: {tag} x\n") == [
         f"funnels/x.yml:2: a.b: the YAML tag '{tag}' is not allowed; remove it"
+    ]
+
+
+def test_text_that_starts_like_a_tag_is_put_in_quotes(tmp_path: Path) -> None:
+    assert _problems(tmp_path, "a:\n  b: !Important news\n") == [
+        "funnels/x.yml:2: a.b: text cannot start with '!' unless it is in quotes (YAML reads it as a tag): "
+        "write b: \"!Important news\""
     ]
 
 
@@ -214,23 +221,51 @@ def test_very_deep_flow_nesting_is_refused(tmp_path: Path) -> None:
                               "keep one document per file"),
         ("a: *nope\n", "funnels/x.yml:1: an alias (*name) here has no anchor (&name) above it; "
                        "write the value out"),
-        ("a: `cmd`\n", "funnels/x.yml:1: a value cannot start with '`'; put the value in quotes"),
+        ("a: `cmd`\n", "funnels/x.yml:1: text cannot start with '`' unless it is in quotes (YAML reads it as "
+                       "a reserved character): write a: \"`cmd`\""),
         ("a: [x, y\nb: 2\n", "funnels/x.yml:1: the '[' on this line is never closed: end the list with ']'"),
         ("a: [x,\n  y\nb: 2\n", "funnels/x.yml:1: the '[' on this line is never closed: end the list with ']'"),
         ("a: {x: 1\nb: 2\n", "funnels/x.yml:1: the '{' on this line is never closed: end the set of keys "
                              "with '}'"),
         ("a: 1\nb: [x, y\n", "funnels/x.yml:2: the '[' on this line is never closed: end the list with ']'"),
         ("a: {x: 1, y: [1, 2}\n", "funnels/x.yml:1: the '[' on this line is closed with '}': write ']' instead"),
-        ("a: {x: 1 y: 2}\n", "funnels/x.yml:1: a ',' or '}' is missing in the set of keys on this line: "
-                            "put a ',' between its items"),
+        ("a: {x: 1 y: 2}\n", "funnels/x.yml:1: a ',' is missing before 'y', or the ': ' after it is part of "
+                            "the text: then put the text in quotes: x: \"1 y: 2\""),
         ("a: [1, 2]]\n", "funnels/x.yml:1: this ']' closes nothing: remove it, or add the '[' it closes"),
-        ("a:\n  - x\n - y\n", "funnels/x.yml:3: YAML syntax error: did not find expected key; "
-                              "check this line's indentation"),
+        ("a:\n  - x\n - y\n", "funnels/x.yml:3: this line is indented 1 space and the line above 2: line it "
+                              "up with its neighbours"),
+        ("title: T\nsteps:\n  - id: a\n    type optin\n    headline: H\n",
+         "funnels/x.yml:4: a ':' is missing after 'type': write type: optin"),
+        ("title: T\nsteps:\n  - id: a\n    headline:Get the plan\n    type: optin\n",
+         "funnels/x.yml:4: put a space after the ':' of 'headline': write headline: Get the plan"),
+        ("name Sunny Yoga\nbase_url: https://a.example/\n",
+         "funnels/x.yml:1: a ':' is missing after 'name': write name: Sunny Yoga"),
+        ("a:\n  b: *Special* offer\n", "funnels/x.yml:2: text cannot start with '*' unless it is in quotes "
+                                      "(YAML reads it as an alias): write b: \"*Special* offer\""),
+        ("a: [NEW] course\n", "funnels/x.yml:1: text cannot start with '[' unless it is in quotes (YAML "
+                              "reads it as a list): write a: \"[NEW] course\""),
+        ("a: > quote\nb: 1\n", "funnels/x.yml:1: text cannot start with '>' unless it is in quotes (YAML "
+                               "reads it as the start of a block of text): write a: \"> quote\""),
+        ("a: - first\n", "funnels/x.yml:1: text cannot start with '-' unless it is in quotes (YAML reads it "
+                         "as a list item): write a: \"- first\""),
+        ("cta: {text: Step 1: go}\n", "funnels/x.yml:1: the ': ' inside this text ends it there: put the text "
+                                      "in quotes: text: \"Step 1: go\""),
+        ("cta: {text: Buy now #1 deal}\n", "funnels/x.yml:1: the ' #' inside this text starts a comment, which "
+                                           "hides the rest of the line: put the text in quotes: text: "
+                                           "\"Buy now #1 deal\""),
+        ("cta: {text: Yes, send it}\n", "funnels/x.yml:1: cta.text: the ',' after 'Yes' ends the value of "
+                                        "'text' there; to keep 'send it' in it, put the whole value in quotes: "
+                                        "text: \"Yes, send it\""),
+        ("steps:\n  - id: a\n    type: optin\n    id: b\n", "funnels/x.yml:4: steps[0].id: duplicate key "
+         "'id' (first on line 2); keep only one, or write '- ' before it to start another item of the list"),
     ],
     ids=["colon-in-value", "indentation", "tab", "unclosed-quote", "two-documents",
          "undefined-alias", "backtick", "unclosed-list", "unclosed-list-over-two-lines", "unclosed-keys",
          "unclosed-list-at-the-end", "list-closed-with-a-brace", "missing-comma", "stray-bracket",
-         "list-item-indented-less"],
+         "list-item-indented-less", "key-without-colon", "colon-without-space", "first-key-without-colon",
+         "text-starting-with-star", "text-starting-with-a-bracket", "text-starting-with-gt",
+         "text-starting-with-a-dash", "colon-inside-braces", "hash-inside-braces", "comma-inside-braces",
+         "dash-forgotten"],
 )
 def test_syntax_errors_say_what_to_write(tmp_path: Path, text: str, expected: str) -> None:
     assert _problems(tmp_path, text) == [expected]
@@ -263,8 +298,9 @@ def test_syntax_errors_say_what_to_write(tmp_path: Path, text: str, expected: st
         ("headline: 'Yes' or 'No'\n",
          "funnels/x.yml:1: headline: the ' after Yes ends the quoted text: to show the quotes, put the "
          "whole value in double quotes: \"'Yes' or 'No'\""),
-        ("headline: 'Free' training\n",  # no quote at the end: not a value closed early
-         "funnels/x.yml:1: YAML syntax error: did not find expected key; check this line's indentation"),
+        ("headline: 'Free' training\n",  # no quote at the end: the quotes are meant to show
+         "funnels/x.yml:1: the quoted text ends before the value does: to show the quotes, put the whole value "
+         "in double quotes: headline: \"'Free' training\""),
     ],
     ids=["apostrophe", "double-quotes-inside-double-quotes", "list-item-with-a-comment", "doubled-quote",
          "both-quotes", "apostrophe-in-double-quotes", "escape-in-double-quotes", "quoted-words",
@@ -328,8 +364,7 @@ def test_every_file_that_does_not_parse_is_reported_together(tmp_path: Path) -> 
         prepare(tmp_path)
     assert [str(p) for p in caught.value.problems] == [
         "funnels/a.yml:2: a: duplicate key 'a' (first on line 1); keep only one",
-        "site.yml:2: YAML syntax error: did not find expected node content; "
-        "check this line's indentation",
+        "site.yml:2: the file ends before the value above it does: close each '[', '{' and quote it opens",
     ]
 
 
