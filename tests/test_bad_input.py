@@ -938,9 +938,9 @@ CASES = [
         id="unknown-temperature",
     ),
     pytest.param(
-        {T: step_with("    deadline: {text: Doors close Friday, until: 2030-12-04 23:59:00}\n")},
+        {T: step_with("    deadline: {text: Doors close Friday, until: 2030-12-06 23:59:00}\n")},
         [
-            "funnels/tiny.yml:9: steps[0].deadline.until: add a time zone offset, e.g. 2030-12-04T23:59:00-05:00",
+            "funnels/tiny.yml:9: steps[0].deadline.until: add its time zone offset, e.g. 2030-12-06T23:59:00-05:00 for New York in winter",
         ],
         id="deadline-without-time-zone",
     ),

@@ -50,7 +50,8 @@ def _section(model: type[BaseModel]) -> str:
         default = "**required**" if required else _default(field.default, field.default_factory)
         default = default.replace("|", "\\|")
         description = " ".join((field_doc(model, name) or "").split()).replace("|", "\\|")
-        lines.append(f"| `{key}` | {_type(field.annotation)} | {default} | {description} |")
+        kind = _checked(field.metadata) or _type(field.annotation)
+        lines.append(f"| `{key}` | {kind} | {default} | {description} |")
     if issubclass(model, StepBase) and model is not StepBase:
         lines.append("")
         lines.append("Also every key of [a step](#a-step).")
@@ -85,15 +86,17 @@ def _models_in(annotation: Any) -> list[type[BaseModel]]:
     return models
 
 
+def _checked(metadata: list[Any]) -> str | None:
+    """The kind of value a field's own checks ask for (`types.Slug`: 'slug (a-z, 0-9, -)')."""
+    names = (getattr(getattr(meta, "func", None), "__name__", "") for meta in metadata)
+    return next((_CHECKED[name] for name in names if name in _CHECKED), None)
+
+
 def _type(annotation: Any) -> str:
     origin = get_origin(annotation)
     args = get_args(annotation)
     if origin is Annotated:
-        for meta in args[1:]:
-            name = getattr(getattr(meta, "func", None), "__name__", "")
-            if name in _CHECKED:
-                return _CHECKED[name]
-        return _type(args[0])
+        return _checked(list(args[1:])) or _type(args[0])
     if origin in (Union, types.UnionType):
         members = [a for a in args if a is not type(None)]
         if all(isinstance(m, type) and issubclass(m, BaseModel) and "type" in m.model_fields

@@ -200,13 +200,16 @@ class Deadline(Model):
 
     text: Text
     until: datetime | None = None
-    """When it ends, with a time zone offset (e.g. 2030-12-04T23:59:00-05:00)."""
+    """When it ends, with a time zone offset (e.g. 2030-12-04T23:59:00-05:00): the page marks the
+    text up with this moment (`<time datetime>`), and every build after it warns that the deadline
+    is over. The text itself is shown as written, and stays until you change it."""
 
     @field_validator("until")
     @classmethod
     def _aware(cls, value: datetime | None) -> datetime | None:
         if value is not None and value.tzinfo is None:
-            raise ValueError("add a time zone offset, e.g. 2030-12-04T23:59:00-05:00")
+            raise ValueError(f"add its time zone offset, e.g. {value.strftime('%Y-%m-%dT%H:%M:%S')}-05:00 "
+                             "for New York in winter")
         return value
 
 
