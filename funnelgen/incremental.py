@@ -27,7 +27,6 @@ from typing import Any
 
 from funnelgen import __version__
 from funnelgen.errors import Problem
-from funnelgen.load import real_path
 
 MANIFEST_VERSION = 4
 NOTE = ("This folder is written by 'funnelgen build'. Each build replaces the whole folder, so do "
@@ -68,6 +67,14 @@ class FunnelRecord:
         moment = now()
         return [*(Problem(*w) for w in self.warnings),
                 *(Problem(*w[1:]) for w in self.dated if datetime.fromisoformat(w[0]) < moment)]
+
+
+def real_path(path: Path) -> Path | None:
+    """Where ``path`` really is, its links followed; None when they go round in a loop."""
+    try:
+        return path.resolve()
+    except (RuntimeError, OSError):  # Python 3.11 says RuntimeError('Symlink loop …'), later ones OSError
+        return None
 
 
 def now() -> datetime:

@@ -16,6 +16,7 @@ import jinja2
 import yaml
 
 from funnelgen.errors import Abort, Problem, key_path
+from funnelgen.incremental import real_path
 
 try:  # the C loader is several times faster; it is just as safe
     from yaml import CSafeLoader as SafeLoader
@@ -685,14 +686,6 @@ def site_file(root: Path) -> Path:
 
 
 LOOP = "is a link that leads back to itself (a loop of links); replace it with the file, or remove it"
-
-
-def real_path(path: Path) -> Path | None:
-    """Where ``path`` really is, its links followed; None when they go round in a loop."""
-    try:
-        return path.resolve()
-    except (RuntimeError, OSError):  # Python 3.11 says RuntimeError('Symlink loop …'), later ones OSError
-        return None
 
 
 def unreadable(path: Path, name: str, real_root: Path) -> Problem | None:

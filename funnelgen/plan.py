@@ -15,8 +15,8 @@ from urllib.parse import urlsplit
 
 from funnelgen import images, incremental
 from funnelgen.errors import Abort, Problem
-from funnelgen.incremental import FunnelRecord
-from funnelgen.load import LOOP, Loc, Source, load_yaml, read_text, real_path
+from funnelgen.incremental import FunnelRecord, real_path
+from funnelgen.load import LOOP, Loc, Source, load_yaml, read_text
 from funnelgen.markdown import MarkdownRenderer, is_site_path, line_of
 from funnelgen.schema import NOINDEX_TYPES, Funnel, Site, Step
 from funnelgen.schema.blocks import Form, video_embed

@@ -215,7 +215,10 @@ def _pattern_meant(value: str, pattern: str) -> str | None:
     """What ``value`` was most likely meant as, when that fits ``pattern``: in other case
     (g-abc123 → G-ABC123), the host of an address (https://example.com/ → example.com), a
     site path with its '/' (go → /go)."""
-    host = urlsplit(value if "//" in value else "//" + value).hostname or ""
+    try:
+        host = urlsplit(value if "//" in value else "//" + value).hostname or ""
+    except ValueError:  # '[1]' is no IPv6 address: no host to suggest
+        host = ""
     for meant in (value.upper(), value.lower(), host, "/" + value.lstrip("/")):
         if meant != value and re.fullmatch(pattern.strip("^$"), meant):
             return meant

@@ -319,12 +319,20 @@ def test_the_starter_site_points_at_the_reference_that_exists(tmp_path: Path) ->
 
 def test_a_title_with_terminal_escapes_prints_them_as_text(run_cli: RunCli, make_site: MakeSite,
                                                           tmp_path: Path) -> None:
-    escaped = r"\x1b[2J\x1b]0;pwn\x07Tiny\rX\u202e"  # as YAML writes them inside double quotes
+    escaped = r"Tiny\rX\u202e"  # as YAML writes them inside double quotes: a page can hold them
     site = make_site({"funnels/tiny.yml": FUNNEL_YML.replace("title: Tiny funnel", f'title: "{escaped}"')})
     result = run_cli("build", site, "-o", tmp_path / "out")
     assert result.exit_code == 0, result.output
-    assert "/tiny/  \\x1b[2J\\x1b]0;pwn\\x07Tiny\\rX\\u202e\n" in result.stdout
-    assert not any(c in result.output for c in "\x1b\x07\r\u202e")
+    assert "/tiny/  Tiny\\rX\\u202e\n" in result.stdout
+    assert not any(c in result.output for c in "\r\u202e")
+    # Terminal escapes no page can show are refused, and the refusal prints them as text too.
+    escaped = r"\x1b[2J\x1b]0;pwn\x07Tiny"
+    site = make_site({"funnels/tiny.yml": FUNNEL_YML.replace("title: Tiny funnel", f'title: "{escaped}"')},
+                     name="escapes")
+    result = run_cli("build", site, "-o", tmp_path / "out2")
+    assert result.exit_code == 1
+    assert result.stderr == ("funnels/tiny.yml:1: title: the escape for '\\x1b' in these quotes is an invisible "
+                             "control character, which no page can show; remove it\n")
 
 
 def test_new_never_overwrites_a_file(run_cli: RunCli, tmp_path: Path) -> None:
