@@ -32,11 +32,15 @@ def _existing_folder(ctx: click.Context, param: click.Parameter, value: Path | N
     if value is not None and not os.path.exists(value):
         raise click.UsageError(f"no folder {value}; give the folder that holds site.yml "
                                f"(e.g. funnelgen {ctx.info_name} mysite)", ctx=ctx)
+    if value is not None and os.path.isfile(value):  # site.yml or a funnel file: its site is what builds
+        above = value.parent.parent if value.parent.name == "funnels" else value.parent
+        raise click.UsageError(f"{value} is a file; give the folder that holds site.yml "
+                               f"(funnelgen {ctx.info_name} {above})", ctx=ctx)
     return value
 
 
 SITE_ARG = click.argument("site", default=".", callback=_existing_folder,
-                          type=click.Path(file_okay=False, path_type=Path))
+                          type=click.Path(path_type=Path))  # a file: see _existing_folder
 
 
 _LISTED = 20
@@ -475,7 +479,7 @@ def _print_deploy(report: DeployReport, out: Path, dry_run: bool, quiet: bool, v
 
 @cli.command()
 @click.argument("site", required=False, callback=_existing_folder,
-                type=click.Path(file_okay=False, path_type=Path))
+                type=click.Path(path_type=Path))
 @_stops_on_ctrl_c("Stopped (Ctrl-C).")
 @_reports_problems
 def themes(site: Path | None) -> None:

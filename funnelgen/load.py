@@ -679,6 +679,8 @@ def site_file(root: Path) -> Path:
             hint = " (run 'funnelgen new DIR' to start one)"
         elif (root / ".funnelgen").is_file():  # write.MARKER: an output folder, given as the site
             hint = ": it is a folder funnelgen built; give the site's folder, the one that holds site.yml"
+        elif os.path.lexists(root / "site.yaml"):
+            hint = ": rename site.yaml to site.yml"
         else:
             hint = ": give the folder that holds site.yml, or start a site here with funnelgen new ."
         raise Abort([Problem(str(root), 0, "", f"no site.yml in this folder{hint}")])

@@ -801,7 +801,8 @@ def _check_site_assets(valid: ValidSite, assets: dict[str, Asset], checker: _Che
 
 def _check_asset(ref: str, loc: Loc, source: Source, assets: dict[str, Asset], checker: _Checker) -> None:
     if ref.startswith("assets/") and ref not in assets:
-        near = [name for name in assets if Path(name).name == Path(ref).name]
+        near = [name for name in assets if name.lower() == ref.lower()]  # hosts tell Logo.svg from logo.svg
+        near = near or [name for name in assets if Path(name).name.lower() == Path(ref).name.lower()]
         hint = f"; did you mean '{near[0]}'?" if near else ""
         checker.error(source, loc, f"no file '{ref}' in the site folder{hint}")
     elif ref in assets and (why := _not_a_picture(assets[ref], loc)):

@@ -24,7 +24,7 @@ from pydantic import BaseModel, ValidationError
 from funnelgen.errors import Abort, Problem
 from funnelgen.incremental import FunnelRecord, funnel_files
 from funnelgen.load import Loc, Source, site_file, try_load, unreadable
-from funnelgen.schema import STEP_TYPES, Funnel, Site
+from funnelgen.schema import STEP_TYPES, Funnel, Site, Step
 from funnelgen.schema.blocks import amount_meant
 from funnelgen.schema.types import Color, NotAStep, field_doc
 from funnelgen.spool import PageSpool
@@ -129,7 +129,9 @@ def _message(error: Any, source: Source, loc: Loc, model: type[BaseModel]) -> st
     data = source.data
     typed = None if isinstance(value, str) else source.texts.get(loc)  # a key's text is its own
     if kind == "extra_forbidden":
-        return _unknown_key(str(loc[-1]), _allowed_keys(model, data, loc[:-1]))
+        allowed = _allowed_keys(model, data, loc[:-1])
+        return _misplaced_key(str(loc[-1]), _model_at(model, data, loc[:-1]), allowed) or \
+            _unknown_key(str(loc[-1]), allowed)
     if kind == "missing":
         return f"missing required key '{loc[-1]}'"
     if kind == "union_tag_not_found":
@@ -222,6 +224,25 @@ def _pattern_meant(value: str, pattern: str) -> str | None:
     for meant in (value.upper(), value.lower(), host, "/" + value.lstrip("/")):
         if meant != value and re.fullmatch(pattern.strip("^$"), meant):
             return meant
+    return None
+
+
+def _misplaced_key(key: str, parent: type[BaseModel] | None, allowed: list[str]) -> str | None:
+    """Where a key that is no typo belongs: on steps of another type (`price` on a thank-you
+    step), or one level down (`favicon` at the top of site.yml belongs under `seo:`)."""
+    if parent is None or likely_meant(key, allowed):
+        return None
+    tag = _type_tag(parent)
+    if tag in STEP_TYPES:
+        types = [m for m in get_args(get_args(Step)[0]) if key in m.model_fields]
+        if types:
+            names = [str(_type_tag(m)) for m in types]
+            listed = ", ".join(names[:-1]) + " and " + names[-1] if len(names) > 1 else names[0]
+            return f"'{key}' is a key of {listed} steps; this step is type: {tag}"
+    for name, field in parent.model_fields.items():
+        inner = _resolve(field.annotation, None)
+        if isinstance(inner, type) and issubclass(inner, BaseModel) and key in inner.model_fields:
+            return f"'{key}' goes under '{field.alias or name}:' ({field.alias or name}: {{{key}: …}})"
     return None
 
 

@@ -294,6 +294,14 @@ CASES = [
         id="unknown-key-site-top-level",
     ),
     pytest.param(
+        {T: FUNNEL_YML + "    price: {amount: 5}\n", "site.yml": SITE_YML + "favicon: assets/icon.png\n"},
+        [
+            "funnels/tiny.yml:12: steps[1].price: 'price' is a key of offer, upsell and downsell steps; this step is type: thankyou",
+            "site.yml:3: favicon: 'favicon' goes under 'seo:' (seo: {favicon: …})",
+        ],
+        id="key-in-the-wrong-place",
+    ),
+    pytest.param(
         {"site.yml": SITE_YML + "thme: clean\n"},
         [
             "site.yml:3: thme: unknown key 'thme': did you mean 'theme'?",
@@ -1156,6 +1164,14 @@ CASES = [
             "funnels/tiny.yml:9: steps[0].image.src: no file 'assets/logo.svg' in the site folder; did you mean 'assets/img/logo.svg'?",
         ],
         id="missing-asset-did-you-mean",
+    ),
+    pytest.param(
+        {T: step_with("    image: {src: assets/Team-Photo.PNG, alt: Our team}\n"),
+         "assets/team-photo.png": b"\x89PNG\r\n\x1a\n" + b"\0" * 8 + b"IHDR" + b"\0\0\0\x10\0\0\0\x10\x08\x02\0\0\0"},
+        [
+            "funnels/tiny.yml:9: steps[0].image.src: no file 'assets/Team-Photo.PNG' in the site folder; did you mean 'assets/team-photo.png'?",
+        ],
+        id="asset-in-another-case",
     ),
     pytest.param(
         {T: step_with("    image: {src: assets/brochure.pdf, alt: Our brochure}\n"

@@ -17,7 +17,7 @@ import jsonschema
 import pytest
 import yaml
 from click.testing import Result
-from conftest import FUNNEL_YML, MakeSite, snapshot
+from conftest import FUNNEL_YML, SITE_YML, MakeSite, snapshot
 
 from funnelgen import __version__
 
@@ -140,6 +140,28 @@ def test_every_usage_mistake_is_one_line_saying_what_to_type(tmp_path: Path, typ
     assert (result.returncode, result.stderr) == (2, said + "\n")
     assert result.stdout == ""
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize(("given", "said"), [
+    ("mysite/site.yml", "funnelgen build: mysite/site.yml is a file; give the folder that holds site.yml "
+                        "(funnelgen build mysite); see funnelgen build --help"),
+    ("mysite/funnels/tiny.yml", "funnelgen build: mysite/funnels/tiny.yml is a file; give the folder that holds "
+                                "site.yml (funnelgen build mysite); see funnelgen build --help"),
+])
+def test_a_file_given_as_the_site_names_its_folder(tmp_path: Path, given: str, said: str) -> None:
+    (tmp_path / "mysite" / "funnels").mkdir(parents=True)
+    (tmp_path / "mysite" / "site.yml").write_text(SITE_YML)
+    (tmp_path / "mysite" / "funnels" / "tiny.yml").write_text(FUNNEL_YML)
+    result = installed("build", given, cwd=tmp_path)
+    assert (result.returncode, result.stderr) == (2, said + "\n")
+
+
+def test_a_site_yaml_is_named_for_what_it_is(run_cli: RunCli, tmp_path: Path) -> None:
+    (tmp_path / "mysite").mkdir()
+    (tmp_path / "mysite" / "site.yaml").write_text(SITE_YML)
+    result = run_cli("check", tmp_path / "mysite")
+    assert result.exit_code == 1
+    assert result.stderr == f"{tmp_path / 'mysite'}: no site.yml in this folder: rename site.yaml to site.yml\n"
 
 
 def test_funnelgen_alone_shows_its_help(tmp_path: Path) -> None:
