@@ -133,7 +133,10 @@ def _message(error: Any, source: Source, loc: Loc, model: type[BaseModel]) -> st
         return _misplaced_key(str(loc[-1]), _model_at(model, data, loc[:-1]), allowed) or \
             _unknown_key(str(loc[-1]), allowed)
     if kind == "missing":
-        return f"missing required key '{loc[-1]}'"
+        parent = _model_at(model, data, loc[:-1])
+        field = _field(parent, loc[-1]) if parent is not None else None
+        example = _example_of(field.annotation, field.metadata) if field is not None else "…"
+        return f"missing required key '{loc[-1]}': add {loc[-1]}: {example}"
     if kind == "union_tag_not_found":
         return f"missing key 'type': write one of {_or_list(_step_types())}"
     if kind == "union_tag_invalid":
@@ -225,6 +228,28 @@ def _pattern_meant(value: str, pattern: str) -> str | None:
         if meant != value and re.fullmatch(pattern.strip("^$"), meant):
             return meant
     return None
+
+
+_EXAMPLES = {"check_slug": "my-step", "check_https": "https://…", "check_link": "https://…",
+             "check_base_url": "https://example.com/", "check_asset_path": "assets/…",
+             "check_image_src": "assets/photo.jpg", "check_content_path": "content/….md",
+             "check_color": '"#1f6feb"', "check_target": "<step id>"}
+
+
+def _example_of(annotation: Any, metadata: list[Any]) -> str:
+    """A value to show after `key: ` in a message: what its checks ask for (`https://…`), the keys
+    its model needs (`{amount: …}`), or `…`."""
+    for meta in [*metadata, *get_args(annotation)[1:]]:
+        name = getattr(getattr(meta, "func", None), "__name__", "")
+        if name in _EXAMPLES:
+            return _EXAMPLES[name]
+    inner = _resolve(annotation, None)
+    if isinstance(inner, type) and issubclass(inner, BaseModel):
+        keys = [f.alias or n for n, f in inner.model_fields.items() if f.is_required()]
+        return "{" + ", ".join(f"{key}: …" for key in keys) + "}" if keys else "{…}"
+    if get_origin(inner) is list:
+        return "[…]"
+    return "…"
 
 
 def _misplaced_key(key: str, parent: type[BaseModel] | None, allowed: list[str]) -> str | None:

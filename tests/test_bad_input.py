@@ -302,6 +302,14 @@ CASES = [
         id="key-in-the-wrong-place",
     ),
     pytest.param(
+        {T: sales().replace("    checkout: https://buy.example/course\n", "").replace("    price: {amount: 47}\n", "", 1)},
+        [
+            "funnels/tiny.yml:3: steps[0].checkout: missing required key 'checkout': add checkout: https://…",
+            "funnels/tiny.yml:3: steps[0].price: missing required key 'price': add price: {amount: …}",
+        ],
+        id="missing-keys-with-what-to-write",
+    ),
+    pytest.param(
         {"site.yml": SITE_YML + "thme: clean\n"},
         [
             "site.yml:3: thme: unknown key 'thme': did you mean 'theme'?",
@@ -457,14 +465,14 @@ CASES = [
     pytest.param(
         {"site.yml": "base_url: https://tiny.example/\n"},
         [
-            "site.yml:1: name: missing required key 'name'",
+            "site.yml:1: name: missing required key 'name': add name: …",
         ],
         id="missing-site-name",
     ),
     pytest.param(
         {T: FUNNEL_YML.replace("    headline: Join the list\n", "")},
         [
-            "funnels/tiny.yml:3: steps[0].headline: missing required key 'headline'",
+            "funnels/tiny.yml:3: steps[0].headline: missing required key 'headline': add headline: …",
         ],
         id="missing-headline",
     ),
