@@ -456,6 +456,13 @@ CASES = [
         id="language-by-its-name",
     ),
     pytest.param(
+        {"site.yml": SITE_YML + "language: eng-GB\n"},
+        [
+            "site.yml:3: language: 'eng-GB' is not a language code: write en-GB",
+        ],
+        id="language-in-three-letters",
+    ),
+    pytest.param(
         {"site.yml": SITE_YML + "language: en/us\n"},
         [
             "site.yml:3: language: 'en/us' is not a language code: write a language code, e.g. en, de or pt-BR",

@@ -240,6 +240,11 @@ _LANGUAGE_NAMES = {
     "italian": "it", "italiano": "it", "japanese": "ja", "korean": "ko", "norwegian": "nb",
     "persian": "fa", "polish": "pl", "portuguese": "pt", "português": "pt", "russian": "ru",
     "spanish": "es", "swedish": "sv", "turkish": "tr", "ukrainian": "uk", "urdu": "ur",
+    # three-letter codes (ISO 639-2) of languages that have a two-letter one, which browsers expect
+    "ara": "ar", "chi": "zh", "dan": "da", "deu": "de", "dut": "nl", "eng": "en", "fin": "fi",
+    "fra": "fr", "fre": "fr", "ger": "de", "heb": "he", "hin": "hi", "ita": "it", "jpn": "ja",
+    "kor": "ko", "nld": "nl", "nor": "no", "pol": "pl", "por": "pt", "rus": "ru", "spa": "es",
+    "swe": "sv", "tur": "tr", "ukr": "uk", "zho": "zh",
 }
 
 
@@ -247,13 +252,14 @@ def check_language(value: str) -> str:
     """A language tag (BCP 47) in the case it is usually written: tags are read in any case, so
     'EN' is 'en' and 'pt_br' is 'pt-BR' (a script is Title case, a region upper case)."""
     tag = value.strip().replace("_", "-")
-    if not _LANGUAGE.fullmatch(tag):
-        code = _LANGUAGE_NAMES.get(tag.lower())
-        example = f"write {code}" if code else "write a language code, e.g. en, de or pt-BR"
+    first, _, rest = tag.partition("-")
+    if not _LANGUAGE.fullmatch(tag) or (len(first) == 3 and first.lower() in _LANGUAGE_NAMES):  # eng: en
+        code = _LANGUAGE_NAMES.get(tag.lower()) or _LANGUAGE_NAMES.get(first.lower())
+        example = f"write {code}{'-' + rest if rest and code else ''}" if code else \
+            "write a language code, e.g. en, de or pt-BR"
         raise ValueError(f"{shown(value)} is not a language code: {example}")
-    first, *rest = tag.split("-")
     subtags = [first.lower()]
-    for subtag in rest:
+    for subtag in rest.split("-") if rest else []:
         if len(subtag) == 4 and subtag.isalpha():  # a script: Latn, Hant
             subtags.append(subtag.title())
         elif (len(subtag) == 2 and subtag.isalpha()) or (len(subtag) == 3 and subtag.isdigit()):  # a region
