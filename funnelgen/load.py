@@ -264,13 +264,6 @@ _KEY_SPACE_VALUE = re.compile(r"^[ \t]*(?:-[ \t]+)?([A-Za-z_][\w-]*)[ \t]+([^:#\
 _KEY_COLON_VALUE = re.compile(r"^[ \t]*(?:-[ \t]+)?([A-Za-z_][\w-]*):([^\s/][^#]*?)[ \t]*$")
 
 
-def _is_text_part(key_node: yaml.ScalarNode, value_node: yaml.Node) -> bool:
-    """Whether a key inside '{…}' is the rest of the value before it, cut off at a comma: no ':'
-    after it (`{text: Yes, send it}` reads as the keys text and 'send it')."""
-    return (not key_node.style and isinstance(value_node, yaml.ScalarNode) and value_node.tag == _NULL
-            and value_node.value == "" and value_node.start_mark.index == key_node.end_mark.index)
-
-
 def _colon_missing(text: str) -> str | None:
     """What to write for a key whose ':' or the space after it is missing (`type optin`,
     `headline:Get the plan`); None when the line is not such a key."""
@@ -331,7 +324,7 @@ def _indented_differently(lines: list[str], line: int) -> str:
     if not text.strip():
         return "the file ends before the value above it does: close each '[', '{' and quote it opens"
     mine, theirs = len(text) - len(text.lstrip(" ")), len(above) - len(above.lstrip(" "))
-    if text.strip() and above and mine != theirs:
+    if above and mine != theirs:
         spaces = "1 space" if mine == 1 else f"{mine} spaces"
         return f"this line is indented {spaces} and the line above {theirs}: line it up with its neighbours"
     return ("this line does not fit with the lines above: check its indentation, and put text with ':' "
@@ -470,6 +463,13 @@ _ESCAPED_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 
 _ANCHOR = re.compile(r"(?:^|[\s\[{,])&[^\s]", re.M)
 """Where an anchor (&name) may be defined; prose like 'Q&A' does not match."""
+
+
+def _is_text_part(key_node: yaml.ScalarNode, value_node: yaml.Node) -> bool:
+    """Whether a key inside '{…}' is the rest of the value before it, cut off at a comma: no ':'
+    after it (`{text: Yes, send it}` reads as the keys text and 'send it')."""
+    return (not key_node.style and isinstance(value_node, yaml.ScalarNode) and value_node.tag == _NULL
+            and value_node.value == "" and value_node.start_mark.index == key_node.end_mark.index)
 
 
 class _Builder:
