@@ -986,7 +986,11 @@ def _body(step: Step, index: int, source: Source, root: Path, real_root: Path,
                                                              "outside the site folder"))
         return None
     try:
-        return read_text(path, step.body_file)
+        text = read_text(path, step.body_file)
     except Abort as exc:
         checker.errors += exc.problems
         return None
+    if not text.strip():
+        checker.warn(source, loc, f"'{step.body_file}' is empty, so the page shows no body: write it, or "
+                     "remove body_file")
+    return text

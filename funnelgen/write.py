@@ -548,7 +548,8 @@ def _refuse_unsafe(out: Path, site_root: Path, theme_folders: Iterable[Path] = (
                         "theme out of it or choose another -o folder")
     home = Path(os.path.expanduser("~"))
     if home != Path("~") and (out == home or home.is_relative_to(out)):
-        raise Abort(f"refusing to write to {out}: it holds your home folder; choose another -o folder")
+        what = "is your home folder" if out == home else "holds your home folder"
+        raise Abort(f"refusing to write to {out}: it {what}; choose another -o folder")
     for holder in _ancestors(out):  # a build replaces its output whole: never nest one in another
         if _made_by_funnelgen(holder):
             raise Abort(f"refusing to write to {out}: it is inside {holder}, a folder that funnelgen "

@@ -403,6 +403,15 @@ CASES = [
         id="markdown-link-to-no-page",
     ),
     pytest.param(
+        {T: FUNNEL_YML.replace("    headline: Join the list\n", "    headline: Join the list\n    body_file: content/story.md\n"),
+         "content/story.md": "\n  \n"},
+        [
+            "funnels/tiny.yml:6: steps[0].body_file: 'content/story.md' is empty, so the page shows no body: write it, or remove body_file (--strict)",
+        ],
+        ("--strict",),
+        id="empty-body-file",
+    ),
+    pytest.param(
         {T: step_with("    guarantee: {text: Full refund, days: 99999999}\n")},
         [
             "funnels/tiny.yml:9: steps[0].guarantee.days: 99999999 is too large: write 3650 or less",

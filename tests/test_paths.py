@@ -312,8 +312,8 @@ def test_the_home_folder_is_never_the_output(readable_site: Path, tmp_path: Path
     home.mkdir()
     (home / ".bashrc").write_text("# mine\n")
     monkeypatch.setenv("HOME", str(home))
-    for out in (home, home.parent):
-        with pytest.raises(Abort, match=f"refusing to write to {out}: it holds your home folder"):
+    for out, said in ((home, "is your home folder"), (home.parent, "holds your home folder")):
+        with pytest.raises(Abort, match=f"refusing to write to {out}: it {said}"):
             build(readable_site, out)
     assert sorted(p.name for p in home.iterdir()) == [".bashrc"]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["home"]
