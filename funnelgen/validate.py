@@ -259,9 +259,9 @@ def _misplaced_key(key: str, parent: type[BaseModel] | None, allowed: list[str])
         return None
     tag = _type_tag(parent)
     if tag in STEP_TYPES:
-        types = [m for m in get_args(get_args(Step)[0]) if key in m.model_fields]
-        if types:
-            names = [str(_type_tag(m)) for m in types]
+        owners = [m for m in get_args(get_args(Step)[0]) if key in m.model_fields]
+        if owners:
+            names = [str(_type_tag(m)) for m in owners]
             listed = ", ".join(names[:-1]) + " and " + names[-1] if len(names) > 1 else names[0]
             return f"'{key}' is a key of {listed} steps; this step is type: {tag}"
     for name, field in parent.model_fields.items():
