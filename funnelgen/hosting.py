@@ -194,6 +194,20 @@ def key(path: str) -> str:
     return path.rstrip("/") or "/"
 
 
+def written_addresses(site: Site, step_urls: Mapping[str, Mapping[str, str]]) -> dict[str, str]:
+    """Every address the build writes a page or file at, by `key`: what it is, for messages."""
+    pages: dict[str, str] = {}
+    for slug, urls in step_urls.items():
+        pages[key(f"/{slug}/")] = f"the entry page of funnel '{slug}'"
+        for step, url in urls.items():
+            pages[key(url)] = f"the page of step '{slug}/{step}'"
+    if site.index or site.home:
+        pages["/"] = "the site's home page"
+    for name in (*ROOT_FILES, *HOSTING_FILES):
+        pages[key("/" + name)] = f"the file {name} the build writes"
+    return pages
+
+
 class _Resolver:
     def __init__(self, site: Site, source: Source, step_urls: Mapping[str, Mapping[str, str]],
                  assets: Mapping[str, str]) -> None:
@@ -204,16 +218,8 @@ class _Resolver:
         """The site's files by `assets/…` name: their published, fingerprinted names."""
         self.targets = targets(site)
         self.out = Redirects()
-        self.pages: dict[str, str] = {}
+        self.pages = written_addresses(site, step_urls)
         """Addresses the build writes, by key: what they are, for messages."""
-        for slug, urls in step_urls.items():
-            self.pages[key(f"/{slug}/")] = f"the entry page of funnel '{slug}'"
-            for step, url in urls.items():
-                self.pages[key(url)] = f"the page of step '{slug}/{step}'"
-        if site.index or site.home:
-            self.pages["/"] = "the site's home page"
-        for name in (*ROOT_FILES, *HOSTING_FILES):
-            self.pages[key("/" + name)] = f"the file {name} the build writes"
 
     def error(self, loc: Loc, message: str) -> None:
         self.out.errors.append(self.source.problem(loc, message))

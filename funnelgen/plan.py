@@ -267,10 +267,8 @@ def _check_site_links(valid: ValidSite, planned: list[Surveyed], checker: _Check
     site = valid.site
     urls = hosting.step_urls_of(planned, valid.reused.values())
     pages = [*(f"/{slug}/" for slug in urls), *(url for steps in urls.values() for url in steps.values())]
-    known = {hosting.key(path) for path in [*pages, *(f"/{name}" for name in hosting.ROOT_FILES),
-                                            *(redirect.from_ for redirect in site.hosting.redirects)]}
-    if site.index or site.home:
-        known.add("/")
+    known = {*hosting.written_addresses(site, urls), *(hosting.key(r.from_) for r in site.hosting.redirects)}
+    known -= {hosting.key("/" + name) for name in hosting.HOSTING_FILES}  # read by hosts, not served
 
     def broken(to: str) -> str | None:
         """Why ``to`` leads nowhere, or None when it leads to a page."""
