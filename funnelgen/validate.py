@@ -26,7 +26,7 @@ from funnelgen.incremental import FunnelRecord, funnel_files
 from funnelgen.load import Loc, Source, site_file, try_load, unreadable
 from funnelgen.schema import STEP_TYPES, Funnel, Site, Step
 from funnelgen.schema.blocks import amount_meant
-from funnelgen.schema.types import Color, NotAStep, field_doc
+from funnelgen.schema.types import Color, NotAStep, field_doc, kind_of
 from funnelgen.spool import PageSpool
 from funnelgen.workers import in_workers, share_out
 
@@ -230,19 +230,12 @@ def _pattern_meant(value: str, pattern: str) -> str | None:
     return None
 
 
-_EXAMPLES = {"check_slug": "my-step", "check_https": "https://…", "check_link": "https://…",
-             "check_base_url": "https://example.com/", "check_asset_path": "assets/…",
-             "check_image_src": "assets/photo.jpg", "check_content_path": "content/….md",
-             "check_color": '"#1f6feb"', "check_target": "<step id>"}
-
-
 def _example_of(annotation: Any, metadata: list[Any]) -> str:
     """A value to show after `key: ` in a message: what its checks ask for (`https://…`), the keys
     its model needs (`{amount: …}`), or `…`."""
-    for meta in [*metadata, *get_args(annotation)[1:]]:
-        name = getattr(getattr(meta, "func", None), "__name__", "")
-        if name in _EXAMPLES:
-            return _EXAMPLES[name]
+    kind = kind_of([*metadata, *get_args(annotation)[1:]])
+    if kind is not None:
+        return kind.example
     inner = _resolve(annotation, None)
     if isinstance(inner, type) and issubclass(inner, BaseModel):
         keys = [f.alias or n for n, f in inner.model_fields.items() if f.is_required()]

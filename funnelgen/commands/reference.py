@@ -10,7 +10,7 @@ from pydantic_core import PydanticUndefined
 
 from funnelgen.schema import Funnel, Site
 from funnelgen.schema.funnel import StepBase
-from funnelgen.schema.types import field_doc
+from funnelgen.schema.types import field_doc, kind_of
 
 INTRO = """\
 # Format reference
@@ -88,8 +88,8 @@ def _models_in(annotation: Any) -> list[type[BaseModel]]:
 
 def _checked(metadata: list[Any]) -> str | None:
     """The kind of value a field's own checks ask for (`types.Slug`: 'slug (a-z, 0-9, -)')."""
-    names = (getattr(getattr(meta, "func", None), "__name__", "") for meta in metadata)
-    return next((_CHECKED[name] for name in names if name in _CHECKED), None)
+    kind = kind_of(metadata)
+    return kind.name if kind else None
 
 
 def _type(annotation: Any) -> str:
@@ -117,21 +117,6 @@ def _type(annotation: Any) -> str:
     return {"Decimal": "number", "datetime": "date and time", "Any": "any"}.get(
         getattr(annotation, "__name__", str(annotation)), str(annotation)
     )
-
-
-_CHECKED = {
-    "check_slug": "slug (a-z, 0-9, -)",
-    "check_link": "link (https://, mailto:, tel: or /path)",
-    "check_https": "https URL",
-    "check_base_url": "URL",
-    "check_asset_path": "file (assets/…)",
-    "check_image_src": "image (assets/… or https URL)",
-    "check_content_path": "file (content/….md)",
-    "check_color": "hex colour",
-    "check_font": "font",
-    "check_field_name": "field name",
-    "check_target": "step id or link",
-}
 
 
 def _default(default: Any, factory: Any) -> str:

@@ -12,6 +12,8 @@ import itertools
 import re
 import textwrap
 import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Annotated, Any, ClassVar, Literal
 from urllib.parse import quote, unquote, urlsplit
 
@@ -503,6 +505,20 @@ def is_step_ref(value: str) -> bool:
     return bool(_SLUG.fullmatch(value))
 
 
+@dataclass(frozen=True)
+class Kind:
+    """A checked type's value in words: how the reference names it, and what a message about a
+    missing key suggests writing after `key: `."""
+
+    name: str
+    example: str = "…"
+
+
+def kind_of(metadata: Iterable[Any]) -> Kind | None:
+    """The Kind among a field's or a type's metadata, if it has one."""
+    return next((meta for meta in metadata if isinstance(meta, Kind)), None)
+
+
 def _string(pattern: str | None = None, fmt: str | None = None) -> WithJsonSchema:
     schema: dict[str, str] = {"type": "string"}
     if pattern:
@@ -514,7 +530,8 @@ def _string(pattern: str | None = None, fmt: str | None = None) -> WithJsonSchem
 
 WholeNumber = Annotated[int, Strict()]
 """A number as written: YAML's true and false are not 1 and 0."""
-Slug = Annotated[str, AfterValidator(check_slug), _string(SLUG_PATTERN)]
+Slug = Annotated[str, AfterValidator(check_slug), _string(SLUG_PATTERN),
+                 Kind("slug (a-z, 0-9, -)", "my-step")]
 Text = Annotated[str, AfterValidator(check_text), _string("\\S")]
 ItemText = Annotated[str, AfterValidator(check_item), _string("\\S")]
 """An item of a list of text: never empty (a line '- ' or '- ""' left in by mistake)."""
@@ -522,16 +539,22 @@ OverrideText = Annotated[str, AfterValidator(check_override), _string("\\S")]
 Label = Annotated[str, AfterValidator(check_label), _string("\\S")]
 TEXT_CHECKS = (check_text, check_item, check_override, check_label)
 """The checks of text that shows as written: they refuse only empty text."""
-Link = Annotated[str, AfterValidator(check_link), _string()]
-HttpsUrl = Annotated[str, AfterValidator(check_https), _string("^https://", "uri")]
+Link = Annotated[str, AfterValidator(check_link), _string(),
+                 Kind("link (https://, mailto:, tel: or /path)", "https://…")]
+HttpsUrl = Annotated[str, AfterValidator(check_https), _string("^https://", "uri"),
+                     Kind("https URL", "https://…")]
 Endpoint = Annotated[str, AfterValidator(check_endpoint), _string("^(https://|/(?!/))")]
-BaseUrl = Annotated[str, AfterValidator(check_base_url), _string("^https?://", "uri")]
+BaseUrl = Annotated[str, AfterValidator(check_base_url), _string("^https?://", "uri"),
+                    Kind("URL", "https://example.com/")]
 Language = Annotated[str, AfterValidator(check_language), _string("^[A-Za-z]{2,3}(?:[-_][A-Za-z0-9]{2,8})*$")]
-AssetPath = Annotated[str, AfterValidator(check_asset_path), _string("^assets/")]
-ImageSrc = Annotated[str, AfterValidator(check_image_src), _string("^(assets/|https://)")]
-ContentPath = Annotated[str, AfterValidator(check_content_path), _string("^content/.*\\.md$")]
-Color = Annotated[str, AfterValidator(check_color), _string(_COLOR.pattern)]
+AssetPath = Annotated[str, AfterValidator(check_asset_path), _string("^assets/"),
+                      Kind("file (assets/…)", "assets/…")]
+ImageSrc = Annotated[str, AfterValidator(check_image_src), _string("^(assets/|https://)"),
+                     Kind("image (assets/… or https URL)", "assets/photo.jpg")]
+ContentPath = Annotated[str, AfterValidator(check_content_path), _string("^content/.*\\.md$"),
+                        Kind("file (content/….md)", "content/….md")]
+Color = Annotated[str, AfterValidator(check_color), _string(_COLOR.pattern), Kind("hex colour", '"#1f6feb"')]
 Currency = Annotated[str, AfterValidator(check_currency), _string(_CURRENCY.pattern)]
-FontStack = Annotated[str, AfterValidator(check_font), _string()]
-FieldName = Annotated[str, AfterValidator(check_field_name), _string(_FIELD_NAME.pattern)]
-Target = Annotated[str, AfterValidator(check_target), _string()]
+FontStack = Annotated[str, AfterValidator(check_font), _string(), Kind("font")]
+FieldName = Annotated[str, AfterValidator(check_field_name), _string(_FIELD_NAME.pattern), Kind("field name")]
+Target = Annotated[str, AfterValidator(check_target), _string(), Kind("step id or link", "<step id>")]
