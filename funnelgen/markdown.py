@@ -1,6 +1,6 @@
 """Markdown → safe HTML. Raw HTML is shown as text unless the site allows it, then sanitised.
 
-Markdown is CommonMark with GitHub's tables, converted by pulldown-cmark (through pyromark):
+Markdown is CommonMark with GitHub's tables and ~~strikethrough~~, converted by pulldown-cmark (through pyromark):
 about a hundred times faster than a pure-Python converter, which matters because converting
 Markdown was most of the work of rendering a page.
 """
@@ -45,6 +45,7 @@ _LINK = re.compile(r'<a href="([^"]*)"')
 _ALIGN = re.compile(r'<(t[hd]) style="text-align: (left|center|right)">')
 _H1 = re.compile(r"<(/?)h1\b", re.I)
 _IMG_TAG = re.compile(r"<img\b", re.I)
+_OPTIONS = pyromark.Options.ENABLE_TABLES | pyromark.Options.ENABLE_STRIKETHROUGH
 
 
 @dataclass(frozen=True)
@@ -221,8 +222,9 @@ def line_of(text: str, ref: str) -> int:
 
 
 def _html(text: str) -> str:
-    """CommonMark with tables, raw HTML left in (the caller escapes or sanitises it)."""
-    return str(pyromark.html(text, options=pyromark.Options.ENABLE_TABLES))
+    """CommonMark with tables and strikethrough, raw HTML left in (the caller escapes or
+    sanitises it)."""
+    return str(pyromark.html(text, options=_OPTIONS))
 
 
 def _check_link(href: str, flaws: list[Flaw]) -> None:

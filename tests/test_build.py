@@ -279,9 +279,11 @@ def test_marketer_text_is_escaped_never_run(make_site: MakeSite, tmp_path: Path)
     assert "javascript:" not in page
 
 
-def test_markdown_is_commonmark_with_tables_and_raw_html_shown_as_text(make_site: MakeSite, tmp_path: Path) -> None:
+def test_markdown_is_commonmark_with_tables_strikethrough_and_raw_html_shown_as_text(
+        make_site: MakeSite, tmp_path: Path) -> None:
     body = ("- Week one\n  - two spaces nest a list\n\n"
             "| Plan | Price |\n|---|--:|\n| Basic | $9 |\n\n"
+            "Was ~~$997~~, now $297: save ~70% in ~20 minutes.\n\n"
             "Type `<b>` for bold, or just write a < b and &lt;b&gt;. <b>Not bold</b>")
     funnel = FULL_FUNNEL.replace("A short story with **bold** words.", body.replace("\n", "\n      "))
     out = tmp_path / "out"
@@ -289,6 +291,7 @@ def test_markdown_is_commonmark_with_tables_and_raw_html_shown_as_text(make_site
     page = _read(out, "launch/story/index.html")
     assert "<li>Week one\n<ul>\n<li>two spaces nest a list</li>" in page
     assert re.search(r'<th>Plan</th>\s*<th align="right">Price</th>', page) and '<td align="right">$9</td>' in page
+    assert "Was <del>$997</del>, now $297: save ~70% in ~20 minutes." in page  # a lone '~' stays
     assert "Type <code>&lt;b&gt;</code> for bold, or just write a &lt; b and &lt;b&gt;. &lt;b&gt;Not bold&lt;/b&gt;" in page
 
 

@@ -399,7 +399,7 @@ class Site(Model):
     home: Slug | None = None
     """Funnel whose entry page is shown at the site root (instead of an index)."""
     markdown: MarkdownOptions = MarkdownOptions()
-    """How Markdown (CommonMark, with GitHub's tables) is turned into HTML."""
+    """How Markdown (CommonMark, with GitHub's tables and ~~strikethrough~~) is turned into HTML."""
     tracking: Tracking = Tracking()
     """Analytics that receive funnel events."""
     temperature: TemperatureRules = TemperatureRules()
