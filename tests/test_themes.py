@@ -613,8 +613,11 @@ def test_funnelgen_themes_lists_a_folder_theme_and_installed_ones(
 ])
 def test_funnelgen_themes_with_a_theme_the_build_would_refuse_lists_then_says_why(
         run_cli: RunCli, make_site: MakeSite, setting: str, expected: list[str]) -> None:
-    result = run_cli("themes", make_site({"site.yml": SITE_YML + setting}))
+    site = make_site({"site.yml": SITE_YML + setting})
+    result = run_cli("themes", site)
     assert "Built-in themes:" in result.stdout  # the listing is what they need to choose another
+    if "nonexist" in setting:  # nothing is marked: the first line says so
+        assert result.stdout.startswith(f"{site} names the theme 'nonexist', which cannot be used (see the end).")
     assert result.exit_code == 1
     assert result.stderr.splitlines() == expected
 
