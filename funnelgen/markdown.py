@@ -1,8 +1,8 @@
 """Markdown → safe HTML. Raw HTML is shown as text unless the site allows it, then sanitised.
 
-Markdown is CommonMark with GitHub's tables and ~~strikethrough~~, converted by pulldown-cmark (through pyromark):
-about a hundred times faster than a pure-Python converter, which matters because converting
-Markdown was most of the work of rendering a page.
+Markdown is CommonMark with GitHub's tables and ~~strikethrough~~, converted by pulldown-cmark
+(through pyromark): about a hundred times faster than a pure-Python converter, which matters
+because converting Markdown was most of the work of rendering a page.
 """
 
 from __future__ import annotations

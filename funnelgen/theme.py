@@ -353,8 +353,9 @@ def unused_site_templates(site_root: Path, theme: ThemeChain) -> list[Problem]:
         name = path.relative_to(site_templates).as_posix()
         if not path.is_file() or name.startswith(".") or "/." in name or name in theirs | mentioned:
             continue
-        near = [t for t in sorted(theirs) if t.endswith("/" + path.name)]
-        hint = f"; did you mean templates/{near[0]}?" if near else ""
+        same_name = [t for t in sorted(theirs) if t.endswith("/" + path.name)]
+        near = same_name[0] if same_name else likely_meant(name, sorted(theirs | mentioned))
+        hint = f"; did you mean templates/{near}?" if near else ""
         problems.append(Problem(f"templates/{name}", 0, "", f"replaces no template of theme '{theme.name}' "
                                 f"and no template uses it, so it changes nothing{hint}", warning=True))
     return problems

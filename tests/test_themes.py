@@ -292,13 +292,15 @@ def test_a_site_template_that_replaces_nothing_is_a_warning(make_site: MakeSite,
         "templates/blocks/header.html": '<header>{% include "blocks/mine.html" %}</header>\n',
         "templates/blocks/mine.html": "mine\n",  # used by the header above
         "templates/extra.css": "a { color: red; }\n",  # included by the theme's style.css
+        "templates/blocks/extras.css": "a { color: blue; }\n",  # a typo of one
     })
-    warning = ("templates/footer.html: replaces no template of theme 'clean' and no template uses it, so it "
-               "changes nothing; did you mean templates/blocks/footer.html?")
+    warnings = [f"templates/{name}: replaces no template of theme 'clean' and no template uses it, so it "
+                f"changes nothing; did you mean templates/{meant}?"
+                for name, meant in [("blocks/extras.css", "extra.css"), ("footer.html", "blocks/footer.html")]]
     result = run_cli("build", site, "-o", tmp_path / "out")
-    assert result.exit_code == 0 and result.stderr == f"warning: {warning}\n"
+    assert result.exit_code == 0 and result.stderr.splitlines() == [f"warning: {w}" for w in warnings]
     result = run_cli("build", site, "-o", tmp_path / "strict", "--strict")
-    assert result.exit_code == 1 and result.stderr == f"{warning} (--strict)\n"
+    assert result.exit_code == 1 and result.stderr.splitlines()[:2] == [f"{w} (--strict)" for w in warnings]
 
 
 REACH_PYTHON = {
