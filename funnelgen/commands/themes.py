@@ -80,8 +80,8 @@ def themes_text(site_root: Path | None = None) -> str:
 
     out: list[str] = []
     if site is not None:
-        listed = [*builtin, *installed, *([folder] if folder else [])]
-        if any(_is_used(item, site) and not item.problem for item in listed):
+        every = [*builtin, *installed, *([folder] if folder else [])]
+        if any(_is_used(item, site) and not item.problem for item in every):
             out.append(f"{site.root} uses the theme '{site.theme}' (marked *).")
         else:  # the reason is the last line, where the build would say it too
             out.append(f"{site.root} names the theme '{site.theme}', which cannot be used (see the end).")
