@@ -192,6 +192,16 @@ def test_a_beacon_at_a_site_path_posts_into_the_sub_folder_the_site_lives_in(mak
     assert config["providers"]["beacon"] == "/shop/collect"
 
 
+def test_a_meta_pixel_id_written_as_a_number_is_the_same_id(make_site: MakeSite, tmp_path: Path) -> None:
+    site = make_site({"site.yml": "name: Tiny Co\nbase_url: https://tiny.example/\n"
+                                  "tracking:\n  meta_pixel: {pixel_id: 123456789012345}\n"})
+    build(site, tmp_path / "out")
+    page = _read(tmp_path / "out", "tiny/index.html")
+    config = json.loads(re.search(r'<script type="application/json" id="funnelgen-config">(.*?)</script>',
+                                  page).group(1))
+    assert config["providers"]["meta"] == "123456789012345"
+
+
 def test_a_currency_code_in_lower_case_is_read_as_the_code(make_site: MakeSite, tmp_path: Path) -> None:
     out = tmp_path / "out"
     build(make_site({"funnels/launch.yml": FULL_FUNNEL.replace("price: {amount: 97, compare_at: 297}",

@@ -108,7 +108,7 @@ def test_hosts_globs_and_groups_are_accepted_as_referrers(run_cli: Any, make_sit
     ("tracking:\n  ga4: G-ABC123XYZ",
      "site.yml:4: tracking.ga4: write the measurement id as a setting: ga4: {measurement_id: G-ABC123XYZ}"),
     ("tracking:\n  meta_pixel: 123456789012345",
-     'site.yml:4: tracking.meta_pixel: write the pixel id as a setting: meta_pixel: {pixel_id: "123456789012345"}'),
+     'site.yml:4: tracking.meta_pixel: write the pixel id as a setting: meta_pixel: {pixel_id: 123456789012345}'),
     ("tracking:\n  plausible: ledgerlab.example",
      "site.yml:4: tracking.plausible: write the domain as a setting: plausible: {domain: ledgerlab.example}"),
     ("tracking:\n  beacon: https://collect.example/e",

@@ -7,7 +7,7 @@ import string
 from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, WithJsonSchema, field_validator, model_validator
 
 from funnelgen.schema.types import (
     AssetPath,
@@ -112,10 +112,17 @@ class MetaPixel(Model):
     @model_validator(mode="before")
     @classmethod
     def _alone(cls, value: Any) -> Any:
-        quoted = isinstance(value, int | str) and not isinstance(value, bool) and str(value).strip()
-        return _written_alone("meta_pixel", "pixel_id", f'"{value}"' if quoted else value)
+        return _written_alone("meta_pixel", "pixel_id", value)
 
-    pixel_id: str = Field(pattern=r"^[0-9]{6,20}$")
+    @field_validator("pixel_id", mode="before")
+    @classmethod
+    def _digits(cls, value: Any) -> Any:
+        """The id as YAML reads it unquoted (a number) is the same id."""
+        return str(value) if isinstance(value, int) and not isinstance(value, bool) else value
+
+    pixel_id: Annotated[str, WithJsonSchema({"type": ["string", "integer"], "pattern": "^[0-9]{6,20}$"})] = Field(
+        pattern=r"^[0-9]{6,20}$")
+    """The Meta (Facebook) pixel's id: its digits, quoted or not."""
 
 
 class Plausible(Model):
