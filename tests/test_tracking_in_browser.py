@@ -438,15 +438,16 @@ def test_utm_names_and_temp_in_capitals_count_like_lowercase(plain: Path, serve:
     assert other.page.locator("h1").inner_text() == "Warm headline"
 
 
+@pytest.mark.parametrize("back_from", ["https://buy.stripe.com/", "https://checkout.stripe.com/"])
 def test_coming_back_from_the_checkout_keeps_the_ads_utm_for_the_upsell(plain: Path, serve: Any,
-                                                                        new_page: Any) -> None:
+                                                                        new_page: Any, back_from: str) -> None:
     tab = new_page()
     _stop_navigation(tab)
     base = serve(plain)
     ad = {"utm_source": "fb", "utm_medium": "cpc", "utm_campaign": "spring"}
     tab.goto(base + "launch/buy/?utm_source=fb&utm_medium=cpc&utm_campaign=spring")
-    tab.page.click("a.button")
-    tab.page.goto(base + "launch/vip/", referer="https://buy.stripe.com/")  # Stripe sends the buyer back
+    tab.page.click("a.button")  # to buy.stripe.com, whose payment page moves to checkout.stripe.com
+    tab.page.goto(base + "launch/vip/", referer=back_from)  # Stripe sends the buyer back
     [view] = _events(tab)
     assert view["utm_last"] == ad  # the upsell is still credited to the ad, not to Stripe
     assert "utm_campaign=spring" in tab.page.get_attribute("a.button", "href")
@@ -616,7 +617,35 @@ def test_the_runtime_keeps_working_when_storage_is_blocked(plain: Path, serve: A
     assert tab.console_errors == []
 
 
-@pytest.mark.parametrize("stored", ["1", '"text"', "{broken", "[]", "null"])
+def test_a_checkout_on_a_country_domain_does_not_swallow_every_referrer_of_that_country(
+        plain: Path, serve: Any, new_page: Any) -> None:
+    tab = new_page()
+    base = serve(plain)
+    tab.goto(base + "launch/buy/")
+    domains = tab.page.evaluate("""() => { const a = document.createElement("a");
+        return ["https://shop.example.co.uk/", "https://buy.stripe.com/", "https://pay.example.com/x"].map(url => {
+          a.href = url; a.setAttribute("data-event", "checkout_click"); a.onclick = e => e.preventDefault();
+          document.body.append(a); a.click(); a.remove();
+          return JSON.parse(localStorage.funnelgen).x.at(-1); }); }""")
+    assert domains == ["shop.example.co.uk", "stripe.com", "example.com"]
+
+
+def test_events_queued_for_the_beacon_are_dropped_when_consent_is_withdrawn(with_banner: Path, collector: Any,
+                                                                          new_page: Any) -> None:
+    base, beacons = collector(with_banner)
+    tab = new_page()
+    _provider_requests(tab)
+    tab.goto(base + "launch/join/")
+    tab.page.get_by_role("button", name="Accept").click()
+    tab.page.evaluate("funnelgen.track('before_withdrawing'); funnelgen.consent(false); funnelgen.track('after')")
+    tab.page.goto("about:blank")  # the page hides: a beacon would flush now
+    tab.page.wait_for_timeout(300)
+    assert beacons == []
+
+
+@pytest.mark.parametrize("stored", ["1", '"text"', "{broken", "[]", "null", '{"id": "a", "v": "f/story", "x": 5}',
+                                    '{"id": "a", "lt": {"ref": ""}, "ft": {}}', '{"lt": {"utm": {}, "ref": 5}}',
+                                    '{"h": "hot"}'])
 def test_a_damaged_memory_is_started_afresh(plain: Path, serve: Any, new_page: Any, stored: str) -> None:
     tab = new_page()
     tab.page.add_init_script(f"if (!sessionStorage.seeded) {{ localStorage.setItem('funnelgen', {json.dumps(stored)}); "

@@ -15,7 +15,11 @@
   var KEY = "funnelgen", ls = null, S = {};
   try { ls = w.localStorage; ls.getItem(KEY); } catch (e) { ls = null; }
   try { S = JSON.parse(ls.getItem(KEY) || "{}"); } catch (e) { S = {}; }  /* damaged: start afresh */
-  if (!S || typeof S != "object" || S.pop) S = {};
+  function ours(s) {  /* not what another script, or another shape, left under the key */
+    return s && typeof s == "object" && !s.pop && [s.x, s.v, s.h].every(function (a) { return !a || a.pop; }) &&
+      [s.lt, s.ft].every(function (t) { return !t || t.utm && typeof t.utm == "object" && typeof t.ref == "string"; });
+  }
+  if (!ours(S)) S = {};
   function save() { try { if (ls) ls.setItem(KEY, JSON.stringify(S)); } catch (e) { /* full or blocked */ } }
 
   /* ---- rules: the same semantics as funnelgen/temperature.py ---- */
@@ -63,9 +67,13 @@
   ["utm_source", "utm_medium", "utm_campaign", "utm_content", "utm_term"].forEach(function (key) {
     if (q[key]) { utm[key] = q[key]; hasUtm = true; }
   });
+  function domain(host) {  /* buy. and checkout.stripe.com: stripe.com; example.co.uk: itself */
+    var p = host.split(".");
+    return p.length > 2 && p[p.length - 2].length > 3 ? p.slice(1).join(".") : host;
+  }
   var ref = "";
   try { ref = d.referrer ? new URL(d.referrer).hostname : ""; } catch (e) { ref = ""; }
-  if (ref === loc.hostname || (S.x || []).indexOf(ref) >= 0) ref = "";  /* this site, or back from its checkout */
+  if (ref === loc.hostname || (S.x || []).indexOf(domain(ref)) >= 0) ref = "";  /* this site, or back from its checkout */
   var now = Date.now();
   if (!S.id) {
     var b = new Uint8Array(8);
@@ -197,7 +205,7 @@
       if (P.ga4) gconsent("update", consent);
       if (P.meta) w.fbq("consent", consent === "granted" ? "grant" : "revoke");
     }
-    if (consent === "granted") start(); else pending.length = 0;
+    if (consent === "granted") start(); else pending.length = beacon.length = 0;  /* nothing queued goes out */
   }
 
   w.funnelgen = {
@@ -217,7 +225,7 @@
     if (name === "optin_submit") S.o = true;
     if (name === "checkout_click" || name === "upsell_accept") {
       S.c = true;
-      S.x = (S.x || []).concat(a.hostname || []).slice(-5);  /* its host: coming back from it is no new touch */
+      S.x = (S.x || []).concat(domain(a.hostname || "") || []).slice(-5);  /* coming back from it is no new touch */
     }
     save();
   }
