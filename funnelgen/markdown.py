@@ -30,6 +30,7 @@ _TAGS = {
     "table", "tbody", "td", "th", "thead", "tr", "u", "ul",
 }
 _ATTRIBUTES = {
+    **{heading: {"id"} for heading in ("h2", "h3", "h4", "h5", "h6")},
     "a": {"href", "title"},
     "img": {"src", "alt", "title", "width", "height", "loading", "decoding"},
     "th": {"align"},
@@ -42,8 +43,16 @@ _CODE = re.compile(r"<code[^>]*>.*?</code>", re.S)
 # Images, links and table cell alignment exactly as pulldown-cmark writes them.
 _IMAGE = re.compile(r'<img src="([^"]*)" alt="([^"]*)"(?: title="([^"]*)")? />')
 _LINK = re.compile(r'<a href="([^"]*)"')
+# A link of raw HTML as written (any case, any quoting): the sanitiser drops an href whose scheme
+# it refuses without a word, so each is checked before it runs.
+_RAW_LINK = re.compile(r"""<a\s[^>]*?\bhref\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'>]+))""", re.I)
 _ALIGN = re.compile(r'<(t[hd]) style="text-align: (left|center|right)">')
 _H1 = re.compile(r"<(/?)h1\b", re.I)
+# `## Pricing {#pricing}`: a heading that `[see the prices](#pricing)` leads to. Only this form:
+# pulldown-cmark's own attribute syntax would swallow `## Save {50%}` without a word.
+_HEADING_ID = re.compile(r"<(h[2-6])>(.*?)\s*\{#([A-Za-z][\w-]*)\}</\1>")
+ID = re.compile(r"[A-Za-z][\w-]*")
+"""An id a heading may have (the runtime's own, `funnelgen-…`, excepted)."""
 _IMG_TAG = re.compile(r"<img\b", re.I)
 _OPTIONS = pyromark.Options.ENABLE_TABLES | pyromark.Options.ENABLE_STRIKETHROUGH
 
@@ -112,14 +121,20 @@ class MarkdownRenderer:
             _check_link(html.unescape(href), flaws)
         if self.allow_html:
             converted = _html(text)
+            for found in _RAW_LINK.finditer(converted):
+                _check_link(html.unescape(next(part for part in found.groups() if part is not None)), flaws)
         else:  # code shows an entity as typed: put back the '<' that was typed there
             converted = _CODE.sub(lambda code: code[0].replace("&amp;#60;", "&lt;"), as_text)
         converted = _H1.sub(r"<\1h2", converted)  # the page's headline is its one <h1>
+        converted = _HEADING_ID.sub(r'<\1 id="\3">\2</\1>', converted)
         converted = _IMAGE.sub(lambda found: self._image(found, flaws), converted)
         converted = _ALIGN.sub(r'<\1 align="\2">', converted)
 
-        def attribute(tag: str, name: str, value: str) -> str:
-            """Each URL as sanitised (raw HTML's too): site paths made relative, links checked."""
+        def attribute(tag: str, name: str, value: str) -> str | None:
+            """Each URL as sanitised (raw HTML's too): site paths made relative, links checked; None
+            drops the attribute."""
+            if name == "id":  # a heading's, as `{#pricing}` or raw HTML gives it
+                return value if ID.fullmatch(value) and not value.startswith("funnelgen") else None
             if name not in ("href", "src"):
                 return value
             if tag == "a" and value.startswith("/assets/"):  # a download: the published file
@@ -136,7 +151,7 @@ class MarkdownRenderer:
             elif value.startswith(("assets/", "/assets/")):  # raw HTML's <img> of the assets folder
                 published = self._picture(unquote(value), flaws)
                 return published[0] if published else value
-            elif value.startswith("https://"):
+            elif tag == "img" and value.startswith("https://"):  # the sanitiser drops every other src
                 remote.append(value)
             return self.root + value[1:] if value.startswith("/") and not value.startswith("//") else value
 

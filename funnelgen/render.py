@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from functools import cached_property
+from html import unescape
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +24,7 @@ from pydantic import BaseModel
 
 from funnelgen import __version__, providers, tracking
 from funnelgen.errors import Abort, Problem, display_path
+from funnelgen.images import ROLES
 from funnelgen.load import ContainedLoader
 from funnelgen.markdown import Flaw, MarkdownError, MarkdownRenderer, line_of
 from funnelgen.plan import Asset, Page, Plan, form_name
@@ -107,6 +109,9 @@ class ImageView:
     display: int | None = None
     """CSS width of a fixed-size place (logo, photo), for `sizes`; None across the column."""
 
+    def __str__(self) -> str:  # `{{ page.image(…) }}` alone is its address
+        return self.src
+
 
 class SiteView:
     """What a template sees as `page` on a page that is no step (the funnel list, the 404 page):
@@ -137,9 +142,12 @@ class SiteView:
 
     def image(self, ref: str, role: str = "content") -> ImageView:
         """A picture for one place on the page (images.ROLES): remote ones keep their URL."""
+        if role not in ROLES:
+            raise jinja2.UndefinedError(f"page.image(…, '{role}'): no such place for a picture; write one of "
+                                        f"{', '.join(repr(r) for r in ROLES)}")
         asset = self._renderer.plan.assets.get(ref)
         if asset is None:
-            return ImageView(ref, None, None)
+            return ImageView(self.asset(ref), None, None)  # refuses a missing file of the site or theme
         picture = asset.pictures.get(role)
         if picture is None:
             return ImageView(self.asset(ref), asset.width, asset.height)
@@ -406,11 +414,16 @@ class Renderer:
             html = self.template(name, context)
         except MarkdownError as exc:
             found = self._markdown_problems(self.plan.pages if rendered_with is None else rendered_with)
+            file, line = _template_frame(exc)
+            if not found and file is not None:  # a template's own Markdown: page.markdown("[x](…)")
+                raise Abort([Problem(self._shown(file), line, "", f"template error: {exc}")]) from None
             raise Abort(found or [page.planned.source.problem(("steps", page.index), str(exc))]) from None
         if RUNTIME_SETTINGS not in html:  # a theme's page.html lost its <head>, or all of it
             raise Abort([Problem(name, 0, "", f"the page it makes has no {RUNTIME_SETTINGS} script, so no "
                                  "temperature, tracking or policy: keep page.html's <head> and its blocks "
                                  "(copy the base theme's page.html and change only what you need)")])
+        if problems := _anchor_problems(page, html):
+            raise Abort(problems)
         return html
 
     def _markdown_problems(self, pages: Sequence[Page]) -> list[Problem]:
@@ -533,6 +546,36 @@ def _markdown_problem(page: Page, loc: tuple[str | int, ...], text: str, flaw: F
     if loc == ("body_file",) and page.step.body_file:
         return Problem(page.step.body_file, line_of(text, flaw.ref), "", flaw.message)
     return page.planned.source.problem(("steps", page.index, *loc), flaw.message)
+
+
+_ANCHOR = re.compile(r'href="#([^"]+)"')
+_ELEMENT_ID = re.compile(r'<([a-z][a-z0-9]*)\b[^>]*?\sid="([^"]+)"')
+_FORM_CONTROLS = {"input", "select", "textarea", "script", "template"}
+
+
+def _anchor_problems(page: Page, html: str) -> list[Problem]:
+    """Each `#anchor` link of a step's page that leads to no element of it, and each id it
+    gives twice (a link leads to the first), named where the Markdown wrote it, else at the step."""
+    elements = _ELEMENT_ID.findall(html)
+    ids = [element_id for _, element_id in elements]
+    places = [f"#{i}" for tag, i in elements if tag not in _FORM_CONTROLS and not i.startswith("funnelgen")]
+    found: list[tuple[str, str]] = []
+    for anchor in dict.fromkeys(_ANCHOR.findall(html)):
+        if anchor not in ids and anchor.lower() != "top":  # '#top' is the top of any page
+            target = unescape(anchor)
+            found.append((f"#{target}", f"link '#{target}' leads to nothing on this page: give the heading "
+                          f"it means that id (## Prices {{#{target}}}), or link to a place the page has: "
+                          f"{', '.join(places) or 'none'}"))
+    for twice in dict.fromkeys(i for i in ids if ids.count(i) > 1):
+        found.append((f"{{#{twice}}}", f"the id '{twice}' is on this page twice, and a link leads only to "
+                      "the first: give one of them another id"))
+    texts = list(markdown_of(page.step, page.body))
+    problems = []
+    for ref, message in found:
+        written = next(((loc, text) for loc, text in texts if ref in text), None)
+        problems.append(_markdown_problem(page, *written, Flaw(ref, message)) if written
+                        else page.planned.source.problem(("steps", page.index), message))
+    return problems
 
 
 def _script_json(data: dict[str, Any]) -> str:

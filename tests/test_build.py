@@ -305,6 +305,39 @@ def test_markdown_is_commonmark_with_tables_strikethrough_and_raw_html_shown_as_
     assert "Type <code>&lt;b&gt;</code> for bold, or just write a &lt; b and &lt;b&gt;. &lt;b&gt;Not bold&lt;/b&gt;" in page
 
 
+def test_a_heading_with_an_id_is_where_an_anchor_link_leads(make_site: MakeSite, tmp_path: Path) -> None:
+    body = "[See the prices](#prices) · [or what people say](#testimonials-title)\n\n## Prices {#prices}\n\n## Save {50%}"
+    out = tmp_path / "out"
+    build(make_site({"funnels/launch.yml": FULL_FUNNEL.replace(
+        "    testimonials: [{quote: It works., name: Ann}]\n",
+        f"    testimonials: [{{quote: It works., name: Ann}}]\n    body: {json.dumps(body)}\n")}), out)
+    page = _read(out, "launch/offer/index.html")
+    assert '<a href="#prices" rel="noopener noreferrer">See the prices</a>' in page
+    assert '<h2 id="prices">Prices</h2>' in page
+    assert "<h2>Save {50%}</h2>" in page  # braces that are not {#id} stay the heading's words
+
+
+def test_an_anchor_link_that_leads_nowhere_on_its_page_is_refused_with_the_places_it_could_go(
+        make_site: MakeSite, tmp_path: Path) -> None:
+    site = make_site({"funnels/launch.yml": FULL_FUNNEL.replace(
+        "    body: |\n      A short story with **bold** words.\n", "    body_file: content/story.md\n"),
+        "content/story.md": "## The story {#story}\n\nIntro.\n\n[Jump to the offer](#offer)\n"})
+    with pytest.raises(Abort) as refused:
+        build(site, tmp_path / "out")
+    assert str(refused.value) == ("content/story.md:5: link '#offer' leads to nothing on this page: give the "
+                                  "heading it means that id (## Prices {#offer}), or link to a place the page "
+                                  "has: #main, #story")
+    assert not (tmp_path / "out").exists()
+
+
+def test_an_id_given_twice_on_one_page_is_refused(make_site: MakeSite, tmp_path: Path) -> None:
+    funnel = FULL_FUNNEL.replace("A short story with **bold** words.", "## Why {#why}\n\n      ## Again {#why}")
+    with pytest.raises(Abort) as refused:
+        build(make_site({"funnels/launch.yml": funnel}), tmp_path / "out")
+    assert str(refused.value) == ("funnels/launch.yml:7: steps[0].body: the id 'why' is on this page twice, and a "
+                                  "link leads only to the first: give one of them another id")
+
+
 @pytest.mark.parametrize("href", ["javascript:alert(1)", "offer", "../offer/", "data:text/html,x"])
 def test_a_markdown_link_that_cannot_work_is_refused(make_site: MakeSite, tmp_path: Path, href: str) -> None:
     funnel = FULL_FUNNEL.replace("A short story with **bold** words.", f"Read [this]({href}).")
@@ -475,6 +508,31 @@ def test_the_policy_names_each_host_as_the_browser_reads_it_and_nothing_else(
     assert img and set(img[1].split()) == {"'self'", "data:", "https://charts.example:8443",
                                            "https://xn--bcher-kva.example"}
     assert "sandbox" not in policy[1]  # a raw picture whose host is not a host name is not allowed in
+
+
+def test_the_policy_allows_no_host_of_raw_html_the_sanitiser_removed(make_site: MakeSite, tmp_path: Path) -> None:
+    body = ('<img src="https://img.example/x.png" alt="Shown"> <iframe src="https://frame.example/"></iframe> '
+            '<audio src="https://audio.example/a.mp3"></audio> <script src="https://script.example/x.js"></script>')
+    site = make_site({"funnels/launch.yml": FULL_FUNNEL.replace("A short story with **bold** words.", body),
+                      "site.yml": "name: Tiny Co\nbase_url: https://tiny.example/\nmarkdown: {allow_html: true}\n"})
+    build(site, tmp_path / "out")
+    page = _read(tmp_path / "out", "launch/story/index.html")
+    policy = re.search(r'http-equiv="Content-Security-Policy" content="([^"]*)"', page)
+    assert policy and "https://img.example" in policy[1]
+    assert not re.search(r"frame\.example|audio\.example|script\.example", policy[1])
+
+
+@pytest.mark.parametrize("link", ['<a href="javascript:alert(1)">Win</a>', "<A HREF='JavaScript:alert(1)'>Win</A>",
+                                  '<a title="x" href=data:text/html,hi>Win</a>'])
+def test_a_raw_html_link_that_cannot_work_is_refused_like_a_markdown_one(make_site: MakeSite, tmp_path: Path,
+                                                                         link: str) -> None:
+    site = make_site({"funnels/launch.yml": FULL_FUNNEL.replace("A short story with **bold** words.", link),
+                      "site.yml": "name: Tiny Co\nbase_url: https://tiny.example/\nmarkdown: {allow_html: true}\n"})
+    with pytest.raises(Abort) as refused:
+        build(site, tmp_path / "out")  # the sanitiser would leave <a> without href: text that looks like a link
+    assert re.fullmatch(r"funnels/launch\.yml:7: steps\[0\]\.body: link '(?i:javascript:alert\(1\)|data:text/html,hi)' "
+                        r"in the Markdown cannot work: write an https:// URL, mailto:, tel:, or a site path such as "
+                        r"/funnel/step/", str(refused.value)), str(refused.value)
 
 
 def test_raw_html_in_markdown_is_sanitised_when_the_site_allows_it(make_site: MakeSite, tmp_path: Path) -> None:

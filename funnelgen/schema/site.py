@@ -120,8 +120,8 @@ class MetaPixel(Model):
         """The id as YAML reads it unquoted (a number) is the same id."""
         return str(value) if isinstance(value, int) and not isinstance(value, bool) else value
 
-    pixel_id: Annotated[str, WithJsonSchema({"type": ["string", "integer"], "pattern": "^[0-9]{6,20}$"})] = Field(
-        pattern=r"^[0-9]{6,20}$")
+    pixel_id: Annotated[str, WithJsonSchema({"type": ["string", "integer"], "pattern": "^[0-9]{6,20}$"})] = (
+        Field(pattern=r"^[0-9]{6,20}$"))
     """The Meta (Facebook) pixel's id: its digits, quoted or not."""
 
 
