@@ -467,7 +467,14 @@ def _options(themes: list[Theme], chosen: dict[str, Any], site: Source) -> dict[
                                     f"option '{name}': {hint}(options: {allowed})"))
         elif option.choices and value not in option.choices:
             choices = ", ".join(str(c) for c in option.choices)
-            problems.append(site.problem(loc, f"{value!r} is not one of: {choices}"))
+            typed = site.texts.get(loc) if not isinstance(value, str) else None  # off, read as false
+            near = likely_meant(str(value), [str(c) for c in option.choices])
+            if typed is not None and typed in option.choices:
+                hint = f"; put it in quotes: \"{typed}\""
+            else:
+                hint = f": did you mean '{near}'?" if near else ""
+            problems.append(site.problem(loc, f"{as_written(value, typed and repr(typed))} is not one of: "
+                                              f"{choices}{hint}"))
         elif type(value) is not type(option.default) and not (
             isinstance(value, int | float) and isinstance(option.default, int | float)
             and not isinstance(value, bool) and not isinstance(option.default, bool)

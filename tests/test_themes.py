@@ -210,6 +210,9 @@ def test_a_template_mistake_is_one_line_saying_what_to_write(make_site: MakeSite
                             "did you mean 'button_style'? (options: accent, background, band, "
                             "button_style, cta_color, max_width, primary, radius, text)"),
     ("{cta_color: red}", "theme_options.cta_color: 'red' is not one of: accent, primary"),
+    ("{cta_color: Primary}", "theme_options.cta_color: 'Primary' is not one of: accent, primary: did you mean "
+                             "'primary'?"),
+    ("{button_style: off}", "theme_options.button_style: 'off' is not one of: filled, outline, pill"),
     ("{max_width: 40}", "theme_options.max_width: expected text, got 40; write it like the default, '46rem', "
                         "in quotes"),
     ("{max_width: }", "theme_options.max_width: expected text, got nothing; write it like the default, '46rem', "
@@ -220,7 +223,8 @@ def test_a_template_mistake_is_one_line_saying_what_to_write(make_site: MakeSite
                                "which would break the page's whole stylesheet; close it or remove it"),
     ("{max_width: 'calc(100% - 2rem'}", "theme_options.max_width: 'calc(100% - 2rem' has a '(' that is never "
                                         "closed, which would break the page's whole stylesheet"),
-], ids=["unknown", "choice", "type", "empty", "unsafe", "unclosed-quote", "unclosed-bracket"])
+], ids=["unknown", "choice", "choice-case", "choice-read-as-false", "type", "empty", "unsafe", "unclosed-quote",
+        "unclosed-bracket"])
 def test_theme_options_are_checked(make_site: MakeSite, tmp_path: Path, options: str, message: str) -> None:
     site = make_site({"site.yml": SITE_YML + f"theme: bold\ntheme_options: {options}\n"})
     with pytest.raises(Abort) as caught:
@@ -234,7 +238,9 @@ def test_theme_options_are_checked(make_site: MakeSite, tmp_path: Path, options:
     ("glow: {default: 2, description: Glow size.}", "glow: true", "glow: expected a number, got true"),
     ("button_style: {default: pill, description: Rounder buttons.}", "button_style: banana",
      "button_style: 'banana' is not one of: filled, outline, pill"),
-], ids=["true-false-is-not-a-number", "a-number-is-not-true", "redeclared-keeps-its-choices"])
+    ("glow: {default: 'on', choices: ['on', 'off'], description: Glow.}", "glow: off",
+     "glow: 'off' is not one of: on, off; put it in quotes: \"off\""),
+], ids=["true-false-is-not-a-number", "a-number-is-not-true", "redeclared-keeps-its-choices", "yaml-off"])
 def test_a_folder_themes_options_are_checked_as_documented(make_site: MakeSite, tmp_path: Path, option: str,
                                                           value: str, message: str) -> None:
     site = make_site({"site.yml": SITE_YML + f"theme: ./themes/mine\ntheme_options: {{{value}}}\n",
@@ -430,6 +436,31 @@ def test_a_missing_static_file_is_one_clear_error(make_site: MakeSite, run_cli: 
     assert result.exit_code == 1
     assert result.stderr == ("themes/warm/templates/blocks/footer.html:1: template error: no file "
                              "'icons/seal.svg' in the theme's static/ folder\n")  # named from the site folder
+
+
+@pytest.mark.parametrize(("call", "error"), [
+    ('page.image("assets/nope.jpg").src', "no file 'assets/nope.jpg' in the site's assets folder"),
+    ('page.image("static/nope.svg", "logo").src', "no file 'nope.svg' in the theme's static/ folder"),
+    ('page.image("https://cdn.example/x.png", "cntent").src',
+     "page.image(…, 'cntent'): no such place for a picture; write one of 'content', 'photo', 'logo'"),
+])
+def test_a_picture_a_template_asks_for_that_cannot_be_shown_is_one_clear_error(
+        make_site: MakeSite, run_cli: RunCli, tmp_path: Path, call: str, error: str) -> None:
+    site = make_site({"templates/blocks/footer.html": f'<footer><img src="{{{{ {call} }}}}" alt=""></footer>\n'})
+    result = run_cli("build", site, "-o", tmp_path / "out")
+    assert result.exit_code == 1
+    assert result.stderr == f"templates/blocks/footer.html:1: template error: {error}\n"
+
+
+def test_a_link_that_cannot_work_in_a_templates_own_markdown_is_named_in_the_template(
+        make_site: MakeSite, run_cli: RunCli, tmp_path: Path) -> None:
+    site = make_site({"templates/blocks/footer.html": '<footer>\n{{ page.markdown("[x](javascript:alert(1))") }}'
+                                                      '</footer>\n'})
+    result = run_cli("build", site, "-o", tmp_path / "out")
+    assert result.exit_code == 1
+    assert result.stderr == ("templates/blocks/footer.html:2: template error: link 'javascript:alert(1)' in the "
+                             "Markdown cannot work: write an https:// URL, mailto:, tel:, or a site path such as "
+                             "/funnel/step/\n")
 
 
 def test_a_static_file_linking_out_of_the_theme_is_refused(make_site: MakeSite, run_cli: RunCli,
