@@ -217,6 +217,30 @@ def test_an_outline_button_is_outlined_all_round(tmp_path: Path, serve: Serve, n
         assert bottom == top and background == "rgba(0, 0, 0, 0)", edges
 
 
+@pytest.mark.parametrize("theme", THEMES)
+def test_a_price_table_keeps_its_numbers_whole_and_scrolls_on_a_phone(
+        tmp_path: Path, serve: Serve, new_page: NewPage, theme: str) -> None:
+    site = every_step_site(theme, tmp_path)
+    funnel = site / "funnels" / "launch.yml"
+    table = ("| Plan | What you get | Price |\\n|---|---|--:|\\n| Basic | Six modules | $297.00 |\\n"
+             "| Pro | Everything, and https://example.com/a/very/long/link/to/the/coaching/page | $1,299.00 |")
+    text = funnel.read_text(encoding="utf-8")
+    assert "    body: Six lessons, one per week.\n" in text
+    funnel.write_text(text.replace("    body: Six lessons, one per week.\n", f'    body: "{table}"\n'), encoding="utf-8")
+    build(site, tmp_path / "out")
+    tab = new_page(**PHONE)
+    assert tab.goto(serve(tmp_path / "out") + "launch/course/") == 200
+    at = tab.page.evaluate("""() => {
+        const cells = [...document.querySelectorAll("td")].filter(td => td.textContent.startsWith("$"));
+        const lines = td => { const text = document.createRange(); text.selectNodeContents(td);
+                              return text.getClientRects().length; };
+        return {lines: cells.map(lines),
+                table: document.querySelector("table").scrollWidth > document.querySelector("table").clientWidth,
+                page: document.scrollingElement.scrollWidth - innerWidth}; }""")
+    assert at["lines"] == [1, 1], f"a price is cut over lines: {at}"
+    assert at["table"] and at["page"] == 0, f"the table scrolls, not the page: {at}"
+
+
 # A site in a right-to-left language: every theme lays its pages out from the right.
 RTL_SITE = """\
 name: متجر الخطوات
@@ -234,7 +258,7 @@ steps:
     type: offer
     eyebrow: عرض لفترة محدودة
     headline: خطط أسبوعك في خمس دقائق.
-    body: ست دروس، درس كل أسبوع.
+    body: "ست دروس، درس كل أسبوع. اكتب `def hello():`\n\n```\ndef hello():\n```"
     benefits: [وقت أكثر, توتر أقل]
     testimonials:
       - {quote: غيّرت أسبوعي., name: سارة, role: ممرضة}
@@ -259,6 +283,7 @@ LAYOUT_JS = """() => {
           text: span(text.getBoundingClientRect()),
           border: [parseFloat(quote.borderLeftWidth), parseFloat(quote.borderRightWidth)],
           arrow: getComputedStyle(document.querySelector(".cta .button"), "::after").content,
+          code: [...document.querySelectorAll(".prose code")].map(c => getComputedStyle(c).direction),
           width: Math.max(document.scrollingElement.scrollWidth, innerWidth)};
 }"""
 
@@ -310,6 +335,7 @@ def test_a_right_to_left_site_reads_from_the_right(
     # The testimonial's rule is on its right, and the buttons' arrows point the way it reads.
     assert at["border"][0] == 0 and at["border"][1] >= 2, f"the testimonial's border: {at['border']}"
     assert at["arrow"] in ("normal", "none", '" ←"'), at["arrow"]
+    assert at["code"] == ["ltr", "ltr"], "code reads left to right, inline and in a block"
     # The skip link shows at the top right when it takes the focus.
     tab.page.keyboard.press("Tab")
     skip = tab.page.evaluate(FOCUS_BOX_JS)
