@@ -27,6 +27,14 @@ META_HOSTS = {
     "connect": ["https://www.facebook.com", "https://connect.facebook.net"],
     "img": ["https://www.facebook.com"],
 }
+PASTED_TAGS = {
+    "googletagmanager.com/gtm.js": {**GA4_HOSTS, "frame": ["https://www.googletagmanager.com"]},
+    "googletagmanager.com/gtag/js": GA4_HOSTS,
+    "connect.facebook.net": META_HOSTS,
+}
+"""Tags a marketer pastes into `tracking.head`/`body` as the vendor gives them (Google Tag
+Manager's and Meta's snippets write their <script src> from JavaScript, unseen by the policy),
+and the hosts they load from and send to (GTM's <noscript> part is an <iframe>)."""
 VIDEO_FRAMES = {"youtube": "https://www.youtube-nocookie.com", "vimeo": "https://player.vimeo.com"}
 _INLINE_SCRIPT = re.compile(r"<script\b([^>]*)>(.*?)</script\s*>", re.S | re.I)
 _SRC = re.compile(r"""\bsrc\s*=\s*["']?([^"'\s>]+)""", re.I)
@@ -88,6 +96,13 @@ class Policy:
     media: set[str] = field(default_factory=set)
     form: set[str] = field(default_factory=set)
 
+    def allow(self, hosts: Mapping[str, list[str]]) -> None:
+        """Allow a provider's hosts, by kind: "script", "connect", "img", "frame"."""
+        self.script.update(hosts.get("script", []))
+        self.connect.update(hosts.get("connect", []))
+        self.img.update(hosts.get("img", []))
+        self.frame.update(hosts.get("frame", []))
+
     def add_snippet(self, html: str | None) -> None:
         """Allow the marketer's own snippet: its inline scripts by hash, its script hosts."""
         for attrs, body in _INLINE_SCRIPT.findall(html or ""):
@@ -130,9 +145,7 @@ def build_policy(site: Site, runtime_js: str, inline_css: str, urls: dict[str, s
     tracking = site.tracking
     for enabled, hosts in ((tracking.ga4, GA4_HOSTS), (tracking.meta_pixel, META_HOSTS)):
         if enabled:
-            policy.script.update(hosts["script"])
-            policy.connect.update(hosts["connect"])
-            policy.img.update(hosts["img"])
+            policy.allow(hosts)
     if tracking.plausible:
         host = origin(tracking.plausible.api_host)
         if host:
@@ -142,6 +155,10 @@ def build_policy(site: Site, runtime_js: str, inline_css: str, urls: dict[str, s
         policy.connect.add(str(origin(tracking.beacon.url)))
     policy.add_snippet(tracking.head)
     policy.add_snippet(tracking.body)
+    snippets = f"{tracking.head or ''}\n{tracking.body or ''}"
+    for tag, hosts in PASTED_TAGS.items():
+        if tag in snippets:
+            policy.allow(hosts)
     for kind, target in (("img", policy.img), ("media", policy.media), ("form", policy.form),
                          ("frame", policy.frame)):
         target.update(h for h in (origin(u) for u in urls.get(kind, ())) if h)

@@ -510,6 +510,32 @@ def test_the_policy_names_each_host_as_the_browser_reads_it_and_nothing_else(
     assert "sandbox" not in policy[1]  # a raw picture whose host is not a host name is not allowed in
 
 
+@pytest.mark.parametrize(("snippet", "allowed"), [
+    ("<script>!function(f,b,e,v,n,t,s){t=b.createElement(e);t.async=!0;"
+     "t.src=v;s=b.getElementsByTagName(e)[0];s.parentNode.insertBefore(t,s)}(window, document,'script',"
+     "'https://connect.facebook.net/en_US/fbevents.js');</script>",
+     {"script-src": "https://connect.facebook.net", "connect-src": "https://www.facebook.com",
+      "img-src": "https://www.facebook.com"}),
+    ('<script async src="https://www.googletagmanager.com/gtag/js?id=G-ABC123"></script>',
+     {"script-src": "https://www.googletagmanager.com", "connect-src": "https://*.google-analytics.com"}),
+    ("<script>(function(w,d,s,l,i){j.src='https://www.googletagmanager.com/gtm.js?id='+i})"
+     "(window,document,'script','dataLayer','GTM-ABC');</script>",
+     {"script-src": "https://www.googletagmanager.com", "connect-src": "https://*.google-analytics.com",
+      "frame-src": "https://www.googletagmanager.com"}),
+], ids=["meta-pixel", "gtag", "google-tag-manager"])
+def test_a_vendors_tag_pasted_into_head_gets_the_hosts_it_loads_from_and_sends_to(
+        make_site: MakeSite, tmp_path: Path, snippet: str, allowed: dict[str, str]) -> None:
+    site = make_site({"site.yml": "name: Tiny Co\nbase_url: https://tiny.example/\n"
+                                  f"tracking:\n  head: {json.dumps(snippet)}\n"})
+    build(site, tmp_path / "out")
+    policy = re.search(r'http-equiv="Content-Security-Policy" content="([^"]*)"',
+                       _read(tmp_path / "out", "tiny/index.html"))
+    assert policy
+    directives = {part.split()[0]: part.split()[1:] for part in policy[1].split("; ")}
+    for directive, host in allowed.items():
+        assert host in directives[directive], (directive, directives[directive])
+
+
 def test_the_policy_allows_no_host_of_raw_html_the_sanitiser_removed(make_site: MakeSite, tmp_path: Path) -> None:
     body = ('<img src="https://img.example/x.png" alt="Shown"> <iframe src="https://frame.example/"></iframe> '
             '<audio src="https://audio.example/a.mp3"></audio> <script src="https://script.example/x.js"></script>')

@@ -169,6 +169,25 @@ class _CollectingHandler(http.server.SimpleHTTPRequestHandler):
         pass
 
 
+GTM_SNIPPET = """<script>(function(w,d,s,l,i){w[l]=w[l]||[];w[l].push({'gtm.start':
+new Date().getTime(),event:'gtm.js'});var f=d.getElementsByTagName(s)[0],
+j=d.createElement(s),dl=l!='dataLayer'?'&l='+l:'';j.async=true;j.src=
+'https://www.googletagmanager.com/gtm.js?id='+i+dl;f.parentNode.insertBefore(j,f);
+})(window,document,'script','dataLayer','GTM-TEST123');</script>"""
+
+
+@pytest.fixture(scope="module")
+def with_gtm(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Google Tag Manager pasted into tracking.head as Google gives it: no ga4 key."""
+    head = json.dumps(GTM_SNIPPET)
+    return _site(tmp_path_factory.mktemp("gtm"), f"""\
+        name: Tagged
+        base_url: https://tagged.example/
+        tracking:
+          head: {head}
+        """)
+
+
 @pytest.fixture
 def collector() -> Iterator[Any]:
     """``start(folder) -> (base_url, received)``: a local server that also accepts beacons."""
@@ -479,6 +498,32 @@ def test_providers_receive_events_through_their_own_scripts(tracked: Path, colle
     assert beacons[0]["type"].startswith("text/plain")
     assert "cy@example.com" not in json.dumps(beacons)
     assert tab.console_errors == []  # the Content-Security-Policy allowed every provider
+
+
+def test_google_tag_manager_pasted_as_google_gives_it_loads_and_sends_under_the_policy(
+        with_gtm: Path, collector: Any, new_page: Any) -> None:
+    base, _ = collector(with_gtm)
+    tab = new_page()
+    requests = _provider_requests(tab)
+
+    def gtm(route: Route) -> None:  # a container with one GA4 tag: each dataLayer event to Google
+        requests.append(route.request.url)
+        route.fulfill(status=200, content_type="text/javascript", body="""
+            (function () {
+              function hit(e) { if (e && e.event) fetch("https://www.google-analytics.com/g/collect?en=" +
+                encodeURIComponent(e.event), {method: "POST"}); }
+              var dl = window.dataLayer, push = dl.push;
+              dl.forEach(hit);
+              dl.push = function (e) { hit(e); return push.apply(dl, arguments); };
+            })();""")
+
+    tab.page.route(re.compile(r"^https://www\.googletagmanager\.com/gtm\.js"), gtm)
+    tab.goto(base + "launch/join/")
+    _wait_for(tab, lambda: "https://www.googletagmanager.com/gtm.js?id=GTM-TEST123" in requests, "gtm.js")
+    _wait_for(tab, lambda: any("google-analytics.com/g/collect" in r for r in requests), "a hit from the tag")
+    assert tab.console_errors == []  # no Content-Security-Policy violation
+    events = tab.page.evaluate("window.dataLayer.filter(e => e.event).map(e => e.event)")
+    assert events[:2] == ["gtm.js", "step_view"] or events[:2] == ["step_view", "gtm.js"]
 
 
 def test_your_own_fields_reach_the_providers_with_the_event(tracked: Path, collector: Any, new_page: Any) -> None:
