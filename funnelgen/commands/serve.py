@@ -150,7 +150,8 @@ def serve(site: Path, *, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT, ope
         folders = ", ".join(_shown(f) for f in server.watched())
         say(f"Serving {_shown(site)} on {url} (watching {folders}). Press Ctrl-C to stop.", False)
         if host not in ("127.0.0.1", "localhost", "::1"):
-            say(f"Listening on {host}: other computers that can reach this one can see the preview.", False)
+            shown = f"[{host}]" if ":" in host else host  # an IPv6 address, as in a URL
+            say(f"Listening on {shown}: other computers that can reach this one can see the preview.", False)
         if open_browser:
             webbrowser.open(url)
         threading.Event().wait()

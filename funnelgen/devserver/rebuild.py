@@ -20,13 +20,13 @@ import threading
 import time
 import traceback
 from collections.abc import Callable
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
 import jinja2
 import jinja2.bccache
 
 from funnelgen.commands.build import build
-from funnelgen.devserver.state import Generation, SiteState, digest, within
+from funnelgen.devserver.state import Generation, SiteState
 from funnelgen.devserver.worker import BuildProcess
 from funnelgen.errors import Abort, Problem, counted, display_path
 from funnelgen.incremental import Manifest, read_manifest
@@ -83,9 +83,8 @@ class Rebuilder:
         with self._lock:
             self._cancel_full_build()  # it would build an older version
         shown = {path: self.state.lookup(path).digest for path in list(self.state.open_paths)}
-        renders = {path: _page_at(generation, path) for path in shown}
-        differ = sum(body is not None and digest(body) != shown[path] for path, body in renders.items())
         self.state.publish(problems=[], generation=generation)
+        differ = sum(self.state.lookup(path).digest != before for path, before in shown.items())  # as tabs do
         seconds = time.perf_counter() - started
         tabs = f"; {differ} of {len(shown)} open page{'s' * (len(shown) != 1)} changed" if shown else ""
         self.say(f"{_clock()} {what}: rebuilt in {seconds * 1000:.0f} ms{tabs}", False)
@@ -231,19 +230,6 @@ class _TemplateCache(jinja2.BytecodeCache):
 
 TEMPLATES = _TemplateCache()
 
-
-def page_file(url_path: str) -> str:
-    """The output file a tab's URL shows (tabs are always at a folder's URL or a file's)."""
-    name = str(PurePosixPath(url_path.lstrip("/"))) if url_path.strip("/") else ""
-    if url_path.endswith("/") or not name:
-        return f"{name}/index.html" if name else "index.html"
-    return name
-
-
-def _page_at(generation: Generation, url_path: str) -> bytes | None:
-    """The page of ``generation`` a tab at ``url_path`` shows; None if it shows none of them."""
-    inner = within(url_path, generation.base_path)
-    return generation.page(page_file(inner)) if inner is not None else None
 
 
 def _clock() -> str:
