@@ -136,6 +136,9 @@ def _no_tilde(ctx: click.Context, param: click.Parameter, value: str | None) -> 
     make a folder named '~' (which a later `rm -rf ~` meant for it would take the home folder with)."""
     if value is None:
         return None
+    if not value.strip():  # -o "$OUT" with OUT unset: not the current folder
+        raise click.BadParameter("is empty: write the output folder after -o (or leave -o out for "
+                                 "SITE/public)", ctx=ctx, param=param)
     if value.startswith("~"):
         meant = os.path.expanduser(value)
         hint = f"write it in full ({meant})" if meant != value else "write the folder in full"

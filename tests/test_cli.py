@@ -542,6 +542,18 @@ def test_a_quoted_tilde_in_the_output_folder_is_refused_not_made_into_a_folder(
     assert run_cli("build", ".", "-o", "./~launch", "-q").exit_code == 0  # written as a path, it is one
 
 
+@pytest.mark.parametrize("command", ["build", "deploy"])
+def test_an_empty_output_folder_is_refused_as_empty(run_cli: RunCli, make_site: MakeSite, command: str) -> None:
+    """`-o "$OUT"` with OUT unset: it is not the current folder."""
+    site = make_site()
+    remote = ["--git", str(site.parent / "nowhere.git")] if command == "deploy" else []
+    result = run_cli(command, site, *remote, "-o", "")
+    assert result.exit_code == 2
+    assert result.stderr == (f"funnelgen {command}: invalid value for '-o' / '--output': is empty: write the "
+                             f"output folder after -o (or leave -o out for SITE/public); see funnelgen {command} "
+                             "--help\n")
+
+
 @pytest.mark.parametrize("kind", ["site", "docs"])
 def test_schema_into_a_full_disk_is_one_line_not_a_traceback(kind: str, tmp_path: Path) -> None:
     assert FUNNELGEN, "the funnelgen command is not installed in this environment (run make test)"
