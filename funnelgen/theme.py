@@ -179,6 +179,7 @@ def resolve_theme(name: str, site_root: Path, options: dict[str, Any], site: Sou
 
 
 _CSS_URL = re.compile(r"""url\(\s*(["']?)([^"')\s]*)\1\s*\)""", re.I)
+_CSS_IMPORT = re.compile(r"""@import\s*(?:url\(\s*)?["']?([^"')\s;]*)""", re.I)
 _CSS_COMMENT = re.compile(r"/\*.*?\*/|\{#.*?#\}", re.S)  # a CSS or a Jinja comment
 _SCHEME = re.compile(r"[a-z][a-z0-9+.-]*:", re.I)
 
@@ -195,7 +196,18 @@ def css_address_problems(chain: ThemeChain, site_root: Path) -> list[Problem]:
                 continue  # refused where templates are loaded
             text = path.read_text(encoding="utf-8", errors="replace")
             text = _CSS_COMMENT.sub(lambda comment: re.sub(r"[^\n]", " ", comment[0]), text)
+            shown_as = display_path(Path(os.path.abspath(path)), Path(os.path.abspath(site_root)))
+            imports = list(_CSS_IMPORT.finditer(text))
+            for found in imports:
+                line = text.count("\n", 0, found.start()) + 1
+                message = (f"@import '{found[1]}' loads nothing: this CSS is inlined into every page "
+                           "after the theme's rules, where browsers ignore an @import; copy the rules it "
+                           "would load here instead (for a web font, its @font-face rules: the site's "
+                           "policy allows their https:// fonts)")
+                problems.append(Problem(shown_as, line, "", message))
             for found in _CSS_URL.finditer(text):
+                if any(i.start() <= found.start() < i.end() for i in imports):
+                    continue  # said above
                 address = found[2]
                 if not address or address.startswith(("#", "{", "//")) or _SCHEME.match(address):
                     continue  # a data: or https: URL, a fragment, a Jinja expression
@@ -206,7 +218,6 @@ def css_address_problems(chain: ThemeChain, site_root: Path) -> list[Problem]:
                            "theme's static/ files (as the site's assets/) are published under fingerprinted "
                            "names, so no address here can reach them; show the picture from a template with "
                            f"page.asset(\"{ref}\"), or write it here as a data: URL")
-                shown_as = display_path(Path(os.path.abspath(path)), Path(os.path.abspath(site_root)))
                 problems.append(Problem(shown_as, line, "", message))
     return problems
 

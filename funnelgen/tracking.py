@@ -35,6 +35,8 @@ PASTED_TAGS = {
 """Tags a marketer pastes into `tracking.head`/`body` as the vendor gives them (Google Tag
 Manager's and Meta's snippets write their <script src> from JavaScript, unseen by the policy),
 and the hosts they load from and send to (GTM's <noscript> part is an <iframe>)."""
+_FONT_FACE = re.compile(r"@font-face\s*\{[^}]*\}", re.I)
+_CSS_REMOTE = re.compile(r"""url\(\s*["']?(https://[^"')\s]+)""", re.I)
 VIDEO_FRAMES = {"youtube": "https://www.youtube-nocookie.com", "vimeo": "https://player.vimeo.com"}
 _INLINE_SCRIPT = re.compile(r"<script\b([^>]*)>(.*?)</script\s*>", re.S | re.I)
 _SRC = re.compile(r"""\bsrc\s*=\s*["']?([^"'\s>]+)""", re.I)
@@ -92,6 +94,7 @@ class Policy:
     style: set[str] = field(default_factory=set)
     connect: set[str] = field(default_factory=set)
     img: set[str] = field(default_factory=set)
+    font: set[str] = field(default_factory=set)
     frame: set[str] = field(default_factory=set)
     media: set[str] = field(default_factory=set)
     form: set[str] = field(default_factory=set)
@@ -102,6 +105,14 @@ class Policy:
         self.connect.update(hosts.get("connect", []))
         self.img.update(hosts.get("img", []))
         self.frame.update(hosts.get("frame", []))
+
+    def add_css(self, css: str) -> None:
+        """Allow the hosts the site's CSS loads from: the fonts of its @font-face rules, and the
+        pictures of every other url()."""
+        faces = _FONT_FACE.findall(css)
+        self.font.update(h for h in (origin(u) for face in faces for u in _CSS_REMOTE.findall(face)) if h)
+        rest = _FONT_FACE.sub("", css)
+        self.img.update(h for h in (origin(u) for u in _CSS_REMOTE.findall(rest)) if h)
 
     def add_snippet(self, html: str | None) -> None:
         """Allow the marketer's own snippet: its inline scripts by hash, its script hosts."""
@@ -124,6 +135,7 @@ class Policy:
             directive("script-src", [], self.script) if self.script else "script-src 'none'",
             directive("style-src", [], self.style) if self.style else "style-src 'none'",
             directive("img-src", ["'self'", "data:"], self.img),
+            *([directive("font-src", ["'self'"], self.font)] if self.font else []),
             directive("connect-src", ["'self'"], self.connect),
             directive("media-src", ["'self'"], self.media),
             directive("frame-src", ["'none'"] if not self.frame else [], self.frame),
@@ -142,6 +154,7 @@ def build_policy(site: Site, runtime_js: str, inline_css: str, urls: dict[str, s
     ``urls`` holds the absolute URLs pages use, by kind: "img", "media", "form", "frame".
     """
     policy = Policy(script={csp_hash(runtime_js)}, style={csp_hash(inline_css)})
+    policy.add_css(inline_css)
     tracking = site.tracking
     for enabled, hosts in ((tracking.ga4, GA4_HOSTS), (tracking.meta_pixel, META_HOSTS)):
         if enabled:

@@ -389,6 +389,36 @@ def test_css_cannot_name_the_themes_static_files(make_site: MakeSite, run_cli: R
     assert not (tmp_path / "out").exists()
 
 
+def test_an_import_in_the_css_is_refused_as_it_would_load_nothing(make_site: MakeSite, run_cli: RunCli,
+                                                                  tmp_path: Path) -> None:
+    site = make_site({"templates/extra.css": 'body { color: red; }\n@import "fonts.css";\n'
+                                             "@import url(https://fonts.googleapis.com/css2?family=Inter);\n"})
+    result = run_cli("build", site, "-o", tmp_path / "out")
+    assert result.exit_code == 1
+    message = ("loads nothing: this CSS is inlined into every page after the theme's rules, where browsers "
+               "ignore an @import; copy the rules it would load here instead (for a web font, its @font-face "
+               "rules: the site's policy allows their https:// fonts)")
+    assert result.stderr.splitlines() == [
+        f"templates/extra.css:2: @import 'fonts.css' {message}",
+        f"templates/extra.css:3: @import 'https://fonts.googleapis.com/css2?family=Inter' {message}",
+        "2 problems; nothing was written."]
+
+
+def test_the_policy_allows_the_pictures_and_fonts_the_css_loads_from_other_hosts(
+        make_site: MakeSite, tmp_path: Path) -> None:
+    site = make_site({"templates/extra.css": ".hero { background: url('https://cdn.example/bg.png'); }\n"
+                                             "@font-face { font-family: Inter; src: url(https://fonts.gstatic.com"
+                                             "/s/inter.woff2) format('woff2'); }\n"})
+    build(site, tmp_path / "out")
+    page = (tmp_path / "out" / "tiny" / "index.html").read_text(encoding="utf-8")
+    policy = re.search(r'http-equiv="Content-Security-Policy" content="([^"]*)"', page)
+    assert policy
+    assert "img-src 'self' data: https://cdn.example;" in policy[1]
+    assert "font-src 'self' https://fonts.gstatic.com;" in policy[1]
+    build(make_site(name="plain"), tmp_path / "plain-out")  # no remote font: no font-src, as before
+    assert "font-src" not in (tmp_path / "plain-out" / "tiny" / "index.html").read_text(encoding="utf-8")
+
+
 def test_the_consent_banner_css_is_only_on_sites_with_a_banner(make_site: MakeSite, tmp_path: Path) -> None:
     build(make_site(), tmp_path / "plain")
     assert ".consent-banner" not in css_of(tmp_path / "plain")
