@@ -424,7 +424,22 @@ class Renderer:
                                  "(copy the base theme's page.html and change only what you need)")])
         if problems := _anchor_problems(page, html):
             raise Abort(problems)
+        if blocked := self.policy.blocked_scripts(html):
+            file, line = self._written_in(blocked[0]) or (name, 0)
+            raise Abort([Problem(file, line, "", f"{blocked[0]!r}: the site's Content-Security-Policy blocks "
+                                 "a script a template writes (it allows the runtime and your tracking "
+                                 "snippets): put the code in tracking.head or tracking.body, or react to "
+                                 "events with funnelgen.on")])
         return html
+
+    def _written_in(self, text: str) -> tuple[str, int] | None:
+        """The template, and its line, that holds ``text`` as written: the site's first."""
+        for folder in self.theme.template_dirs(self.plan.root):
+            for path in sorted(folder.rglob("*.html")):
+                source = path.read_text(encoding="utf-8", errors="replace")
+                if text in source:
+                    return self._shown(str(path)), source.count("\n", 0, source.index(text)) + 1
+        return None
 
     def _markdown_problems(self, pages: Sequence[Page]) -> list[Problem]:
         """Every link and image that cannot work in the Markdown of these pages, with file, line

@@ -114,6 +114,17 @@ class Policy:
         rest = _FONT_FACE.sub("", css)
         self.img.update(h for h in (origin(u) for u in _CSS_REMOTE.findall(rest)) if h)
 
+    def blocked_scripts(self, html: str) -> list[str]:
+        """The <script> elements of a page this policy stops, as written (their first line)."""
+        blocked = []
+        for attrs, body in _INLINE_SCRIPT.findall(html):
+            src = _SRC.search(attrs)
+            if "application/json" in attrs or "application/ld+json" in attrs:
+                continue
+            if (origin(src.group(1)) not in self.script) if src else (csp_hash(body) not in self.script):
+                blocked.append(f"<script{attrs}>{body}".splitlines()[0][:80])
+        return blocked
+
     def add_snippet(self, html: str | None) -> None:
         """Allow the marketer's own snippet: its inline scripts by hash, its script hosts."""
         for attrs, body in _INLINE_SCRIPT.findall(html or ""):

@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import importlib
+import json
 import os
 import re
 import shutil
@@ -417,6 +418,22 @@ def test_the_policy_allows_the_pictures_and_fonts_the_css_loads_from_other_hosts
     assert "font-src 'self' https://fonts.gstatic.com;" in policy[1]
     build(make_site(name="plain"), tmp_path / "plain-out")  # no remote font: no font-src, as before
     assert "font-src" not in (tmp_path / "plain-out" / "tiny" / "index.html").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("script", ['<script>console.log("hi")</script>',
+                                    '<script src="https://widgets.example/chat.js" async></script>'])
+def test_a_script_a_template_writes_that_the_policy_would_block_is_refused(
+        make_site: MakeSite, run_cli: RunCli, tmp_path: Path, script: str) -> None:
+    site = make_site({"templates/blocks/footer.html": f"<footer>\n  <p>Tiny Co</p>\n  {script}\n</footer>\n"})
+    result = run_cli("build", site, "-o", tmp_path / "out")
+    assert result.exit_code == 1
+    assert result.stderr == (f"templates/blocks/footer.html:3: {script.removesuffix('</script>')!r}: the site's "
+                             "Content-Security-Policy blocks a script a template writes (it allows the runtime and "
+                             "your tracking snippets): put the code in tracking.head or tracking.body, or react to "
+                             "events with funnelgen.on\n")
+    snippet = f"tracking:\n  body: {json.dumps(script)}\n"  # the same code as a snippet is allowed
+    allowed = make_site({"site.yml": SITE_YML + snippet}, name="allowed")
+    assert run_cli("build", allowed, "-o", tmp_path / "allowed-out", "-q").exit_code == 0
 
 
 def test_the_consent_banner_css_is_only_on_sites_with_a_banner(make_site: MakeSite, tmp_path: Path) -> None:
