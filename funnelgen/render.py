@@ -419,9 +419,11 @@ class Renderer:
                 raise Abort([Problem(self._shown(file), line, "", f"template error: {exc}")]) from None
             raise Abort(found or [page.planned.source.problem(("steps", page.index), str(exc))]) from None
         if RUNTIME_SETTINGS not in html:  # a theme's page.html lost its <head>, or all of it
-            raise Abort([Problem(name, 0, "", f"the page it makes has no {RUNTIME_SETTINGS} script, so no "
-                                 "temperature, tracking or policy: keep page.html's <head> and its blocks "
-                                 "(copy the base theme's page.html and change only what you need)")])
+            around = self.env.get_template("page.html").filename  # the page.html in use, the site's first
+            message = (f"the {name} page it makes has no {RUNTIME_SETTINGS} script, so no temperature, "
+                       "tracking or policy: keep page.html's <head> and its blocks (copy the base theme's "
+                       "page.html and change only what you need)")
+            raise Abort([Problem(self._shown(around) if around else name, 0, "", message)])
         if problems := _anchor_problems(page, html):
             raise Abort(problems)
         if blocked := self.policy.blocked_scripts(html):

@@ -448,12 +448,22 @@ def _find(name: str, relative_to: Path, site: Source | None, origin: Theme | Non
     shown_from = site.path.parent if site is not None else Path.cwd()
     if not _is_file(manifest_file):
         missing = "no theme.yml in" if _is_dir(path) else "no folder"
+        themes_beside = [found.parent.name for found in path.parent.glob("*/theme.yml")] \
+            if _is_dir(path.parent) and not _is_dir(path) else []
+        near = likely_meant(path.name, sorted(themes_beside))
+        if near:  # ./themes/mythem for ./themes/mytheme
+            meant = name[: len(name) - len(path.name)] + near if name.endswith(path.name) else near
+            raise fail(f"no folder '{display_path(path, shown_from)}': did you mean '{meant}'?")
         raise fail(f"{missing} '{display_path(path, shown_from)}': a theme folder holds theme.yml (at least "
-                   f"'name:' and 'extends:'); or name a built-in theme ({', '.join(builtin_themes())})")
+                   f"'name:', and 'extends:' to build on another theme); or name a built-in theme "
+                   f"({', '.join(builtin_themes())})")
     source = load_yaml(manifest_file, display_path(manifest_file, shown_from))
     manifest, problems = validate(source, ThemeManifest)
     if manifest is None:
         raise Abort(problems)
+    if _is_folder_name(name) and manifest.name in builtin_themes():  # its messages would name the built-in
+        raise Abort([source.problem(("name",), f"'{manifest.name}' is the name of a built-in theme: give "
+                                    f"this theme its own (name: {path.name})")])
     return Theme(path, manifest, by_folder=_is_folder_name(name), source=source)
 
 

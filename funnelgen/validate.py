@@ -272,10 +272,12 @@ def _unknown_key(key: str, allowed: list[str]) -> str:
 
 
 def likely_meant(word: str, choices: list[str]) -> str | None:
-    """The choice ``word`` is most likely a typo of, if any is close."""
+    """The choice ``word`` is most likely a typo or a shortening of (`desc`: description), if any."""
     lowered = {c.lower(): c for c in choices}
     guess = difflib.get_close_matches(word.lower(), list(lowered), n=1, cutoff=0.6)
-    return lowered[guess[0]] if guess else None
+    if not guess and len(word) >= 3:
+        guess = [c for c in lowered if c.startswith(word.lower())]
+    return lowered[guess[0]] if len(guess) == 1 else None
 
 
 def _field_doc_at(model: type[BaseModel], data: Any, loc: Loc) -> str | None:

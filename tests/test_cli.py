@@ -294,8 +294,9 @@ def test_a_page_html_that_drops_the_head_stops_the_build(run_cli: RunCli, make_s
     site = make_site({"templates/page.html": "<!doctype html><html><body>{% block main %}{% endblock %}</body></html>\n"})
     result = run_cli("check", site)
     assert result.exit_code == 1
-    assert result.stderr.startswith("steps/optin.html: the page it makes has no id=\"funnelgen-config\" script, "
-                                    "so no temperature, tracking or policy: keep page.html's <head>"), result.stderr
+    assert result.stderr.startswith("templates/page.html: the steps/optin.html page it makes has no "
+                                    "id=\"funnelgen-config\" script, so no temperature, tracking or policy: keep "
+                                    "page.html's <head>"), result.stderr
 
 
 def test_the_money_filter_takes_a_plain_number_as_documented(run_cli: RunCli, make_site: MakeSite,

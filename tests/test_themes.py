@@ -118,8 +118,10 @@ def test_a_theme_that_extends_itself_is_refused(tmp_path: Path) -> None:
     ("bolt", "extends: no theme 'bolt': did you mean 'bold'?"),
     ("dark", "extends: no theme 'dark' (built-in themes: bold, clean, minimal; or a folder such as ./mytheme)"),
     ("./nowhere", "extends: no folder 'themes/mine/nowhere': a theme folder holds theme.yml (at least "
-                  "'name:' and 'extends:'); or name a built-in theme (bold, clean, minimal)"),
-], ids=["misspelt-name", "unknown-name", "missing-folder"])
+                  "'name:', and 'extends:' to build on another theme); or name a built-in theme (bold, clean, "
+                  "minimal)"),
+    ("../mne", "extends: no folder 'themes/mne': did you mean '../mine'?"),
+], ids=["misspelt-name", "unknown-name", "missing-folder", "misspelt-folder"])
 def test_an_extends_that_leads_nowhere_names_the_line_of_theme_yml(make_site: MakeSite, run_cli: RunCli,
                                                                    tmp_path: Path, extends: str, message: str) -> None:
     site = make_site({"site.yml": SITE_YML + "theme: ./themes/mine\n",
@@ -129,6 +131,26 @@ def test_an_extends_that_leads_nowhere_names_the_line_of_theme_yml(make_site: Ma
     start, _, end = message.partition("…")
     assert result.stderr.startswith("themes/mine/theme.yml:2: " + start)
     assert result.stderr.endswith(end + "\n") and result.stderr.count("\n") == 1
+
+
+def test_a_folder_theme_named_as_a_built_in_one_is_told_to_take_its_own_name(
+        make_site: MakeSite, run_cli: RunCli, tmp_path: Path) -> None:
+    site = make_site({"site.yml": SITE_YML + "theme: ./themes/mine\n",
+                      "themes/mine/theme.yml": "name: clean\nextends: clean\n"})
+    result = run_cli("build", site, "-o", tmp_path / "out")
+    assert result.exit_code == 1
+    assert result.stderr == ("themes/mine/theme.yml:1: name: 'clean' is the name of a built-in theme: give this "
+                             "theme its own (name: mine)\n")
+
+
+def test_an_option_key_written_short_gets_the_key_it_shortens(make_site: MakeSite, run_cli: RunCli,
+                                                              tmp_path: Path) -> None:
+    site = make_site({"site.yml": SITE_YML + "theme: ./themes/mine\n",
+                      "themes/mine/theme.yml": "name: mine\nextends: clean\noptions:\n  glow: {default: soft, "
+                                               "desc: How much.}\n"})
+    result = run_cli("build", site, "-o", tmp_path / "out")
+    assert result.stderr == ("themes/mine/theme.yml:4: options.glow.desc: unknown key 'desc': did you mean "
+                             "'description'?\n")
 
 
 @pytest.mark.parametrize(("option", "message"), [
