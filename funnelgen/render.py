@@ -26,7 +26,7 @@ from funnelgen import __version__, providers, tracking
 from funnelgen.errors import Abort, Problem, display_path
 from funnelgen.images import ROLES
 from funnelgen.load import ContainedLoader
-from funnelgen.markdown import Flaw, MarkdownError, MarkdownRenderer, line_of
+from funnelgen.markdown import ID, Flaw, MarkdownError, MarkdownRenderer, line_of
 from funnelgen.plan import Asset, Page, Plan, form_name
 from funnelgen.schema import Site
 from funnelgen.schema.blocks import CURRENCY_SYMBOLS, THREE_DECIMAL_CURRENCIES, Webinar, video_embed
@@ -407,11 +407,9 @@ class Renderer:
         """A step's HTML, its links against ROOT: pass it through `at_address` to write it.
         Markdown that cannot work is reported with that of the pages ``rendered_with`` it (by
         default every page of the plan)."""
-        view = PageView(self, page)
-        context = {"page": view, "funnel": page.funnel, "step": page.step}
         name = f"steps/{page.step.type}.html"
         try:
-            html = self.template(name, context)
+            html = self._step_html(page)
         except MarkdownError as exc:
             found = self._markdown_problems(self.plan.pages if rendered_with is None else rendered_with)
             file, line = _template_frame(exc)
@@ -424,8 +422,8 @@ class Renderer:
                        "tracking or policy: keep page.html's <head> and its blocks (copy the base theme's "
                        "page.html and change only what you need)")
             raise Abort([Problem(self._shown(around) if around else name, 0, "", message)])
-        if problems := _anchor_problems(page, html):
-            raise Abort(problems)
+        if _anchor_problems(page, html, self.plan):
+            raise Abort(self._anchor_problems(self.plan.pages if rendered_with is None else rendered_with))
         if blocked := self.policy.blocked_scripts(html):
             file, line = self._written_in(blocked[0]) or (name, 0)
             raise Abort([Problem(file, line, "", f"{blocked[0]!r}: the site's Content-Security-Policy blocks "
@@ -433,6 +431,22 @@ class Renderer:
                                  "snippets): put the code in tracking.head or tracking.body, or react to "
                                  "events with funnelgen.on")])
         return html
+
+    def _step_html(self, page: Page) -> str:
+        context = {"page": PageView(self, page), "funnel": page.funnel, "step": page.step}
+        return self.template(f"steps/{page.step.type}.html", context)
+
+    def _anchor_problems(self, pages: Sequence[Page]) -> list[Problem]:
+        """Every #anchor that leads nowhere, and every id given twice, on these pages: looked for
+        once rendering has met one, by rendering them again, so that the marketer sees them all."""
+        found: dict[Problem, None] = {}
+        for page in pages:
+            try:
+                html = self._step_html(page)
+            except (Abort, MarkdownError):
+                continue  # reported when its turn comes
+            found.update(dict.fromkeys(_anchor_problems(page, html, self.plan)))
+        return list(found)
 
     def _written_in(self, text: str) -> tuple[str, int] | None:
         """The template, and its line, that holds ``text`` as written: the site's first."""
@@ -570,9 +584,10 @@ _ELEMENT_ID = re.compile(r'<([a-z][a-z0-9]*)\b[^>]*?\sid="([^"]+)"')
 _FORM_CONTROLS = {"input", "select", "textarea", "script", "template"}
 
 
-def _anchor_problems(page: Page, html: str) -> list[Problem]:
+def _anchor_problems(page: Page, html: str, plan: Plan) -> list[Problem]:
     """Each `#anchor` link of a step's page that leads to no element of it, and each id it
-    gives twice (a link leads to the first), named where the Markdown wrote it, else at the step."""
+    gives twice (a link leads to the first), named where it was written: the Markdown, a key of
+    the step or of site.yml, else the step."""
     elements = _ELEMENT_ID.findall(html)
     ids = [element_id for _, element_id in elements]
     places = [f"#{i}" for tag, i in elements if tag not in _FORM_CONTROLS and not i.startswith("funnelgen")]
@@ -580,9 +595,10 @@ def _anchor_problems(page: Page, html: str) -> list[Problem]:
     for anchor in dict.fromkeys(_ANCHOR.findall(html)):
         if anchor not in ids and anchor.lower() != "top":  # '#top' is the top of any page
             target = unescape(anchor)
-            found.append((f"#{target}", f"link '#{target}' leads to nothing on this page: give the heading "
-                          f"it means that id (## Prices {{#{target}}}), or link to a place the page has: "
-                          f"{', '.join(places) or 'none'}"))
+            fix = (f"give the heading it means that id (## Prices {{#{target}}})" if ID.fullmatch(target)
+                   else "an id is letters, digits, '-' and '_'")
+            found.append((f"#{target}", f"link '#{target}' leads to nothing on this page: {fix}, or link "
+                          f"to a place the page has: {', '.join(places) or 'none'}"))
     for twice in dict.fromkeys(i for i in ids if ids.count(i) > 1):
         found.append((f"{{#{twice}}}", f"the id '{twice}' is on this page twice, and a link leads only to "
                       "the first: give one of them another id"))
@@ -590,9 +606,34 @@ def _anchor_problems(page: Page, html: str) -> list[Problem]:
     problems = []
     for ref, message in found:
         written = next(((loc, text) for loc, text in texts if ref in text), None)
-        problems.append(_markdown_problem(page, *written, Flaw(ref, message)) if written
-                        else page.planned.source.problem(("steps", page.index), message))
+        if written:
+            problems.append(_markdown_problem(page, *written, Flaw(ref, message)))
+        elif (key := _key_holding(page.step, ref)) is not None:  # links[0].to: "#prices"
+            problems.append(page.planned.source.problem(("steps", page.index, *key), message))
+        elif (key := _key_holding(plan.site, ref)) is not None:  # legal.privacy: "#privacy"
+            problems.append(plan.site_source.problem(key, message))
+        else:  # the theme's
+            problems.append(page.planned.source.problem(("steps", page.index), message))
     return problems
+
+
+def _key_holding(value: Any, text: str) -> tuple[str | int, ...] | None:
+    """Where in a step (its keys and list items) ``text`` is written as a whole value."""
+    if value == text:
+        return ()
+    items: Any = ()
+    if isinstance(value, BaseModel):
+        fields = type(value).model_fields.items()
+        items = ((field.alias or name, getattr(value, name)) for name, field in fields)
+    elif isinstance(value, list | tuple):
+        items = enumerate(value)
+    elif isinstance(value, dict):
+        items = value.items()
+    for key, inner in items:
+        found = _key_holding(inner, text)
+        if found is not None:
+            return (key, *found)
+    return None
 
 
 def _script_json(data: dict[str, Any]) -> str:

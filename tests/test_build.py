@@ -330,6 +330,17 @@ def test_an_anchor_link_that_leads_nowhere_on_its_page_is_refused_with_the_place
     assert not (tmp_path / "out").exists()
 
 
+def test_every_anchor_that_leads_nowhere_is_named_at_its_key_in_one_run(make_site: MakeSite, tmp_path: Path) -> None:
+    funnel = FULL_FUNNEL.replace("    headline: Why most launches flop\n",
+                                 "    headline: Why most launches flop\n    links: [{text: Prices, to: '#prices'}]\n")
+    funnel = funnel.replace("    headline: You are in\n", "    headline: You are in\n    body: '[Top](#top) [Up](#up)'\n")
+    with pytest.raises(Abort) as refused:
+        build(make_site({"funnels/launch.yml": funnel}), tmp_path / "out")
+    assert [f"{p.file}:{p.line}: {p.key}" for p in refused.value.problems] == [
+        "funnels/launch.yml:7: steps[0].links[0].to", "funnels/launch.yml:37: steps[5].body"]
+    assert "link '#up' leads to nothing on this page" in str(refused.value)  # '#top' is the top of any page
+
+
 def test_an_id_given_twice_on_one_page_is_refused(make_site: MakeSite, tmp_path: Path) -> None:
     funnel = FULL_FUNNEL.replace("A short story with **bold** words.", "## Why {#why}\n\n      ## Again {#why}")
     with pytest.raises(Abort) as refused:
