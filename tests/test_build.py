@@ -62,6 +62,13 @@ def _read(out: Path, rel: str) -> str:
     return (out / rel).read_text(encoding="utf-8")
 
 
+def _page_config(out: Path, rel: str) -> Any:
+    """The runtime settings a page carries."""
+    found = re.search(r'<script type="application/json" id="funnelgen-config">(.*?)</script>', _read(out, rel))
+    assert found, f"{rel} has no runtime settings"
+    return json.loads(found[1])
+
+
 def test_every_step_becomes_a_clean_url_and_the_entry_is_the_funnel_url(make_site: MakeSite, tmp_path: Path) -> None:
     site = make_site({"funnels/launch.yml": FULL_FUNNEL})
     out = tmp_path / "out"
@@ -186,9 +193,7 @@ def test_a_beacon_at_a_site_path_posts_into_the_sub_folder_the_site_lives_in(mak
     site = make_site({"site.yml": "name: Tiny Co\nbase_url: https://tiny.example/shop/\n"
                                   "tracking:\n  beacon: {url: /collect}\n"})
     build(site, tmp_path / "out")
-    page = _read(tmp_path / "out", "tiny/index.html")
-    config = json.loads(re.search(r'<script type="application/json" id="funnelgen-config">(.*?)</script>',
-                                  page).group(1))
+    config = _page_config(tmp_path / "out", "tiny/index.html")
     assert config["providers"]["beacon"] == "/shop/collect"
 
 
@@ -196,9 +201,7 @@ def test_a_meta_pixel_id_written_as_a_number_is_the_same_id(make_site: MakeSite,
     site = make_site({"site.yml": "name: Tiny Co\nbase_url: https://tiny.example/\n"
                                   "tracking:\n  meta_pixel: {pixel_id: 123456789012345}\n"})
     build(site, tmp_path / "out")
-    page = _read(tmp_path / "out", "tiny/index.html")
-    config = json.loads(re.search(r'<script type="application/json" id="funnelgen-config">(.*?)</script>',
-                                  page).group(1))
+    config = _page_config(tmp_path / "out", "tiny/index.html")
     assert config["providers"]["meta"] == "123456789012345"
 
 

@@ -585,13 +585,19 @@ def test_declining_sends_nothing(with_banner: Path, collector: Any, new_page: An
     assert requests == [] and beacons == []
 
 
-def test_withdrawing_consent_tells_googles_tags_to_stop_storing(with_banner: Path, collector: Any,
-                                                                new_page: Any) -> None:
-    base, _ = collector(with_banner)
+def _accepted(site: Path, collector: Any, new_page: Any) -> tuple[Any, list[str], list[dict[str, Any]]]:
+    """A tab on the opt-in page whose visitor accepted the banner: (tab, provider requests, beacons)."""
+    base, beacons = collector(site)
     tab = new_page()
-    _provider_requests(tab)
+    requests = _provider_requests(tab)
     tab.goto(base + "launch/join/")
     tab.page.get_by_role("button", name="Accept").click()
+    return tab, requests, beacons
+
+
+def test_withdrawing_consent_tells_googles_tags_to_stop_storing(with_banner: Path, collector: Any,
+                                                                new_page: Any) -> None:
+    tab, _, _ = _accepted(with_banner, collector, new_page)
     updates = tab.page.evaluate("""() => { funnelgen.consent(false);
         return window.dataLayer.filter(c => c[0] === "consent").map(c => c[1] + ":" + c[2].analytics_storage); }""")
     assert updates == ["default:denied", "update:granted", "update:denied"]
@@ -599,11 +605,7 @@ def test_withdrawing_consent_tells_googles_tags_to_stop_storing(with_banner: Pat
 
 def test_accepting_again_after_withdrawing_lets_the_tags_store_and_send_again(with_banner: Path, collector: Any,
                                                                            new_page: Any) -> None:
-    base, _ = collector(with_banner)
-    tab = new_page()
-    requests = _provider_requests(tab)
-    tab.goto(base + "launch/join/")
-    tab.page.get_by_role("button", name="Accept").click()
+    tab, requests, _ = _accepted(with_banner, collector, new_page)
     tab.page.evaluate("funnelgen.consent(false)")
     tab.page.evaluate("funnelgen.consent(true)")  # the visitor changes their mind again
     updates = tab.page.evaluate(
@@ -677,11 +679,7 @@ def test_a_checkout_on_a_country_domain_does_not_swallow_every_referrer_of_that_
 
 def test_events_queued_for_the_beacon_are_dropped_when_consent_is_withdrawn(with_banner: Path, collector: Any,
                                                                           new_page: Any) -> None:
-    base, beacons = collector(with_banner)
-    tab = new_page()
-    _provider_requests(tab)
-    tab.goto(base + "launch/join/")
-    tab.page.get_by_role("button", name="Accept").click()
+    tab, _, beacons = _accepted(with_banner, collector, new_page)
     tab.page.evaluate("funnelgen.track('before_withdrawing'); funnelgen.consent(false); funnelgen.track('after')")
     tab.page.goto("about:blank")  # the page hides: a beacon would flush now
     tab.page.wait_for_timeout(300)
