@@ -19,7 +19,7 @@ from typing import Any
 
 import jinja2
 import jinja2.sandbox
-from markupsafe import Markup
+from markupsafe import Markup, escape
 from pydantic import BaseModel
 
 from funnelgen import __version__, providers, tracking
@@ -30,7 +30,7 @@ from funnelgen.markdown import ID, Flaw, MarkdownError, MarkdownRenderer, line_o
 from funnelgen.plan import Asset, Page, Plan, form_name
 from funnelgen.schema import Site
 from funnelgen.schema.blocks import CURRENCY_SYMBOLS, THREE_DECIMAL_CURRENCIES, Webinar, video_embed
-from funnelgen.schema.funnel import CopyOverride, form_of, markdown_of
+from funnelgen.schema.funnel import CopyOverride, DownsellStep, ThankyouStep, UpsellStep, form_of, markdown_of
 from funnelgen.schema.types import TEMPERATURES
 from funnelgen.temperature import compile_rules
 from funnelgen.theme import ThemeChain
@@ -422,7 +422,8 @@ class Renderer:
                        "tracking or policy: keep page.html's <head> and its blocks (copy the base theme's "
                        "page.html and change only what you need)")
             raise Abort([Problem(self._shown(around) if around else name, 0, "", message)])
-        if _anchor_problems(page, html, self.plan):
+        anchors, ids = self._anchors_written(page)
+        if (anchors or ids) and _anchor_problems(page, html, self.plan, anchors, ids):
             raise Abort(self._anchor_problems(self.plan.pages if rendered_with is None else rendered_with))
         if blocked := self.policy.blocked_scripts(html):
             file, line = self._written_in(blocked[0]) or (name, 0)
@@ -431,6 +432,26 @@ class Renderer:
                                  "snippets): put the code in tracking.head or tracking.body, or react to "
                                  "events with funnelgen.on")])
         return html
+
+    def _anchors_written(self, page: Page) -> tuple[list[str], list[str]]:
+        """The #anchors (as the page writes them, escaped) and the heading ids the marketer wrote
+        for a page: in its Markdown, its links and the site's legal links. The theme's own are
+        not looked for: looking at every id and anchor of every page was 5% of a build."""
+        anchors: list[str] = []
+        ids: list[str] = []
+        for _, text in markdown_of(page.step, page.body):
+            if "#" in text or "id" in text:
+                converted = self.markdown.convert(text)  # converted once already: this is a lookup
+                anchors += _ANCHOR.findall(converted)
+                ids += _ID_ATTRIBUTE.findall(converted)
+        step, legal = page.step, self.plan.site.legal
+        targets = [link.to for link in step.links] + [legal.privacy or "", legal.terms or ""]
+        if isinstance(step, UpsellStep | DownsellStep):
+            targets.append(step.decline.to)
+        if isinstance(step, ThankyouStep) and step.ascension:
+            targets.append(step.ascension.checkout)
+        anchors += [str(escape(to[1:])) for to in targets if to.startswith("#")]
+        return anchors, ids
 
     def _step_html(self, page: Page) -> str:
         context = {"page": PageView(self, page), "funnel": page.funnel, "step": page.step}
@@ -445,7 +466,7 @@ class Renderer:
                 html = self._step_html(page)
             except (Abort, MarkdownError):
                 continue  # reported when its turn comes
-            found.update(dict.fromkeys(_anchor_problems(page, html, self.plan)))
+            found.update(dict.fromkeys(_anchor_problems(page, html, self.plan, *self._anchors_written(page))))
         return list(found)
 
     def _written_in(self, text: str) -> tuple[str, int] | None:
@@ -580,28 +601,32 @@ def _markdown_problem(page: Page, loc: tuple[str | int, ...], text: str, flaw: F
 
 
 _ANCHOR = re.compile(r'href="#([^"]+)"')
-_ELEMENT_ID = re.compile(r'<([a-z][a-z0-9]*)\b[^>]*?\sid="([^"]+)"')
+_ID_ATTRIBUTE = re.compile(r' id="([^"]+)"')
+_ELEMENT_ID = re.compile(r'<([a-z][a-z0-9]*)\b[^>]*?\sid="([^"]+)"')  # slower: only to list the places
 _FORM_CONTROLS = {"input", "select", "textarea", "script", "template"}
 
 
-def _anchor_problems(page: Page, html: str, plan: Plan) -> list[Problem]:
-    """Each `#anchor` link of a step's page that leads to no element of it, and each id it
-    gives twice (a link leads to the first), named where it was written: the Markdown, a key of
-    the step or of site.yml, else the step."""
-    elements = _ELEMENT_ID.findall(html)
-    ids = [element_id for _, element_id in elements]
-    places = [f"#{i}" for tag, i in elements if tag not in _FORM_CONTROLS and not i.startswith("funnelgen")]
+def _anchor_problems(page: Page, html: str, plan: Plan, anchors: list[str], ids: list[str]) -> list[Problem]:
+    """Each of the marketer's `#anchor` links (``anchors``) that leads to no element of the page,
+    and each of their heading ids (``ids``) it has twice (a link leads to the first), named where
+    it was written: the Markdown, a key of the step or of site.yml."""
+    # '#top' is the top of any page
+    missing = [a for a in dict.fromkeys(anchors) if a.lower() != "top" and f' id="{a}"' not in html]
+    twice = [i for i in dict.fromkeys(ids) if html.count(f' id="{i}"') > 1]
+    if not missing and not twice:
+        return []
+    places = [f"#{i}" for tag, i in _ELEMENT_ID.findall(html)
+              if tag not in _FORM_CONTROLS and not i.startswith("funnelgen")]
     found: list[tuple[str, str]] = []
-    for anchor in dict.fromkeys(_ANCHOR.findall(html)):
-        if anchor not in ids and anchor.lower() != "top":  # '#top' is the top of any page
-            target = unescape(anchor)
-            fix = (f"give the heading it means that id (## Prices {{#{target}}})" if ID.fullmatch(target)
-                   else "an id is letters, digits, '-' and '_'")
-            found.append((f"#{target}", f"link '#{target}' leads to nothing on this page: {fix}, or link "
-                          f"to a place the page has: {', '.join(places) or 'none'}"))
-    for twice in dict.fromkeys(i for i in ids if ids.count(i) > 1):
-        found.append((f"{{#{twice}}}", f"the id '{twice}' is on this page twice, and a link leads only to "
-                      "the first: give one of them another id"))
+    for anchor in missing:
+        target = unescape(anchor)
+        fix = (f"give the heading it means that id (## Prices {{#{target}}})" if ID.fullmatch(target)
+               else "an id is letters, digits, '-' and '_'")
+        found.append((f"#{target}", f"link '#{target}' leads to nothing on this page: {fix}, or link "
+                      f"to a place the page has: {', '.join(places) or 'none'}"))
+    for doubled in twice:
+        found.append((f"{{#{doubled}}}", f"the id '{doubled}' is on this page twice, and a link leads only "
+                      "to the first: give one of them another id"))
     texts = list(markdown_of(page.step, page.body))
     problems = []
     for ref, message in found:
