@@ -139,6 +139,10 @@ def _no_tilde(ctx: click.Context, param: click.Parameter, value: str | None) -> 
     if not value.strip():  # -o "$OUT" with OUT unset: not the current folder
         raise click.BadParameter("is empty: write the output folder after -o (or leave -o out for "
                                  "SITE/public)", ctx=ctx, param=param)
+    if value.startswith("="):  # -o=out: click reads '=out' (only --output=out takes an '=')
+        folder = value[1:] or "FOLDER"
+        raise click.BadParameter(f"'{value}' starts with '=': write -o {folder} (a space after -o, not '=')",
+                                 ctx=ctx, param=param)
     if value.startswith("~"):
         meant = os.path.expanduser(value)
         hint = f"write it in full ({meant})" if meant != value else "write the folder in full"

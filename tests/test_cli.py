@@ -555,6 +555,15 @@ def test_an_empty_output_folder_is_refused_as_empty(run_cli: RunCli, make_site: 
                              "--help\n")
 
 
+def test_an_output_folder_written_after_an_equals_sign_is_refused(run_cli: RunCli, make_site: MakeSite) -> None:
+    """`-o=out`: click reads the value '=out', and would make a folder named '=out'."""
+    site = make_site()
+    result = run_cli("build", site, "-o=out")
+    assert result.exit_code == 2
+    assert result.stderr == ("funnelgen build: invalid value for '-o' / '--output': '=out' starts with '=': write "
+                             "-o out (a space after -o, not '='); see funnelgen build --help\n")
+
+
 @pytest.mark.parametrize("kind", ["site", "docs"])
 def test_schema_into_a_full_disk_is_one_line_not_a_traceback(kind: str, tmp_path: Path) -> None:
     assert FUNNELGEN, "the funnelgen command is not installed in this environment (run make test)"
