@@ -148,11 +148,12 @@ class MarkdownRenderer:
                 _check_link(value, flaws)
             elif value.startswith(self.root):  # a Markdown image, already checked and published
                 return value
-            elif value.startswith(("assets/", "/assets/")):  # raw HTML's <img> of the assets folder
+            elif tag == "img":  # raw HTML's picture, checked as a Markdown one is (no other src is kept)
                 published = self._picture(unquote(value), flaws)
-                return published[0] if published else value
-            elif tag == "img" and value.startswith("https://"):  # the sanitiser drops every other src
-                remote.append(value)
+                if published:  # of the assets folder
+                    return published[0]
+                if value.startswith("https://"):
+                    remote.append(value)
             return self.root + value[1:] if value.startswith("/") and not value.startswith("//") else value
 
         if len(converted) > _DEEP_ENOUGH_TO_CHECK and _nesting(converted) > MAX_NESTING:

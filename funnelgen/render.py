@@ -422,15 +422,18 @@ class Renderer:
                        "tracking or policy: keep page.html's <head> and its blocks (copy the base theme's "
                        "page.html and change only what you need)")
             raise Abort([Problem(self._shown(around) if around else name, 0, "", message)])
+        problems = []
         anchors, ids = self._anchors_written(page)
         if (anchors or ids) and _anchor_problems(page, html, self.plan, anchors, ids):
-            raise Abort(self._anchor_problems(self.plan.pages if rendered_with is None else rendered_with))
+            problems += self._anchor_problems(self.plan.pages if rendered_with is None else rendered_with)
         if blocked := self.policy.blocked_scripts(html):
             file, line = self._written_in(blocked[0]) or (name, 0)
-            raise Abort([Problem(file, line, "", f"{blocked[0]!r}: the site's Content-Security-Policy blocks "
-                                 "a script a template writes (it allows the runtime and your tracking "
-                                 "snippets): put the code in tracking.head or tracking.body, or react to "
-                                 "events with funnelgen.on")])
+            message = (f"{blocked[0]!r}: the site's Content-Security-Policy blocks a script a template "
+                       "writes (it allows the runtime and your tracking snippets): put the code in "
+                       "tracking.head or tracking.body, or react to events with funnelgen.on")
+            problems.append(Problem(file, line, "", message))
+        if problems:  # both kinds in one run
+            raise Abort(problems)
         return html
 
     def _anchors_written(self, page: Page) -> tuple[list[str], list[str]]:
@@ -615,8 +618,8 @@ def _anchor_problems(page: Page, html: str, plan: Plan, anchors: list[str], ids:
     twice = [i for i in dict.fromkeys(ids) if html.count(f' id="{i}"') > 1]
     if not missing and not twice:
         return []
-    places = [f"#{i}" for tag, i in _ELEMENT_ID.findall(html)
-              if tag not in _FORM_CONTROLS and not i.startswith("funnelgen")]
+    places = list(dict.fromkeys(f"#{i}" for tag, i in _ELEMENT_ID.findall(html)
+                                if tag not in _FORM_CONTROLS and not i.startswith("funnelgen")))
     found: list[tuple[str, str]] = []
     for anchor in missing:
         target = unescape(anchor)
@@ -630,7 +633,9 @@ def _anchor_problems(page: Page, html: str, plan: Plan, anchors: list[str], ids:
     texts = list(markdown_of(page.step, page.body))
     problems = []
     for ref, message in found:
-        written = next(((loc, text) for loc, text in texts if ref in text), None)
+        holding = [(loc, text) for loc, text in texts if ref in text]
+        # an id given twice: the later one, where the second was written (a warm body's copy, say)
+        written = holding[-1] if holding and ref.startswith("{") else holding[0] if holding else None
         if written:
             problems.append(_markdown_problem(page, *written, Flaw(ref, message)))
         elif (key := _key_holding(page.step, ref)) is not None:  # links[0].to: "#prices"

@@ -26,7 +26,7 @@ from funnelgen.plan import Page, Plan, SiteContext, plan_assets, plan_funnel, pl
 from funnelgen.render import Renderer, markdown_for
 from funnelgen.schema import Funnel, Site
 from funnelgen.theme import ThemeChain, contrast_warnings, resolve_theme, unused_site_templates
-from funnelgen.tracking import consent_warnings
+from funnelgen.tracking import consent_warnings, snippet_warnings
 from funnelgen.validate import Planner, validate, validate_site
 
 
@@ -106,6 +106,7 @@ def prepare(root: Path, *, strict: bool = False, previous: Manifest | None = Non
     plan.warnings.extend(unused_site_templates(root, theme))
     plan.warnings.extend(ignored_funnel_files(root))
     plan.warnings.extend(consent_warnings(plan.site, plan.site_source))
+    plan.warnings.extend(snippet_warnings(plan.site, plan.site_source))
     plan.warnings.extend(contrast_warnings(theme, plan.site.brand.colors, plan.site_source))
     if strict and plan.warnings:
         raise Abort([Problem(w.file, w.line, w.key, w.message + " (--strict)") for w in plan.warnings])

@@ -27,7 +27,7 @@ from funnelgen.contrast import READABLE, luminance, ratio, readable_shade, rgb
 from funnelgen.errors import Abort, Problem, display_path
 from funnelgen.load import Source, load_yaml
 from funnelgen.schema.site import Colors
-from funnelgen.schema.types import Model, css_color_problem, is_css_color, shown, unclosed_in_css
+from funnelgen.schema.types import Model, css_color_problem, is_css_color, shown, unclosed_in_css, url_origin
 from funnelgen.validate import as_written, likely_meant, validate
 
 ENTRY_POINT_GROUP = "funnelgen.themes"
@@ -179,7 +179,8 @@ def resolve_theme(name: str, site_root: Path, options: dict[str, Any], site: Sou
 
 
 _CSS_URL = re.compile(r"""url\(\s*(["']?)([^"')\s]*)\1\s*\)""", re.I)
-_CSS_IMPORT = re.compile(r"""@import\s*(?:url\(\s*)?["']?([^"')\s;]*)""", re.I)
+# An @import where a statement starts (not inside a string: content: "@import"), and its address.
+_CSS_IMPORT = re.compile(r"""(?:^|(?<=[;}]))\s*(@import)\s*(?:url\(\s*)?["']?([^"')\s;]*)""", re.I | re.M)
 _CSS_COMMENT = re.compile(r"/\*.*?\*/|\{#.*?#\}", re.S)  # a CSS or a Jinja comment
 _SCHEME = re.compile(r"[a-z][a-z0-9+.-]*:", re.I)
 
@@ -199,8 +200,8 @@ def css_address_problems(chain: ThemeChain, site_root: Path) -> list[Problem]:
             shown_as = display_path(Path(os.path.abspath(path)), Path(os.path.abspath(site_root)))
             imports = list(_CSS_IMPORT.finditer(text))
             for found in imports:
-                line = text.count("\n", 0, found.start()) + 1
-                message = (f"@import '{found[1]}' loads nothing: this CSS is inlined into every page "
+                line = text.count("\n", 0, found.start(1)) + 1
+                message = (f"@import '{found[2]}' loads nothing: this CSS is inlined into every page "
                            "after the theme's rules, where browsers ignore an @import; copy the rules it "
                            "would load here instead (for a web font, its @font-face rules: the site's "
                            "policy allows their https:// fonts)")
@@ -209,17 +210,34 @@ def css_address_problems(chain: ThemeChain, site_root: Path) -> list[Problem]:
                 if any(i.start() <= found.start() < i.end() for i in imports):
                     continue  # said above
                 address = found[2]
+                line = text.count("\n", 0, found.start()) + 1
+                if remote := _remote_css_problem(address):
+                    problems.append(Problem(shown_as, line, "", f"{found[0]}: {remote}"))
+                    continue
                 if not address or address.startswith(("#", "{", "//")) or _SCHEME.match(address):
                     continue  # a data: or https: URL, a fragment, a Jinja expression
                 file = re.sub(r"^(?:\.{1,2}/|/)+", "", address)
                 ref = file if file.startswith(("static/", "assets/")) else f"static/{file}"
-                line = text.count("\n", 0, found.start()) + 1
                 message = (f"{found[0]} finds no file: this CSS is inlined into every page, and a "
                            "theme's static/ files (as the site's assets/) are published under fingerprinted "
                            "names, so no address here can reach them; show the picture from a template with "
                            f"page.asset(\"{ref}\"), or write it here as a data: URL")
                 problems.append(Problem(shown_as, line, "", message))
     return problems
+
+
+def _remote_css_problem(address: str) -> str | None:
+    """Why a url() of another host in the CSS would be blocked by the site's policy, if it would:
+    the policy names https:// hosts only."""
+    scheme, _, rest = address.partition(":") if not address.startswith("//") else ("", "", address)
+    if address.startswith("//") or scheme.lower() == "http":
+        return f"the site's policy allows only https:// addresses: write https:{rest}"
+    if scheme.lower() == "https":
+        try:
+            url_origin(address)
+        except ValueError as exc:
+            return str(exc)
+    return None
 
 
 def theme_chain(name: str, relative_to: Path, site: Source | None = None) -> list[Theme]:
@@ -489,6 +507,9 @@ def _options(themes: list[Theme], chosen: dict[str, Any], site: Source) -> dict[
         elif option.choices and value not in option.choices:
             choices = ", ".join(str(c) for c in option.choices)
             typed = site.texts.get(loc) if not isinstance(value, str) else None  # off, read as false
+            if value is None:
+                problems.append(site.problem(loc, f"is empty: write one of: {choices}"))
+                continue
             near = likely_meant(str(value), [str(c) for c in option.choices])
             if typed is not None and typed in option.choices:
                 hint = f"; put it in quotes: \"{typed}\""

@@ -344,6 +344,15 @@ def test_every_anchor_that_leads_nowhere_is_named_at_its_key_in_one_run(make_sit
     assert "link '#up' leads to nothing on this page" in str(refused.value)  # '#top' is the top of any page
 
 
+def test_an_id_given_again_in_a_temperature_version_is_named_there(make_site: MakeSite, tmp_path: Path) -> None:
+    funnel = FULL_FUNNEL.replace("A short story with **bold** words.\n",
+                                 "## Why {#why}\n    by_temperature: {warm: {body: '## Why, again {#why}'}}\n")
+    with pytest.raises(Abort) as refused:
+        build(make_site({"funnels/launch.yml": funnel}), tmp_path / "out")
+    assert str(refused.value).startswith("funnels/launch.yml:9: steps[0].by_temperature.warm.body: the id 'why' "
+                                         "is on this page twice")
+
+
 def test_an_id_given_twice_on_one_page_is_refused(make_site: MakeSite, tmp_path: Path) -> None:
     funnel = FULL_FUNNEL.replace("A short story with **bold** words.", "## Why {#why}\n\n      ## Again {#why}")
     with pytest.raises(Abort) as refused:
@@ -550,6 +559,26 @@ def test_a_vendors_tag_pasted_into_head_gets_the_hosts_it_loads_from_and_sends_t
         assert host in directives[directive], (directive, directives[directive])
 
 
+def test_a_snippet_that_loads_a_script_the_policy_cannot_see_is_a_warning(make_site: MakeSite, run_cli: Any,
+                                                                          tmp_path: Path) -> None:
+    tiktok = ('<script>!function(w,d,t){var o=d.createElement("script");o.async=!0;'
+              'o.src="https://analytics.tiktok.com/i18n/pixel/events.js";d.head.appendChild(o)}(window,document);'
+              '</script>')
+    site = make_site({"site.yml": "name: Tiny Co\nbase_url: https://tiny.example/\n"
+                                  f"tracking:\n  head: {json.dumps(tiktok)}\n"})
+    result = run_cli("build", site, "-o", tmp_path / "out")
+    assert result.exit_code == 0
+    assert result.stderr == ("warning: site.yml:4: tracking.head: this snippet adds a <script> from JavaScript, and "
+                             "the site's policy cannot see where it loads from, so browsers will block it: load that "
+                             "file with <script src=\"https://…\" async></script> in the snippet instead, and its "
+                             "host is allowed\n")
+    known = make_site({"site.yml": "name: Tiny Co\nbase_url: https://tiny.example/\ntracking:\n  head: "
+                                   + json.dumps("<script>(function(w,d,s){var j=d.createElement(s);j.src="
+                                                "'https://www.googletagmanager.com/gtm.js?id=GTM-A'})"
+                                                "(window,document,'script')</script>") + "\n"}, name="known")
+    assert run_cli("build", known, "-o", tmp_path / "known-out").stderr == ""  # GTM's hosts are allowed
+
+
 def test_the_policy_allows_no_host_of_raw_html_the_sanitiser_removed(make_site: MakeSite, tmp_path: Path) -> None:
     body = ('<img src="https://img.example/x.png" alt="Shown"> <iframe src="https://frame.example/"></iframe> '
             '<audio src="https://audio.example/a.mp3"></audio> <script src="https://script.example/x.js"></script>')
@@ -577,7 +606,8 @@ def test_a_raw_html_link_that_cannot_work_is_refused_like_a_markdown_one(make_si
 
 def test_raw_html_in_markdown_is_sanitised_when_the_site_allows_it(make_site: MakeSite, tmp_path: Path) -> None:
     funnel = FULL_FUNNEL.replace("A short story with **bold** words.",
-                                 '<mark>Yes</mark> <img src="x" onerror="alert(1)"><script>bad()</script>')
+                                 '<mark>Yes</mark> <img src="https://img.example/x.png" onerror="alert(1)">'
+                                 '<script>bad()</script>')
     site = make_site({"funnels/launch.yml": funnel,
                       "site.yml": "name: Tiny Co\nbase_url: https://tiny.example/\nmarkdown: {allow_html: true}\n"})
     out = tmp_path / "out"
@@ -603,6 +633,8 @@ def test_a_raw_html_picture_of_the_assets_folder_is_published_like_a_markdown_on
 
 @pytest.mark.parametrize(("picture", "message"), [
     ('<img src="/assets/team.png" alt="Team">', "image 'assets/team.png' is not in the site's assets folder"),
+    ('<img src="//cdn.example/team.png" alt="Team">', "image '//cdn.example/team.png' in the Markdown cannot be "
+     "shown: write a file in the assets folder (e.g. assets/photo.jpg) or an https:// URL"),
     ('<img src="/assets/brochure.jpg" alt="Brochure">', "image 'assets/brochure.jpg' is a PDF file renamed to "
      ".jpg, not a web picture: export it as JPEG, PNG or WebP and name that file here"),
     ('![Brochure](assets/brochure.jpg)', "image 'assets/brochure.jpg' is a PDF file renamed to .jpg, not a web "

@@ -236,6 +236,7 @@ def test_a_template_mistake_is_one_line_saying_what_to_write(make_site: MakeSite
     ("{cta_color: Primary}", "theme_options.cta_color: 'Primary' is not one of: accent, primary: did you mean "
                              "'primary'?"),
     ("{button_style: off}", "theme_options.button_style: 'off' is not one of: filled, outline, pill"),
+    ("{button_style: }", "theme_options.button_style: is empty: write one of: filled, outline, pill"),
     ("{max_width: 40}", "theme_options.max_width: expected text, got 40; write it like the default, '46rem', "
                         "in quotes"),
     ("{max_width: }", "theme_options.max_width: expected text, got nothing; write it like the default, '46rem', "
@@ -246,7 +247,7 @@ def test_a_template_mistake_is_one_line_saying_what_to_write(make_site: MakeSite
                                "which would break the page's whole stylesheet; close it or remove it"),
     ("{max_width: 'calc(100% - 2rem'}", "theme_options.max_width: 'calc(100% - 2rem' has a '(' that is never "
                                         "closed, which would break the page's whole stylesheet"),
-], ids=["unknown", "choice", "choice-case", "choice-read-as-false", "type", "empty", "unsafe", "unclosed-quote",
+], ids=["unknown", "choice", "choice-case", "choice-read-as-false", "choice-empty", "type", "empty", "unsafe", "unclosed-quote",
         "unclosed-bracket"])
 def test_theme_options_are_checked(make_site: MakeSite, tmp_path: Path, options: str, message: str) -> None:
     site = make_site({"site.yml": SITE_YML + f"theme: bold\ntheme_options: {options}\n"})
@@ -414,7 +415,8 @@ def test_css_cannot_name_the_themes_static_files(make_site: MakeSite, run_cli: R
 
 def test_an_import_in_the_css_is_refused_as_it_would_load_nothing(make_site: MakeSite, run_cli: RunCli,
                                                                   tmp_path: Path) -> None:
-    site = make_site({"templates/extra.css": 'body { color: red; }\n@import "fonts.css";\n'
+    site = make_site({"templates/extra.css": '.new::after { content: "@import is not a rule in a string"; }\n'
+                                             '@import "fonts.css";\n'
                                              "@import url(https://fonts.googleapis.com/css2?family=Inter);\n"})
     result = run_cli("build", site, "-o", tmp_path / "out")
     assert result.exit_code == 1
@@ -425,6 +427,22 @@ def test_an_import_in_the_css_is_refused_as_it_would_load_nothing(make_site: Mak
         f"templates/extra.css:2: @import 'fonts.css' {message}",
         f"templates/extra.css:3: @import 'https://fonts.googleapis.com/css2?family=Inter' {message}",
         "2 problems; nothing was written."]
+
+
+def test_a_css_picture_the_policy_could_not_allow_is_refused(make_site: MakeSite, run_cli: RunCli,
+                                                             tmp_path: Path) -> None:
+    site = make_site({"templates/extra.css": ".a { background: url(http://cdn.example/a.png); }\n"
+                                             ".b { background: url(//cdn.example/b.png); }\n"
+                                             ".c { background: url(https://*.cdn.example/c.png); }\n"})
+    result = run_cli("build", site, "-o", tmp_path / "out")
+    assert result.stderr.splitlines() == [
+        "templates/extra.css:1: url(http://cdn.example/a.png): the site's policy allows only https:// addresses: "
+        "write https://cdn.example/a.png",
+        "templates/extra.css:2: url(//cdn.example/b.png): the site's policy allows only https:// addresses: "
+        "write https://cdn.example/b.png",
+        "templates/extra.css:3: url(https://*.cdn.example/c.png): 'https://*.cdn.example/c.png' has no valid domain "
+        "name after '//': use letters, digits, '-' and '.', e.g. https://cdn.example.com/photo.jpg",
+        "3 problems; nothing was written."]
 
 
 def test_the_policy_allows_the_pictures_and_fonts_the_css_loads_from_other_hosts(
@@ -442,14 +460,14 @@ def test_the_policy_allows_the_pictures_and_fonts_the_css_loads_from_other_hosts
     assert "font-src" not in (tmp_path / "plain-out" / "tiny" / "index.html").read_text(encoding="utf-8")
 
 
-@pytest.mark.parametrize("script", ['<script>console.log("hi")</script>',
+@pytest.mark.parametrize("script", ['<script>console.log("hi")</script>', "<SCRIPT>x()</SCRIPT>",
                                     '<script src="https://widgets.example/chat.js" async></script>'])
 def test_a_script_a_template_writes_that_the_policy_would_block_is_refused(
         make_site: MakeSite, run_cli: RunCli, tmp_path: Path, script: str) -> None:
     site = make_site({"templates/blocks/footer.html": f"<footer>\n  <p>Tiny Co</p>\n  {script}\n</footer>\n"})
     result = run_cli("build", site, "-o", tmp_path / "out")
     assert result.exit_code == 1
-    assert result.stderr == (f"templates/blocks/footer.html:3: {script.removesuffix('</script>')!r}: the site's "
+    assert result.stderr == (f"templates/blocks/footer.html:3: {re.sub('</script>$', '', script, flags=re.I)!r}: the site's "
                              "Content-Security-Policy blocks a script a template writes (it allows the runtime and "
                              "your tracking snippets): put the code in tracking.head or tracking.body, or react to "
                              "events with funnelgen.on\n")

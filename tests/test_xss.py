@@ -590,10 +590,11 @@ def test_hostile_text_in_every_field_runs_nothing_and_shows_as_written(
             out = tmp_path / f"out-{turn}-{theme}"
             result = run_cli("build", site.root, "-o", out, "-q")
             if site.files[SITE]["markdown"]["allow_html"] and result.exit_code == 1:
-                # a raw <a href="javascript:…"> is refused, as the same link in Markdown is
+                # a raw <a href="javascript:…"> or <img src=x> is refused, as the same in Markdown is
                 refused = result.output.splitlines()[:-1]
-                assert refused and all(re.fullmatch(r"(funnels/\S+:\d+: \S+|content/\S+:\d+): link '.*' in the "
-                                                    r"Markdown cannot work: .*", line) for line in refused), result.output
+                assert refused and all(re.fullmatch(r"(funnels/\S+:\d+: \S+|content/\S+:\d+): (link '.*' in the "
+                                                    r"Markdown cannot work|image '.*' in the Markdown cannot be "
+                                                    r"shown): .*", line) for line in refused), result.output
                 continue
             assert result.exit_code == 0, f"{theme}: {result.output}"
             loaded, expected[theme], shown[theme] = in_browser(site, theme, out, hostile, serve, new_page,
