@@ -520,7 +520,7 @@ def test_every_step_type_shows_every_block_it_carries(make_site: MakeSite, tmp_p
 def test_the_policy_names_each_host_as_the_browser_reads_it_and_nothing_else(
         make_site: MakeSite, tmp_path: Path) -> None:
     body = ('![A](https://Charts.EXAMPLE:8443/c.png) ![B](https://bücher.example/b.png) '
-            '<img src="https://raw.example;sandbox/r.png" alt="Raw">')
+            '<img src="https://Raw.Example/r.png" alt="Raw">')
     funnel = FULL_FUNNEL.replace("A short story with **bold** words.", body)
     site = make_site({"funnels/launch.yml": funnel, "site.yml": "name: Tiny Co\nbase_url: "
                       "https://tiny.example/\nmarkdown: {allow_html: true}\n"})
@@ -529,8 +529,13 @@ def test_the_policy_names_each_host_as_the_browser_reads_it_and_nothing_else(
     assert policy
     img = re.search(r"img-src ([^;]*)", policy[1])
     assert img and set(img[1].split()) == {"'self'", "data:", "https://charts.example:8443",
-                                           "https://xn--bcher-kva.example"}
-    assert "sandbox" not in policy[1]  # a raw picture whose host is not a host name is not allowed in
+                                           "https://xn--bcher-kva.example", "https://raw.example"}
+    # a raw picture whose host is not a host name would rewrite the policy: it is refused
+    sandbox = funnel.replace("https://Raw.Example/r.png", "https://raw.example;sandbox/r.png")
+    with pytest.raises(Abort) as refused:
+        build(make_site({"funnels/launch.yml": sandbox, "site.yml": "name: Tiny Co\nbase_url: https://tiny.example/"
+                         "\nmarkdown: {allow_html: true}\n"}, name="sandbox"), tmp_path / "sandbox-out")
+    assert "image 'https://raw.example;sandbox/r.png' has no valid domain name" in str(refused.value)
 
 
 @pytest.mark.parametrize(("snippet", "allowed"), [
