@@ -634,15 +634,15 @@ def _anchor_problems(page: Page, html: str, plan: Plan, anchors: list[str], ids:
     problems = []
     for ref, message in found:
         holding = [(loc, text) for loc, text in texts if ref in text]
-        # an id given twice: the later one, where the second was written (a warm body's copy, say)
-        written = holding[-1] if holding and ref.startswith("{") else holding[0] if holding else None
-        if written:
-            problems.append(_markdown_problem(page, *written, Flaw(ref, message)))
+        if ref.startswith("{"):  # an id given twice: named where it was given again (a warm body, say)
+            holding.reverse()
+        if holding:
+            problems.append(_markdown_problem(page, *holding[0], Flaw(ref, message)))
         elif (key := _key_holding(page.step, ref)) is not None:  # links[0].to: "#prices"
             problems.append(page.planned.source.problem(("steps", page.index, *key), message))
         elif (key := _key_holding(plan.site, ref)) is not None:  # legal.privacy: "#privacy"
             problems.append(plan.site_source.problem(key, message))
-        else:  # the theme's
+        else:  # written so that it is not found as written (an entity): the step
             problems.append(page.planned.source.problem(("steps", page.index), message))
     return problems
 
