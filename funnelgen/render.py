@@ -383,6 +383,8 @@ class Renderer:
             raise Abort([self._style_tag_problem()])
         runtime_js = RUNTIME.read_text(encoding="utf-8").strip()
         self.policy = tracking.build_policy(plan.site, runtime_js, inline_css, _external_urls(plan))
+        if blocked := self._blocked_script_problems(runtime_js):
+            raise Abort(blocked)
         self.site_config = _script_json({"consent": plan.site.consent.mode, "providers": self.providers,
                                          "temperature": self.temperature_rules})
         """The runtime settings every page shares, serialized once."""
@@ -422,18 +424,9 @@ class Renderer:
                        "tracking or policy: keep page.html's <head> and its blocks (copy the base theme's "
                        "page.html and change only what you need)")
             raise Abort([Problem(self._shown(around) if around else name, 0, "", message)])
-        problems = []
         anchors, ids = self._anchors_written(page)
         if (anchors or ids) and _anchor_problems(page, html, self.plan, anchors, ids):
-            problems += self._anchor_problems(self.plan.pages if rendered_with is None else rendered_with)
-        if blocked := self.policy.blocked_scripts(html):
-            file, line = self._written_in(blocked[0]) or (name, 0)
-            message = (f"{blocked[0]!r}: the site's Content-Security-Policy blocks a script a template "
-                       "writes (it allows the runtime and your tracking snippets): put the code in "
-                       "tracking.head or tracking.body, or react to events with funnelgen.on")
-            problems.append(Problem(file, line, "", message))
-        if problems:  # both kinds in one run
-            raise Abort(problems)
+            raise Abort(self._anchor_problems(self.plan.pages if rendered_with is None else rendered_with))
         return html
 
     def _anchors_written(self, page: Page) -> tuple[list[str], list[str]]:
@@ -472,14 +465,22 @@ class Renderer:
             found.update(dict.fromkeys(_anchor_problems(page, html, self.plan, *self._anchors_written(page))))
         return list(found)
 
-    def _written_in(self, text: str) -> tuple[str, int] | None:
-        """The template, and its line, that holds ``text`` as written: the site's first."""
+    def _blocked_script_problems(self, runtime_js: str) -> list[Problem]:
+        """Each <script> a template writes that the site's policy blocks, so that it could never
+        run: read from the templates once, not from every page (the runtime's own, written as
+        `{{ runtime_js }}`, is allowed by its hash like the rest)."""
+        problems = []
+        message = ("the site's Content-Security-Policy blocks a script a template writes (it allows the "
+                   "runtime and your tracking snippets): put the code in tracking.head or tracking.body, "
+                   "or react to events with funnelgen.on")
         for folder in self.theme.template_dirs(self.plan.root):
             for path in sorted(folder.rglob("*.html")):
                 source = path.read_text(encoding="utf-8", errors="replace")
-                if text in source:
-                    return self._shown(str(path)), source.count("\n", 0, source.index(text)) + 1
-        return None
+                written = _RUNTIME_WRITTEN.sub(lambda _: runtime_js, _TEMPLATE_COMMENT.sub("", source))
+                for blocked in self.policy.blocked_scripts(written):
+                    line = source.count("\n", 0, max(source.find(blocked), 0)) + 1
+                    problems.append(Problem(self._shown(str(path)), line, "", f"{blocked!r}: {message}"))
+        return problems
 
     def _markdown_problems(self, pages: Sequence[Page]) -> list[Problem]:
         """Every link and image that cannot work in the Markdown of these pages, with file, line
@@ -603,6 +604,8 @@ def _markdown_problem(page: Page, loc: tuple[str | int, ...], text: str, flaw: F
     return page.planned.source.problem(("steps", page.index, *loc), flaw.message)
 
 
+_RUNTIME_WRITTEN = re.compile(r"\{\{-?\s*runtime_js\s*-?\}\}")
+_TEMPLATE_COMMENT = re.compile(r"<!--.*?-->|\{#.*?#\}", re.S)  # what never reaches a browser as a script
 _ANCHOR = re.compile(r'href="#([^"]+)"')
 _ID_ATTRIBUTE = re.compile(r' id="([^"]+)"')
 _ELEMENT_ID = re.compile(r'<([a-z][a-z0-9]*)\b[^>]*?\sid="([^"]+)"')  # slower: only to list the places

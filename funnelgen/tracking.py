@@ -39,6 +39,8 @@ _FONT_FACE = re.compile(r"@font-face\s*\{[^}]*\}", re.I)
 _CSS_REMOTE = re.compile(r"""url\(\s*["']?(https://[^"')\s]+)""", re.I)
 VIDEO_FRAMES = {"youtube": "https://www.youtube-nocookie.com", "vimeo": "https://player.vimeo.com"}
 _SCRIPT_TAG = re.compile(r"<(/?)script\b", re.I)
+_TYPE = re.compile(r"""\btype\s*=\s*["']?([^"'\s>]+)""", re.I)
+_SCRIPT_TYPES = {"text/javascript", "application/javascript", "module"}
 _SRC = re.compile(r"""\bsrc\s*=\s*["']?([^"'\s>]+)""", re.I)
 
 
@@ -155,7 +157,8 @@ class Policy:
         blocked = []
         for opening, attrs, body in _scripts(html):
             src = _SRC.search(attrs)
-            if "application/json" in attrs or "application/ld+json" in attrs:
+            kind = _TYPE.search(attrs)
+            if kind and kind[1].lower() not in _SCRIPT_TYPES:  # JSON, a template: data, never run
                 continue
             if (origin(src.group(1)) not in self.script) if src else (self._hash(body) not in self.script):
                 blocked.append(f"{opening}{body}".splitlines()[0][:80])

@@ -476,6 +476,14 @@ def test_a_script_a_template_writes_that_the_policy_would_block_is_refused(
     assert run_cli("build", allowed, "-o", tmp_path / "allowed-out", "-q").exit_code == 0
 
 
+def test_a_script_that_never_runs_in_a_template_is_not_refused(make_site: MakeSite, tmp_path: Path) -> None:
+    footer = ("<footer>\n<!-- <script>old()</script> -->{# <script>draft()</script> #}\n"
+              '<script type="text/template"><p>{{ "{{" }} name }}</p></script>\n'
+              '<script type="application/ld+json">{"@type": "Organization"}</script>\n</footer>\n')
+    build(make_site({"templates/blocks/footer.html": footer}), tmp_path / "out")
+    assert '<script type="text/template">' in (tmp_path / "out" / "tiny" / "index.html").read_text(encoding="utf-8")
+
+
 def test_the_consent_banner_css_is_only_on_sites_with_a_banner(make_site: MakeSite, tmp_path: Path) -> None:
     build(make_site(), tmp_path / "plain")
     assert ".consent-banner" not in css_of(tmp_path / "plain")
