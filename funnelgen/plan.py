@@ -20,7 +20,14 @@ from funnelgen.load import LOOP, Loc, Source, load_yaml, read_text
 from funnelgen.markdown import MarkdownRenderer, is_site_path, line_of
 from funnelgen.schema import NOINDEX_TYPES, Funnel, Site, Step
 from funnelgen.schema.blocks import Form, video_embed
-from funnelgen.schema.funnel import DownsellStep, ThankyouStep, UpsellStep, WebinarStep, form_of, markdown_of
+from funnelgen.schema.funnel import (
+    DownsellStep,
+    UpsellStep,
+    WebinarStep,
+    form_of,
+    links_of,
+    markdown_of,
+)
 from funnelgen.schema.site import Condition
 from funnelgen.schema.types import is_step_ref, shown, slugify
 from funnelgen.spool import PageSpool, Spooled
@@ -439,12 +446,7 @@ def _site_links(funnel: Funnel, bodies: list[str | None], markdown: MarkdownRend
     it. Only the key path is kept: its line is looked up if the link turns out to be broken."""
     found: list[list[Any]] = []
     for index, (step, body) in enumerate(zip(funnel.steps, bodies, strict=True)):
-        written: list[tuple[Loc, str]] = [(("links", j, "to"), link.to) for j, link in enumerate(step.links)]
-        if isinstance(step, UpsellStep | DownsellStep):
-            written.append((("decline", "to"), step.decline.to))
-        if isinstance(step, ThankyouStep) and step.ascension:
-            written.append((("ascension", "checkout"), step.ascension.checkout))
-        found += [[to, ["steps", index, *loc], ""] for loc, to in written
+        found += [[to, ["steps", index, *loc], ""] for loc, to in links_of(step)
                   if is_site_path(to) and not to.startswith("/assets/")]
         for loc, text in markdown_of(step, body):
             in_file = step.body_file if loc == ("body_file",) and step.body_file else ""

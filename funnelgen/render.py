@@ -30,7 +30,7 @@ from funnelgen.markdown import ID, Flaw, MarkdownError, MarkdownRenderer, line_o
 from funnelgen.plan import Asset, Page, Plan, form_name
 from funnelgen.schema import Site
 from funnelgen.schema.blocks import CURRENCY_SYMBOLS, THREE_DECIMAL_CURRENCIES, Webinar, video_embed
-from funnelgen.schema.funnel import CopyOverride, DownsellStep, ThankyouStep, UpsellStep, form_of, markdown_of
+from funnelgen.schema.funnel import CopyOverride, form_of, links_of, markdown_of
 from funnelgen.schema.types import TEMPERATURES
 from funnelgen.temperature import compile_rules
 from funnelgen.theme import ThemeChain
@@ -410,10 +410,11 @@ class Renderer:
         Markdown that cannot work is reported with that of the pages ``rendered_with`` it (by
         default every page of the plan)."""
         name = f"steps/{page.step.type}.html"
+        pages = self.plan.pages if rendered_with is None else rendered_with
         try:
             html = self._step_html(page)
         except MarkdownError as exc:
-            found = self._markdown_problems(self.plan.pages if rendered_with is None else rendered_with)
+            found = self._markdown_problems(pages)
             file, line = _template_frame(exc)
             if not found and file is not None:  # a template's own Markdown: page.markdown("[x](…)")
                 raise Abort([Problem(self._shown(file), line, "", f"template error: {exc}")]) from None
@@ -426,34 +427,33 @@ class Renderer:
             raise Abort([Problem(self._shown(around) if around else name, 0, "", message)])
         anchors, ids = self._anchors_written(page)
         if (anchors or ids) and _anchor_problems(page, html, self.plan, anchors, ids):
-            raise Abort(self._anchor_problems(self.plan.pages if rendered_with is None else rendered_with))
+            raise Abort(self._every_anchor_problem(pages))
         return html
 
-    def _anchors_written(self, page: Page) -> tuple[list[str], list[str]]:
-        """The #anchors (as the page writes them, escaped) and the heading ids the marketer wrote
-        for a page: in its Markdown, its links and the site's legal links. The theme's own are
-        not looked for: looking at every id and anchor of every page was 5% of a build."""
-        anchors: list[str] = []
-        ids: list[str] = []
-        for _, text in markdown_of(page.step, page.body):
+    def _anchors_written(self, page: Page) -> tuple[list[Written], list[Written]]:
+        """The #anchors and the heading ids the marketer wrote for a page, and where: in its
+        Markdown, its links and the site's legal links. The theme's own are not looked for:
+        looking at every id and anchor of every page was 5% of a build."""
+        anchors: list[Written] = []
+        ids: list[Written] = []
+        for loc, text in markdown_of(page.step, page.body):
             if "#" in text or "id" in text:
                 converted = self.markdown.convert(text)  # converted once already: this is a lookup
-                anchors += _ANCHOR.findall(converted)
-                ids += _ID_ATTRIBUTE.findall(converted)
-        step, legal = page.step, self.plan.site.legal
-        targets = [link.to for link in step.links] + [legal.privacy or "", legal.terms or ""]
-        if isinstance(step, UpsellStep | DownsellStep):
-            targets.append(step.decline.to)
-        if isinstance(step, ThankyouStep) and step.ascension:
-            targets.append(step.ascension.checkout)
-        anchors += [str(escape(to[1:])) for to in targets if to.startswith("#")]
+                anchors += [Written(anchor, loc, text) for anchor in _ANCHOR.findall(converted)]
+                ids += [Written(heading, loc, text) for heading in _ID_ATTRIBUTE.findall(converted)]
+        anchors += [Written(str(escape(to[1:])), loc)
+                    for loc, to in links_of(page.step) if to.startswith("#")]
+        legal = self.plan.site.legal
+        anchors += [Written(str(escape(link[1:])), ("legal", key), in_site=True)
+                    for key, link in (("privacy", legal.privacy), ("terms", legal.terms))
+                    if link and link.startswith("#")]
         return anchors, ids
 
     def _step_html(self, page: Page) -> str:
         context = {"page": PageView(self, page), "funnel": page.funnel, "step": page.step}
         return self.template(f"steps/{page.step.type}.html", context)
 
-    def _anchor_problems(self, pages: Sequence[Page]) -> list[Problem]:
+    def _every_anchor_problem(self, pages: Sequence[Page]) -> list[Problem]:
         """Every #anchor that leads nowhere, and every id given twice, on these pages: looked for
         once rendering has met one, by rendering them again, so that the marketer sees them all."""
         found: dict[Problem, None] = {}
@@ -612,61 +612,49 @@ _ELEMENT_ID = re.compile(r'<([a-z][a-z0-9]*)\b[^>]*?\sid="([^"]+)"')  # slower: 
 _FORM_CONTROLS = {"input", "select", "textarea", "script", "template"}
 
 
-def _anchor_problems(page: Page, html: str, plan: Plan, anchors: list[str], ids: list[str]) -> list[Problem]:
-    """Each of the marketer's `#anchor` links (``anchors``) that leads to no element of the page,
-    and each of their heading ids (``ids``) it has twice (a link leads to the first), named where
-    it was written: the Markdown, a key of the step or of site.yml."""
-    # '#top' is the top of any page
-    missing = [a for a in dict.fromkeys(anchors) if a.lower() != "top" and f' id="{a}"' not in html]
-    twice = [i for i in dict.fromkeys(ids) if html.count(f' id="{i}"') > 1]
-    if not missing and not twice:
+@dataclass(frozen=True)
+class Written:
+    """An #anchor or a heading id the marketer wrote for a page, and where."""
+
+    value: str
+    """As the page writes it (escaped), without its '#'."""
+    loc: tuple[str | int, ...]
+    """Its key path in the step, or in site.yml when ``in_site``."""
+    text: str | None = None
+    """The Markdown text that holds it, if one does."""
+    in_site: bool = False
+
+
+def _anchor_problems(page: Page, html: str, plan: Plan, anchors: list[Written],
+                     ids: list[Written]) -> list[Problem]:
+    """Each of the marketer's `#anchor` links that leads to no element of the page, and each of
+    their heading ids the page has twice (a link leads to the first), where it was written."""
+    missing = [a for a in dict.fromkeys(anchors)  # '#top' is the top of any page
+               if a.value.lower() != "top" and f' id="{a.value}"' not in html]
+    doubled = {i.value: i for i in ids if html.count(f' id="{i.value}"') > 1}  # the last place it was given
+    if not missing and not doubled:
         return []
     places = list(dict.fromkeys(f"#{i}" for tag, i in _ELEMENT_ID.findall(html)
                                 if tag not in _FORM_CONTROLS and not i.startswith("funnelgen")))
-    found: list[tuple[str, str]] = []
+    found: list[tuple[Written, str, str]] = []
     for anchor in missing:
-        target = unescape(anchor)
+        target = unescape(anchor.value)
         fix = (f"give the heading it means that id (## Prices {{#{target}}})" if ID.fullmatch(target)
                else "an id is letters, digits, '-' and '_'")
-        found.append((f"#{target}", f"link '#{target}' leads to nothing on this page: {fix}, or link "
+        found.append((anchor, f"#{target}", f"link '#{target}' leads to nothing on this page: {fix}, or link "
                       f"to a place the page has: {', '.join(places) or 'none'}"))
-    for doubled in twice:
-        found.append((f"{{#{doubled}}}", f"the id '{doubled}' is on this page twice, and a link leads only "
-                      "to the first: give one of them another id"))
-    texts = list(markdown_of(page.step, page.body))
+    for value, written in doubled.items():
+        found.append((written, f"{{#{value}}}", f"the id '{value}' is on this page twice, and a link leads "
+                      "only to the first: give one of them another id"))
     problems = []
-    for ref, message in found:
-        holding = [(loc, text) for loc, text in texts if ref in text]
-        if ref.startswith("{"):  # an id given twice: named where it was given again (a warm body, say)
-            holding.reverse()
-        if holding:
-            problems.append(_markdown_problem(page, *holding[0], Flaw(ref, message)))
-        elif (key := _key_holding(page.step, ref)) is not None:  # links[0].to: "#prices"
-            problems.append(page.planned.source.problem(("steps", page.index, *key), message))
-        elif (key := _key_holding(plan.site, ref)) is not None:  # legal.privacy: "#privacy"
-            problems.append(plan.site_source.problem(key, message))
-        else:  # written so that it is not found as written (an entity): the step
-            problems.append(page.planned.source.problem(("steps", page.index), message))
+    for written, ref, message in found:
+        if written.text is not None:
+            problems.append(_markdown_problem(page, written.loc, written.text, Flaw(ref, message)))
+        elif written.in_site:
+            problems.append(plan.site_source.problem(written.loc, message))
+        else:
+            problems.append(page.planned.source.problem(("steps", page.index, *written.loc), message))
     return problems
-
-
-def _key_holding(value: Any, text: str) -> tuple[str | int, ...] | None:
-    """Where in a step (its keys and list items) ``text`` is written as a whole value."""
-    if value == text:
-        return ()
-    items: Any = ()
-    if isinstance(value, BaseModel):
-        fields = type(value).model_fields.items()
-        items = ((field.alias or name, getattr(value, name)) for name, field in fields)
-    elif isinstance(value, list | tuple):
-        items = enumerate(value)
-    elif isinstance(value, dict):
-        items = value.items()
-    for key, inner in items:
-        found = _key_holding(inner, text)
-        if found is not None:
-            return (key, *found)
-    return None
 
 
 def _script_json(data: dict[str, Any]) -> str:

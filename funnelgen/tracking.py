@@ -45,18 +45,24 @@ _SRC = re.compile(r"""\bsrc\s*=\s*["']?([^"'\s>]+)""", re.I)
 
 
 def _scripts(html: str) -> Iterator[tuple[str, str, str]]:
-    """Each <script> element of a page or snippet: (its opening tag as written, its attributes,
-    its code). Found from its tags: one expression taking in the code too spent 0.1 ms a page
-    walking over the runtime's."""
+    """Each <script> element of a page, template or snippet: (its opening tag as written, its
+    attributes, its code), whatever the case of its tags; '<script' inside a script's code is code."""
     opening = None
     for tag in _SCRIPT_TAG.finditer(html):
         if not tag[1]:
-            opening = opening or tag  # '<script' inside a script's code is its code
+            opening = opening or tag
         elif opening is not None:
             open_end = html.find(">", opening.end())
             code = html[open_end + 1:tag.start()]
             yield html[opening.start():open_end + 1], html[opening.end():open_end], code
             opening = None
+
+
+def _runs(attrs: str) -> bool:
+    """Whether a <script> with these attributes is code a browser runs, not data (JSON, a
+    template) that the policy leaves alone."""
+    kind = _TYPE.search(attrs)
+    return kind is None or kind[1].lower() in _SCRIPT_TYPES
 
 
 def providers(site: Site) -> dict[str, Any]:
@@ -135,7 +141,6 @@ class Policy:
     frame: set[str] = field(default_factory=set)
     media: set[str] = field(default_factory=set)
     form: set[str] = field(default_factory=set)
-    _hashes: dict[str, str] = field(default_factory=dict, repr=False, compare=False)
 
     def allow(self, hosts: Mapping[str, list[str]]) -> None:
         """Allow a provider's hosts, by kind: "script", "connect", "img", "frame"."""
@@ -153,22 +158,16 @@ class Policy:
         self.img.update(h for h in (origin(u) for u in _CSS_REMOTE.findall(rest)) if h)
 
     def blocked_scripts(self, html: str) -> list[str]:
-        """The <script> elements of a page this policy stops, as written (their first line)."""
+        """The <script> elements of a page or template this policy stops, as written (their
+        first line)."""
         blocked = []
         for opening, attrs, body in _scripts(html):
-            src = _SRC.search(attrs)
-            kind = _TYPE.search(attrs)
-            if kind and kind[1].lower() not in _SCRIPT_TYPES:  # JSON, a template: data, never run
+            if not _runs(attrs):
                 continue
-            if (origin(src.group(1)) not in self.script) if src else (self._hash(body) not in self.script):
+            src = _SRC.search(attrs)
+            if (origin(src.group(1)) not in self.script) if src else (csp_hash(body) not in self.script):
                 blocked.append(f"{opening}{body}".splitlines()[0][:80])
         return blocked
-
-    def _hash(self, code: str) -> str:
-        """csp_hash, once for each script: every page carries the same few."""
-        if code not in self._hashes:
-            self._hashes[code] = csp_hash(code)
-        return self._hashes[code]
 
     def add_snippet(self, html: str | None) -> None:
         """Allow the marketer's own snippet: its inline scripts by hash, its script hosts."""
@@ -178,7 +177,7 @@ class Policy:
                 host = origin(src.group(1))
                 if host:
                     self.script.add(host)
-            elif body.strip() and "application/json" not in attrs and "application/ld+json" not in attrs:
+            elif body.strip() and _runs(attrs):
                 self.script.add(csp_hash(body))
 
     def text(self, *, for_meta: bool = False) -> str:

@@ -192,6 +192,17 @@ def markdown_of(step: StepBase, body: str | None) -> Iterator[tuple[tuple[str | 
         yield ("ascension", "text"), step.ascension.text
 
 
+def links_of(step: StepBase) -> list[tuple[tuple[str | int, ...], str]]:
+    """Every link a step's own keys write (not its Markdown's), with its key path."""
+    written: list[tuple[tuple[str | int, ...], str]] = [(("links", j, "to"), link.to)
+                                                        for j, link in enumerate(step.links)]
+    if isinstance(step, UpsellStep | DownsellStep):
+        written.append((("decline", "to"), step.decline.to))
+    if isinstance(step, ThankyouStep) and step.ascension:
+        written.append((("ascension", "checkout"), step.ascension.checkout))
+    return written
+
+
 class Funnel(Model):
     """A named chain of steps; its first step is its entry page."""
 
