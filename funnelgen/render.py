@@ -637,12 +637,17 @@ def _anchor_problems(page: Page, html: str, plan: Plan, anchors: list[Written],
     places = list(dict.fromkeys(f"#{i}" for tag, i in _ELEMENT_ID.findall(html)
                                 if tag not in _FORM_CONTROLS and not i.startswith("funnelgen")))
     found: list[tuple[Written, str, str]] = []
+    lowered = {place.lower(): place for place in places}
     for anchor in missing:
         target = unescape(anchor.value)
-        fix = (f"give the heading it means that id (## Prices {{#{target}}})" if ID.fullmatch(target)
-               else "an id is letters, digits, '-' and '_'")
-        found.append((anchor, f"#{target}", f"link '#{target}' leads to nothing on this page: {fix}, or link "
-                      f"to a place the page has: {', '.join(places) or 'none'}"))
+        near = difflib.get_close_matches(f"#{target}".lower(), lowered, n=1, cutoff=0.75)
+        if near:  # '#detials' or '#FAQ' for '#faq'
+            fix = f"did you mean '{lowered[near[0]]}'? (the page has: {', '.join(places)})"
+        else:
+            fix = ((f"give the heading it means that id (## Prices {{#{target}}})" if ID.fullmatch(target)
+                    else "an id is letters, digits, '-' and '_'")
+                   + f", or link to a place the page has: {', '.join(places) or 'none'}")
+        found.append((anchor, f"#{target}", f"link '#{target}' leads to nothing on this page: {fix}"))
     for value, written in doubled.items():
         found.append((written, f"{{#{value}}}", f"the id '{value}' is on this page twice, and a link leads "
                       "only to the first: give one of them another id"))

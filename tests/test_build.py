@@ -333,6 +333,16 @@ def test_an_anchor_link_that_leads_nowhere_on_its_page_is_refused_with_the_place
     assert not (tmp_path / "out").exists()
 
 
+def test_a_misspelt_anchor_is_told_the_place_it_probably_means(make_site: MakeSite, tmp_path: Path) -> None:
+    site = make_site({"funnels/launch.yml": FULL_FUNNEL.replace(
+        "    body: |\n      A short story with **bold** words.\n", "    body_file: content/story.md\n"),
+        "content/story.md": "## Common questions {#questions}\n\n[Read the questions](#qeustions)\n"})
+    with pytest.raises(Abort) as refused:
+        build(site, tmp_path / "out")
+    assert str(refused.value) == ("content/story.md:3: link '#qeustions' leads to nothing on this page: did you "
+                                  "mean '#questions'? (the page has: #main, #questions)")
+
+
 def test_every_anchor_that_leads_nowhere_is_named_at_its_key_in_one_run(make_site: MakeSite, tmp_path: Path) -> None:
     funnel = FULL_FUNNEL.replace("    headline: Why most launches flop\n",
                                  "    headline: Why most launches flop\n    links: [{text: Prices, to: '#prices'}]\n")
