@@ -21,7 +21,7 @@ from importlib.metadata import EntryPoint, entry_points
 from pathlib import Path
 from typing import Any
 
-from pydantic import Field
+from pydantic import Field, field_validator
 
 from funnelgen.contrast import READABLE, luminance, ratio, readable_shade, rgb
 from funnelgen.errors import Abort, Problem, display_path
@@ -44,6 +44,15 @@ class ThemeOption(Model):
     """For a colour: the colours of text drawn on it, or it is drawn on, each a hex colour
     (`"#ffffff"`) or another colour option's name (`background`). A site's colour that leaves
     less than 4.5:1 (WCAG AA) against one of them is warned of."""
+
+    @field_validator("choices", mode="before")
+    @classmethod
+    def _no_true_or_false(cls, value: Any) -> Any:
+        """`choices: [on, off]`: YAML reads them as true and false (which would then be 1 and 0)."""
+        if isinstance(value, list) and any(isinstance(choice, bool) for choice in value):
+            raise ValueError("YAML reads on, off, yes and no as true and false: put each such choice in "
+                             "quotes, e.g. choices: [\"on\", \"off\"]")
+        return value
 
 
 class ThemeManifest(Model):
@@ -291,9 +300,15 @@ def _check_defaults(themes: list[Theme]) -> None:
             elif choices and option.default not in choices:
                 where = "its choices" if "choices" in option.model_fields_set else \
                     f"the choices it keeps from theme '{themes[at + 1].manifest.name}'"
-                message = (f"{option.default!r} is not one of {where}: {', '.join(str(c) for c in choices)}; "
-                           "make the default one of them, or write choices: that include it")
-                problems.append(_manifest_problem(theme, ("options", name, "default"), message))
+                loc = ("options", name, "default")
+                typed = None  # on, read as true
+                if theme.source is not None and isinstance(option.default, bool):
+                    typed = theme.source.texts.get(loc)
+                fix = (f"put it in quotes: \"{typed}\"" if typed in choices
+                       else "make the default one of them, or write choices: that include it")
+                message = (f"{as_written(option.default, typed)} is not one of {where}: "
+                           f"{', '.join(str(c) for c in choices)}; {fix}")
+                problems.append(_manifest_problem(theme, loc, message))
     if problems:
         raise Abort(problems)
 

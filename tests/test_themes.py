@@ -171,6 +171,22 @@ def test_an_option_default_outside_its_choices_is_refused(make_site: MakeSite, r
 
 
 @pytest.mark.parametrize(("option", "message"), [
+    ('banner: {default: "on", choices: [on, off], description: Banner.}',
+     'options.banner.choices: YAML reads on, off, yes and no as true and false: put each such choice in quotes, '
+     'e.g. choices: ["on", "off"]'),
+    ('banner: {default: on, choices: ["on", "off"], description: Banner.}',
+     'options.banner.default: on is not one of its choices: on, off; put it in quotes: "on"'),
+], ids=["choices", "default"])
+def test_an_option_written_on_or_off_without_quotes_is_told_to_quote_it(
+        make_site: MakeSite, run_cli: RunCli, tmp_path: Path, option: str, message: str) -> None:
+    site = make_site({"site.yml": SITE_YML + "theme: ./themes/mine\n",
+                      "themes/mine/theme.yml": f"name: mine\nextends: clean\noptions:\n  {option}\n"})
+    result = run_cli("build", site, "-o", tmp_path / "out")
+    assert result.exit_code == 1
+    assert result.stderr == f"themes/mine/theme.yml:4: {message}\n"
+
+
+@pytest.mark.parametrize(("option", "message"), [
     ("max_width: {default: 40, description: Column.}",
      "options.max_width.default: 40 is a number, but theme 'clean' declares max_width as text ('42rem'): "
      "write text such as '42rem'"),
