@@ -54,6 +54,7 @@ _HEADING_ID = re.compile(r"<(h[2-6])>(.*?)\s*\{#([A-Za-z][\w-]*)\}</\1>")
 ID = re.compile(r"[A-Za-z][\w-]*")
 """An id a heading may have (the runtime's own, `funnelgen-…`, excepted)."""
 _IMG_TAG = re.compile(r"<img\b", re.I)
+_RAW_TAG = re.compile(r"<([A-Za-z][A-Za-z0-9-]*)")  # in converted HTML: code shows '<' as &lt;
 _OPTIONS = pyromark.Options.ENABLE_TABLES | pyromark.Options.ENABLE_STRIKETHROUGH
 
 
@@ -112,6 +113,14 @@ class MarkdownRenderer:
         converted = _html(text if self.allow_html else _RAW_HTML.sub("&#60;", text))
         hrefs = (html.unescape(href) for href in _LINK.findall(converted))
         return [href for href in hrefs if is_site_path(href) and not href.startswith("/assets/")]
+
+    def removed_tags(self, text: str) -> list[str]:
+        """The raw HTML elements of ``text`` that the sanitiser removes (`<iframe`, `<div`), each
+        once, as written; none unless HTML is allowed (then it is shown as text)."""
+        if not self.allow_html or "<" not in text:
+            return []
+        tags = (tag for tag in _RAW_TAG.findall(_html(text)) if tag.lower() not in _TAGS)
+        return list(dict.fromkeys(tags))
 
     def _convert(self, text: str) -> tuple[str, tuple[str, ...]]:
         flaws: list[Flaw] = []

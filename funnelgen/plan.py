@@ -429,6 +429,8 @@ def plan_funnel(funnel: Funnel, source: Source, context: SiteContext) -> FunnelP
     _check_netlify_targets(planned, context.site, checker)
     bodies = [_body(step, i, source, context.root, context.real_root, checker)
               for i, step in enumerate(funnel.steps)]
+    if context.markdown.allow_html:
+        _check_removed_html(funnel, source, bodies, context.markdown, checker)
     pages = [] if checker.errors else _pages_of(planned, bodies)
     site = context.site
     if pages and site.home == slug and not site.index:  # the site root shows its entry step
@@ -439,6 +441,38 @@ def plan_funnel(funnel: Funnel, source: Source, context: SiteContext) -> FunnelP
                          netlify_forms(planned), checker)
     surveyed.record.links = _site_links(funnel, bodies, context.markdown)
     return FunnelPlan(planned, pages, surveyed)
+
+
+_REMOVED_HTML_HINTS = {
+    ("iframe", "video", "audio", "embed", "object", "source"): "show a video with the step's video: key",
+    ("script", "noscript"): "put scripts in site.yml's tracking.head or tracking.body",
+    ("style", "link"): "put styles in templates/extra.css",
+    ("form", "input", "button", "select", "textarea", "label"): "the step's form: key makes the opt-in form",
+    ("details", "summary"): "write questions that open with the step's faq: key",
+}
+
+
+def _check_removed_html(funnel: Funnel, source: Source, bodies: list[str | None],
+                        markdown: MarkdownRenderer, checker: _Checker) -> None:
+    """With `allow_html`, each raw HTML element the sanitiser takes out of a page, where it was
+    written: it was pasted to show something, and the page would not show it."""
+    for index, (step, body) in enumerate(zip(funnel.steps, bodies, strict=True)):
+        for loc, text in markdown_of(step, body):
+            by_hint: dict[str, list[str]] = {}
+            for tag in markdown.removed_tags(text):
+                hint = next((hint for tags, hint in _REMOVED_HTML_HINTS.items() if tag.lower() in tags),
+                            "its text stays, without the tag")
+                by_hint.setdefault(hint, []).append(tag)
+            for hint, tags in by_hint.items():
+                verb = "is" if len(tags) == 1 else "are"
+                named = " and ".join(f"<{tag}>" for tag in tags)
+                message = (f"{named} {verb} taken out of the page: raw HTML keeps only text styles, "
+                           f"headings, lists, links, pictures and tables; {hint}")
+                if loc == ("body_file",) and step.body_file:
+                    checker.warnings.append(Problem(step.body_file, line_of(text, f"<{tags[0]}"), "",
+                                                    message, warning=True))
+                else:
+                    checker.warn(source, ("steps", index, *loc), message)
 
 
 def _site_links(funnel: Funnel, bodies: list[str | None], markdown: MarkdownRenderer) -> list[list[Any]]:

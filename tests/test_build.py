@@ -619,6 +619,27 @@ def test_a_raw_html_link_that_cannot_work_is_refused_like_a_markdown_one(make_si
                         r"/funnel/step/", str(refused.value)), str(refused.value)
 
 
+def test_raw_html_the_page_cannot_keep_is_warned_of_where_it_was_pasted(make_site: MakeSite, tmp_path: Path) -> None:
+    story = ('Intro.\n\n<div style="text-align:center">Centered</div>\n\n<iframe src="https://frame.example/">'
+             '</iframe>\n\n<details><summary>Why?</summary>Because.</details>\n\n```\n<script>shown()</script>\n```\n')
+    site = make_site({"funnels/launch.yml": FULL_FUNNEL.replace(
+        "    body: |\n      A short story with **bold** words.\n",
+        "    body_file: content/story.md\n    faq: [{question: Why?, answer: 'It <blink>works</blink>, <b>truly</b>.'}]\n"),
+        "content/story.md": story,
+        "site.yml": "name: Tiny Co\nbase_url: https://tiny.example/\nmarkdown: {allow_html: true}\n"})
+    keeps = "raw HTML keeps only text styles, headings, lists, links, pictures and tables"
+    assert [str(w) for w in build(site, tmp_path / "out").warnings] == [
+        f"content/story.md:3: <div> is taken out of the page: {keeps}; its text stays, without the tag",
+        f"content/story.md:5: <iframe> is taken out of the page: {keeps}; show a video with the step's video: key",
+        f"content/story.md:7: <details> and <summary> are taken out of the page: {keeps}; write questions that open "
+        "with the step's faq: key",
+        f"funnels/launch.yml:8: steps[0].faq[0].answer: <blink> is taken out of the page: {keeps}; its text stays, "
+        "without the tag"]
+    shown_as_text = make_site({"funnels/launch.yml": FULL_FUNNEL.replace(
+        "A short story with **bold** words.", "<iframe src='https://frame.example/'></iframe>")}, name="text")
+    assert build(shown_as_text, tmp_path / "text-out").warnings == []  # without allow_html it shows as typed
+
+
 def test_raw_html_in_markdown_is_sanitised_when_the_site_allows_it(make_site: MakeSite, tmp_path: Path) -> None:
     funnel = FULL_FUNNEL.replace("A short story with **bold** words.",
                                  '<mark>Yes</mark> <img src="https://img.example/x.png" onerror="alert(1)">'

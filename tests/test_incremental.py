@@ -444,6 +444,27 @@ def test_the_warnings_of_reused_funnels_are_still_reported(make_site: Callable[.
         build(site, out, strict=True)
 
 
+def test_a_warning_about_a_funnels_body_file_is_reported_while_the_funnel_is_reused(
+        make_site: Callable[..., Path], tmp_path: Path) -> None:
+    site = make_site({"funnels/sale.yml": """\
+        title: Sale
+        steps:
+          - {id: read, type: bridge, headline: Read, body_file: content/story.md, next: buy}
+          - {id: buy, type: offer, headline: Buy, price: {amount: 9}, checkout: "https://pay.example/x",
+             testimonials: [{quote: Good., name: Ann}]}
+        """, "content/story.md": "Story.\n\n<iframe src='https://frame.example/'></iframe>\n",
+        "site.yml": "name: Tiny Co\nbase_url: https://tiny.example/\nmarkdown: {allow_html: true}\n"})
+    out = tmp_path / "out"
+    warning = ("content/story.md:3: <iframe> is taken out of the page: raw HTML keeps only text styles, headings, "
+               "lists, links, pictures and tables; show a video with the step's video: key")
+    assert [str(w) for w in build(site, out).warnings] == [warning]
+    _edit(site / "funnels/tiny.yml", "Join the list", "Join the list today")
+    partly = build(site, out)
+    assert partly.rendered < partly.pages and [str(w) for w in partly.warnings] == [warning]
+    unchanged = build(site, out)
+    assert unchanged.up_to_date and [str(w) for w in unchanged.warnings] == [warning]  # once
+
+
 def test_a_webinar_or_deadline_that_goes_by_is_warned_of_though_no_file_changed(
         make_site: Callable[..., Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     site = make_site({"funnels/live.yml": """\

@@ -269,10 +269,13 @@ def manifest_of(prepared: Prepared, files: list[str]) -> Manifest:
         warnings.setdefault(warning.file, []).append(warning.as_list())
     for name, surveyed in plan.surveyed.items():
         dated = [warning[1:] for warning in surveyed.record.dated]  # judged again at each build
+        in_content = [w.as_list() for w in surveyed.warnings if w.file != name]  # about its body files
         records[name] = dataclasses.replace(
             surveyed.record, key=funnel_key_of(prepared.site_key, surveyed.source.digest),
-            warnings=[w for w in warnings.get(name, []) if w not in dated])
-    site_warnings = [w.as_list() for w in plan.warnings if w.file not in records]
+            warnings=[w for w in warnings.get(name, []) if w not in dated] + in_content)
+    of_funnels = {tuple(warning) for record in records.values() for warning in record.warnings}
+    site_warnings = [w.as_list() for w in plan.warnings
+                     if w.file not in records and tuple(w.as_list()) not in of_funnels]
     pages = set(pages_of(records.values()))
     return Manifest(prepared.site_key, prepared.renderer.policy.text(), records, site_warnings,
                     [str(folder) for folder in prepared.theme.folders()],
