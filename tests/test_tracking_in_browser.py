@@ -55,6 +55,7 @@ steps:
     price: {amount: 49}
     checkout: https://buy.stripe.com/test_kit
     testimonials: [{quote: Good., name: Ann}]
+    links: [{text: No thanks, to: done}]
   - id: vip
     type: upsell
     headline: VIP
@@ -396,13 +397,14 @@ def test_each_click_is_labelled_with_its_event(plain: Path, serve: Any, new_page
     base = serve(plain)
     seen = []
     for path, selector in (("launch/story/", "a.button"), ("launch/join/", "button[type=submit]"),
-                           ("launch/buy/", "a.button")):
+                           ("launch/buy/", ".links a"), ("launch/buy/", "a.button")):
         tab.goto(base + path)
         if selector.startswith("button"):
             tab.page.fill("input[type=email]", "bob@example.com")
         tab.page.click(selector)
         seen += [e["event"] for e in _events(tab)]
-    assert seen == ["step_view", "cta_click", "step_view", "optin_submit", "step_view", "checkout_click"]
+    assert seen == ["step_view", "cta_click", "step_view", "optin_submit", "step_view", "link_click",
+                    "step_view", "checkout_click"]  # a secondary link ("No thanks") is no call to action
     assert "bob@example.com" not in json.dumps(tab.page.evaluate("window.dataLayer"))
 
 
