@@ -59,8 +59,9 @@ class Source:
     def release(self) -> None:
         """Let go of the parsed data and the line of every key once the file is validated: they
         are most of its memory (40 KB for a five-step funnel), and only a message needs a line
-        after that, which reads the file again."""
-        self.data, self.lines, self.texts, self.splits, self.released = None, {}, {}, {}, True
+        after that, which reads the file again. The texts of its numbers and dates stay (a few
+        per file): planning reads how a price was typed."""
+        self.data, self.lines, self.splits, self.released = None, {}, {}, True
 
     def line(self, loc: Loc) -> int:
         """The line of ``loc``, or of the nearest enclosing key that has one."""

@@ -5,9 +5,11 @@ from __future__ import annotations
 import difflib
 import hashlib
 import posixpath
+import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
+from decimal import Decimal
 from functools import cached_property
 from pathlib import Path
 from typing import Any
@@ -19,7 +21,7 @@ from funnelgen.incremental import FunnelRecord, real_path
 from funnelgen.load import LOOP, Loc, Source, load_yaml, read_text
 from funnelgen.markdown import MarkdownRenderer, is_site_path, line_of
 from funnelgen.schema import NOINDEX_TYPES, Funnel, Site, Step
-from funnelgen.schema.blocks import Form, video_embed
+from funnelgen.schema.blocks import THREE_DECIMAL_CURRENCIES, Form, video_embed
 from funnelgen.schema.funnel import (
     DownsellStep,
     UpsellStep,
@@ -426,6 +428,7 @@ def plan_funnel(funnel: Funnel, source: Source, context: SiteContext) -> FunnelP
     planned = PlannedFunnel(slug, funnel, source, urls)
     _check_flow(planned, checker)
     _check_step_assets(planned, context.assets, checker)
+    _check_thousands_points(funnel, source, checker)
     _check_netlify_targets(planned, context.site, checker)
     bodies = [_body(step, i, source, context.root, context.real_root, checker)
               for i, step in enumerate(funnel.steps)]
@@ -441,6 +444,30 @@ def plan_funnel(funnel: Funnel, source: Source, context: SiteContext) -> FunnelP
                          netlify_forms(planned), checker)
     surveyed.record.links = _site_links(funnel, bodies, context.markdown)
     return FunnelPlan(planned, pages, surveyed)
+
+
+
+_THOUSANDS = re.compile(r"\d{1,3}(?:\.\d{3})+")  # 2.500 or 1.000.000, as a German or Swiss price is typed
+
+
+def _check_thousands_points(funnel: Funnel, source: Source, checker: _Checker) -> None:
+    """A price typed with a point between thousands (`amount: 2.500`): YAML reads 2.5, and the
+    page would sell for a thousandth of the price meant. (1.299 is refused for its decimals.)"""
+    for index, step in enumerate(funnel.steps):
+        price = getattr(step, "price", None)
+        if price is None or price.currency in THREE_DECIMAL_CURRENCIES:  # 2.500 dinars is 2.5
+            continue
+        base: Loc = ("steps", index, "price")
+        locs = [(*base, "amount"), (*base, "compare_at"),
+                *((*base, "plans", i, "amount") for i in range(len(price.plans)))]
+        for loc in locs:
+            typed = source.texts.get(loc)
+            if typed is not None and _THOUSANDS.fullmatch(typed):
+                read, whole = Decimal(typed).normalize(), typed.replace(".", "")
+                message = (f"{typed} is read as {read}: the point in a price marks the cents, never "
+                           f"thousands; write {whole} (without a point) if that is what you meant, or "
+                           f"{read.quantize(Decimal('0.01'))}")
+                checker.error(source, loc, message)
 
 
 _REMOVED_HTML_HINTS = {

@@ -257,7 +257,7 @@ def _decimals_problem(value: Decimal, currency: str | None) -> str | None:
     """What is wrong with the decimals of a price in ``currency``: more than two (three in a
     currency of a thousand fils, KWD). None if fine, or if the currency is not known (it was
     refused; its line says so)."""
-    if currency is None:
+    if currency is None or currency in ZERO_DECIMAL_CURRENCIES:  # whole: the price's own check
         return None
     if currency in THREE_DECIMAL_CURRENCIES:
         if value != value.quantize(Decimal("0.001")):
@@ -265,6 +265,10 @@ def _decimals_problem(value: Decimal, currency: str | None) -> str | None:
                     f"{value.quantize(Decimal('0.001'))}")
         return None
     if value != value.quantize(Decimal("0.01")):
+        if re.fullmatch(r"\d{1,3}\.\d{3}", str(value)):  # 1.299, typed as a German or Swiss price
+            return (f"{value} has three decimals: the point in a price marks the cents, never thousands; "
+                    f"write {str(value).replace('.', '')} (without a point) if that is what you meant, or "
+                    f"{value.quantize(Decimal('0.01'))} to the cent")
         return (f"{value} has more than two decimals: write the price to the cent, e.g. "
                 f"{value.quantize(Decimal('0.01'))}")
     return None
@@ -388,8 +392,9 @@ class Price(Model):
             for where, value in [("amount", self.amount), ("compare_at", self.compare_at),
                                  *((f"plans[{i}].amount", plan.amount) for i, plan in enumerate(self.plans))]:
                 if value is not None and value != value.to_integral_value():
-                    raise ValueError(f"{self.currency} has no cents, so {where} must be a whole number, e.g. "
-                                     f"{value.to_integral_value()}")
+                    raise ValueError(f"{self.currency} has no cents, so {where} must be a whole number, "
+                                     "written without a point (not 1.299 for one thousand two hundred "
+                                     "ninety-nine, but 1299)")
         return self
 
 
