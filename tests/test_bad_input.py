@@ -557,6 +557,13 @@ CASES = [
         id="javascript-url-with-tab",
     ),
     pytest.param(
+        {T: step_with('    links:\n      - {text: Info, to: "https://example.com/in\\u00adfo\\u00a0"}\n')},
+        [
+            "funnels/tiny.yml:10: steps[0].links[0].to: 'https://example.com/in\\xadfo\\xa0' contains spaces or invisible characters; remove them",
+        ],
+        id="url-with-a-soft-hyphen-and-a-no-break-space-pasted-from-word",
+    ),
+    pytest.param(
         {T: step_with("    links:\n      - {text: Click, to: 'data:text/html,<b>hi</b>'}\n")},
         [
             "funnels/tiny.yml:10: steps[0].links[0].to: 'data:text/html,<b>hi</b>' is not an allowed link: write an https://, http://, mailto: or tel: URL, or a site path starting with /",
@@ -632,6 +639,13 @@ CASES = [
             "funnels/tiny.yml:9: steps[0].slug: 'join/now' is not a valid slug: use lowercase letters, digits and single '-', e.g. 'join-now'",
         ],
         id="slug-with-slash",
+    ),
+    pytest.param(
+        {T: step_with("    slug: jetzt–an\u00admelden\n")},
+        [  # Word's en dash separates words, its soft hyphen (shown escaped) is nothing
+            "funnels/tiny.yml:9: steps[0].slug: 'jetzt–an\\xadmelden' is not a valid slug: use lowercase letters, digits and single '-', e.g. 'jetzt-anmelden'",
+        ],
+        id="slug-pasted-from-word",
     ),
     pytest.param(
         {T: None, "funnels/My Funnel.yml": FUNNEL_YML},
@@ -754,6 +768,15 @@ CASES = [
         id="empty-text-a-page-must-show",
     ),
     pytest.param(
+        {T: FUNNEL_YML.replace("headline: Join the list", 'headline: "\\u200b\\u00ad"')
+         .replace("    form:\n", '    cta: {text: "\\u2060"}\n    form:\n')},
+        [
+            "funnels/tiny.yml:5: steps[0].headline: this is empty, and the page would show nothing here: write the text",
+            "funnels/tiny.yml:6: steps[0].cta.text: this is empty, and the page would show nothing here: write the text",
+        ],
+        id="text-of-only-invisible-characters-pasted-from-word",
+    ),
+    pytest.param(
         {T: JOIN.replace("    form:\n", "    benefits:\n      - Fast\n      - ''\n      -\n"
                                            "    by_temperature:\n      warm: {eyebrow: '', headline: '  '}\n"
                                            "    testimonials: [{quote: '', name: Ann}]\n"
@@ -802,9 +825,9 @@ CASES = [
         {T: sales().replace("price: {amount: 47}", "price: {amount: 27.999, compare_at: 1e400}"),
          "funnels/yen.yml": sales().replace("price: {amount: 47}", "price: {amount: 1999.5, currency: JPY}")},
         [
-            "funnels/tiny.yml:6: steps[0].price.amount: 27.999 has more than two decimals: write the price to the cent, e.g. 28.00",
+            "funnels/tiny.yml:6: steps[0].price.amount: 27.999 has three decimals: the point in a price marks the cents, never thousands; write 27999 (without a point) if that is what you meant, or 28.00 to the cent",
             "funnels/tiny.yml:6: steps[0].price.compare_at: 1E+400 is too large for a price: write 1,000,000,000 or less",
-            "funnels/yen.yml:6: steps[0].price: JPY has no cents, so amount must be a whole number, e.g. 2000",
+            "funnels/yen.yml:6: steps[0].price: JPY has no cents, so amount must be a whole number, written without a point (not 1.299 for one thousand two hundred ninety-nine, but 1299)",
         ],
         id="prices-a-checkout-would-not-take",
     ),
@@ -815,10 +838,24 @@ CASES = [
                      "            plans: [{amount: 12.375, count: 3, checkout: https://buy.example/lite3}]}")},
         [  # three decimals in a currency of a thousand fils, two elsewhere, for a plan too
             "funnels/tiny.yml:6: steps[0].price.amount: 12.3456 has more than three decimals, the most KWD has: write e.g. 12.346",
-            "funnels/tiny.yml:18: steps[2].price.amount: 37.125 has more than two decimals: write the price to the cent, e.g. 37.12",
-            "funnels/tiny.yml:19: steps[2].price.plans[0].amount: 12.375 has more than two decimals: write the price to the cent, e.g. 12.38",
+            "funnels/tiny.yml:18: steps[2].price.amount: 37.125 has three decimals: the point in a price marks the cents, never thousands; write 37125 (without a point) if that is what you meant, or 37.12 to the cent",
+            "funnels/tiny.yml:19: steps[2].price.plans[0].amount: 12.375 has three decimals: the point in a price marks the cents, never thousands; write 12375 (without a point) if that is what you meant, or 12.38 to the cent",
         ],
         id="prices-to-the-fils-in-kwd-to-the-cent-in-eur",
+    ),
+    pytest.param(
+        {T: sales().replace("price: {amount: 47}", "price: {amount: 2.500}")
+            .replace("price: {amount: 97}", "price: {amount: 1.000, compare_at: 2.000, currency: EUR}")
+            .replace("price: {amount: 37}", "price: {amount: 37, currency: CHF,\n"
+                     "            plans: [{amount: 1.000, count: 3, checkout: https://buy.example/lite3}]}"),
+         "funnels/kwd.yml": sales().replace("price: {amount: 47}", "price: {amount: 2.500, currency: KWD}")},
+        [  # as a German or Swiss marketer types a price: YAML reads 2.5 (and 2.500 dinars are 2.5)
+            "funnels/tiny.yml:6: steps[0].price.amount: 2.500 is read as 2.5: the point in a price marks the cents, never thousands; write 2500 (without a point) if that is what you meant, or 2.50",
+            "funnels/tiny.yml:12: steps[1].price.amount: 1.000 is read as 1: the point in a price marks the cents, never thousands; write 1000 (without a point) if that is what you meant, or 1.00",
+            "funnels/tiny.yml:12: steps[1].price.compare_at: 2.000 is read as 2: the point in a price marks the cents, never thousands; write 2000 (without a point) if that is what you meant, or 2.00",
+            "funnels/tiny.yml:19: steps[2].price.plans[0].amount: 1.000 is read as 1: the point in a price marks the cents, never thousands; write 1000 (without a point) if that is what you meant, or 1.00",
+        ],
+        id="prices-with-a-point-between-thousands",
     ),
     pytest.param(
         {T: sales().replace("price: {amount: 47}", "price: {amount: 47, compare_at: 40}")},

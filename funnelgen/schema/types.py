@@ -23,7 +23,11 @@ from funnelgen.schema import currencies
 
 SLUG_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
 _SLUG = re.compile(SLUG_PATTERN)
-_CONTROL = re.compile(r"[\x00-\x20\x7f-\x9f\u2028\u2029\u200b-\u200f\ufeff]")
+# Spaces and characters that show nothing (no-break and ideographic spaces, soft hyphen, zero
+# widths, direction marks), as Word and Docs paste them: never part of a URL, a slug or a name.
+_CONTROL = re.compile(r"[\x00-\x20\x7f-\xa0\xad\u1680\u180e\u2000-\u200f\u2028-\u202f\u205f-\u206f"
+                      r"\u3000\ufeff]")
+_INVISIBLE = re.compile(r"[\xad\u180e\u200b-\u200f\u202a-\u202e\u2060-\u206f\ufeff]")
 _COLOR = re.compile(r"^#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})$")
 _FONT = re.compile(r"^[A-Za-z0-9 ,'\"-]+$")
 _FIELD_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_\-\[\]]*$")
@@ -94,8 +98,16 @@ def shown(value: str) -> str:
 def slugify(value: str) -> str:
     """The nearest valid slug: 'Free Training!' → 'free-training', 'Güide' → 'guide' ('' if
     nothing is left)."""
-    plain = unicodedata.normalize("NFKD", value).encode("ascii", "ignore").decode()  # ü → u
+    kept = "".join(_slug_char(c) for c in unicodedata.normalize("NFKD", value))  # ü → u and its dots
+    plain = kept.encode("ascii", "ignore").decode()
     return re.sub(r"[^a-z0-9]+", "-", plain.lower()).strip("-")[:64].strip("-")
+
+
+def _slug_char(char: str) -> str:
+    """A character of a slug to be: letters, digits and accents stay (ASCII drops what is not
+    a-z), a soft hyphen goes, anything else (a space, Word's dash '–') separates words."""
+    kind = unicodedata.category(char)
+    return "" if kind == "Cf" else char if kind[0] in "LMN" else "-"
 
 
 def check_slug(value: str) -> str:
@@ -434,16 +446,22 @@ def check_field_name(value: str) -> str:
     return value
 
 
+def is_blank(value: str) -> bool:
+    """Shows nothing: only spaces, or characters that have no width (a zero-width space, a soft
+    hyphen pasted from Word)."""
+    return not _INVISIBLE.sub("", value).strip()
+
+
 def check_text(value: str) -> str:
     """Text a page shows where it must show something: a headline, a button, a name."""
-    if not value.strip():
+    if is_blank(value):
         raise ValueError("this is empty, and the page would show nothing here: write the text")
     return value
 
 
 def check_item(value: str) -> str:
     """An item of a list a page shows (a benefit, a next step)."""
-    if not value.strip():
+    if is_blank(value):
         raise ValueError("this item is empty, and the page would show an empty line in the list: "
                          "write the text, or delete the line")
     return value
@@ -451,7 +469,7 @@ def check_item(value: str) -> str:
 
 def check_override(value: str) -> str:
     """Copy shown instead of the base copy to visitors of one temperature."""
-    if not value.strip():
+    if is_blank(value):
         raise ValueError("this is empty, and visitors of this temperature would see nothing here: "
                          "write the text, or delete the line to show them the base copy")
     return value
@@ -459,7 +477,7 @@ def check_override(value: str) -> str:
 
 def check_label(value: str) -> str:
     """Text in place of a default one (a button's label, a heading): never empty."""
-    if not value.strip():
+    if is_blank(value):
         raise ValueError("this is empty, and the page would show nothing in its place: write the text, "
                          "or delete the line to show the default")
     return value
