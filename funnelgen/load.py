@@ -206,6 +206,8 @@ def _syntax_error(exc: yaml.MarkedYAMLError, lines: list[str]) -> tuple[int, str
     """The line of a YAML syntax error and what to write instead, for the usual mistakes."""
     mark = exc.problem_mark or exc.context_mark
     line = mark.line + 1 if mark else 0
+    if lookalike := _lookalike_space(exc, lines, line):
+        return lookalike
     problem = exc.problem or ""
     context = exc.context or ""
     text = lines[line - 1] if 0 < line <= len(lines) else ""
@@ -259,6 +261,33 @@ def _syntax_error(exc: yaml.MarkedYAMLError, lines: list[str]) -> tuple[int, str
     if problem.startswith(("expected <block end>", "did not find expected")):
         return line, _starts_with_indicator(text, quotes=True) or _indented_differently(lines, line)
     return line, f"YAML syntax error: {problem or context or 'not valid YAML'}"
+
+
+_SPACES = {"\xa0": "a no-break space", "\u2007": "a figure space", "\u202f": "a narrow no-break space",
+           "\u3000": "a full-width space", "\u200b": "a zero-width space"}
+_LOOKALIKE = "[\xa0\u2007\u202f\u3000\u200b]"
+_LOOKALIKE_INDENT = re.compile(f"^[ ]*({_LOOKALIKE})")
+_LOOKALIKE_AFTER_KEY = re.compile(f"^[ \t]*(?:-[ \t]+)?([\\w-]+)(?::({_LOOKALIKE})|[ \t]*(\uff1a))")
+
+
+def _lookalike_space(exc: yaml.MarkedYAMLError, lines: list[str], line: int) -> tuple[int, str] | None:
+    """A space or colon that looks right and is not one to YAML, as Word, a web page or a
+    Japanese keyboard types it (`headline:\xa0Buy`, `headline：Buy`, a line indented with a
+    full-width space), on the line of the error or the one it was reading: YAML names the next
+    line, with no word of the character."""
+    context = exc.context_mark.line + 1 if exc.context_mark else line
+    for at in sorted({context, line - 1, line}):
+        text = lines[at - 1] if 0 < at <= len(lines) else ""
+        if indent := _LOOKALIKE_INDENT.match(text):
+            return at, (f"this line is indented with {_SPACES[indent[1]]} (U+{ord(indent[1]):04X}), which "
+                        "YAML does not read as a space: indent with normal spaces")
+        if after := _LOOKALIKE_AFTER_KEY.match(text):
+            key, space = after[1], after[2]
+            if after[3]:
+                return at, f"the colon after '{key}' is a full-width '：': write {key}: with a normal ':'"
+            return at, (f"the space after '{key}:' is {_SPACES[space]} (U+{ord(space):04X}), which YAML does "
+                        "not read as a space: type a normal space")
+    return None
 
 
 _KEY_SPACE_VALUE = re.compile(r"^[ \t]*(?:-[ \t]+)?([A-Za-z_][\w-]*)[ \t]+([^:#\s][^#]*?)[ \t]*$")
