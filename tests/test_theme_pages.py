@@ -262,6 +262,7 @@ steps:
     benefits: [وقت أكثر, توتر أقل]
     testimonials:
       - {quote: غيّرت أسبوعي., name: سارة, role: ممرضة}
+      - {quote: أنصح بها., name: Priya S., role: "Nurse, Leeds."}
     price: {amount: 97, compare_at: 197, note: دفعة واحدة}
     guarantee: {days: 30, text: استرداد كامل خلال ثلاثين يوما.}
     checkout: https://buy.stripe.com/test_course
@@ -284,6 +285,10 @@ LAYOUT_JS = """() => {
           border: [parseFloat(quote.borderLeftWidth), parseFloat(quote.borderRightWidth)],
           arrow: getComputedStyle(document.querySelector(".cta .button"), "::after").content,
           code: [...document.querySelectorAll(".prose code")].map(c => getComputedStyle(c).direction),
+          latin: [...document.querySelectorAll(".testimonial .name")].map(name => {  // its first and last letter
+            const letters = name.firstChild, one = document.createRange(), x = i => {
+              one.setStart(letters, i); one.setEnd(letters, i + 1); return one.getBoundingClientRect().left; };
+            return [x(0), x(letters.length - 1)]; }),
           width: Math.max(document.scrollingElement.scrollWidth, innerWidth)};
 }"""
 
@@ -336,6 +341,8 @@ def test_a_right_to_left_site_reads_from_the_right(
     assert at["border"][0] == 0 and at["border"][1] >= 2, f"the testimonial's border: {at['border']}"
     assert at["arrow"] in ("normal", "none", '" ←"'), at["arrow"]
     assert at["code"] == ["ltr", "ltr"], "code reads left to right, inline and in a block"
+    first, last = at["latin"][1]  # "Priya S.", not ".Priya S": a name in Latin letters keeps its full stop
+    assert last > first, f"a Latin name reads from the right: {at['latin']}"
     # The skip link shows at the top right when it takes the focus.
     tab.page.keyboard.press("Tab")
     skip = tab.page.evaluate(FOCUS_BOX_JS)
