@@ -6,6 +6,7 @@ import difflib
 import hashlib
 import posixpath
 import re
+import unicodedata
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
@@ -1025,6 +1026,28 @@ def _noindex(step: Step) -> bool:
     return step.type in NOINDEX_TYPES
 
 
+def _near_body_file(root: Path, written: str) -> str:
+    """'; did you mean …?' for a body file that is not there: the one whose name differs only
+    in case or in how its accents are stored (a Mac may store 'ü' as 'u' and '¨', which Linux
+    tells apart), else one with a name close to it."""
+    files = [p.relative_to(root).as_posix() for p in sorted((root / "content").rglob("*"))
+             if p.suffix.lower() == ".md" and p.is_file()]
+    same = [f for f in files if _folded(f) == _folded(written)]
+    if same and unicodedata.normalize("NFC", same[0]) == unicodedata.normalize("NFC", written):
+        return (f": the file there stores its accents another way (as some Mac tools save names), which "
+                f"Linux servers tell apart; rename it by typing its name again: {same[0].rsplit('/', 1)[-1]}")
+    if same:
+        fix = f"write body_file: {same[0]}, or rename the file" if same[0].endswith(".md") else \
+            f"rename the file to {written.rsplit('/', 1)[-1]}"
+        return f"; the file there is '{same[0]}', and Linux servers tell a name's capitals apart: {fix}"
+    near = difflib.get_close_matches(written, [f for f in files if f.endswith(".md")], n=1)
+    return f"; did you mean '{near[0]}'?" if near else ""
+
+
+def _folded(name: str) -> str:
+    return unicodedata.normalize("NFC", name).casefold()
+
+
 def _body(step: Step, index: int, source: Source, root: Path, real_root: Path,
           checker: _Checker) -> str | None:
     if step.body_file is None:
@@ -1035,10 +1058,7 @@ def _body(step: Step, index: int, source: Source, root: Path, real_root: Path,
         checker.error(source, loc, f"'{step.body_file}' is a folder; name a Markdown file in it")
         return None
     if not path.is_file():
-        known = [p.relative_to(root).as_posix() for p in sorted((root / "content").rglob("*.md"))
-                 if p.is_file()]
-        near = difflib.get_close_matches(step.body_file, known, n=1)
-        hint = f"; did you mean '{near[0]}'?" if near else ""
+        hint = _near_body_file(root, step.body_file)
         checker.error(source, loc, f"no file '{step.body_file}' in the site folder{hint}")
         return None
     real = real_path(path)

@@ -1291,6 +1291,23 @@ CASES = [
         id="body-file-outside-site",
     ),
     pytest.param(
+        {T: step_with("    body_file: content\\\\Intro.md\n"), "funnels/b.yml": step_with("    body_file: ./content/intro.MD\n")},
+        [  # as Windows and shell habits write a path: the path meant
+            "funnels/b.yml:9: steps[0].body_file: './content/intro.MD' must be a Markdown file inside the content folder: write 'content/intro.md' (and end the file's name in .md, in small letters)",
+            "funnels/tiny.yml:9: steps[0].body_file: 'content\\\\Intro.md' must be a Markdown file inside the content folder: write 'content/Intro.md'",
+        ],
+        id="body-file-written-the-windows-way",
+    ),
+    pytest.param(
+        {T: step_with("    body_file: content/über-uns.md\n"), "content/u\u0308ber-uns.md": "Once\n",
+         "funnels/b.yml": step_with("    body_file: content/story.md\n"), "content/Story.md": "Once\n"},
+        [  # a Mac stores 'ü' as 'u' and '¨'; Linux tells the two, and capitals, apart
+            "funnels/b.yml:9: steps[0].body_file: no file 'content/story.md' in the site folder; the file there is 'content/Story.md', and Linux servers tell a name's capitals apart: write body_file: content/Story.md, or rename the file",
+            "funnels/tiny.yml:9: steps[0].body_file: no file 'content/über-uns.md' in the site folder: the file there stores its accents another way (as some Mac tools save names), which Linux servers tell apart; rename it by typing its name again: u\u0308ber-uns.md",
+        ],
+        id="body-file-named-another-way-on-a-mac",
+    ),
+    pytest.param(
         {T: step_with("    body_file: content/story.md\n"), "content/story.md/part1.md": "Once\n"},
         [
             "funnels/tiny.yml:9: steps[0].body_file: 'content/story.md' is a folder; name a Markdown file in it",

@@ -332,11 +332,24 @@ def check_content_path(value: str) -> str:
         or any(p in ("", ".", "..") for p in parts)
         or not value.endswith(".md")
     ):
-        raise ValueError(
-            f"{shown(value)} must be a Markdown file inside the content folder, "
-            "e.g. content/story.md"
-        )
+        meant = _content_path_meant(value)
+        fix = f": write '{meant}'" if meant else ", e.g. content/story.md"
+        if meant and not value.strip().endswith(".md"):
+            fix += " (and end the file's name in .md, in small letters)"
+        raise ValueError(f"{shown(value)} must be a Markdown file inside the content folder{fix}")
     return _plain_file_name(value)
+
+
+def _content_path_meant(value: str) -> str | None:
+    """The content path a Windows or shell habit wrote otherwise (`content\\intro.md`,
+    `./content/intro.md`, `Content/intro.md`, `content//intro.md`, a space at the end); None
+    when it is not such a path."""
+    parts = [p for p in value.strip().replace("\\", "/").split("/") if p not in ("", ".")]
+    if len(parts) < 2 or parts[0].lower() != "content" or ".." in parts:
+        return None
+    if not parts[-1].lower().endswith(".md"):
+        return None
+    return "/".join(["content", *parts[1:-1], parts[-1][:-3] + ".md"])
 
 
 def check_color(value: str) -> str:
