@@ -709,12 +709,23 @@ def site_file(root: Path) -> Path:
             hint = " (run 'funnelgen new DIR' to start one)"
         elif (root / ".funnelgen").is_file():  # write.MARKER: an output folder, given as the site
             hint = ": it is a folder funnelgen built; give the site's folder, the one that holds site.yml"
-        elif os.path.lexists(root / "site.yaml"):
-            hint = ": rename site.yaml to site.yml"
+        elif near := _named_like_site_yml(root):  # Site.yml, site.yml.txt (Notepad), site.yaml
+            hint = f": rename {near} to site.yml"
         else:
             hint = ": give the folder that holds site.yml, or start a site here with funnelgen new ."
         raise Abort([Problem(str(root), 0, "", f"no site.yml in this folder{hint}")])
     return root / "site.yml"
+
+
+def _named_like_site_yml(root: Path) -> str | None:
+    """A file of ``root`` meant as site.yml: another case (which Windows and macOS do not tell
+    apart, and Linux does), .yaml, or an ending Notepad added (site.yml.txt)."""
+    try:
+        names = sorted(os.listdir(root))
+    except OSError:
+        return None
+    return next((name for name in names if name.lower() in ("site.yml", "site.yaml", "site.yml.txt",
+                                                             "site.yaml.txt")), None)
 
 
 LOOP = "is a link that leads back to itself (a loop of links); replace it with the file, or remove it"

@@ -156,12 +156,13 @@ def test_a_file_given_as_the_site_names_its_folder(tmp_path: Path, given: str, s
     assert (result.returncode, result.stderr) == (2, said + "\n")
 
 
-def test_a_site_yaml_is_named_for_what_it_is(run_cli: RunCli, tmp_path: Path) -> None:
-    (tmp_path / "mysite").mkdir()
-    (tmp_path / "mysite" / "site.yaml").write_text(SITE_YML)
+@pytest.mark.parametrize("name", ["site.yaml", "Site.yml", "site.yml.txt"])
+def test_a_site_yml_named_otherwise_is_named_for_what_it_is(run_cli: RunCli, tmp_path: Path, name: str) -> None:
+    (tmp_path / "mysite").mkdir()  # .yaml; capitals Windows and macOS ignore; Notepad's .txt
+    (tmp_path / "mysite" / name).write_text(SITE_YML)
     result = run_cli("check", tmp_path / "mysite")
     assert result.exit_code == 1
-    assert result.stderr == f"{tmp_path / 'mysite'}: no site.yml in this folder: rename site.yaml to site.yml\n"
+    assert result.stderr == f"{tmp_path / 'mysite'}: no site.yml in this folder: rename {name} to site.yml\n"
 
 
 def test_funnelgen_alone_shows_its_help(tmp_path: Path) -> None:
