@@ -465,6 +465,10 @@ def _print_deploy(report: DeployReport, out: Path, dry_run: bool, quiet: bool, v
     """What a deploy did (or would do): the build's warnings, then a line or two."""
     if report.build is not None:
         _warn(report.build.warnings, quiet)
+    for name in report.left_out:
+        click.echo(f"warning: {_shown(out / name)} was not published: a git repository or worktree in the "
+                   "output folder is never deployed, and a build replaces the folder, so keep it elsewhere",
+                   err=True)
     if quiet:
         return
     if report.build is not None:

@@ -195,6 +195,32 @@ def test_deploy_can_publish_the_output_folder_as_it_is(project: Project, run_cli
                              "(no .funnelgen file in it); run funnelgen build first\n")
 
 
+def test_a_git_repository_made_in_the_output_folder_is_never_published(project: Project, run_cli: RunCli) -> None:
+    assert run_cli("build", project.site, "-o", project.out).exit_code == 0
+    git("init", "--quiet", project.out, cwd=project.repo)  # its config would carry this token
+    git("remote", "add", "origin", "https://dana:TOKEN123@git.example/site.git", cwd=project.out)
+    (project.out / "tiny" / ".git").write_text("gitdir: /elsewhere/worktrees/tiny\n")  # a worktree's
+    result = deploy(run_cli, project, "--no-build")
+    assert result.exit_code == 0, result.output
+    assert not [name for name in project.branch() if ".git" in name.split("/")]
+    assert not [text for text in project.branch().values() if "TOKEN123" in text]
+    assert result.stderr == "".join(
+        f"warning: {project.out / name} was not published: a git repository or worktree in the output folder is "
+        "never deployed, and a build replaces the folder, so keep it elsewhere\n" for name in (".git", "tiny/.git"))
+
+
+def test_strict_fails_a_deploy_of_the_output_as_built_with_warnings(project: Project, run_cli: RunCli) -> None:
+    (project.site / "funnels/tiny.yml").write_text(FUNNEL_YML.replace("    headline: Join the list\n", (
+        "    headline: Join the list\n    image: {src: 'https://img.example/a.png'}\n")), encoding="utf-8")
+    built = run_cli("build", project.site, "-o", project.out)
+    assert built.exit_code == 0 and "image has no alt text" in built.stderr
+    result = deploy(run_cli, project, "--no-build", "--strict")
+    assert result.exit_code == 1
+    assert result.stderr.endswith("image has no alt text: describe it, or write alt: \"\" if it is decorative "
+                                  "(--strict)\n"), result.stderr
+    assert not (project.remote / "refs/heads/gh-pages").exists()  # nothing was pushed
+
+
 def test_a_remote_set_with_a_relative_path_is_found_from_any_folder(project: Project, run_cli: RunCli,
                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
     git("remote", "add", "pages", "../remote.git", cwd=project.repo)  # git reads it from the top folder

@@ -24,7 +24,8 @@ from typing import IO
 
 from funnelgen import __version__
 from funnelgen.commands.build import build
-from funnelgen.errors import Abort
+from funnelgen.errors import Abort, Problem
+from funnelgen.incremental import read_manifest
 from funnelgen.uptodate import BuildReport
 from funnelgen.write import MARKER, no_build_writing
 
@@ -47,6 +48,8 @@ class DeployReport:
     """(added | changed | removed, path), sorted by path."""
     files: int = 0
     """Files in the deployed tree."""
+    left_out: list[str] = field(default_factory=list)
+    """Each `.git` in the output folder (a repository or worktree made there): never published."""
     commit: str | None = None
     """The commit pushed; None when nothing changed or on a dry run."""
     build: BuildReport | None = None
@@ -61,6 +64,11 @@ def deploy(site: Path, out: Path, remote: str, *, branch: str = "gh-pages", mess
     git = _Git()
     git.check_branch(branch)
     url = git.remote_url(remote, site)
+    if strict and not build_first:  # the output as built: its build's warnings fail it too
+        manifest = read_manifest(out)
+        warned = manifest.problems() + [w for funnel in manifest.funnels.values() for w in funnel.problems()]
+        if warned:
+            raise Abort([Problem(w.file, w.line, w.key, w.message + " (--strict)") for w in sorted(warned)])
     try:
         built = build(site, out, strict=strict) if build_first else None
     except KeyboardInterrupt as exc:  # bare: the output folder is as it was (see build)
@@ -94,7 +102,8 @@ def publish(out: Path, url: str, *, branch: str, message: str, dry_run: bool = F
             repo = _Repo(Path(tmp) / "repo.git")
             parent = repo.fetch(url, branch, shown)
             with no_build_writing(out):  # another build swapping the output in now would mix two builds
-                commit, report.files = repo.commit(out, parent, message, ident or git.ident(Path.cwd()))
+                commit, report.files = repo.commit(out, parent, message, ident or git.ident(Path.cwd()),
+                                                   report.left_out)
             report.changes = repo.changes(parent, commit)
             if report.changes and not dry_run:
                 pushing = True
@@ -230,8 +239,10 @@ class _Repo:
             raise Abort(f"cannot fetch {branch} from {shown}: {_git_reason(fetched.stderr)}")
         return self.run(["rev-parse", "FETCH_HEAD^{commit}"]).stdout.decode().strip()
 
-    def commit(self, out: Path, parent: str | None, message: str, ident: str) -> tuple[str, int]:
-        """A commit of every file of ``out`` (but the marker) on top of ``parent``."""
+    def commit(self, out: Path, parent: str | None, message: str, ident: str,
+               left_out: list[str]) -> tuple[str, int]:
+        """A commit of every file of ``out`` (but the marker and any `.git`, named in
+        ``left_out``) on top of ``parent``."""
         count = 0
         with tempfile.TemporaryFile() as errors, subprocess.Popen(
             ["git", "fast-import", "--quiet", "--done"], env=self.env, cwd=Path.cwd(),
@@ -246,7 +257,7 @@ class _Repo:
                 if parent:
                     stream.write(f"from {parent}\n".encode())
                 stream.write(b"deleteall\n")
-                for rel, path in _files(out):
+                for rel, path in _files(out, left_out):
                     _write_file(stream, rel, path)
                     count += 1
                 stream.write(b"\ndone\n")
@@ -278,14 +289,18 @@ class _Repo:
             raise Abort(f"the push to {branch} of {shown} was rejected: {_rejection(pushed.stderr)}")
 
 
-def _files(out: Path) -> Iterator[tuple[str, Path]]:
-    """Every regular file under ``out`` by its path there, in a stable order, but the marker."""
+def _files(out: Path, left_out: list[str]) -> Iterator[tuple[str, Path]]:
+    """Every regular file under ``out`` by its path there, in a stable order, but the marker and
+    any `.git` (a repository or worktree made in the output folder: its config may hold a token,
+    and a branch with a `.git` cannot be checked out), whose paths are added to ``left_out``."""
     for folder, dirs, names in os.walk(out):
-        dirs.sort()
+        for name in [d for d in dirs if d == ".git"] + [n for n in names if n == ".git"]:
+            left_out.append((Path(folder) / name).relative_to(out).as_posix())
+        dirs[:] = sorted(d for d in dirs if d != ".git")
         for name in sorted(names):
             path = Path(folder) / name
             rel = path.relative_to(out).as_posix()
-            if rel != MARKER and path.is_file() and not path.is_symlink():
+            if name != ".git" and rel != MARKER and path.is_file() and not path.is_symlink():
                 yield rel, path
 
 
