@@ -112,22 +112,30 @@ def _jobs(ctx: click.Context, param: click.Parameter, value: str | None) -> int 
 
 
 def _not_beside_another_output(out: Path, command: str) -> None:
-    """Refuse an -o (of ``command``, build or deploy) that names a folder funnelgen keeps beside
-    another output: its spare (``.public.funnelgen-spare``, see write.py), which each build of that
-    output rewrites, or a staging folder, which the next build of it removes."""
+    """Refuse an -o (of ``command``, build or deploy) that names, or is inside, a folder funnelgen
+    keeps beside another output: its spare (``.public.funnelgen-spare``, see write.py), which each
+    build of that output rewrites, a staging folder, which the next build of it removes, its
+    compiled templates or its lock file."""
     named = out if out.name not in ("", "..") else Path(os.path.abspath(out))  # `-o .` names a folder too
-    spare = re.fullmatch(r"\.(.+)\.funnelgen-spare", named.name)
-    staging = re.fullmatch(r"\.(.+)\.[0-9a-f]{8}\.funnelgen-tmp(?:\.old)?", named.name)
-    if spare is not None:
-        owner = named.parent / spare[1]
-        what = f"spare of {owner} (the build before last, which each build of {owner.name} rewrites)"
-    elif staging is not None:
-        owner = named.parent / staging[1]
-        what = f"staging folder of {owner} (which the next build of {owner.name} removes)"
+    for part in (named, *named.parents):
+        kept = re.fullmatch(r"\.(.+)\.funnelgen-(spare|templates|lock)", part.name)
+        staging = re.fullmatch(r"\.(.+)\.[0-9a-f]{8}\.funnelgen-tmp(?:\.old)?", part.name)
+        if kept is not None:
+            owner = part.parent / kept[1]
+            what = {"spare": f"spare of {owner} (the build before last, which each build of {owner.name} "
+                             "rewrites)",
+                    "templates": f"folder of the templates compiled for {owner}",
+                    "lock": f"lock file of {owner}"}[kept[2]]
+            break
+        if staging is not None:
+            owner = part.parent / staging[1]
+            what = f"staging folder of {owner} (which the next build of {owner.name} removes)"
+            break
     else:
         return
     doing = "write to" if command == "build" else command
-    raise Abort(f"refusing to {doing} {out}: it is funnelgen's {what}; to {command} {owner.name}, "
+    inside = "" if part == named else f"inside {part.name}, "
+    raise Abort(f"refusing to {doing} {out}: it is {inside}funnelgen's {what}; to {command} {owner.name}, "
                 f"write -o {shlex.quote(str(owner))}, or choose another -o folder")
 
 

@@ -237,6 +237,23 @@ def test_build_into_the_spare_of_another_output_is_refused(make_site: MakeSite, 
     assert snapshot(site) == before
 
 
+@pytest.mark.parametrize(("out", "said"), [
+    ("site/.public.funnelgen-lock", "funnelgen's lock file of site/public"),
+    ("site/.public.funnelgen-templates/x", "inside .public.funnelgen-templates, funnelgen's folder of the "
+                                            "templates compiled for site/public"),
+    ("site/.public.funnelgen-spare/x", "inside .public.funnelgen-spare, funnelgen's spare of site/public (the "
+                                       "build before last, which each build of public rewrites)"),
+])
+def test_build_into_or_inside_a_file_kept_beside_another_output_is_refused(make_site: MakeSite, out: str,
+                                                                          said: str) -> None:
+    site = make_site()
+    result = installed("build", "site", "-o", out, cwd=site.parent)  # the next build of public would fail
+    assert (result.returncode, result.stderr) == (
+        1, f"refusing to write to {out}: it is {said}; to build public, write -o site/public, or choose another "
+           "-o folder\n")
+    assert not (site.parent / out).exists()
+
+
 def test_warnings_are_printed_and_strict_makes_them_fail(run_cli: RunCli, make_site: MakeSite, tmp_path: Path) -> None:
     funnel = """\
         title: T
