@@ -391,6 +391,20 @@ CASES = [
         ],
         id="base-url-without-https",
     ),
+    pytest.param(
+        {"site.yml": "name: Tiny Co\nbase_url: https://tiny.example/shop/index.html\n"},
+        [  # canonical links would read https://tiny.example/shop/index.html/tiny/
+            "site.yml:2: base_url: 'https://tiny.example/shop/index.html' names a file, and every page's address would go on from it: write the folder the site is published in, https://tiny.example/shop/",
+        ],
+        id="base-url-of-a-file",
+    ),
+    pytest.param(
+        {"site.yml": "name: Tiny Co\nbase_url: https://tiny.example//shop//\n"},
+        [
+            "site.yml:2: base_url: 'https://tiny.example//shop//' has '//' in its path, which every page's address would repeat: write https://tiny.example/shop/",
+        ],
+        id="base-url-with-doubled-slashes",
+    ),
     # --- site paths that lead to no page ------------------------------------------------------
     pytest.param(
         {T: step_with("    links: [{text: Read more, to: /tiny/thank/}]\n")},

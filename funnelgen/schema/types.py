@@ -240,6 +240,15 @@ def check_base_url(value: str) -> str:
         raise ValueError(f"{shown(value)} must be the full address of the site, e.g. {example}")
     if parts.query or parts.fragment:
         raise ValueError(f"{shown(value)} must not contain '?' or '#'")
+    folder = "/" + "/".join(part for part in parts.path.split("/") if part)
+    last = folder.rsplit("/", 1)[-1]
+    if "." in last and last.rsplit(".", 1)[-1].lower() in _FILE_ENDINGS:  # …/shop/index.html
+        meant = f"{url_origin(value)}{folder.rsplit('/', 1)[0]}/"
+        raise ValueError(f"{shown(value)} names a file, and every page's address would go on from it: "
+                         f"write the folder the site is published in, {meant}")
+    if "//" in parts.path:
+        raise ValueError(f"{shown(value)} has '//' in its path, which every page's address would repeat: "
+                         f"write {url_origin(value)}{folder.rstrip('/')}/")
     # As a browser writes it, and as canonical links, the sitemap and redirects must: the host in
     # ASCII (https://bücher.example/ is https://xn--bcher-kva.example/), the path percent-encoded.
     path = quote(parts.path, safe="/%!$&'()*+,;=:@~")
