@@ -140,6 +140,13 @@ class SiteView:
             raise jinja2.UndefinedError(f"no file '{ref}' in the site's assets folder")
         return ROOT + asset.output if asset else ref
 
+    @property
+    def share_image(self) -> str | None:
+        """The full address of the site's share picture (seo.image), for `og:image`."""
+        ref = self._renderer.plan.site.seo.image
+        asset = self._renderer.plan.assets.get(ref) if ref else None
+        return self._renderer.plan.site.base_url + asset.output if asset else ref
+
     def image(self, ref: str, role: str = "content") -> ImageView:
         """A picture for one place on the page (images.ROLES): remote ones keep their URL."""
         if role not in ROLES:

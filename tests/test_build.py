@@ -728,9 +728,20 @@ def test_home_puts_a_funnel_entry_at_the_site_root(make_site: MakeSite, tmp_path
 def test_index_lists_the_funnels_only_when_asked(make_site: MakeSite, tmp_path: Path) -> None:
     build(make_site(), tmp_path / "plain")
     assert not (tmp_path / "plain/index.html").exists()
-    site = make_site({"site.yml": "name: Tiny Co\nbase_url: https://tiny.example/\nindex: true\n"}, name="indexed")
+    assert "<loc>https://tiny.example/</loc>" not in _read(tmp_path / "plain", "sitemap.xml")
+    site = make_site({"site.yml": "name: Tiny Co\nbase_url: https://tiny.example/\nindex: true\n"
+                                  "seo: {description: Tiny things., image: 'https://img.example/share.png'}\n"},
+                     name="indexed")
     build(site, tmp_path / "indexed-out")
-    assert 'href="tiny/">Tiny funnel</a>' in _read(tmp_path / "indexed-out", "index.html")
+    index = _read(tmp_path / "indexed-out", "index.html")
+    assert 'href="tiny/">Tiny funnel</a>' in index
+    # A page of its own for search engines and shared links, like every step's.
+    assert re.findall(r"<loc>(.*?)</loc>", _read(tmp_path / "indexed-out", "sitemap.xml"))[:2] == [
+        "https://tiny.example/", "https://tiny.example/tiny/"]
+    for tag in ('<meta property="og:title" content="Tiny Co">', '<meta property="og:url" content="https://tiny.example/">',
+                '<meta property="og:description" content="Tiny things.">',
+                '<meta property="og:image" content="https://img.example/share.png">'):
+        assert tag in index
 
 
 def test_a_raw_html_link_that_cannot_work_is_refused_when_the_site_allows_html(make_site: MakeSite,
