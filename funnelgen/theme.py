@@ -14,6 +14,7 @@ Every chain ends at the built-in `base`, which holds all the markup.
 from __future__ import annotations
 
 import importlib.util
+import math
 import os
 import re
 from dataclasses import dataclass, field
@@ -344,7 +345,8 @@ def contrast_warnings(chain: ThemeChain, colors: Colors, site: Source) -> list[P
         if readable[worst] < READABLE:
             shade = readable_shade(colour, list(met.values()))
             way = "darker" if luminance(rgb(shade) or colour) < luminance(colour) else "lighter"
-            message = (f"{shown(value)} against {shown(worst)} has a contrast of {readable[worst]:.1f}:1, "
+            shown_ratio = math.floor(readable[worst] * 10) / 10  # 4.48 is 4.4: never rounded up to pass
+            message = (f"{shown(value)} against {shown(worst)} has a contrast of {shown_ratio:.1f}:1, "
                        f"and text needs {READABLE}:1 to be read easily: choose a {way} colour, "
                        f"e.g. {shown(shade)}")
             warnings.append(site.problem(loc, message, warning=True))

@@ -783,9 +783,12 @@ def test_funnelgen_themes_with_a_broken_site_says_why(run_cli: RunCli, make_site
     ("bold", 'theme_options: {accent: "#333"}',
      "site.yml:3: theme_options.accent: '#333' against '#111827' has a contrast of 1.4:1, and text needs 4.5:1 "
      "to be read easily: choose a lighter colour, e.g. '#818181'"),
+    ("clean", 'brand: {colors: {primary: "#777777"}}',  # 4.48:1 is short of 4.5:1, never shown as 4.5
+     "site.yml:3: brand.colors.primary: '#777777' against '#ffffff' has a contrast of 4.4:1, and text needs 4.5:1 "
+     "to be read easily: choose a darker colour, e.g. '#767676'"),
     ("bold", 'theme_options: {band: "#f0f0f0"}',
      "site.yml:3: theme_options.band: '#f0f0f0' against '#ffffff' has a contrast of 1.1:1, and text needs 4.5:1 "
-     "to be read easily: choose a darker colour, e.g. '#767676'"),
+     "to be read easily: choose a darker colour, e.g. '#626262'"),  # its notes too, 80% white on it
 ])
 def test_a_brand_colour_that_makes_text_hard_to_read_is_a_warning_with_a_readable_shade(
         make_site: MakeSite, tmp_path: Path, theme: str, colours: str, warning: str) -> None:
