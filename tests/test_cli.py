@@ -442,6 +442,16 @@ def test_schema_validates_the_starter_site_as_an_editor_would(run_cli: RunCli, t
         jsonschema.validate(bad, schema)
 
 
+@pytest.mark.parametrize("kind", ["site", "funnel"])
+def test_an_editor_shows_what_every_key_is_for(run_cli: RunCli, kind: str) -> None:
+    schema = json.loads(run_cli("schema", kind).stdout)
+    undescribed = []
+    for name, model in [("", schema), *schema.get("$defs", {}).items()]:
+        undescribed += [f"{name}.{key}" for key, spec in model.get("properties", {}).items()
+                        if not spec.get("description")]
+    assert undescribed == [], "keys without a docstring under their field: " + ", ".join(undescribed)
+
+
 def test_docs_reference_is_generated_from_the_schema(run_cli: RunCli) -> None:
     committed = (Path(__file__).parent.parent / "docs/reference.md").read_text(encoding="utf-8")
     assert run_cli("schema", "docs").stdout == committed, "run `make docs` to regenerate docs/reference.md"

@@ -177,6 +177,7 @@ class Question(Model):
     lone_key = "question"
 
     question: Text
+    """The question, shown as the line that opens its answer."""
     answer: Text
     """Markdown."""
 
@@ -187,6 +188,7 @@ class Guarantee(Model):
     lone_key = "text"
 
     title: Label = "Our guarantee"
+    """Heading of the guarantee box."""
     text: Text
     """Markdown."""
     days: WholeNumber | None = Field(default=None, gt=0, le=3650)
@@ -199,6 +201,7 @@ class Deadline(Model):
     lone_key = "text"
 
     text: Text
+    """The line shown, e.g. 'Doors close Friday at midnight'."""
     until: datetime | None = None
     """When it ends, with a time zone offset (e.g. 2030-12-04T23:59:00-05:00): the page marks the
     text up with this moment (`<time datetime>`), and every build after it warns that the deadline
@@ -230,6 +233,7 @@ class LinkButton(Model):
     lone_key = "text"
 
     text: Text
+    """The link's words."""
     to: Target
     """A step id in this funnel or a URL."""
 
@@ -332,6 +336,7 @@ class PaymentPlan(Model):
     count: WholeNumber = Field(ge=2, le=60)
     """How many payments."""
     interval: Literal["week", "month", "year"] = "month"
+    """How often a payment is taken: week, month or year."""
     checkout: HttpsUrl
     """Checkout link for the plan."""
 
@@ -404,10 +409,13 @@ class FormField(Model):
     name: FieldName
     """Field name your email tool expects (email, first_name, …)."""
     type: Literal["email", "text", "tel", "url"] = "text"
+    """What it takes: email, text, tel or url (phones show the matching keyboard)."""
     label: Text
     """Visible label."""
     required: bool = False
+    """Whether the form can be sent without it."""
     placeholder: str | None = None
+    """Grey example text inside the empty field."""
     autocomplete: str | None = Field(default=None, pattern=r"^[a-z -]+$")
     """Browser autofill hint; guessed from the name when left out."""
 
@@ -420,7 +428,9 @@ class FormConsent(Model):
     text: Text
     """Label of the checkbox."""
     required: bool = True
+    """Whether the form can be sent without the tick."""
     name: FieldName = "consent"
+    """The field name your email tool receives the tick under."""
 
 
 def _default_fields() -> list[FormField]:
@@ -631,6 +641,7 @@ class Webinar(Model):
     timezone: str
     """IANA zone of a place, e.g. America/New_York or Europe/Berlin; not an abbreviation such as EST."""
     duration_minutes: WholeNumber = Field(default=60, gt=0, le=24 * 60)
+    """How long it lasts, in minutes (at most a day)."""
 
     @field_validator("timezone")
     @classmethod
@@ -695,6 +706,7 @@ class Accept(Model):
     lone_key = "checkout"
 
     text: Label = "Yes! Add this to my order"
+    """The button's words."""
     checkout: HttpsUrl
     """One-click upsell or checkout link."""
 
@@ -705,6 +717,7 @@ class Decline(Model):
     lone_key = "to"
 
     text: Label = "No thanks, I'll pass on this offer"
+    """The link's words."""
     to: Target
     """The step to show instead (usually a downsell or the thank-you page)."""
 
@@ -713,9 +726,11 @@ class Ascension(Model):
     """The next offer shown on a thank-you page."""
 
     headline: Text
+    """The offer's heading."""
     text: str | None = None
     """Markdown."""
     cta: Cta
+    """Its button: text (a lone text is enough) and a note under it."""
     checkout: Link
     """Where the button goes."""
 
@@ -726,6 +741,7 @@ class StepSeo(Model):
     title: str | None = None
     """Page title; the site's title pattern is applied to it."""
     description: str | None = None
+    """What search results and shared links show under the title; default the funnel's."""
     image: ImageSrc | None = None
     """Share picture (1200×630)."""
     noindex: bool | None = None

@@ -42,10 +42,15 @@ class CopyOverride(Model):
     """Copy shown instead of the base copy to visitors of one temperature."""
 
     eyebrow: OverrideText | None = None
+    """Shown instead of the step's eyebrow."""
     headline: OverrideText | None = None
+    """Shown instead of the step's headline."""
     subheadline: OverrideText | None = None
+    """Shown instead of the step's subheadline."""
     body: OverrideText | None = None
+    """Markdown shown instead of the step's body."""
     cta: Cta | None = None
+    """The button's text (and note) instead of the step's."""
 
 
 class StepBase(Model):
@@ -58,25 +63,35 @@ class StepBase(Model):
     next: Slug | None = None
     """Step the main call to action leads to; default the following step."""
     seo: StepSeo = StepSeo()
+    """Title, description, share picture and noindex of this page, for search engines and shared links."""
     eyebrow: str | None = None
     """Small line above the headline, e.g. 'FREE TRAINING'."""
     headline: Text
+    """The page's one big heading (its <h1>)."""
     subheadline: str | None = None
+    """A line under the headline."""
     body: str | None = None
     """Markdown."""
     body_file: ContentPath | None = None
     """Markdown file under content/ used as the body."""
     video: Video | None = None
+    """A YouTube, Vimeo or mp4 video under the headline."""
     image: Image | None = None
     """Hero image."""
     benefits_title: str | None = None
+    """Heading over the benefits; the theme's by default."""
     benefits: list[ItemText] = []
     """Bullet list of benefits."""
     testimonials: list[Testimonial] = []
+    """Quotes of customers, with their name (and role, photo)."""
     faq: list[Question] = []
+    """Questions and answers, each opening on a click."""
     guarantee: Guarantee | None = None
+    """A money-back guarantee: its days and text."""
     deadline: Deadline | None = None
+    """A line of urgency, with the moment an offer ends."""
     cta: Cta | None = None
+    """The main button: its text (a lone text is enough) and a note under it."""
     links: list[LinkButton] = []
     """Secondary calls to action."""
     by_temperature: dict[Temperature, CopyOverride] = {}
@@ -105,21 +120,27 @@ class BridgeStep(StepBase):
     """Pre-frame page: a story or video that warms cold traffic up, one call to action."""
 
     type: Literal["bridge"]
+    """What the step is: bridge, optin, webinar, offer, upsell, downsell or thankyou."""
 
 
 class OptinStep(StepBase):
     """Squeeze page: headline and an email form; success leads to `next`."""
 
     type: Literal["optin"]
+    """What the step is: bridge, optin, webinar, offer, upsell, downsell or thankyou."""
     form: Form
+    """The email form: the tool it posts to, its fields, consent and hidden values."""
 
 
 class WebinarStep(StepBase):
     """Webinar registration: an opt-in with a date and time zone."""
 
     type: Literal["webinar"]
+    """What the step is: bridge, optin, webinar, offer, upsell, downsell or thankyou."""
     form: Form
+    """The registration form: the tool it posts to, its fields, consent and hidden values."""
     webinar: Webinar
+    """When it starts, in which time zone, and for how long."""
 
 
 class OfferStep(StepBase):
@@ -130,7 +151,9 @@ class OfferStep(StepBase):
     """
 
     type: Literal["offer"]
+    """What the step is: bridge, optin, webinar, offer, upsell, downsell or thankyou."""
     price: Price
+    """What it costs: amount, currency, the regular price struck through, payment plans."""
     checkout: HttpsUrl
     """Stripe Payment Link, PayPal, Gumroad or any https checkout."""
 
@@ -139,27 +162,37 @@ class UpsellStep(StepBase):
     """One-time offer after a purchase: accept goes to checkout, decline to another step."""
 
     type: Literal["upsell"]
+    """What the step is: bridge, optin, webinar, offer, upsell, downsell or thankyou."""
     price: Price
+    """What it costs: amount, currency, the regular price struck through, payment plans."""
     accept: Accept
+    """The yes button: its checkout link and text."""
     decline: Decline
+    """The no-thanks link: the step it leads to and its text."""
 
 
 class DownsellStep(StepBase):
     """A cheaper one-time offer shown to buyers who declined the upsell."""
 
     type: Literal["downsell"]
+    """What the step is: bridge, optin, webinar, offer, upsell, downsell or thankyou."""
     price: Price
+    """What it costs: amount, currency, the regular price struck through, payment plans."""
     accept: Accept
+    """The yes button: its checkout link and text."""
     decline: Decline
+    """The no-thanks link: the step it leads to and its text."""
 
 
 class ThankyouStep(StepBase):
     """Confirmation page with next steps and an optional ascension offer."""
 
     type: Literal["thankyou"]
+    """What the step is: bridge, optin, webinar, offer, upsell, downsell or thankyou."""
     next_steps: list[ItemText] = []
     """Numbered list of what to do now."""
     ascension: Ascension | None = None
+    """An offer of the next thing to buy, with its own headline, text and button."""
 
 
 Step = Annotated[
@@ -213,3 +246,4 @@ class Funnel(Model):
     description: str | None = None
     """Default page description for its steps."""
     steps: list[Step] = Field(min_length=1)
+    """The pages in the order a visitor goes through them, each with an id and a type."""

@@ -35,7 +35,9 @@ class Colors(Model):
     accent: Color | None = None
     """Highlights, badges."""
     text: Color | None = None
+    """Body text."""
     background: Color | None = None
+    """The page's background."""
 
 
 class Brand(Model):
@@ -46,6 +48,7 @@ class Brand(Model):
     logo_alt: str | None = None
     """Text read instead of the logo; default the site name."""
     colors: Colors = Colors()
+    """Brand colours in hex (primary, accent, text, background); unset ones are the theme's."""
     font: FontStack = "sans"
     """'sans', 'serif', 'rounded', 'mono', or installed font names ('Georgia, serif')."""
 
@@ -151,9 +154,13 @@ class Tracking(Model):
     """Analytics that receive funnel events. `window.dataLayer` always receives them."""
 
     ga4: Ga4 | None = None
+    """Google Analytics 4: its measurement id."""
     meta_pixel: MetaPixel | None = None
+    """Meta (Facebook) Pixel: its id."""
     plausible: Plausible | None = None
+    """Plausible: the site's domain there (and api_host when self-hosted)."""
     beacon: Beacon | None = None
+    """Your own endpoint: each event POSTed to its URL as JSON."""
     head: str | None = None
     """Raw HTML added to <head> of every page (you vouch for it)."""
     body: str | None = None
@@ -193,9 +200,13 @@ class Condition(Model):
     utm_source: UtmValue | None = None
     """Value, list of values, or glob such as 'fb*'."""
     utm_medium: UtmValue | None = None
+    """Value, list of values, or glob such as 'cp*'."""
     utm_campaign: UtmValue | None = None
+    """Value, list of values, or glob."""
     utm_content: UtmValue | None = None
+    """Value, list of values, or glob."""
     utm_term: UtmValue | None = None
+    """Value, list of values, or glob."""
     referrer: UtmValue | None = None
     """Referrer hosts or globs (a host stands for its subdomains too: facebook.com matches
     m.facebook.com); 'search' and 'social' name common engines and networks."""
@@ -206,7 +217,9 @@ class Condition(Model):
     visited: str | None = None
     """Has seen this step before, written 'funnel/step'."""
     opted_in: bool | None = None
+    """Has sent an opt-in form on this site."""
     clicked_checkout: bool | None = None
+    """Has clicked a checkout link (or accepted a one-time offer) on this site."""
     any: list[Condition] = []
     """At least one of these must match (OR)."""
 
@@ -255,8 +268,11 @@ class Rule(Model):
     """If the visitor matches `when`, they get `temperature`."""
 
     name: str | None = None
+    """A name for yourself, to tell the rules apart."""
     temperature: Temperature
+    """cold, warm or hot."""
     when: Condition
+    """What must be true of the visitor."""
     lower: bool = False
     """Allow this rule to lower a temperature reached earlier in the visit."""
 
@@ -265,6 +281,7 @@ class TemperatureRules(Model):
     """How visitors are classified cold, warm or hot. First matching rule wins."""
 
     default: Temperature = "cold"
+    """The temperature of a visitor no rule matches."""
     rules: list[Rule] | None = None
     """Ordered rules; leave out to use the built-in rules. `[]`: no rules, every visitor gets
     `default` (or what `?temp=` says)."""
@@ -281,8 +298,11 @@ class Consent(Model):
     mode: Literal["none", "banner"] = "none"
     """`banner`: nothing loads or is sent until the visitor accepts."""
     text: Text = "We use cookies to measure how this page performs."
+    """What the banner says."""
     accept: Text = "Accept"
+    """The accept button's words."""
     decline: Text = "Decline"
+    """The decline button's words."""
 
 
 HostingTarget = Literal["netlify", "cloudflare", "vercel", "github-pages", "s3"]
@@ -302,7 +322,9 @@ class Utm(Model):
     campaign: str | None = None
     """utm_campaign, e.g. spring-launch."""
     term: str | None = None
+    """utm_term, e.g. bookkeeping."""
     content: str | None = None
+    """utm_content, e.g. header-link."""
 
 
 class Redirect(Model):
