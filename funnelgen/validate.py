@@ -183,7 +183,14 @@ def _message(error: Any, source: Source, loc: Loc, model: type[BaseModel]) -> st
     if kind in ("bool_parsing", "bool_type"):
         return f"expected true or false, got {as_written(value, typed)}"
     if kind.startswith(("datetime", "date")):
-        return f"expected a date and time such as 2030-12-10 19:00, got {as_written(value, typed)}"
+        got = as_written(value, typed)
+        dotted = _DAY_FIRST.fullmatch(str(typed or value).strip())  # 10.12.2030 19:00, as Europe writes it
+        if dotted:
+            day, month, year, hour, minute = dotted.groups()
+            at = f" {int(hour):02}:{minute}" if hour else ""
+            return (f"expected a date and time such as 2030-12-10 19:00, got {got}: write "
+                    f"{year}-{int(month):02}-{int(day):02}{at}")
+        return f"expected a date and time such as 2030-12-10 19:00, got {got}"
     if kind == "string_pattern_mismatch":
         pattern = str(ctx.get("pattern", ""))
         form = (_PATTERN_HINTS.get(pattern) or _field_doc_at(model, data, loc) or pattern).rstrip(".")
@@ -417,6 +424,9 @@ def _kind(value: Any, typed: str | None = None) -> str:
     if value is None:
         return "nothing"
     return as_written(value, typed)
+
+
+_DAY_FIRST = re.compile(r"(\d{1,2})\.(\d{1,2})\.(\d{4}),?(?:\s+(\d{1,2})[:.](\d{2})(?:\s*Uhr)?)?")
 
 
 def as_written(value: Any, typed: str | None = None) -> str:

@@ -507,7 +507,8 @@ _ZONE_OF: dict[str, tuple[str, str, str]] = {
     "GMT": ("Europe/London", _SEASONS, ", or UTC"),
     "BST": ("Europe/London", _SEASONS, ""),
     **dict.fromkeys(["WET", "WEST"], ("Europe/Lisbon", _SEASONS, "")),
-    **dict.fromkeys(["CET", "CEST", "MET", "MEST"], ("Europe/Paris", _SEASONS, _CITY + "Europe/Berlin")),
+    **dict.fromkeys(["CET", "CEST", "MET", "MEST", "MEZ", "MESZ"],  # MEZ: German for CET
+                    ("Europe/Paris", _SEASONS, _CITY + "Europe/Berlin")),
     **dict.fromkeys(["EET", "EEST"], ("Europe/Athens", _SEASONS, _CITY + "Europe/Helsinki")),
     **dict.fromkeys(["AEST", "AEDT"], ("Australia/Sydney", _SEASONS, " (in Queensland: Australia/Brisbane)")),
     **dict.fromkeys(["ACST", "ACDT"], ("Australia/Adelaide", _SEASONS, " (in the Northern Territory: "

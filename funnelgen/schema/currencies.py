@@ -17,7 +17,9 @@ testing and 'no currency' (XAU, XTS, XXX, …), in which nothing is sold."""
 
 SYMBOLS = {"$": "USD", "US$": "USD", "€": "EUR", "£": "GBP", "¥": "JPY", "₹": "INR", "A$": "AUD",
            "AU$": "AUD", "C$": "CAD", "CA$": "CAD", "NZ$": "NZD", "R$": "BRL", "₩": "KRW", "₺": "TRY",
-           "₽": "RUB", "₪": "ILS", "₱": "PHP", "₫": "VND", "₦": "NGN", "฿": "THB", "zł": "PLN", "Fr": "CHF"}
+           "₽": "RUB", "₪": "ILS", "₱": "PHP", "₫": "VND", "₦": "NGN", "฿": "THB", "zł": "PLN", "Fr": "CHF",
+           "Fr.": "CHF", "SFr": "CHF", "SFr.": "CHF", "sFr": "CHF", "Kč": "CZK", "kr": "SEK", "Ft": "HUF",
+           "lei": "RON"}
 """Currency signs, and the code a price written with each most likely means."""
 
 NAMES = {"dollar": "USD", "dollars": "USD", "usdollar": "USD", "euro": "EUR", "euros": "EUR",
