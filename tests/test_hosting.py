@@ -574,7 +574,8 @@ def test_netlify_forms_get_the_attributes_form_name_and_honeypot_netlify_expects
     assert 'name="tiny-join"' in form and 'data-netlify="true"' in form
     assert 'data-netlify-honeypot="bot-field"' in form
     assert '<input type="hidden" name="form-name" value="tiny-join">' in page
-    honeypot = re.search(r'<p class="visually-hidden"><label>[^<]*<input name="bot-field"[^>]*></label></p>', page)
+    honeypot = re.search(r'<p class="visually-hidden" aria-hidden="true"><label>[^<]*<input name="bot-field"[^>]*>'
+                         r'</label></p>', page)  # out of sight, out of the screen reader
     assert honeypot, "the honeypot field must be in the form and hidden from people"
     assert "form-action 'self'" in page_csp(out), "the form posts to the site itself"
 
