@@ -14,7 +14,7 @@ from decimal import Decimal
 from functools import cached_property
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 from funnelgen import images, incremental
 from funnelgen.errors import Abort, Problem
@@ -276,7 +276,8 @@ def _check_site_links(valid: ValidSite, planned: list[Surveyed], checker: _Check
 
     site = valid.site
     urls = hosting.step_urls_of(planned, valid.reused.values())
-    pages = [*(f"/{slug}/" for slug in urls), *(url for steps in urls.values() for url in steps.values())]
+    steps = (url for of_funnel in urls.values() for url in of_funnel.values())
+    pages = sorted({*(f"/{slug}/" for slug in urls), *steps})  # in one order, whichever funnels were reused
     known = {*hosting.written_addresses(site, urls), *(hosting.key(r.from_) for r in site.hosting.redirects)}
     known -= {hosting.key("/" + name) for name in hosting.HOSTING_FILES}  # read by hosts, not served
 
@@ -289,7 +290,7 @@ def _check_site_links(valid: ValidSite, planned: list[Surveyed], checker: _Check
         hint = f"did you mean '{guess[0]}'?" if guess else (
             f"link to one of its pages (e.g. {pages[0]}) or write the full https:// address of a page "
             "elsewhere" if pages else "write the full https:// address of a page elsewhere")
-        return f"link {shown(to)} leads to no page of this site: {hint}"
+        return f"link {shown(unquote(to))} leads to no page of this site: {hint}"  # /für/, not /f%C3%BCr/
 
     for name in ("privacy", "terms"):
         to = getattr(site.legal, name)
