@@ -9,10 +9,13 @@ import errno
 import os
 import re
 import shlex
+import signal
 import sys
+import threading
 from collections.abc import Callable
 from functools import wraps
 from pathlib import Path
+from types import FrameType
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
@@ -79,18 +82,31 @@ def _reports_problems(func: F) -> F:
 def _stops_on_ctrl_c(said: str) -> Callable[[F], F]:
     """Turn Ctrl-C into one line on stderr and exit code 130: ``said``, or the message of the
     KeyboardInterrupt when the code it stopped raised one saying what it left (e.g. a build
-    stopped after its swap)."""
+    stopped after its swap). SIGTERM (a CI job cancelled, `docker stop`, `kill`) stops it the
+    same way, cleaning up as Ctrl-C does, with exit code 143."""
 
     def decorate(func: F) -> F:
         @wraps(func)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
+            terminated: list[int] = []
+
+            def on_term(signum: int, frame: FrameType | None) -> None:
+                terminated.append(signum)
+                raise KeyboardInterrupt
+
+            main = threading.current_thread() is threading.main_thread()
+            before = signal.signal(signal.SIGTERM, on_term) if main else None
             try:
                 return func(*args, **kwargs)
             except KeyboardInterrupt as exc:
-                if sys.stderr.isatty():  # past the ^C the terminal printed
+                if sys.stderr.isatty() and not terminated:  # past the ^C the terminal printed
                     click.echo("", err=True)
-                click.echo(str(exc) or said, err=True)
-                sys.exit(130)
+                message = str(exc) or said
+                click.echo(message.replace("(Ctrl-C)", "(terminated)") if terminated else message, err=True)
+                sys.exit(128 + signal.SIGTERM if terminated else 130)
+            finally:
+                if main:
+                    signal.signal(signal.SIGTERM, before if before is not None else signal.SIG_DFL)
 
         return wrapper  # type: ignore[return-value]
 

@@ -84,6 +84,7 @@ def _start_worker(parent: int) -> None:
     Linux only (prctl); elsewhere a worker outlives a build killed that way."""
     gc.freeze()
     signal.signal(signal.SIGINT, _end_quietly)
+    signal.signal(signal.SIGTERM, _end_quietly)
     prctl = getattr(ctypes.CDLL(None), "prctl", None)  # this process's own C library
     if prctl is not None:
         prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)

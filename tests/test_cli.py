@@ -33,9 +33,10 @@ def installed(*args: str | Path, cwd: Path | None = None) -> subprocess.Complete
                           check=False)
 
 
-def ctrl_c(command: list[str], when: Callable[[], bool], cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+def ctrl_c(command: list[str], when: Callable[[], bool], cwd: Path | None = None,
+           sent: signal.Signals = signal.SIGINT) -> subprocess.CompletedProcess[str]:
     """Run ``command`` and press Ctrl-C once ``when()`` holds: SIGINT to its whole process group,
-    as a terminal sends it."""
+    as a terminal sends it (or ``sent``: SIGTERM, as a cancelled CI job does)."""
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=cwd,
                                start_new_session=True)
     try:
@@ -43,7 +44,7 @@ def ctrl_c(command: list[str], when: Callable[[], bool], cwd: Path | None = None
         while not when() and process.poll() is None and time.monotonic() < deadline:
             time.sleep(0.01)
         assert process.poll() is None, "it ended before Ctrl-C: " + process.communicate()[1]
-        os.killpg(process.pid, signal.SIGINT)
+        os.killpg(process.pid, sent)
         out, err = process.communicate(timeout=30)
     finally:
         if process.poll() is None:
@@ -172,7 +173,10 @@ def test_funnelgen_alone_shows_its_help(tmp_path: Path) -> None:
     assert "  build   Build the site in SITE" in result.stderr
 
 
-def test_ctrl_c_during_a_build_leaves_the_output_as_it_was(make_site: MakeSite, tmp_path: Path) -> None:
+@pytest.mark.parametrize(("sent", "code", "said"), [(signal.SIGINT, 130, "Ctrl-C"), (signal.SIGTERM, 143, "terminated")])
+def test_ctrl_c_during_a_build_leaves_the_output_as_it_was(make_site: MakeSite, tmp_path: Path, sent: signal.Signals,
+                                                           code: int, said: str) -> None:
+    """And so does SIGTERM (a CI job cancelled, docker stop): no staging folder or lock is left."""
     site, out = make_site(), tmp_path / "out"
     assert installed("build", site, "-o", out, "-q").returncode == 0
     before = snapshot(out)
@@ -180,8 +184,8 @@ def test_ctrl_c_during_a_build_leaves_the_output_as_it_was(make_site: MakeSite, 
     (site / "templates/blocks/footer.html").write_text(SLOW_FOOTER)
     assert FUNNELGEN
     writing = lambda: any(tmp_path.glob(".out.*.funnelgen-tmp"))  # noqa: E731 - the new build is being written
-    result = ctrl_c([FUNNELGEN, "build", str(site), "-o", str(out)], writing)
-    assert (result.returncode, result.stderr) == (130, "Stopped (Ctrl-C); the output folder was left as it was.\n")
+    result = ctrl_c([FUNNELGEN, "build", str(site), "-o", str(out)], writing, sent=sent)
+    assert (result.returncode, result.stderr) == (code, f"Stopped ({said}); the output folder was left as it was.\n")
     assert snapshot(out) == before
     assert sorted(p.name for p in tmp_path.iterdir()) == [".out.funnelgen-templates", "out", "site"]
 
@@ -196,9 +200,10 @@ def test_ctrl_c_during_a_check_says_nothing_was_written(make_site: MakeSite) -> 
     assert snapshot(site.parent) == before
 
 
-def test_ctrl_c_while_the_new_build_is_swapped_in_lets_the_swap_finish(make_site: MakeSite,
-                                                                      tmp_path: Path) -> None:
-    """Ctrl-C pressed during the swap is held until the swap is done; then the line says so."""
+@pytest.mark.parametrize(("sent", "code", "said"), [("SIGINT", 130, "Ctrl-C"), ("SIGTERM", 143, "terminated")])
+def test_ctrl_c_while_the_new_build_is_swapped_in_lets_the_swap_finish(make_site: MakeSite, tmp_path: Path,
+                                                                      sent: str, code: int, said: str) -> None:
+    """Ctrl-C (or SIGTERM) during the swap is held until the swap is done; then the line says so."""
     site, out = make_site(), tmp_path / "out"
     assert installed("build", site, "-o", out, "-q").returncode == 0
     (site / "funnels/tiny.yml").write_text(FUNNEL_YML.replace("Join the list", "Join us"))
@@ -208,16 +213,16 @@ def test_ctrl_c_while_the_new_build_is_swapped_in_lets_the_swap_finish(make_site
         from funnelgen.cli import main
         swap = write.OutputWriter.commit
         def commit(self, marker):
-            os.kill(os.getpid(), signal.SIGINT)
+            os.kill(os.getpid(), signal.SENT)
             swap(self, marker)
         write.OutputWriter.commit = commit
         sys.argv[0] = "funnelgen"
         main()
     """
-    result = subprocess.run([sys.executable, "-c", pressed_in_the_swap, "build", str(site), "-o", str(out)],
-                            capture_output=True, text=True, check=False)
+    result = subprocess.run([sys.executable, "-c", pressed_in_the_swap.replace("SENT", sent), "build", str(site),
+                             "-o", str(out)], capture_output=True, text=True, check=False)
     assert (result.returncode, result.stderr) == (
-        130, "Stopped (Ctrl-C) after the build had finished; the output folder is up to date.\n")
+        code, f"Stopped ({said}) after the build had finished; the output folder is up to date.\n")
     assert "Join us" in (out / "tiny/join/index.html").read_text()
     assert installed("build", site, "-o", out).stdout.splitlines()[-1].startswith("Up to date: 3 pages")
 

@@ -319,8 +319,9 @@ def build(root: Path, out: Path, *, strict: bool = False, jobs: int | None = Non
             with _ctrl_c_held() as pressed:
                 writer.commit(manifest_of(prepared, report.outputs).text())
                 swapped = True
-            if pressed:
-                raise KeyboardInterrupt
+            if pressed:  # delivered now: Ctrl-C raises KeyboardInterrupt, as SIGTERM does under the CLI
+                signal.raise_signal(pressed[0])
+                raise KeyboardInterrupt  # a SIGINT handled elsewhere, that raised nothing
     except KeyboardInterrupt:
         if swapped:
             raise KeyboardInterrupt(STOPPED_AFTER_SWAP) from None
@@ -332,14 +333,17 @@ def build(root: Path, out: Path, *, strict: bool = False, jobs: int | None = Non
 
 @contextlib.contextmanager
 def _ctrl_c_held() -> Iterator[list[int]]:
-    """Hold Ctrl-C until the block ends, noting it in the list yielded (the caller stops then).
+    """Hold Ctrl-C (and SIGTERM) until the block ends, noting it in the list yielded (the caller
+    stops then).
     Only the main thread receives signals: elsewhere (serve's rebuilds) this changes nothing."""
     pressed: list[int] = []
     if threading.current_thread() is not threading.main_thread():
         yield pressed
         return
-    before = signal.signal(signal.SIGINT, lambda signum, frame: pressed.append(signum))
+    before = {signum: signal.signal(signum, lambda signum, frame: pressed.append(signum))
+              for signum in (signal.SIGINT, signal.SIGTERM)}  # SIGTERM: a CI job cancelled
     try:
         yield pressed
     finally:
-        signal.signal(signal.SIGINT, before if before is not None else signal.default_int_handler)
+        for signum, handler in before.items():
+            signal.signal(signum, handler if handler is not None else signal.SIG_DFL)
