@@ -827,6 +827,8 @@ def _referenced_assets(planned: PlannedFunnel) -> Iterator[tuple[Loc, str]]:
             yield ((*base, "video", "url"), step.video.url)
             if step.video.poster:
                 yield ((*base, "video", "poster"), step.video.poster)
+            if step.video.captions:
+                yield ((*base, "video", "captions"), step.video.captions)
         if step.seo.image:
             yield ((*base, "seo", "image"), step.seo.image)
         for j, testimonial in enumerate(step.testimonials):
@@ -868,12 +870,25 @@ def _check_asset(ref: str, loc: Loc, source: Source, assets: dict[str, Asset], c
         near = near or [name for name in assets if Path(name).name.lower() == Path(ref).name.lower()]
         hint = f"; did you mean '{near[0]}'?" if near else ""
         checker.error(source, loc, f"no file '{ref}' in the site folder{hint}")
+    elif ref in assets and loc[-1] == "captions" and not _is_webvtt(assets[ref].source):
+        checker.error(source, loc, f"{shown(ref)} is not a WebVTT file: its first line must be WEBVTT "
+                      "(browsers show no captions from anything else); export the captions as WebVTT (.vtt)")
     elif ref in assets and (why := _not_a_picture(assets[ref], loc)):
         checker.error(source, loc, f"{shown(ref)} {why}: export it as JPEG, PNG or WebP and name that "
                       "file here")
     elif ref in assets and assets[ref].width is None and Path(ref).suffix.lower() in images.RASTER:
         checker.warn(source, loc, f"cannot read the size of '{ref}' (is the file complete?): it is shown "
                      "without width and height, so the page shifts as it loads")
+
+
+def _is_webvtt(path: Path) -> bool:
+    """Whether the file starts as the WebVTT standard says (a byte-order mark may come first)."""
+    try:
+        with open(path, "rb") as file:
+            start = file.read(10).removeprefix(b"\xef\xbb\xbf")
+    except OSError:
+        return False
+    return start.startswith(b"WEBVTT") and start[6:7] in (b"", b" ", b"\t", b"\n", b"\r")
 
 
 def _not_a_picture(asset: Asset, loc: Loc) -> str | None:

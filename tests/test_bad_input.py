@@ -920,6 +920,26 @@ CASES = [
         id="date-and-zone-written-the-german-way",
     ),
     pytest.param(
+        {T: step_with("    video: {url: assets/tour.mp4, captions: assets/tour.srt}\n"),
+         "funnels/b.yml": step_with("    video: {url: 'https://youtu.be/dQw4w9WgXcQ', captions: assets/tour.vtt}\n"),
+         "assets/tour.mp4": "video", "assets/tour.vtt": "WEBVTT\n"},
+        [  # browsers play WebVTT only, and show nothing of anything else, without a word
+            "funnels/b.yml:9: steps[0].video.captions: YouTube and Vimeo show the captions added to the video there: add them there, and remove captions",
+            "funnels/tiny.yml:9: steps[0].video.captions: 'assets/tour.srt' is not a WebVTT file, the only captions browsers play: name a .vtt file (an .srt file becomes one: write WEBVTT as its first line, a blank line after it, and a '.' instead of the ',' in each time)",
+        ],
+        id="video-captions-browsers-cannot-show",
+    ),
+    pytest.param(
+        {T: step_with("    video: {url: assets/tour.mp4, captions: assets/renamed.vtt}\n"),
+         "funnels/d.yml": step_with("    video: {url: assets/tour.mp4, captions: assets/missing.vtt}\n"),
+         "assets/tour.mp4": "video", "assets/renamed.vtt": "1\n00:00:01,000 --> x\n"},
+        [  # an .srt renamed .vtt
+            "funnels/d.yml:9: steps[0].video.captions: no file 'assets/missing.vtt' in the site folder",
+            "funnels/tiny.yml:9: steps[0].video.captions: 'assets/renamed.vtt' is not a WebVTT file: its first line must be WEBVTT (browsers show no captions from anything else); export the captions as WebVTT (.vtt)",
+        ],
+        id="video-captions-file-missing-or-not-webvtt",
+    ),
+    pytest.param(
         {T: webinar_with("PST"), "funnels/aest.yml": webinar_with("AEST"), "funnels/cst.yml": webinar_with("CST"),
          "funnels/edt.yml": webinar_with("edt"), "funnels/ist.yml": webinar_with("IST"),
          "funnels/cet.yml": webinar_with("CET")},

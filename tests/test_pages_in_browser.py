@@ -296,6 +296,33 @@ def test_the_video_loads_only_when_clicked(
     assert tab.console_errors == [], tab.console_errors
 
 
+def test_a_self_hosted_video_shows_its_captions(make_site: Callable[..., Path], run_cli: RunCli, serve: Serve,
+                                               new_page: NewPage) -> None:
+    site = make_site({"funnels/watch.yml": """\
+        title: Watch
+        steps:
+          - id: story
+            type: bridge
+            headline: See how it works
+            video: {url: assets/tour.mp4, title: The tour, captions: assets/tour.vtt}
+          - id: done
+            type: thankyou
+            headline: Thanks for watching
+        """, "assets/tour.mp4": "not played here", "assets/tour.vtt": (
+        "WEBVTT\n\n00:00.000 --> 00:04.000\nWelcome to the tour.\n")})
+    out = site.parent / "out"
+    assert run_cli("build", site, "-o", out).exit_code == 0
+    tab = new_page()
+    tab.goto(serve(out) + "watch/")
+    track = tab.page.locator("video track")
+    expect(track).to_have_attribute("srclang", "en")
+    tab.page.wait_for_function("document.querySelector('video track').readyState === 2")  # loaded
+    shown = tab.page.evaluate("""() => { const t = document.querySelector("video").textTracks[0];
+                                          return [t.kind, t.mode, t.cues[0].text]; }""")
+    assert shown == ["captions", "showing", "Welcome to the tour."]
+    assert tab.console_errors == [], tab.console_errors  # the site's policy lets it load
+
+
 # Which element is a page's main call to action, in order of preference.
 MAIN_CTA = "main :is(form button[type=submit], a[data-accept], .cta a.button)"
 NO_CTA = {"thankyou", "index"}  # a thank-you page may end the funnel; the index lists funnels

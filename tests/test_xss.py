@@ -78,7 +78,8 @@ NOT_COVERED = {("Site", "home")}
 # Minimal valid files for the assets the site refers to.
 PNG = base64.b64decode("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==")
 SVG = b'<svg xmlns="http://www.w3.org/2000/svg" width="40" height="40"><rect width="40" height="40"/></svg>'
-ASSETS = {"assets/logo.svg": SVG, "assets/photo.png": PNG, "assets/share.png": PNG}
+ASSETS = {"assets/logo.svg": SVG, "assets/photo.png": PNG, "assets/share.png": PNG, "assets/tour.mp4": b"video",
+          "assets/tour.vtt": b"WEBVTT\n\n00:00.000 --> 00:01.000\nHello\n"}
 
 # A site that fills in every key the schema has, with good values. The walk below finds each
 # text field in it; a field the schema gains that is missing here fails
@@ -165,6 +166,7 @@ BASE_FUNNEL: dict[str, Any] = {
          "price": _PRICE, "accept": {"text": "Yes please", "checkout": "https://buy.stripe.com/c"},
          "decline": {"text": "No thanks", "to": "lite"}, **_NO_CTA},
         {"id": "lite", "type": "downsell", "headline": "Just the workbook?", "body": "A book.",
+         "video": {"url": "assets/tour.mp4", "captions": "assets/tour.vtt"},
          "price": _PRICE, "accept": {"text": "Yes", "checkout": "https://buy.stripe.com/w"},
          "decline": {"text": "No", "to": "done"}, **_NO_CTA},
         {"id": "done", "type": "thankyou", "headline": "Thank you", "body": "Done.", "next": "story",

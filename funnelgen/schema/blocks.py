@@ -26,6 +26,7 @@ from pydantic_core import InitErrorDetails, PydanticCustomError
 from funnelgen.providers import CARRY_KEYS, carry_field_name, field_name
 from funnelgen.schema.currencies import code_meant
 from funnelgen.schema.types import (
+    AssetPath,
     CarryKey,
     Currency,
     FieldName,
@@ -137,6 +138,23 @@ class Video(Model):
     """Shown on the play button and read by screen readers."""
     poster: ImageSrc | None = None
     """Picture shown before the video plays (recommended: 1280×720)."""
+    captions: AssetPath | None = None
+    """Captions of an mp4/webm video, in the site's language: a WebVTT file in assets/ (e.g.
+    assets/intro.vtt), shown unless the visitor turns them off. YouTube and Vimeo show their own."""
+
+    @field_validator("captions")
+    @classmethod
+    def _webvtt(cls, value: str | None, info: ValidationInfo) -> str | None:
+        player = video_embed(info.data.get("url") or "")
+        if value is not None and player is not None and player[0] != "file":
+            raise ValueError("YouTube and Vimeo show the captions added to the video there: add them there, "
+                             "and remove captions")
+        if value is not None and not value.lower().endswith(".vtt"):
+            hint = (" (an .srt file becomes one: write WEBVTT as its first line, a blank line after it, and "
+                    "a '.' instead of the ',' in each time)") if value.lower().endswith(".srt") else ""
+            raise ValueError(f"{shown(value)} is not a WebVTT file, the only captions browsers play: name a "
+                             f".vtt file{hint}")
+        return value
 
     @field_validator("url")
     @classmethod
