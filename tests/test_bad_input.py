@@ -1066,7 +1066,7 @@ CASES = [
     pytest.param(
         {T: step_with("    deadline: {text: Doors close Friday, until: 2030-12-06 23:59:00}\n")},
         [
-            "funnels/tiny.yml:9: steps[0].deadline.until: add its time zone offset, e.g. 2030-12-06T23:59:00-05:00 for New York in winter",
+            "funnels/tiny.yml:9: steps[0].deadline.until: add its time zone offset, e.g. 2030-12-06T23:59:00-05:00 for New York in winter, 2030-12-06T23:59:00+01:00 for Berlin or Paris, or 2030-12-06T23:59:00Z for UTC",
         ],
         id="deadline-without-time-zone",
     ),

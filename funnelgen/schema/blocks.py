@@ -229,8 +229,9 @@ class Deadline(Model):
     @classmethod
     def _aware(cls, value: datetime | None) -> datetime | None:
         if value is not None and value.tzinfo is None:
-            raise ValueError(f"add its time zone offset, e.g. {value.strftime('%Y-%m-%dT%H:%M:%S')}-05:00 "
-                             "for New York in winter")
+            at = value.strftime("%Y-%m-%dT%H:%M:%S")
+            raise ValueError(f"add its time zone offset, e.g. {at}-05:00 for New York in winter, "
+                             f"{at}+01:00 for Berlin or Paris, or {at}Z for UTC")
         return value
 
 
