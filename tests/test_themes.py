@@ -817,3 +817,39 @@ def test_a_theme_contrast_rule_naming_no_colour_is_a_theme_error(make_site: Make
     assert str(refused.value) == ("pale/theme.yml:3: options.ink.contrast_with: 'paper' is neither a hex colour nor "
                                   "a colour option of the theme: write a colour such as '#ffffff', or one of: "
                                   "accent, background, ink, primary, text")
+
+
+BUILTIN_TEMPLATES = Path(__file__).parent.parent / "themes/base/templates"
+
+
+@pytest.mark.parametrize("theme", builtin_themes())
+def test_one_words_file_translates_every_word_a_theme_writes(tmp_path: Path, theme: str) -> None:
+    """A site in another language copies templates/words.html and translates it: no other
+    template to copy, and none of the theme's English left on any page."""
+    from tests.test_theme_pages import every_step_site
+
+    words = (BUILTIN_TEMPLATES / "words.html").read_text(encoding="utf-8")
+    names = re.findall(r"{% (?:set|macro) (\w+)", words)
+    translated = re.sub(r'{% set (\w+) = "[^"]*" %}', r'{% set \1 = "DE-\1" %}', words)
+    translated = re.sub(r"{% macro (\w+)\(([^)]*)\) %}.*?{% endmacro %}", lambda found: (
+        f"{{% macro {found[1]}({found[2]}) %}}DE-{found[1]} "
+        + " ".join(f"{{{{ {arg.strip()} }}}}" for arg in found[2].split(",")) + "{% endmacro %}"), translated)
+    site = every_step_site(theme, tmp_path)
+    (site / "templates").mkdir(exist_ok=True)
+    (site / "templates/words.html").write_text(translated, encoding="utf-8")
+    (site / "funnels/bare.yml").write_text(textwrap.dedent("""\
+        title: Bare
+        steps:
+          - {id: story, type: bridge, headline: A story}
+          - {id: buy, type: offer, headline: The kit, price: {amount: 49, plans: [{amount: 19, count: 3,
+             checkout: "https://buy.example/3"}]}, checkout: "https://buy.example/kit",
+             testimonials: [{quote: Good., name: Ann}]}
+        """), encoding="utf-8")  # no cta text: the theme's own words for the buttons
+    out = tmp_path / "out"
+    build(site, out)
+    pages = "\n".join(page.read_text(encoding="utf-8") for page in sorted(out.rglob("*.html")))
+    assert [name for name in names if f"DE-{name}" not in pages] == []
+    written = "\n".join(path.read_text(encoding="utf-8") for path in site.rglob("*.yml"))
+    english = [phrase for phrase in re.findall(r'{% set \w+ = "([^"]{12,})" %}', words) if phrase not in written]
+    assert [phrase for phrase in english if phrase in pages] == []  # the longer phrases, but the site's own
+    assert "payments of" not in pages and "minutes)" not in pages
