@@ -647,8 +647,10 @@ def _anchor_problems(page: Page, html: str, plan: Plan, anchors: list[Written],
     lowered = {place.lower(): place for place in places}
     for anchor in missing:
         target = unescape(anchor.value)
-        near = difflib.get_close_matches(f"#{target}".lower(), lowered, n=1, cutoff=0.75)
-        if near:  # '#detials' or '#FAQ' for '#faq'
+        typed = f"#{target}".lower()  # '#faq' meant as '#faq-title'; '#detials'
+        near = [place for place in lowered if place.startswith(typed + "-")] or \
+            difflib.get_close_matches(typed, lowered, n=1, cutoff=0.75)
+        if near:
             fix = f"did you mean '{lowered[near[0]]}'? (the page has: {', '.join(places)})"
         else:
             fix = ((f"give the heading it means that id (## Prices {{#{target}}})" if ID.fullmatch(target)

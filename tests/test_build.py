@@ -341,6 +341,13 @@ def test_a_misspelt_anchor_is_told_the_place_it_probably_means(make_site: MakeSi
         build(site, tmp_path / "out")
     assert str(refused.value) == ("content/story.md:3: link '#qeustions' leads to nothing on this page: did you "
                                   "mean '#questions'? (the page has: #main, #questions)")
+    faq = make_site({"funnels/launch.yml": FULL_FUNNEL.replace(
+        "      A short story with **bold** words.\n",
+        "      See the [FAQ](#FAQ).\n    faq: [{question: Why?, answer: Because.}]\n")}, name="faq")
+    with pytest.raises(Abort) as refused:  # the theme's FAQ heading is #faq-title
+        build(faq, tmp_path / "faq-out")
+    assert str(refused.value).startswith("funnels/launch.yml:7: steps[0].body: link '#FAQ' leads to nothing on this "
+                                         "page: did you mean '#faq-title'?")
 
 
 def test_every_anchor_that_leads_nowhere_is_named_at_its_key_in_one_run(make_site: MakeSite, tmp_path: Path) -> None:
