@@ -22,7 +22,12 @@ from funnelgen.incremental import FunnelRecord, real_path
 from funnelgen.load import LOOP, Loc, Source, load_yaml, read_text
 from funnelgen.markdown import MarkdownRenderer, is_site_path, line_of
 from funnelgen.schema import NOINDEX_TYPES, Funnel, Site, Step
-from funnelgen.schema.blocks import THREE_DECIMAL_CURRENCIES, Form, video_embed
+from funnelgen.schema.blocks import (
+    THREE_DECIMAL_CURRENCIES,
+    ZERO_DECIMAL_CURRENCIES,
+    Form,
+    video_embed,
+)
 from funnelgen.schema.funnel import (
     DownsellStep,
     UpsellStep,
@@ -449,26 +454,28 @@ def plan_funnel(funnel: Funnel, source: Source, context: SiteContext) -> FunnelP
 
 
 
-_THOUSANDS = re.compile(r"\d{1,3}(?:\.\d{3})+")  # 2.500 or 1.000.000, as a German or Swiss price is typed
+_THOUSANDS = re.compile(r"[1-9]\d{0,2}(?:\.\d{3})+")  # 2.500 or 1.000.000: German and Swiss prices
 
 
 def _check_thousands_points(funnel: Funnel, source: Source, checker: _Checker) -> None:
-    """A price typed with a point between thousands (`amount: 2.500`): YAML reads 2.5, and the
-    page would sell for a thousandth of the price meant. (1.299 is refused for its decimals.)"""
+    """A price typed with a point between thousands (`amount: 2.500`, in quotes or not): read as
+    2.5, the page would sell for a thousandth of the price meant. (1.299 is refused for its
+    decimals.)"""
     for index, step in enumerate(funnel.steps):
         price = getattr(step, "price", None)
         if price is None or price.currency in THREE_DECIMAL_CURRENCIES:  # 2.500 dinars is 2.5
             continue
         base: Loc = ("steps", index, "price")
-        locs = [(*base, "amount"), (*base, "compare_at"),
-                *((*base, "plans", i, "amount") for i in range(len(price.plans)))]
-        for loc in locs:
-            typed = source.texts.get(loc)
-            if typed is not None and _THOUSANDS.fullmatch(typed):
+        values = [((*base, "amount"), price.amount), ((*base, "compare_at"), price.compare_at),
+                  *(((*base, "plans", i, "amount"), plan.amount) for i, plan in enumerate(price.plans))]
+        for loc, value in values:
+            typed = source.texts.get(loc) or str(value)  # '2.500' in quotes keeps its zeros as a Decimal
+            if value is not None and _THOUSANDS.fullmatch(typed):
                 read, whole = Decimal(typed).normalize(), typed.replace(".", "")
-                message = (f"{typed} is read as {read}: the point in a price marks the cents, never "
+                cents = read if price.currency in ZERO_DECIMAL_CURRENCIES else read.quantize(Decimal("0.01"))
+                message = (f"{typed} is read as {read:f}: the point in a price marks the cents, never "
                            f"thousands; write {whole} (without a point) if that is what you meant, or "
-                           f"{read.quantize(Decimal('0.01'))}")
+                           f"{cents:f}")
                 checker.error(source, loc, message)
 
 

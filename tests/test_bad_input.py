@@ -854,7 +854,7 @@ CASES = [
         [
             "funnels/tiny.yml:6: steps[0].price.amount: 27.999 has three decimals: the point in a price marks the cents, never thousands; write 27999 (without a point) if that is what you meant, or 28.00 to the cent",
             "funnels/tiny.yml:6: steps[0].price.compare_at: 1E+400 is too large for a price: write 1,000,000,000 or less",
-            "funnels/yen.yml:6: steps[0].price: JPY has no cents, so amount must be a whole number, written without a point (not 1.299 for one thousand two hundred ninety-nine, but 1299)",
+            "funnels/yen.yml:6: steps[0].price: JPY has no cents, so amount must be a whole number: write e.g. 2000",
         ],
         id="prices-a-checkout-would-not-take",
     ),
@@ -875,14 +875,28 @@ CASES = [
             .replace("price: {amount: 97}", "price: {amount: 1.000, compare_at: 2.000, currency: EUR}")
             .replace("price: {amount: 37}", "price: {amount: 37, currency: CHF,\n"
                      "            plans: [{amount: 1.000, count: 3, checkout: https://buy.example/lite3}]}"),
-         "funnels/kwd.yml": sales().replace("price: {amount: 47}", "price: {amount: 2.500, currency: KWD}")},
+         "funnels/kwd.yml": sales().replace("price: {amount: 47}", "price: {amount: 2.500, currency: KWD}")
+            .replace("price: {amount: 97}", "price: {amount: 0.500}"),
+         "funnels/quoted.yml": sales().replace("price: {amount: 47}", "price: {amount: '2.500'}")
+            .replace("price: {amount: 97}", "price: {amount: 1.000, currency: JPY}")},
         [  # as a German or Swiss marketer types a price: YAML reads 2.5 (and 2.500 dinars are 2.5)
+            "funnels/quoted.yml:6: steps[0].price.amount: 2.500 is read as 2.5: the point in a price marks the cents, never thousands; write 2500 (without a point) if that is what you meant, or 2.50",
+            "funnels/quoted.yml:12: steps[1].price.amount: 1.000 is read as 1: the point in a price marks the cents, never thousands; write 1000 (without a point) if that is what you meant, or 1",
             "funnels/tiny.yml:6: steps[0].price.amount: 2.500 is read as 2.5: the point in a price marks the cents, never thousands; write 2500 (without a point) if that is what you meant, or 2.50",
             "funnels/tiny.yml:12: steps[1].price.amount: 1.000 is read as 1: the point in a price marks the cents, never thousands; write 1000 (without a point) if that is what you meant, or 1.00",
             "funnels/tiny.yml:12: steps[1].price.compare_at: 2.000 is read as 2: the point in a price marks the cents, never thousands; write 2000 (without a point) if that is what you meant, or 2.00",
             "funnels/tiny.yml:19: steps[2].price.plans[0].amount: 1.000 is read as 1: the point in a price marks the cents, never thousands; write 1000 (without a point) if that is what you meant, or 1.00",
         ],
         id="prices-with-a-point-between-thousands",
+    ),
+    pytest.param(
+        {T: sales().replace("price: {amount: 47}", "price: {amount: 297, compare_at: 1.500}"),
+         "funnels/yen.yml": sales().replace("price: {amount: 47}", "price: {amount: 2.500, currency: JPY}")},
+        [  # YAML read 1.5 and 2.5, which other checks refuse first: they say what was probably meant
+            "funnels/tiny.yml:6: steps[0].price.compare_at: 1.5 is not higher than amount (297): compare_at is the regular price, shown struck through; if you meant 1500 (a point marks the cents, never thousands), write 1500; else write a higher one or leave compare_at out",
+            "funnels/yen.yml:6: steps[0].price: JPY has no cents, so amount must be a whole number: if you meant 2500 (a point marks the cents, never thousands), write 2500; else write e.g. 2",
+        ],
+        id="prices-with-a-point-between-thousands-refused-for-another-reason",
     ),
     pytest.param(
         {T: sales().replace("price: {amount: 47}", "price: {amount: 47, compare_at: 40}")},

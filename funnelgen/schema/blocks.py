@@ -297,6 +297,15 @@ def _decimals_problem(value: Decimal, currency: str | None) -> str | None:
     return None
 
 
+def _thousands_meant(value: Decimal) -> str:
+    """'if you meant 1500 (…), write 1500; else ' for a price read as 1.5 that may have been
+    typed 1.500, as German and Swiss prices are; '' when it cannot have been."""
+    whole = value * 1000
+    if not 1 <= value < 1000 or whole != whole.to_integral_value():  # 1.500, not 1999.5
+        return ""
+    return f"if you meant {whole:.0f} (a point marks the cents, never thousands), write {whole:.0f}; else "
+
+
 _NUMBER_FORMS: list[tuple[re.Pattern[str], Callable[[str], str]]] = [  # as written → as a number
     (re.compile(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?"), lambda n: n.replace(",", "")),  # 1,299.00
     (re.compile(r"\d{1,3}(?:\.\d{3})+(?:,\d+)?"), lambda n: n.replace(".", "").replace(",", ".")),  # 1.299,00
@@ -405,8 +414,9 @@ class Price(Model):
             raise PydanticCustomError(  # a type of its own: not said of a number split at its comma
                 "compare_at_not_higher",
                 "{value} is not higher than amount ({amount}): compare_at is the regular price, "
-                "shown struck through; write a higher one or leave compare_at out",
-                {"value": str(value), "amount": str(amount)},
+                "shown struck through; {meant}write a higher one or leave compare_at out",
+                {"value": str(value), "amount": str(amount),
+                 "meant": _thousands_meant(value) if value * 1000 > amount else ""},
             )
         return value
 
@@ -416,9 +426,8 @@ class Price(Model):
             for where, value in [("amount", self.amount), ("compare_at", self.compare_at),
                                  *((f"plans[{i}].amount", plan.amount) for i, plan in enumerate(self.plans))]:
                 if value is not None and value != value.to_integral_value():
-                    raise ValueError(f"{self.currency} has no cents, so {where} must be a whole number, "
-                                     "written without a point (not 1.299 for one thousand two hundred "
-                                     "ninety-nine, but 1299)")
+                    raise ValueError(f"{self.currency} has no cents, so {where} must be a whole number: "
+                                     f"{_thousands_meant(value)}write e.g. {value.to_integral_value()}")
         return self
 
 
