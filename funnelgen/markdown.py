@@ -55,6 +55,10 @@ ID = re.compile(r"[A-Za-z][\w-]*")
 """An id a heading may have (the runtime's own, `funnelgen-…`, excepted)."""
 _IMG_TAG = re.compile(r"<img\b", re.I)
 _RAW_TAG = re.compile(r"<([A-Za-z][A-Za-z0-9-]*)")  # in converted HTML: code shows '<' as &lt;
+_HTML_COMMENT = re.compile(r"<!--.*?-->", re.S)
+# What Markdown shows as text, or not at all: fenced and indented code, code spans, comments.
+_SHOWN_AS_TEXT = re.compile(r"^(`{3,}|~{3,}).*?^\1[^\n]*$|^(?: {4}|\t)[^\n]*$|`[^`\n]*`|<!--.*?-->",
+                            re.S | re.M)
 _OPTIONS = pyromark.Options.ENABLE_TABLES | pyromark.Options.ENABLE_STRIKETHROUGH
 
 
@@ -119,8 +123,18 @@ class MarkdownRenderer:
         once, as written; none unless HTML is allowed (then it is shown as text)."""
         if not self.allow_html or "<" not in text:
             return []
-        tags = (tag for tag in _RAW_TAG.findall(_html(text)) if tag.lower() not in _TAGS)
-        return list(dict.fromkeys(tags))
+        removed: dict[str, str] = {}  # <DIV> and <div> are one tag
+        for tag in _RAW_TAG.findall(_HTML_COMMENT.sub("", _html(text))):  # a tag commented out shows nothing
+            if tag.lower() not in _TAGS:
+                removed.setdefault(tag.lower(), tag)
+        return list(removed.values())
+
+    def tag_line(self, text: str, tag: str) -> int:
+        """The line of ``text`` where raw ``<tag`` was written, past code and comments that show
+        one as text (1 if not found)."""
+        prose = _SHOWN_AS_TEXT.sub(lambda part: re.sub(r"[^\n]", " ", part[0]), text)
+        found = re.search(rf"<{re.escape(tag)}\b", prose, re.I)
+        return prose.count("\n", 0, found.start()) + 1 if found else 1
 
     def _convert(self, text: str) -> tuple[str, tuple[str, ...]]:
         flaws: list[Flaw] = []

@@ -494,19 +494,21 @@ def _check_removed_html(funnel: Funnel, source: Source, bodies: list[str | None]
     written: it was pasted to show something, and the page would not show it."""
     for index, (step, body) in enumerate(zip(funnel.steps, bodies, strict=True)):
         for loc, text in markdown_of(step, body):
-            by_hint: dict[str, list[str]] = {}
+            in_body_file = loc == ("body_file",) and step.body_file
+            grouped: dict[tuple[int, str], list[str]] = {}  # (line, hint) → the tags on that line
             for tag in markdown.removed_tags(text):
                 hint = next((hint for tags, hint in _REMOVED_HTML_HINTS.items() if tag.lower() in tags),
                             "its text stays, without the tag")
-                by_hint.setdefault(hint, []).append(tag)
-            for hint, tags in by_hint.items():
+                line = markdown.tag_line(text, tag) if in_body_file else 0
+                grouped.setdefault((line, hint), []).append(tag)
+            for (line, hint), tags in grouped.items():
                 verb = "is" if len(tags) == 1 else "are"
                 named = " and ".join(f"<{tag}>" for tag in tags)
-                message = (f"{named} {verb} taken out of the page: raw HTML keeps only text styles, "
-                           f"headings, lists, links, pictures and tables; {hint}")
-                if loc == ("body_file",) and step.body_file:
-                    checker.warnings.append(Problem(step.body_file, line_of(text, f"<{tags[0]}"), "",
-                                                    message, warning=True))
+                message = (f"{named} {verb} taken out of the page: raw HTML keeps only headings, "
+                           "paragraphs, lists, links, pictures, tables and b, i, em, strong, u, s, del, "
+                           f"mark, small, sub, sup, code and abbr; {hint}")
+                if in_body_file:
+                    checker.warnings.append(Problem(str(step.body_file), line, "", message, warning=True))
                 else:
                     checker.warn(source, ("steps", index, *loc), message)
 

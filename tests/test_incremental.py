@@ -455,8 +455,9 @@ def test_a_warning_about_a_funnels_body_file_is_reported_while_the_funnel_is_reu
         """, "content/story.md": "Story.\n\n<iframe src='https://frame.example/'></iframe>\n",
         "site.yml": "name: Tiny Co\nbase_url: https://tiny.example/\nmarkdown: {allow_html: true}\n"})
     out = tmp_path / "out"
-    warning = ("content/story.md:3: <iframe> is taken out of the page: raw HTML keeps only text styles, headings, "
-               "lists, links, pictures and tables; show a video with the step's video: key")
+    warning = ("content/story.md:3: <iframe> is taken out of the page: raw HTML keeps only headings, paragraphs, "
+               "lists, links, pictures, tables and b, i, em, strong, u, s, del, mark, small, sub, sup, code and abbr; "
+               "show a video with the step's video: key")
     assert [str(w) for w in build(site, out).warnings] == [warning]
     _edit(site / "funnels/tiny.yml", "Join the list", "Join the list today")
     partly = build(site, out)
