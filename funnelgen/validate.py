@@ -187,9 +187,9 @@ def _message(error: Any, source: Source, loc: Loc, model: type[BaseModel]) -> st
         dotted = _DAY_FIRST.fullmatch(str(typed or value).strip())  # 10.12.2030 19:00, as Europe writes it
         if dotted:
             day, month, year, hour, minute = dotted.groups()
-            at = f" {int(hour):02}:{minute}" if hour else ""
-            return (f"expected a date and time such as 2030-12-10 19:00, got {got}: write "
-                    f"{year}-{int(month):02}-{int(day):02}{at}")
+            iso = f"{year}-{int(month):02}-{int(day):02}"
+            written = f"{iso} {int(hour):02}:{minute}" if hour else f"{iso} and its time, e.g. {iso} 19:00"
+            return f"expected a date and time such as 2030-12-10 19:00, got {got}: write {written}"
         return f"expected a date and time such as 2030-12-10 19:00, got {got}"
     if kind == "string_pattern_mismatch":
         pattern = str(ctx.get("pattern", ""))

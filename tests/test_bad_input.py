@@ -705,10 +705,12 @@ CASES = [
             .replace("price: {amount: 97}", "price: {amount: 97, currency: $}")
             .replace("price: {amount: 37}", "price: {amount: 37, currency: euro}"),
          "funnels/b.yml": sales().replace("price: {amount: 47}", "price: {amount: 47, currency: UDS}"),
-         "funnels/chf.yml": sales().replace("price: {amount: 47}", "price: {amount: 47, currency: SFr.}")},
+         "funnels/chf.yml": sales().replace("price: {amount: 47}", "price: {amount: 47, currency: SFr.}")
+            .replace("price: {amount: 97}", "price: {amount: 97, currency: kr}")},
         [
             "funnels/b.yml:6: steps[0].price.currency: 'UDS' is not a currency code: did you mean 'USD'? Or write the three letters of ISO 4217, such as USD, EUR or GBP",
             "funnels/chf.yml:6: steps[0].price.currency: 'SFr.' is not a currency code: write 'CHF'",
+            "funnels/chf.yml:12: steps[1].price.currency: 'kr' is not a currency code: write SEK (Sweden), NOK (Norway), DKK (Denmark) or ISK (Iceland)",
             "funnels/tiny.yml:6: steps[0].price.currency: 'XYZ' is not a currency code: write the three letters of ISO 4217, such as USD, EUR or GBP",
             "funnels/tiny.yml:12: steps[1].price.currency: '$' is not a currency code: write 'USD'",
             "funnels/tiny.yml:18: steps[2].price.currency: 'euro' is not a currency code: write 'EUR'",
@@ -927,7 +929,7 @@ CASES = [
         {T: webinar_with("MEZ").replace("starts: 2030-12-10 19:00", "starts: 10.12.2030 19:00"),
          "funnels/b.yml": webinar_with("Europe/Berlin").replace("starts: 2030-12-10 19:00", "starts: '10.12.2030'")},
         [  # as a German marketer writes the date and the zone
-            "funnels/b.yml:6: steps[0].webinar.starts: expected a date and time such as 2030-12-10 19:00, got '10.12.2030': write 2030-12-10",
+            "funnels/b.yml:6: steps[0].webinar.starts: expected a date and time such as 2030-12-10 19:00, got '10.12.2030': write 2030-12-10 and its time, e.g. 2030-12-10 19:00",
             "funnels/tiny.yml:6: steps[0].webinar.starts: expected a date and time such as 2030-12-10 19:00, got '10.12.2030 19:00': write 2030-12-10 19:00",
             "funnels/tiny.yml:6: steps[0].webinar.timezone: 'MEZ' is an abbreviation, and it would be wrong half the year: write the place's zone, e.g. Europe/Paris, or your city's zone, e.g. Europe/Berlin",
         ],

@@ -18,7 +18,7 @@ testing and 'no currency' (XAU, XTS, XXX, …), in which nothing is sold."""
 SYMBOLS = {"$": "USD", "US$": "USD", "€": "EUR", "£": "GBP", "¥": "JPY", "₹": "INR", "A$": "AUD",
            "AU$": "AUD", "C$": "CAD", "CA$": "CAD", "NZ$": "NZD", "R$": "BRL", "₩": "KRW", "₺": "TRY",
            "₽": "RUB", "₪": "ILS", "₱": "PHP", "₫": "VND", "₦": "NGN", "฿": "THB", "zł": "PLN", "Fr": "CHF",
-           "Fr.": "CHF", "SFr": "CHF", "SFr.": "CHF", "sFr": "CHF", "Kč": "CZK", "kr": "SEK", "Ft": "HUF",
+           "Fr.": "CHF", "SFr": "CHF", "SFr.": "CHF", "sFr": "CHF", "sFr.": "CHF", "Kč": "CZK", "Ft": "HUF",
            "lei": "RON"}
 """Currency signs, and the code a price written with each most likely means."""
 
@@ -28,6 +28,11 @@ NAMES = {"dollar": "USD", "dollars": "USD", "usdollar": "USD", "euro": "EUR", "e
          "peso": "MXN", "pesos": "MXN", "yuan": "CNY", "rmb": "CNY", "krona": "SEK", "kronor": "SEK",
          "krone": "NOK", "kroner": "NOK", "zloty": "PLN", "rand": "ZAR", "lira": "TRY"}
 """Names written instead of a code (lower case, without spaces or dots)."""
+
+
+SHARED_SIGNS = {"kr": "SEK (Sweden), NOK (Norway), DKK (Denmark) or ISK (Iceland)",
+                "kr.": "DKK (Denmark), SEK (Sweden), NOK (Norway) or ISK (Iceland)"}
+"""Signs several currencies use: the codes to choose from."""
 
 
 def code_meant(written: str) -> str | None:

@@ -240,9 +240,9 @@ def check_base_url(value: str) -> str:
         raise ValueError(f"{shown(value)} must be the full address of the site, e.g. {example}")
     if parts.query or parts.fragment:
         raise ValueError(f"{shown(value)} must not contain '?' or '#'")
-    folder = "/" + "/".join(part for part in parts.path.split("/") if part)
+    folder = "/" + "/".join(part for part in parts.path.split("/") if part not in ("", "."))
     last = folder.rsplit("/", 1)[-1]
-    if "." in last and last.rsplit(".", 1)[-1].lower() in _FILE_ENDINGS:  # …/shop/index.html
+    if "." in last and last.rsplit(".", 1)[-1].lower() in _FILE_ENDINGS and not parts.path.endswith("/"):
         meant = f"{url_origin(value)}{folder.rsplit('/', 1)[0]}/"
         raise ValueError(f"{shown(value)} names a file, and every page's address would go on from it: "
                          f"write the folder the site is published in, {meant}")
@@ -417,6 +417,8 @@ def check_currency(value: str) -> str:
         return meant
     if meant:
         raise ValueError(f"{shown(value)} is not a currency code: write '{meant}'")
+    if (choices := currencies.SHARED_SIGNS.get(value.strip())) is not None:
+        raise ValueError(f"{shown(value)} is not a currency code: write {choices}")
     codes = sorted(currencies.ISO_4217)
     near = [c for c in codes if sorted(c) == sorted(value.upper())] or difflib.get_close_matches(
         value.upper(), codes, n=1)  # letters swapped ('UDS') first
