@@ -266,7 +266,7 @@ def _syntax_error(exc: yaml.MarkedYAMLError, lines: list[str]) -> tuple[int, str
 _SPACES = {"\xa0": "a no-break space", "\u2007": "a figure space", "\u202f": "a narrow no-break space",
            "\u3000": "a full-width space", "\u200b": "a zero-width space"}
 _LOOKALIKE = "[\xa0\u2007\u202f\u3000\u200b]"
-_LOOKALIKE_INDENT = re.compile(f"^[ ]*({_LOOKALIKE})")
+_LOOKALIKE_INDENT = re.compile(f"^[ ]*-?({_LOOKALIKE})")  # before a key, or after a list's '-'
 _LOOKALIKE_AFTER_KEY = re.compile(f"^[ \t]*(?:-[ \t]+)?([\\w-]+)(?::({_LOOKALIKE})|[ \t]*(\uff1a))")
 
 
@@ -279,8 +279,10 @@ def _lookalike_space(exc: yaml.MarkedYAMLError, lines: list[str], line: int) -> 
     for at in sorted({context, line - 1, line}):
         text = lines[at - 1] if 0 < at <= len(lines) else ""
         if indent := _LOOKALIKE_INDENT.match(text):
-            return at, (f"this line is indented with {_SPACES[indent[1]]} (U+{ord(indent[1]):04X}), which "
-                        "YAML does not read as a space: indent with normal spaces")
+            space = f"{_SPACES[indent[1]]} (U+{ord(indent[1]):04X}), which YAML does not read as a space"
+            if text.lstrip(" ").startswith("-"):
+                return at, f"the space after this line's '-' is {space}: type a normal space"
+            return at, f"this line is indented with {space}: indent with normal spaces"
         if after := _LOOKALIKE_AFTER_KEY.match(text):
             key, space = after[1], after[2]
             if after[3]:

@@ -141,10 +141,12 @@ CASES = [
     pytest.param(
         {T: "title: Tiny\nsteps:\n  - id: join\n    headline:\u00a0Join\n    type: optin\n".encode(),
          "funnels/b.yml": "title: B\nsteps:\n  - id: join\n    headline\uff1a Join\n    type: optin\n".encode(),
-         "funnels/c.yml": "title: C\nsteps:\n  - id: join\n  \u3000headline: Join\n    type: optin\n".encode()},
+         "funnels/c.yml": "title: C\nsteps:\n  - id: join\n  \u3000headline: Join\n    type: optin\n".encode(),
+         "funnels/d.yml": "title: D\nsteps:\n  -\u00a0id: join\n    type: optin\n".encode()},
         [  # YAML names the next line and says nothing of the character
             "funnels/b.yml:4: the colon after 'headline' is a full-width '：': write headline: with a normal ':'",
             "funnels/c.yml:4: this line is indented with a full-width space (U+3000), which YAML does not read as a space: indent with normal spaces",
+            "funnels/d.yml:3: the space after this line's '-' is a no-break space (U+00A0), which YAML does not read as a space: type a normal space",
             "funnels/tiny.yml:4: the space after 'headline:' is a no-break space (U+00A0), which YAML does not read as a space: type a normal space",
         ],
         id="spaces-and-colons-that-only-look-like-yaml",

@@ -301,8 +301,8 @@ def _thousands_meant(value: Decimal) -> str:
     """'if you meant 1500 (…), write 1500; else ' for a price read as 1.5 that may have been
     typed 1.500, as German and Swiss prices are; '' when it cannot have been."""
     whole = value * 1000
-    if not 1 <= value < 1000 or whole != whole.to_integral_value():  # 1.500, not 1999.5
-        return ""
+    if not 1 <= value < 1000 or value == value.to_integral_value() or whole != whole.to_integral_value():
+        return ""  # 1.5 may be 1.500; neither 40 nor 1999.5 is
     return f"if you meant {whole:.0f} (a point marks the cents, never thousands), write {whole:.0f}; else "
 
 
