@@ -8,14 +8,14 @@ import json
 import posixpath
 import re
 import traceback
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from functools import cached_property
 from html import unescape
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import jinja2
 import jinja2.sandbox
@@ -34,6 +34,8 @@ from funnelgen.schema.funnel import CopyOverride, form_of, links_of, markdown_of
 from funnelgen.schema.types import TEMPERATURES
 from funnelgen.temperature import compile_rules
 from funnelgen.theme import ThemeChain
+
+T = TypeVar("T")
 
 RUNTIME = Path(__file__).parent / "runtime" / "funnelgen.min.js"  # `make runtime` writes it
 RUNTIME_SETTINGS = 'id="funnelgen-config"'
@@ -341,6 +343,9 @@ class ThemeUndefined(jinja2.StrictUndefined):
             near = difflib.get_close_matches(name, keys, n=1)
             hint = f"did you mean '{near[0]}'? " if near else ""
             return f"no key '{name}' here: {hint}(keys: {', '.join(keys)})"
+        if isinstance(options, jinja2.environment.TemplateModule) and isinstance(name, str):  # words.html
+            return (f"words.html has no '{name}': copy the words that are new from the base theme's "
+                    "templates/words.html into yours")
         if not isinstance(options, ThemeOptions) or not isinstance(name, str):
             return str(super()._undefined_message)
         near = difflib.get_close_matches(name, sorted(options), n=1)
@@ -400,6 +405,8 @@ class Renderer:
             runtime_js=Markup(runtime_js),
             csp=self.policy.text(for_meta=True),
             csp_header=self.policy.text(),
+            # every word the theme writes itself: the site's templates/words.html, or the theme's
+            words=self._with_template("words.html", lambda template: template.module),
         )
         if self.env.cache is not None:  # style.css was loaded with the globals before these
             self.env.cache.clear()
@@ -513,8 +520,12 @@ class Renderer:
         return text.replace(ROOT, base_path + "/") if name == "404.html" else at_address(text, url)
 
     def template(self, name: str, context: dict[str, Any]) -> str:
+        return self._with_template(name, lambda template: template.render(context))
+
+    def _with_template(self, name: str, use: Callable[[jinja2.Template], T]) -> T:
+        """``use`` of template ``name``; what goes wrong is said at the template file and line."""
         try:
-            return self.env.get_template(name).render(context)
+            return use(self.env.get_template(name))
         except jinja2.TemplateSyntaxError as exc:
             message = f"template error: {exc.message}"
             raise Abort([Problem(self._shown(exc.filename or name), exc.lineno, "", message)]) from None

@@ -853,3 +853,13 @@ def test_one_words_file_translates_every_word_a_theme_writes(tmp_path: Path, the
     english = [phrase for phrase in re.findall(r'{% set \w+ = "([^"]{12,})" %}', words) if phrase not in written]
     assert [phrase for phrase in english if phrase in pages] == []  # the longer phrases, but the site's own
     assert "payments of" not in pages and "minutes)" not in pages
+
+
+def test_a_words_file_copied_from_an_older_theme_names_the_word_it_lacks(make_site: MakeSite, run_cli: RunCli,
+                                                                         tmp_path: Path) -> None:
+    words = (BUILTIN_TEMPLATES / "words.html").read_text(encoding="utf-8")
+    site = make_site({"templates/words.html": words.replace('{% set skip_link = "Skip to content" %}\n', "")})
+    result = run_cli("build", site, "-o", tmp_path / "out")
+    assert result.exit_code == 1
+    assert result.stderr.endswith("page.html:40: template error: words.html has no 'skip_link': copy the words that "
+                                  "are new from the base theme's templates/words.html into yours\n"), result.stderr
