@@ -35,6 +35,7 @@ from funnelgen.schema.funnel import (
     form_of,
     links_of,
     markdown_of,
+    price_of,
 )
 from funnelgen.schema.site import Condition
 from funnelgen.schema.types import is_step_ref, shown, slugify
@@ -453,7 +454,6 @@ def plan_funnel(funnel: Funnel, source: Source, context: SiteContext) -> FunnelP
     return FunnelPlan(planned, pages, surveyed)
 
 
-
 _THOUSANDS = re.compile(r"[1-9]\d{0,2}(?:\.\d{3})+")  # 2.500 or 1.000.000: German and Swiss prices
 
 
@@ -462,7 +462,7 @@ def _check_thousands_points(funnel: Funnel, source: Source, checker: _Checker) -
     2.5, the page would sell for a thousandth of the price meant. (1.299 is refused for its
     decimals.)"""
     for index, step in enumerate(funnel.steps):
-        price = getattr(step, "price", None)
+        price = price_of(step)
         if price is None or price.currency in THREE_DECIMAL_CURRENCIES:  # 2.500 dinars is 2.5
             continue
         base: Loc = ("steps", index, "price")

@@ -334,8 +334,8 @@ def build(root: Path, out: Path, *, strict: bool = False, jobs: int | None = Non
 @contextlib.contextmanager
 def _ctrl_c_held() -> Iterator[list[int]]:
     """Hold Ctrl-C (and SIGTERM) until the block ends, noting it in the list yielded (the caller
-    stops then).
-    Only the main thread receives signals: elsewhere (serve's rebuilds) this changes nothing."""
+    stops then). Only the main thread receives signals: elsewhere (serve's rebuilds) this
+    changes nothing."""
     pressed: list[int] = []
     if threading.current_thread() is not threading.main_thread():
         yield pressed
@@ -345,5 +345,6 @@ def _ctrl_c_held() -> Iterator[list[int]]:
     try:
         yield pressed
     finally:
-        for signum, handler in before.items():
-            signal.signal(signum, handler if handler is not None else signal.SIG_DFL)
+        for signum, handler in before.items():  # None: a handler not set from Python
+            default = signal.default_int_handler if signum == signal.SIGINT else signal.SIG_DFL
+            signal.signal(signum, handler if handler is not None else default)

@@ -209,6 +209,11 @@ def form_of(step: StepBase) -> Form | None:
     return step.form if isinstance(step, OptinStep | WebinarStep) else None
 
 
+def price_of(step: StepBase) -> Price | None:
+    """The price of a step that sells something (offer, upsell, downsell); see `form_of`."""
+    return step.price if isinstance(step, OfferStep | UpsellStep | DownsellStep) else None
+
+
 def markdown_of(step: StepBase, body: str | None) -> Iterator[tuple[tuple[str | int, ...], str]]:
     """Every Markdown text of a step with its key path; ``body``: the step's body as planned
     (the text of its body_file, when it has one)."""
