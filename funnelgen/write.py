@@ -39,6 +39,7 @@ LOCK_SUFFIX = ".funnelgen-lock"
 _SPARE_SUFFIX = ".funnelgen-spare"
 _TEMPLATES_SUFFIX = ".funnelgen-templates"
 _RENAME_EXCHANGE = 2
+_REMOVAL_TRIES, _REMOVAL_PAUSE = 3, 0.05  # seconds; see _remove_stale_staging
 _QUEUED_FILES = 256  # files waiting for the writing thread, at most: a few MB of pages
 _SWITCH_INTERVAL = 0.001  # seconds; see OutputWriter._put
 Action = Callable[[Path], None]
@@ -629,7 +630,11 @@ def _remove_stale_staging(out: Path) -> None:
         if path.is_symlink() or not path.is_dir():
             continue
         if (path / MARKER).is_file():
-            remove_tree(path)
+            for _ in range(_REMOVAL_TRIES):  # a killed build's workers die with it, a moment later:
+                remove_tree(path)  # one may still write a last file into the folder
+                if not path.exists():
+                    break
+                time.sleep(_REMOVAL_PAUSE)
         else:  # killed before its marker was written: only ever empty
             with contextlib.suppress(OSError):
                 path.rmdir()
