@@ -853,11 +853,13 @@ CASES = [
         id="a-cta-a-step-cannot-show",
     ),
     pytest.param(
-        {T: sales().replace("price: {amount: 47}", "price: {amount: 27.999, compare_at: 1e400}"),
+        {T: sales().replace("price: {amount: 47}", "price: {amount: 27.999, compare_at: 1e400}")
+            .replace("price: {amount: 97}", "price: {amount: 0.125}"),
          "funnels/yen.yml": sales().replace("price: {amount: 47}", "price: {amount: 1999.5, currency: JPY}")},
         [
             "funnels/tiny.yml:6: steps[0].price.amount: 27.999 has three decimals: the point in a price marks the cents, never thousands; write 27999 (without a point) if that is what you meant, or 28.00 to the cent",
             "funnels/tiny.yml:6: steps[0].price.compare_at: 1E+400 is too large for a price: write 1,000,000,000 or less",
+            "funnels/tiny.yml:12: steps[1].price.amount: 0.125 has more than two decimals: write the price to the cent, e.g. 0.12",
             "funnels/yen.yml:6: steps[0].price: JPY has no cents, so amount must be a whole number: write e.g. 2000",
         ],
         id="prices-a-checkout-would-not-take",

@@ -288,7 +288,7 @@ def _decimals_problem(value: Decimal, currency: str | None) -> str | None:
                     f"{value.quantize(Decimal('0.001'))}")
         return None
     if value != value.quantize(Decimal("0.01")):
-        if re.fullmatch(r"\d{1,3}\.\d{3}", str(value)):  # 1.299, typed as a German or Swiss price
+        if re.fullmatch(r"[1-9]\d{0,2}\.\d{3}", str(value)):  # 1.299, typed as a German or Swiss price
             return (f"{value} has three decimals: the point in a price marks the cents, never thousands; "
                     f"write {str(value).replace('.', '')} (without a point) if that is what you meant, or "
                     f"{value.quantize(Decimal('0.01'))} to the cent")
