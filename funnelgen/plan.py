@@ -5,7 +5,6 @@ from __future__ import annotations
 import difflib
 import hashlib
 import posixpath
-import re
 import unicodedata
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
@@ -23,9 +22,11 @@ from funnelgen.load import LOOP, Loc, Source, load_yaml, read_text
 from funnelgen.markdown import MarkdownRenderer, is_site_path, line_of
 from funnelgen.schema import NOINDEX_TYPES, Funnel, Site, Step
 from funnelgen.schema.blocks import (
+    THOUSANDS_POINT,
     THREE_DECIMAL_CURRENCIES,
     ZERO_DECIMAL_CURRENCIES,
     Form,
+    thousands_advice,
     video_embed,
 )
 from funnelgen.schema.funnel import (
@@ -454,9 +455,6 @@ def plan_funnel(funnel: Funnel, source: Source, context: SiteContext) -> FunnelP
     return FunnelPlan(planned, pages, surveyed)
 
 
-_THOUSANDS = re.compile(r"[1-9]\d{0,2}(?:\.\d{3})+")  # 2.500 or 1.000.000: German and Swiss prices
-
-
 def _check_thousands_points(funnel: Funnel, source: Source, checker: _Checker) -> None:
     """A price typed with a point between thousands (`amount: 2.500`, in quotes or not): read as
     2.5, the page would sell for a thousandth of the price meant. (1.299 is refused for its
@@ -470,13 +468,11 @@ def _check_thousands_points(funnel: Funnel, source: Source, checker: _Checker) -
                   *(((*base, "plans", i, "amount"), plan.amount) for i, plan in enumerate(price.plans))]
         for loc, value in values:
             typed = source.texts.get(loc) or str(value)  # '2.500' in quotes keeps its zeros as a Decimal
-            if value is not None and _THOUSANDS.fullmatch(typed):
-                read, whole = Decimal(typed).normalize(), typed.replace(".", "")
+            if value is not None and THOUSANDS_POINT.fullmatch(typed):
+                read = Decimal(typed).normalize()
                 cents = read if price.currency in ZERO_DECIMAL_CURRENCIES else read.quantize(Decimal("0.01"))
-                message = (f"{typed} is read as {read:f}: the point in a price marks the cents, never "
-                           f"thousands; write {whole} (without a point) if that is what you meant, or "
-                           f"{cents:f}")
-                checker.error(source, loc, message)
+                advice = thousands_advice(typed, f"{cents:f}")
+                checker.error(source, loc, f"{typed} is read as {read:f}: {advice}")
 
 
 _REMOVED_HTML_HINTS = {

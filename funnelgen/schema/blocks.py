@@ -288,13 +288,22 @@ def _decimals_problem(value: Decimal, currency: str | None) -> str | None:
                     f"{value.quantize(Decimal('0.001'))}")
         return None
     if value != value.quantize(Decimal("0.01")):
-        if re.fullmatch(r"[1-9]\d{0,2}\.\d{3}", str(value)):  # 1.299, typed as a German or Swiss price
-            return (f"{value} has three decimals: the point in a price marks the cents, never thousands; "
-                    f"write {str(value).replace('.', '')} (without a point) if that is what you meant, or "
-                    f"{value.quantize(Decimal('0.01'))} to the cent")
+        if THOUSANDS_POINT.fullmatch(str(value)):  # 1.299
+            return f"{value} has three decimals: {thousands_advice(str(value), f'{value:.2f} to the cent')}"
         return (f"{value} has more than two decimals: write the price to the cent, e.g. "
                 f"{value.quantize(Decimal('0.01'))}")
     return None
+
+
+THOUSANDS_POINT = re.compile(r"[1-9]\d{0,2}(?:\.\d{3})+")
+"""A price typed with points between thousands, as German and Swiss prices are: 2.500, 1.000.000."""
+
+
+def thousands_advice(typed: str, otherwise: str) -> str:
+    """What to write instead of a price ``typed`` with points between thousands: the number
+    without them, or ``otherwise`` (the price to the cent)."""
+    return (f"the point in a price marks the cents, never thousands; write {typed.replace('.', '')} "
+            f"(without a point) if that is what you meant, or {otherwise}")
 
 
 def _thousands_meant(value: Decimal) -> str:
