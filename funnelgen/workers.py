@@ -81,20 +81,20 @@ def _start_worker(parent: int) -> None:
 
     The worker is killed when the process that forked it ends, even killed outright
     (SIGKILL, which it cannot pass on): left alone, a worker would wait for work forever.
-    Linux only (prctl); elsewhere a worker outlives a build killed that way."""
+    Linux only (prctl); elsewhere a worker outlives a build killed that way.
+
+    Ctrl-C and SIGTERM end a worker at once and without a word: a terminal sends Ctrl-C to every
+    process of the build, and the one that forked the workers says what happened, once. They
+    must not be exceptions here: the pool hands an exception raised in a job back as its result
+    and keeps the worker waiting for the next, and when one worker dies the pool ends the others
+    with SIGTERM and waits for them (a worker that caught it kept the build waiting forever).
+    They must not be the handlers inherited from the build's own process either."""
     gc.freeze()
-    signal.signal(signal.SIGINT, _end_quietly)
-    signal.signal(signal.SIGTERM, _end_quietly)
+    for stop in (signal.SIGINT, signal.SIGTERM):
+        if signal.getsignal(stop) is not signal.SIG_IGN:  # a build run with Ctrl-C ignored keeps ignoring it
+            signal.signal(stop, signal.SIG_DFL)
     prctl = getattr(ctypes.CDLL(None), "prctl", None)  # this process's own C library
     if prctl is not None:
         prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
     if os.getppid() != parent:  # the parent ended before the line above
         os._exit(1)
-
-
-def _end_quietly(signum: int, frame: object) -> None:
-    """Ctrl-C in a worker. A terminal sends it to every process of the build: the one that
-    forked the workers says what happened, once. A worker waiting for work would print a
-    traceback of KeyboardInterrupt; SystemExit ends it without a word (a job it was doing
-    ends with it, and the build stops on its own Ctrl-C)."""
-    raise SystemExit(130)

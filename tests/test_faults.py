@@ -578,3 +578,35 @@ def test_ctrl_c_reaching_the_workers_prints_no_traceback_of_theirs() -> None:
     ended = subprocess.run([sys.executable, "-c", CTRL_C_IN_A_WORKER], capture_output=True, text=True,
                            timeout=60, start_new_session=True)  # its own group: Ctrl-C reaches it alone
     assert (ended.returncode, ended.stderr) == (130, "stopped\n")
+
+
+
+A_WORKER_TERMINATED = """
+import os, signal, sys, time
+from funnelgen.errors import Abort
+from funnelgen.workers import in_workers
+
+def work(job):
+    if job == "terminated":
+        os.kill(os.getpid(), signal.SIGTERM)  # as the pool ends its other workers when one has died
+        time.sleep(20)
+    return job
+
+signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(143))  # the build's own, as the CLI sets it
+try:
+    list(in_workers(work, ["terminated", "other"], 2))
+except Abort as stopped:
+    print(stopped, file=sys.stderr)
+    sys.exit(1)
+"""
+
+
+def test_a_worker_terminated_in_the_middle_of_a_job_ends_and_the_build_says_so() -> None:
+    """SIGTERM ends a worker, whatever it is doing. It is no error of the job: had the worker
+    caught it, the pool would take it for the job's result and wait for the worker forever."""
+    started = time.monotonic()
+    ended = subprocess.run([sys.executable, "-c", A_WORKER_TERMINATED], capture_output=True, text=True,
+                           timeout=60, start_new_session=True)
+    assert (ended.returncode, ended.stderr.split(";")[0]) == (
+        1, "a worker process ended without finishing its work (killed, or out of memory?)")
+    assert time.monotonic() - started < 15, "it waited for the terminated worker's job"
