@@ -395,7 +395,7 @@ def test_each_click_is_labelled_with_its_event(plain: Path, serve: Any, new_page
     tab = new_page()
     _stop_navigation(tab)
     base = serve(plain)
-    seen = []
+    seen, labelled = [], []
     for path, selector in (("launch/story/", "a.button"), ("launch/join/", "button[type=submit]"),
                            ("launch/buy/", ".links a"), ("launch/buy/", "a.button")):
         tab.goto(base + path)
@@ -403,8 +403,12 @@ def test_each_click_is_labelled_with_its_event(plain: Path, serve: Any, new_page
             tab.page.fill("input[type=email]", "bob@example.com")
         tab.page.click(selector)
         seen += [e["event"] for e in _events(tab)]
+        if selector != "button[type=submit]":  # and says which one: the words on it
+            labelled += [_events(tab)[-1]["link_text"]]
     assert seen == ["step_view", "cta_click", "step_view", "optin_submit", "step_view", "link_click",
                     "step_view", "checkout_click"]  # a secondary link ("No thanks") is no call to action
+    assert labelled[:2] == ["Show me", "No thanks"]
+    assert labelled[2] == tab.page.inner_text("a.button").strip()
     assert "bob@example.com" not in json.dumps(tab.page.evaluate("window.dataLayer"))
 
 

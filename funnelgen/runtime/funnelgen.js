@@ -245,7 +245,11 @@
     var choice = t && t.closest("[data-consent]");
     if (choice) { setConsent(choice.getAttribute("data-consent") === "accept"); return; }
     var a = t && t.closest("[data-event]");
-    if (a && a.tagName !== "FORM") { var name = a.getAttribute("data-event"); remember(name, a); track(name); }
+    if (a && a.tagName !== "FORM") {  /* which of a step's buttons, plans or links: its words */
+      var name = a.getAttribute("data-event");
+      remember(name, a);
+      track(name, { link_text: a.textContent.trim() });
+    }
   }, true);
   d.addEventListener("submit", function (ev) {
     var form = ev.target;
