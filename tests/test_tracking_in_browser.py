@@ -35,7 +35,7 @@ steps:
     type: bridge
     headline: Cold headline
     by_temperature:
-      warm: {headline: Warm headline}
+      warm: {headline: Warm headline, cta: {text: Come closer}}
       hot: {headline: Hot headline}
     body: Why this matters.
     cta: {text: Show me}
@@ -407,7 +407,7 @@ def test_each_click_is_labelled_with_its_event(plain: Path, serve: Any, new_page
             labelled += [_events(tab)[-1]["link_text"]]
     assert seen == ["step_view", "cta_click", "step_view", "optin_submit", "step_view", "link_click",
                     "step_view", "checkout_click"]  # a secondary link ("No thanks") is no call to action
-    assert labelled[:2] == ["Show me", "No thanks"]
+    assert labelled[:2] == ["Show me", "No thanks"]  # as shown to a cold visitor: not "Show meCome closer"
     assert labelled[2] == tab.page.inner_text("a.button").strip()
     assert "bob@example.com" not in json.dumps(tab.page.evaluate("window.dataLayer"))
 
@@ -709,3 +709,86 @@ def test_a_damaged_memory_is_started_afresh(plain: Path, serve: Any, new_page: A
 
 def test_yaml_table_is_valid_yaml() -> None:  # guards the shared table itself
     assert yaml.safe_load((Path(__file__).parent / "temperature_cases.yml").read_text())["cases"]
+
+
+def test_a_tab_left_open_keeps_what_another_tab_stored_since(plain: Path, serve: Any, new_page: Any) -> None:
+    base = serve(plain)
+    left_open = new_page()
+    _stop_navigation(left_open)
+    left_open.goto(base + "launch/buy/")
+    other = new_page(beside=left_open)
+    _stop_navigation(other)
+    other.goto(base + "launch/join/")
+    other.page.fill("input[type=email]", "eve@example.com")
+    other.page.click("button[type=submit]")
+    left_open.page.click(".links a")  # "No thanks", in the tab opened before the sign-up
+    stored = left_open.page.evaluate("JSON.parse(localStorage.funnelgen)")
+    assert stored["o"] is True  # still opted in: the next page is hot
+    left_open.goto(base + "launch/buy/")
+    assert left_open.page.evaluate("funnelgen.temperature()") == "hot"
+
+
+def test_a_refusal_in_one_tab_is_not_undone_by_another_tab_that_accepted(with_banner: Path, collector: Any,
+                                                                          new_page: Any) -> None:
+    base, _ = collector(with_banner)
+    accepted = new_page()
+    _stop_navigation(accepted)
+    accepted.goto(base + "launch/buy/")
+    declined = new_page(beside=accepted)
+    declined.goto(base + "launch/join/")
+    accepted.page.get_by_role("button", name="Accept").click()
+    declined.page.get_by_role("button", name="Decline").click()  # the visitor's last word
+    accepted.page.click("a.button")
+    assert accepted.page.evaluate("JSON.parse(localStorage.funnelgen).consent") == "denied"
+    requests = _provider_requests(declined)
+    declined.goto(base + "launch/buy/")
+    declined.page.goto("about:blank")
+    declined.page.wait_for_timeout(300)
+    assert requests == []
+
+
+def test_the_visitor_id_goes_with_checkout_links_and_forms_only_with_consent(with_banner: Path, collector: Any,
+                                                                            new_page: Any) -> None:
+    base, _ = collector(with_banner)
+    tab = new_page()
+    tab.goto(base + "launch/join/?utm_source=fb")
+    fields = tab.page.evaluate("Object.fromEntries(new FormData(document.querySelector('form')))")
+    assert fields["visitor_id"] == "" and fields["utm_source"] == "fb"
+    tab.goto(base + "launch/buy/")
+    assert tab.page.get_attribute("a.button", "href") == "https://buy.stripe.com/test_kit?utm_source=fb"
+    tab.page.get_by_role("button", name="Accept").click()
+    visitor = tab.page.evaluate("funnelgen.visitorId()")
+    assert tab.page.get_attribute("a.button", "href") == (
+        f"https://buy.stripe.com/test_kit?utm_source=fb&client_reference_id={visitor}")  # at once, on this page
+
+
+def test_the_consent_banner_is_the_first_thing_the_keyboard_reaches(with_banner: Path, collector: Any,
+                                                                    new_page: Any) -> None:
+    base, _ = collector(with_banner)
+    tab = new_page()
+    tab.goto(base + "launch/buy/")
+    tab.page.keyboard.press("Tab")
+    assert tab.page.evaluate("document.activeElement.textContent") == "Skip to content"
+    tab.page.keyboard.press("Tab")
+    assert tab.page.evaluate("document.activeElement.textContent") == "Accept"  # before the page's Buy button
+
+
+def test_a_long_campaign_value_is_kept_to_500_characters(plain: Path, serve: Any, new_page: Any) -> None:
+    tab = new_page()
+    tab.goto(serve(plain) + "launch/join/?utm_source=fb&utm_content=" + "x" * 20_000)
+    stored = tab.page.evaluate("JSON.parse(localStorage.funnelgen)")
+    assert stored["lt"]["utm"] == {"utm_source": "fb", "utm_content": "x" * 500}
+    assert len(json.dumps(_events(tab)[0])) < 2_000  # each event carries it: it fits a beacon
+
+
+def test_a_beacon_that_cannot_be_sent_raises_no_error_on_the_page(tracked: Path, collector: Any,
+                                                                   new_page: Any) -> None:
+    base, _ = collector(tracked)
+    tab = new_page()
+    _provider_requests(tab)
+    tab.page.add_init_script("delete Navigator.prototype.sendBeacon;")  # Firefox with beacons off, some add-ons
+    tab.page.route(re.compile(r".*/collect$"), lambda route: route.abort())  # an ad-blocker
+    tab.goto(base + "launch/join/")
+    tab.page.evaluate("dispatchEvent(new Event('pagehide'))")  # flushes the beacon's events
+    tab.page.wait_for_timeout(300)
+    assert [e for e in tab.console_errors if e.startswith("uncaught")] == []

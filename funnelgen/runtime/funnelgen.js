@@ -14,12 +14,14 @@
   /* ---- first-party storage: one localStorage key; memory only when storage is blocked ---- */
   var KEY = "funnelgen", ls = null, S = {};
   try { ls = w.localStorage; ls.getItem(KEY); } catch (e) { ls = null; }
-  try { S = JSON.parse(ls.getItem(KEY) || "{}"); } catch (e) { S = {}; }  /* damaged: start afresh */
+  function fresh() {  /* what is stored now: another tab may have changed it since this page loaded */
+    try { var s = JSON.parse(ls.getItem(KEY)); if (ours(s)) S = s; } catch (e) { /* blocked or damaged */ }
+  }
+  fresh();
   function ours(s) {  /* not what another script, or another shape, left under the key */
     return s && typeof s == "object" && !s.pop && [s.x, s.v, s.h].every(function (a) { return !a || a.pop; }) &&
       [s.lt, s.ft].every(function (t) { return !t || t.utm && typeof t.utm == "object" && typeof t.ref == "string"; });
   }
-  if (!ours(S)) S = {};
   function save() { try { if (ls) ls.setItem(KEY, JSON.stringify(S)); } catch (e) { /* full or blocked */ } }
 
   /* ---- rules: the same semantics as funnelgen/temperature.py ---- */
@@ -61,7 +63,7 @@
   var q = {};
   new URLSearchParams(loc.search).forEach(function (val, key) {  /* UTM_Source=… and temp=Hot too */
     var k = key.toLowerCase();
-    q[k.indexOf("utm_") === 0 || k === "temp" ? k : key] = val;
+    q[k.indexOf("utm_") === 0 || k === "temp" ? k : key] = val.slice(0, 500);  /* stored, sent with each event */
   });
   var utm = {}, hasUtm = false;
   ["utm_source", "utm_medium", "utm_campaign", "utm_content", "utm_term"].forEach(function (key) {
@@ -176,7 +178,7 @@
     if (!beacon.length) return;
     var body = JSON.stringify({ events: beacon.splice(0) });
     if (!(nav.sendBeacon && nav.sendBeacon(P.beacon, body))) {
-      w.fetch && w.fetch(P.beacon, { method: "POST", body: body, keepalive: true, mode: "no-cors" });
+      w.fetch && w.fetch(P.beacon, { method: "POST", body: body, keepalive: true, mode: "no-cors" }).catch(function () {});
     }
   }
   d.addEventListener("visibilitychange", function () { if (d.visibilityState === "hidden") flush(); });
@@ -196,6 +198,7 @@
   function consentBanner() { return d.getElementById("funnelgen-consent"); }
   function hear(fn, e) { try { fn(e); } catch (err) { setTimeout(function () { throw err; }); } }
   function setConsent(granted) {
+    fresh();
     consent = granted && !gpc ? "granted" : "denied";
     S.consent = consent;
     save();
@@ -205,7 +208,7 @@
       if (P.ga4) gconsent("update", consent);
       if (P.meta) w.fbq("consent", consent === "granted" ? "grant" : "revoke");
     }
-    if (consent === "granted") start(); else pending.length = beacon.length = 0;  /* nothing queued goes out */
+    if (consent === "granted") { start(); fill(d); } else pending.length = beacon.length = 0;  /* nothing queued goes out */
   }
 
   w.funnelgen = {
@@ -222,6 +225,7 @@
 
   /* ---- clicks and submits ---- */
   function remember(name, a) {
+    fresh();
     if (name === "optin_submit") S.o = true;
     if (name === "checkout_click" || name === "upsell_accept") {
       S.c = true;
@@ -235,25 +239,25 @@
     if (video && !ev.ctrlKey && !ev.metaKey && !ev.shiftKey) {
       ev.preventDefault();
       var f = d.createElement("iframe");
-      f.src = video.getAttribute("data-embed");
-      f.title = video.getAttribute("data-title") || "Video";
+      f.src = video.dataset.embed;
+      f.title = video.dataset.title || "Video";
       f.allow = "autoplay; encrypted-media; picture-in-picture; fullscreen";
       video.replaceWith(f);
       f.focus();
       return;
     }
     var choice = t && t.closest("[data-consent]");
-    if (choice) { setConsent(choice.getAttribute("data-consent") === "accept"); return; }
+    if (choice) { setConsent(choice.dataset.consent === "accept"); return; }
     var a = t && t.closest("[data-event]");
     if (a && a.tagName !== "FORM") {  /* which of a step's buttons, plans or links: its words */
-      var name = a.getAttribute("data-event");
+      var name = a.dataset.event;
       remember(name, a);
-      track(name, { link_text: a.textContent.trim() });
+      track(name, { link_text: a.innerText.trim() });  /* as shown: not the other temperatures' words */
     }
   }, true);
   d.addEventListener("submit", function (ev) {
     var form = ev.target;
-    if (form.getAttribute && form.getAttribute("data-event")) {
+    if ((form.dataset || {}).event) {
       fill(form);
       if (form.fgSent) return;  /* a double click sends one sign-up: one Lead, not two */
       form.fgSent = true;
@@ -265,22 +269,22 @@
   /* ---- pass temperature, visitor id and UTM on: hidden fields and checkout links ---- */
   function value(key) {
     if (key === "temperature") return temp;
-    if (key === "visitor_id") return S.id;
+    if (key === "visitor_id") return consent === "granted" ? S.id : "";  /* an identifier: only with consent */
     return S.lt.utm[key] || "";
   }
-  function fill(root) {
-    root.querySelectorAll("input[data-carry]").forEach(function (i) { i.value = value(i.getAttribute("data-carry")); });
-  }
-  function ready() {
-    fill(d);
-    d.querySelectorAll("a[data-carry]").forEach(function (a) {
+  function fill(root) {  /* again once consent lets the visitor id go with them */
+    root.querySelectorAll("input[data-carry]").forEach(function (i) { i.value = value(i.dataset.carry); });
+    root.querySelectorAll("a[data-carry]").forEach(function (a) {
       var url = new URL(a.href);
-      a.getAttribute("data-carry").split(",").forEach(function (pair) {  // what[=parameter]
+      a.dataset.carry.split(",").forEach(function (pair) {  // what[=parameter]
         var kv = pair.split("="), val = value(kv[0]);
         if (val) url.searchParams.set(kv[1] || kv[0], val);
       });
       a.href = url.toString();
     });
+  }
+  function ready() {
+    fill(d);
     var banner = consentBanner();
     if (banner && consent === "") banner.hidden = false;
     if (started) activate();
