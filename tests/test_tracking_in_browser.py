@@ -707,6 +707,18 @@ def test_a_damaged_memory_is_started_afresh(plain: Path, serve: Any, new_page: A
     assert tab.console_errors == []
 
 
+def test_what_another_script_stores_under_the_key_while_the_page_is_open_is_not_taken(
+        plain: Path, serve: Any, new_page: Any) -> None:
+    tab = new_page()
+    _stop_navigation(tab)
+    tab.goto(serve(plain) + "launch/buy/?utm_medium=email")
+    tab.page.evaluate("localStorage.setItem('funnelgen', '{}')")
+    tab.page.click(".links a")
+    assert [e["event"] for e in _events(tab)] == ["step_view", "link_click"]
+    assert tab.page.evaluate("JSON.parse(localStorage.funnelgen).t") == "hot"  # this page's memory, kept
+    assert tab.console_errors == []
+
+
 def test_yaml_table_is_valid_yaml() -> None:  # guards the shared table itself
     assert yaml.safe_load((Path(__file__).parent / "temperature_cases.yml").read_text())["cases"]
 

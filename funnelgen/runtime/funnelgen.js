@@ -19,7 +19,7 @@
   }
   fresh();
   function ours(s) {  /* not what another script, or another shape, left under the key */
-    return s && typeof s == "object" && !s.pop && [s.x, s.v, s.h].every(function (a) { return !a || a.pop; }) &&
+    return s && typeof s == "object" && !s.pop && s.lt && [s.x, s.v, s.h].every(function (a) { return !a || a.pop; }) &&
       [s.lt, s.ft].every(function (t) { return !t || t.utm && typeof t.utm == "object" && typeof t.ref == "string"; });
   }
   function save() { try { if (ls) ls.setItem(KEY, JSON.stringify(S)); } catch (e) { /* full or blocked */ } }
