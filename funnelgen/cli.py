@@ -16,7 +16,7 @@ from collections.abc import Callable
 from functools import wraps
 from pathlib import Path
 from types import FrameType
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
 import click
 
@@ -83,34 +83,53 @@ def _stops_on_ctrl_c(said: str) -> Callable[[F], F]:
     """Turn Ctrl-C into one line on stderr and exit code 130: ``said``, or the message of the
     KeyboardInterrupt when the code it stopped raised one saying what it left (e.g. a build
     stopped after its swap). SIGTERM (a CI job cancelled, `docker stop`, `kill`) stops it the
-    same way, cleaning up as Ctrl-C does, with exit code 143."""
+    same way, cleaning up as Ctrl-C does, with exit code 143.
+
+    Only the first stops it: Ctrl-C pressed again while it cleans up is noted, not raised (it cut
+    the cleanup short, leaving the staging folder and lock). One that reached no code that could
+    stop (Python drops an exception raised in some of its own handlers) still ends the command
+    with its exit code once the work is done, saying so."""
 
     def decorate(func: F) -> F:
         @wraps(func)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
-            terminated: list[int] = []
+            stops: list[int] = []
 
-            def on_term(signum: int, frame: FrameType | None) -> None:
-                terminated.append(signum)
-                raise KeyboardInterrupt
+            def on_stop(signum: int, frame: FrameType | None) -> None:
+                stops.append(signum)
+                if len(stops) == 1:
+                    raise KeyboardInterrupt
 
             main = threading.current_thread() is threading.main_thread()
-            before = signal.signal(signal.SIGTERM, on_term) if main else None
+            before = {signum: signal.signal(signum, on_stop) for signum in _STOPS} if main else {}
             try:
-                return func(*args, **kwargs)
+                result = func(*args, **kwargs)
             except KeyboardInterrupt as exc:
-                if sys.stderr.isatty() and not terminated:  # past the ^C the terminal printed
-                    click.echo("", err=True)
-                message = str(exc) or said
-                click.echo(message.replace("(Ctrl-C)", "(terminated)") if terminated else message, err=True)
-                sys.exit(128 + signal.SIGTERM if terminated else 130)
+                _stopped(str(exc) or said, stops)
             finally:
-                if main:
-                    signal.signal(signal.SIGTERM, before if before is not None else signal.SIG_DFL)
+                for signum, handler in before.items():  # None: a handler not set from Python
+                    default = signal.default_int_handler if signum == signal.SIGINT else signal.SIG_DFL
+                    signal.signal(signum, handler if handler is not None else default)
+            if stops:  # it reached no code that could stop: the work is done
+                _stopped("Stopped (Ctrl-C) as it finished; what it printed above was done.", stops)
+            return result
 
         return wrapper  # type: ignore[return-value]
 
     return decorate
+
+
+_STOPS = (signal.SIGINT, signal.SIGTERM)
+
+
+def _stopped(message: str, stops: list[int]) -> NoReturn:
+    """Say the command was stopped, and exit with the code of what stopped it: 130 for Ctrl-C,
+    143 for SIGTERM."""
+    terminated = stops[:1] == [signal.SIGTERM]
+    if sys.stderr.isatty() and not terminated:  # past the ^C the terminal printed
+        click.echo("", err=True)
+    click.echo(message.replace("(Ctrl-C)", "(terminated)") if terminated else message, err=True)
+    sys.exit(128 + signal.SIGTERM if terminated else 130)
 
 
 _LEFT_AS_IT_WAS = "Stopped (Ctrl-C); the output folder was left as it was."

@@ -3,12 +3,13 @@ pictures to encode. Each stage that does so gives its jobs to `in_workers`."""
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import gc
 import multiprocessing
 import os
 import signal
-from collections.abc import Callable, Generator
+from collections.abc import Callable, Generator, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import TypeVar
@@ -50,23 +51,43 @@ def in_workers(work: Callable[[Job], Result], jobs: list[Job],
     Pool.terminate() can hang when the caller stops (writing failed) while tasks are still being
     handed out; here pending jobs are cancelled and the few running ones finish. Close the
     generator to stop early.
+
+    Ctrl-C and SIGTERM wait while the workers start: arriving in the middle, they left a worker
+    that no one would stop (the build then waited for it forever), or were lost in fork's own
+    handlers (the build went on and ended as if never stopped).
     """
     if workers < 2 or not can_fork():
         yield from map(work, jobs)
         return
     with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"),
                              initializer=_start_worker, initargs=(os.getpid(),)) as pool:
-        futures = [pool.submit(work, job) for job in jobs]
+        futures = []
         try:
+            with _stops_held():
+                futures = [pool.submit(work, job) for job in jobs]  # the first forks the workers
             for future in futures:
                 yield future.result()
         except BrokenProcessPool:
             raise Abort("a worker process ended without finishing its work (killed, or out of "
                         "memory?); nothing was written. Run again; 'funnelgen build -j 1' does "
                         "everything in one process") from None
-        finally:
-            for future in futures:
-                future.cancel()
+        finally:  # by the pool's own thread: cancelling here raced it ending a broken pool
+            pool.shutdown(cancel_futures=True)
+
+
+_STOPS = {signal.SIGINT, signal.SIGTERM}
+
+
+@contextlib.contextmanager
+def _stops_held() -> Iterator[None]:
+    """Ctrl-C and SIGTERM delivered only when the block ends. Processes forked and threads started
+    in it begin with them held too: a worker lets them through once set up (`_start_worker`); the
+    pool's threads keep them held, so that only this one stops."""
+    held_before = signal.pthread_sigmask(signal.SIG_BLOCK, _STOPS)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, held_before)
 
 
 _PR_SET_PDEATHSIG = 1
@@ -90,9 +111,10 @@ def _start_worker(parent: int) -> None:
     with SIGTERM and waits for them (a worker that caught it kept the build waiting forever).
     They must not be the handlers inherited from the build's own process either."""
     gc.freeze()
-    for stop in (signal.SIGINT, signal.SIGTERM):
+    for stop in _STOPS:
         if signal.getsignal(stop) is not signal.SIG_IGN:  # a build run with Ctrl-C ignored keeps ignoring it
             signal.signal(stop, signal.SIG_DFL)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, _STOPS)  # held while forked: one sent meanwhile ends it now
     prctl = getattr(ctypes.CDLL(None), "prctl", None)  # this process's own C library
     if prctl is not None:
         prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)

@@ -227,6 +227,57 @@ def test_ctrl_c_while_the_new_build_is_swapped_in_lets_the_swap_finish(make_site
     assert installed("build", site, "-o", out).stdout.splitlines()[-1].startswith("Up to date: 3 pages")
 
 
+@pytest.mark.parametrize(("sent", "code", "said"), [("SIGINT", 130, "Ctrl-C"), ("SIGTERM", 143, "terminated")])
+def test_ctrl_c_pressed_again_while_a_stopped_build_cleans_up_leaves_nothing_behind(
+        make_site: MakeSite, tmp_path: Path, sent: str, code: int, said: str) -> None:
+    """The second Ctrl-C (or SIGTERM) is taken as the same request: it cut the cleanup short."""
+    site, out = make_site(), tmp_path / "out"
+    pressed_twice = """if True:
+        import os, signal, sys
+        from funnelgen import write
+        from funnelgen.cli import main
+        from funnelgen.commands import build
+        key, remove = build.site_key, write.remove_tree
+        def site_key(*args):
+            os.kill(os.getpid(), signal.SENT)  # once the pages are written
+            return key(*args)
+        def remove_tree(path):
+            os.kill(os.getpid(), signal.SENT)  # again, as the stopped build removes its staging folder
+            remove(path)
+        build.site_key, write.remove_tree = site_key, remove_tree
+        sys.argv[0] = "funnelgen"
+        main()
+    """
+    result = subprocess.run([sys.executable, "-c", pressed_twice.replace("SENT", sent), "build", str(site),
+                             "-o", str(out)], capture_output=True, text=True, check=False)
+    assert (result.returncode, result.stderr) == (code, f"Stopped ({said}); the output folder was left as it was.\n")
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".out.funnelgen-templates", "site"]
+
+
+def test_a_stop_that_python_drops_still_ends_the_command_with_its_exit_code() -> None:
+    """Python drops an exception raised in some of its own handlers (at a fork, in a finalizer):
+    the work then finishes, and the command says it was stopped as it finished."""
+    dropped = """if True:
+        import os, signal
+        from funnelgen.cli import _stops_on_ctrl_c
+
+        class Finalized:
+            def __del__(self):
+                os.kill(os.getpid(), signal.SIGTERM)  # what it raises here, Python prints and drops
+
+        @_stops_on_ctrl_c("Stopped (Ctrl-C); nothing was written.")
+        def command():
+            Finalized()
+            print("Checked 3 pages")
+
+        command()
+    """
+    result = subprocess.run([sys.executable, "-c", dropped], capture_output=True, text=True, check=False)
+    assert result.returncode == 143
+    assert result.stdout == "Checked 3 pages\n"
+    assert result.stderr.endswith("Stopped (terminated) as it finished; what it printed above was done.\n")
+
+
 @pytest.mark.parametrize("spare", [".public.funnelgen-spare", ".public.0a1b2c3d.funnelgen-tmp"])
 def test_build_into_the_spare_of_another_output_is_refused(make_site: MakeSite, spare: str) -> None:
     site = make_site()

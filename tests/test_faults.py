@@ -610,3 +610,67 @@ def test_a_worker_terminated_in_the_middle_of_a_job_ends_and_the_build_says_so()
     assert (ended.returncode, ended.stderr.split(";")[0]) == (
         1, "a worker process ended without finishing its work (killed, or out of memory?)")
     assert time.monotonic() - started < 15, "it waited for the terminated worker's job"
+
+
+STOPPED_AS_THE_WORKERS_START = """
+import os, signal, sys
+from funnelgen.workers import in_workers
+
+def on_term(signum, frame):
+    raise KeyboardInterrupt  # as the CLI stops on SIGTERM
+
+signal.signal(signal.SIGTERM, on_term)
+sent = []
+
+def press():
+    if not sent:
+        sent.append(True)
+        os.kill(os.getpid(), signal.SIGTERM)  # a CI job cancelled just as the first worker is forked
+
+def work(job):
+    return job
+
+os.register_at_fork(before=press)
+try:
+    print(list(in_workers(work, list(range(8)), 2)))
+except KeyboardInterrupt:
+    print("stopped", file=sys.stderr)
+    sys.exit(143)
+"""
+
+
+def test_a_stop_as_the_workers_start_stops_the_build() -> None:
+    """It waits until they have started: in the middle, it was lost in fork's own handlers (the
+    build went on and ended as if never stopped), or left a worker that kept it waiting forever."""
+    ended = subprocess.run([sys.executable, "-c", STOPPED_AS_THE_WORKERS_START], capture_output=True, text=True,
+                           timeout=60, start_new_session=True)
+    assert (ended.returncode, ended.stderr, ended.stdout) == (143, "stopped\n", "")
+
+
+def test_ctrl_c_to_a_build_on_two_cores_says_one_line_whenever_it_comes(tmp_path: Path) -> None:
+    """Python's process pool printed a traceback of its own (InvalidStateError) one time in five:
+    the build cancelled its pending pages while the pool, its workers stopped, ended them too."""
+    site, rng = write_big_site(tmp_path / "site", "A"), random.Random(KILL_SEED)
+    stopped = 0
+    for attempt in range(8):
+        out = tmp_path / f"out{attempt}"
+        build = subprocess.Popen(command("build", site, "-o", out, "-q", "-j", "2", "--no-cache"),
+                                 stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+                                 start_new_session=True)
+        try:
+            wait_for_staging(out, build)
+            time.sleep(rng.uniform(0, 0.25))  # while its workers render
+            os.killpg(build.pid, signal.SIGINT)  # Ctrl-C at a terminal: the build and its workers
+            _, stderr = build.communicate(timeout=60)
+        finally:
+            if build.poll() is None:
+                os.killpg(build.pid, signal.SIGKILL)
+                build.communicate()
+        assert leftovers(out) == []
+        if (build.returncode, stderr) in ((0, ""), (-signal.SIGINT, "")):  # too late: done, or exiting
+            assert content(out)
+            continue
+        stopped += 1
+        assert (build.returncode, stderr) == (130, "Stopped (Ctrl-C); the output folder was left as it was.\n")
+        assert not out.exists()
+    assert stopped >= 4, "the builds ended before Ctrl-C: the site is too small to stop one"
