@@ -355,11 +355,12 @@ class OutputWriter:
 class _BuildLock:
     """An exclusive ``flock`` on the lock file beside the output, held for one build.
 
-    The file holds the process id of the build that holds it. It is removed when the build
-    ends; a build that was killed leaves the file but not the lock, which the system releases.
+    The file holds the process id of the command that holds it, and what it does (``build``, or
+    ``deploy``, which reads the output). It is removed when the command ends; one that was killed
+    leaves the file but not the lock, which the system releases.
     """
 
-    def __init__(self, path: Path, out: Path) -> None:
+    def __init__(self, path: Path, out: Path, doing: str = "build") -> None:
         self.path = path
         while True:
             try:
@@ -371,10 +372,11 @@ class _BuildLock:
             try:
                 fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
             except BlockingIOError:
-                pid = _holder(fd)
+                pid, holder = _holder(fd)
                 os.close(fd)
-                raise Abort(f"another funnelgen build is writing {out} (pid {pid}); "
-                            "try again when it has finished") from None
+                what = ("funnelgen deploy is publishing" if holder == "deploy"
+                        else "another funnelgen build is writing")
+                raise Abort(f"{what} {out} (pid {pid}); try again when it has finished") from None
             except BaseException:
                 os.close(fd)
                 raise
@@ -387,8 +389,12 @@ class _BuildLock:
             os.close(fd)
         self.fd: int | None = fd
         _HELD.add(self)
-        os.ftruncate(fd, 0)
-        os.write(fd, f"{os.getpid()}\n".encode())
+        try:
+            os.ftruncate(fd, 0)
+            os.write(fd, f"{os.getpid()} {doing}\n".encode())
+        except BaseException:  # a full disk: the file is not left behind
+            self.release()
+            raise
 
     def release(self) -> None:
         if self.fd is None:
@@ -409,7 +415,7 @@ def no_build_writing(out: Path) -> Iterator[None]:
     swaps it halfway through; a build writing it now stops this at once, naming it."""
     out = Path(os.path.abspath(out))
     try:
-        lock = _BuildLock(lock_path(out), out)
+        lock = _BuildLock(lock_path(out), out, "deploy")
     except OSError:  # a folder that cannot be written (a read-only copy): nothing can build into it
         yield
         return
@@ -433,15 +439,15 @@ def _forget_locks_in_child() -> None:
 os.register_at_fork(after_in_child=_forget_locks_in_child)
 
 
-def _holder(fd: int) -> str:
-    """The process id written in a lock file by the build that holds it."""
-    for _ in range(20):  # it writes its pid just after it gets the lock
+def _holder(fd: int) -> tuple[str, str]:
+    """The process id written in a lock file by the command that holds it, and what it does."""
+    for _ in range(20):  # it writes them just after it gets the lock
         with contextlib.suppress(OSError):
-            text = os.pread(fd, 32, 0).decode("ascii", "replace").strip()
-            if text.isdigit():
-                return text
+            pid, _, doing = os.pread(fd, 64, 0).decode("ascii", "replace").strip().partition(" ")
+            if pid.isdigit():
+                return pid, doing
         time.sleep(0.01)
-    return "unknown"
+    return "unknown", ""
 
 
 def _write_file(path: Path, data: bytes, *, replace: bool = False) -> None:

@@ -38,6 +38,7 @@ from funnelgen.write import (
     MARKER,
     OutputWriter,
     lock_path,
+    no_build_writing,
     remove_leftovers,
     spare_path,
     staging_folders,
@@ -345,6 +346,24 @@ def test_a_full_disk_stops_the_build_with_one_line_and_keeps_the_previous_output
         assert leftovers(out) == []
 
 
+def test_a_disk_without_a_byte_free_stops_the_build_before_it_writes_and_leaves_no_lock(
+    make_site: MakeSite, tmp_path: Path
+) -> None:
+    with tmpfs(tmp_path / "disk", "1m") as disk:
+        out = disk / "out"
+        site = make_site()
+        assert run("build", site, "-o", out, "-q").returncode == 0
+        before = snapshot(out)
+        with contextlib.suppress(OSError), open(disk / "filler", "wb") as filler:
+            while True:
+                filler.write(b"\0" * 4096)
+                filler.flush()
+        result = run("build", change(site), "-o", out, "-q")
+        assert result.stderr.startswith(f"cannot write {out}: no space left on device")
+        assert snapshot(out) == before
+        assert leftovers(out) == []  # the lock file too, which it could create but not write its pid in
+
+
 def limit_file_size(size: int) -> Callable[[], None]:
     def limit() -> None:
         resource.setrlimit(resource.RLIMIT_FSIZE, (size, size))
@@ -518,6 +537,17 @@ def test_a_lock_file_left_by_a_killed_build_does_not_block_the_next(
     lock_path(out).write_text("999999\n")  # no lock is held on it: its build is gone
     assert run("build", make_site(), "-o", out, "-q").returncode == 0
     assert leftovers(out) == []
+
+
+def test_a_build_while_a_deploy_reads_the_output_says_it_is_the_deploy(
+    make_site: MakeSite, run_cli: RunCli, tmp_path: Path
+) -> None:
+    site, out = make_site(), tmp_path / "out"
+    assert run_cli("build", site, "-o", out).exit_code == 0
+    with no_build_writing(out):  # what funnelgen deploy holds while it publishes the output
+        result = run_cli("build", change(site), "-o", out)
+    assert (result.exit_code, result.stderr) == (
+        1, f"funnelgen deploy is publishing {out} (pid {os.getpid()}); try again when it has finished\n")
 
 
 def test_a_symbolic_link_in_place_of_the_lock_file_is_never_followed(
