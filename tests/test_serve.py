@@ -34,6 +34,7 @@ from playwright.sync_api import expect
 from funnelgen.cli import cli
 from funnelgen.commands.build import build
 from funnelgen.commands.serve import DEFAULT_HOST, DevServer, serve
+from funnelgen.devserver import rebuild as rebuild_module
 from funnelgen.devserver import watch as watch_module
 from funnelgen.devserver.inject import allow_client, client_css, client_js
 from funnelgen.devserver.rebuild import FULL_BUILD_DELAY, Rebuilder
@@ -266,6 +267,38 @@ def test_a_page_a_save_took_away_is_gone_before_the_build_is_on_disk(site: Path,
     assert state.lookup("/tiny/join/").status == 404
     assert state.lookup("/tiny-list/join/").status == 200
     assert state.lookup("/warmup/story/").status == 200  # unchanged funnel: taken from the build on disk
+
+
+def test_a_template_broken_just_after_a_good_save_keeps_that_save_on_the_page(
+        site: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The good save's build is not on disk yet: the page stays as that save rendered it, not as
+    the older build on disk has it."""
+    monkeypatch.setattr(rebuild_module, "FULL_BUILD_DELAY", 60)  # both saves come before its build
+    state = SiteState(tmp_path / "out")
+    rebuilder = Rebuilder(site, state, say=lambda line, error: None)
+    try:
+        assert rebuilder.first_build()
+        funnel = site / "funnels/tiny.yml"
+        funnel.write_text(funnel.read_text().replace("Join the list", "Saved a moment ago"))
+        rebuilder.rebuild([funnel])
+        assert "Saved a moment ago" in state.lookup("/tiny/join/").body.decode()
+        footer = site / "templates/blocks/footer.html"
+        footer.parent.mkdir(parents=True)
+        footer.write_text("<footer>{% if true %}</footer>\n")  # no endif
+        rebuilder.rebuild([footer])
+        assert "Saved a moment ago" in state.lookup("/tiny/join/").body.decode()
+        assert "templates/blocks/footer.html" in str(state.problems[0])  # and the overlay says why
+    finally:
+        rebuilder.close()
+
+
+def test_a_first_build_that_fails_on_a_template_says_there_is_no_last_good_build(
+        make_site: MakeSite, start: Callable[[Path], Running]) -> None:
+    site = make_site({"templates/blocks/footer.html": "<footer>{% if true %}</footer>\n"})  # no endif
+    running = start(site)
+    assert "the first build: 1 problem; showing the pages that render meanwhile" in running.printed()
+    status, body, _ = get(running.url + "tiny/join/")
+    assert status == 500 and "footer.html" in body  # no page renders: the problem instead
 
 
 def test_a_save_still_rebuilding_when_serve_stops_writes_nothing_after(site: Path, tmp_path: Path) -> None:

@@ -130,7 +130,7 @@ class Rebuilder:
             return None
         self.theme_folders = tuple(theme.path for theme in prepared.theme.themes)
         self._show_warnings([str(w) for w in prepared.warnings])
-        return Generation(number, prepared)
+        return Generation(number, prepared, before=self.state.fresh())
 
     def _prepare_against_disk(self) -> Prepared:
         """The site prepared as `funnelgen build` would against the build on disk: funnels whose
@@ -178,8 +178,12 @@ class Rebuilder:
     def _report(self, problems: list[Problem], what: str) -> None:
         count = f"{len(problems)} problem{'s' * (len(problems) != 1)}"
         if what:
-            last_good = self.state.generation is not None or self.state.disk_number > 0
-            keeps = "still showing the last good build" if last_good else "nothing to show yet"
+            if self.state.disk_number:
+                keeps = "still showing the last good build"
+            elif self.state.generation is not None:  # loaded, but no build ever finished
+                keeps = "showing the pages that render meanwhile"
+            else:
+                keeps = "nothing to show yet"
             self.say(f"{_clock()} {what}: {count}; {keeps}", True)
         for problem in problems:
             self.say(f"  {problem}", True)

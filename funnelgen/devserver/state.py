@@ -63,7 +63,7 @@ def digest(data: bytes) -> str:
 class Generation:
     """A site that prepared without error, whose pages render on request until its build is on disk."""
 
-    def __init__(self, number: int, prepared: Prepared) -> None:
+    def __init__(self, number: int, prepared: Prepared, before: Generation | None = None) -> None:
         self.number = number
         self.prepared = prepared
         self.pages: dict[str, Page] = {page.output: page for page in prepared.plan.pages}
@@ -92,8 +92,13 @@ class Generation:
         """S3's redirects, by the file of each redirect page: S3 answers a request for that object
         with 301 to its WebsiteRedirectLocation (see s3-metadata.json) instead of the page."""
         self.problems: list[Problem] = []
-        """Pages of this generation that failed to render (they are served from disk)."""
+        """Pages of this generation that failed to render (they are served as last rendered: see
+        `shown_before`, then the build on disk)."""
         self._rendered: dict[str, bytes | None] = {}
+        self.shown_before: dict[str, bytes] = {**before.shown_before, **before.rendered()} if before else {}
+        """Pages as the generations before it, whose builds are not on disk either, rendered them:
+        a page this one fails to render is served as the tab last saw it, not from the older
+        build on disk."""
         self._lock = threading.Lock()  # one renderer: its Markdown converter is not thread-safe
 
     def dropped(self, name: str) -> bool:
@@ -109,6 +114,11 @@ class Generation:
             if name not in self._rendered:
                 self._rendered[name] = self._render(page)
             return self._rendered[name]
+
+    def rendered(self) -> dict[str, bytes]:
+        """The pages rendered so far, without those that failed."""
+        with self._lock:
+            return {name: body for name, body in self._rendered.items() if body is not None}
 
     def _render(self, page: Page) -> bytes | None:
         try:
@@ -253,7 +263,7 @@ class SiteState:
             body = fresh.page(name)
             if len(fresh.problems) != known:
                 self.publish()  # the open tabs show the new problem
-            return body
+            return body if body is not None else fresh.shown_before.get(name)
         if name in fresh.assets:
             return _read(fresh.assets[name])
         if name in fresh.variants:
