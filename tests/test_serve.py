@@ -301,6 +301,28 @@ def test_a_first_build_that_fails_on_a_template_says_there_is_no_last_good_build
     assert status == 500 and "footer.html" in body  # no page renders: the problem instead
 
 
+def test_a_funnel_added_shows_in_the_open_funnel_list_at_once(
+        site: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The list at / (`index: true`) is rendered on request like the steps: it waited for the
+    full build, and the terminal said the open tab's page had not changed."""
+    monkeypatch.setattr(rebuild_module, "FULL_BUILD_DELAY", 60)  # the save comes before its build
+    (site / "site.yml").write_text((site / "site.yml").read_text() + "index: true\n")
+    said: list[str] = []
+    state = SiteState(tmp_path / "out")
+    rebuilder = Rebuilder(site, state, say=lambda line, error: said.append(line))
+    try:
+        assert rebuilder.first_build()
+        assert "Launch week" not in state.lookup("/").body.decode()
+        state.watching("/", 1)  # a tab shows the list
+        added = site / "funnels/launch.yml"
+        added.write_text(FUNNEL_YML.replace("Tiny funnel", "Launch week"))
+        rebuilder.rebuild([added])
+        assert "Launch week" in state.lookup("/").body.decode()
+        assert said[-1].endswith("; 1 of 1 open page changed")
+    finally:
+        rebuilder.close()
+
+
 def test_a_save_still_rebuilding_when_serve_stops_writes_nothing_after(site: Path, tmp_path: Path) -> None:
     out = tmp_path / "out"
     build(site, out)

@@ -67,6 +67,8 @@ class Generation:
         self.number = number
         self.prepared = prepared
         self.pages: dict[str, Page] = {page.output: page for page in prepared.plan.pages}
+        self.lists: dict[str, str] = {"index.html": "/"} if prepared.plan.site.index else {}
+        """The funnel list (`index: true`), by file and address: a funnel added or removed changes it."""
         self.assets: dict[str, Path] = {a.output: a.source for a in prepared.plan.assets.values()}
         self.variants: dict[str, tuple[Path, Variant]] = {
             v.output: (a.source, v) for a in prepared.plan.assets.values() for v in a.variants()}
@@ -105,14 +107,17 @@ class Generation:
         """A page of the build on disk that this generation no longer has (a slug changed)."""
         return name.endswith("/index.html") and name not in self.pages and name not in self.kept
 
+    def has(self, name: str) -> bool:
+        """Whether ``name`` is a page this generation renders on request."""
+        return name in self.pages or name in self.lists
+
     def page(self, name: str) -> bytes | None:
         """A page of this generation, rendered once; None if it is not one or failed to render."""
-        page = self.pages.get(name)
-        if page is None:
+        if not self.has(name):
             return None
         with self._lock:
             if name not in self._rendered:
-                self._rendered[name] = self._render(page)
+                self._rendered[name] = self._render(name)
             return self._rendered[name]
 
     def rendered(self) -> dict[str, bytes]:
@@ -120,15 +125,18 @@ class Generation:
         with self._lock:
             return {name: body for name, body in self._rendered.items() if body is not None}
 
-    def _render(self, page: Page) -> bytes | None:
+    def _render(self, name: str) -> bytes | None:
+        page, renderer = self.pages.get(name), self.prepared.renderer
+        url = page.url if page else self.lists[name]
         try:
-            return at_address(self.prepared.renderer.page(page), page.url).encode("utf-8")
+            text = at_address(renderer.page(page), url) if page else renderer.extra(name, url)
+            return text.encode("utf-8")
         except Abort as exc:
             self.problems.extend(p for p in exc.problems if p not in self.problems)
         except Exception as exc:  # a bug; the full build will report it too
             where = traceback.extract_tb(exc.__traceback__)[-1]
-            self.problems.append(Problem(page.planned.source.name, 0, "",
-                                         f"internal error while rendering {page.url}: {exc!r} "
+            self.problems.append(Problem(page.planned.source.name if page else "site.yml", 0, "",
+                                         f"internal error while rendering {url}: {exc!r} "
                                          f"({Path(where.filename).name}:{where.lineno})"))
         return None
 
@@ -258,7 +266,7 @@ class SiteState:
         return self._not_found()
 
     def _fresh_file(self, fresh: Generation, name: str) -> bytes | None:
-        if name in fresh.pages:
+        if fresh.has(name):
             known = len(fresh.problems)
             body = fresh.page(name)
             if len(fresh.problems) != known:
