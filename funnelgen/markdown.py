@@ -17,7 +17,7 @@ from urllib.parse import unquote
 import nh3
 import pyromark
 
-from funnelgen.images import why_not_shown
+from funnelgen.images import RASTER, why_not_shown
 from funnelgen.schema.types import check_link, link_meant, shown, url_origin
 
 AssetLookup = Callable[[str], tuple[str, int | None, int | None, str | None] | None]
@@ -108,6 +108,19 @@ class MarkdownRenderer:
             return self._converted(text)[1]
         except MarkdownError:
             return ()
+
+    def unsized_pictures(self, text: str) -> list[str]:
+        """The pictures of `assets/` the text shows whose size cannot be read from the file (a
+        damaged or unfinished one): they are shown without width and height."""
+        if "![" not in text or "assets/" not in text:
+            return []
+        unsized = []
+        for found in _IMAGE.finditer(_html(_RAW_HTML.sub("&#60;", text))):
+            ref = unquote(html.unescape(found[1])).removeprefix("/")
+            asset = self.lookup(ref) if ref.startswith("assets/") else None
+            if asset is not None and asset[1] is None and ref.lower().endswith(RASTER):
+                unsized.append(ref)
+        return list(dict.fromkeys(unsized))
 
     def site_links(self, text: str) -> list[str]:
         """The site paths (`/funnel/step/`) the text links to, as written; not `/assets/…`

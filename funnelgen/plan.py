@@ -443,6 +443,7 @@ def plan_funnel(funnel: Funnel, source: Source, context: SiteContext) -> FunnelP
               for i, step in enumerate(funnel.steps)]
     if context.markdown.allow_html:
         _check_removed_html(funnel, source, bodies, context.markdown, checker)
+    _check_markdown_pictures(funnel, source, bodies, context.markdown, checker)
     pages = [] if checker.errors else _pages_of(planned, bodies)
     site = context.site
     if pages and site.home == slug and not site.index:  # the site root shows its entry step
@@ -504,6 +505,22 @@ def _check_removed_html(funnel: Funnel, source: Source, bodies: list[str | None]
                            "paragraphs, lists, links, pictures, tables and b, i, em, strong, u, s, del, "
                            f"mark, small, sub, sup, code and abbr; {hint}")
                 if in_body_file:
+                    checker.warnings.append(Problem(str(step.body_file), line, "", message, warning=True))
+                else:
+                    checker.warn(source, ("steps", index, *loc), message)
+
+
+def _check_markdown_pictures(funnel: Funnel, source: Source, bodies: list[str | None],
+                             markdown: MarkdownRenderer, checker: _Checker) -> None:
+    """A picture in Markdown whose file is damaged is named as one in `image:` is (see
+    `_check_asset`), at the line of the body file that shows it."""
+    for index, (step, body) in enumerate(zip(funnel.steps, bodies, strict=True)):
+        for loc, text in markdown_of(step, body):
+            for ref in markdown.unsized_pictures(text):
+                message = (f"cannot read the size of '{ref}' (is the file complete?): it is shown without "
+                           "width and height, so the page shifts as it loads")
+                if loc == ("body_file",) and step.body_file:
+                    line = text.count("\n", 0, max(text.find(ref), 0)) + 1
                     checker.warnings.append(Problem(str(step.body_file), line, "", message, warning=True))
                 else:
                     checker.warn(source, ("steps", index, *loc), message)

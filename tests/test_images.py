@@ -236,6 +236,26 @@ def test_remote_pictures_keep_their_url(make_site: MakeSite, tmp_path: Path) -> 
     assert not (out / "assets").exists()
 
 
+def test_a_damaged_picture_in_markdown_is_warned_about_at_its_line(make_site: MakeSite, tmp_path: Path) -> None:
+    whole = picture((900, 600), "PNG")
+    story = "# Before and after\n\nHow it looked:\n\n![The old way](assets/cut.png)\n"
+    launch = funnel().replace("    headline: Why most launches flop\n",
+                              "    headline: Why most launches flop\n    body_file: content/story.md\n"
+                              "  - id: more\n    type: bridge\n    headline: More\n"
+                              "    body: 'Again: ![The old way](/assets/cut.png)'\n")
+    site = make_site({"funnels/launch.yml": launch, "content/story.md": story, "assets/cut.png": whole[:40]})
+    report = build(site, tmp_path / "out")
+    assert [str(w) for w in report.warnings] == [
+        "content/story.md:5: cannot read the size of 'assets/cut.png' (is the file complete?): it is shown "
+        "without width and height, so the page shifts as it loads",
+        "funnels/launch.yml:10: steps[1].body: cannot read the size of 'assets/cut.png' (is the file "
+        "complete?): it is shown without width and height, so the page shifts as it loads"]
+    (site / "funnels/extra.yml").write_text(funnel().replace("title: Launch", "title: Extra"))
+    again = build(site, tmp_path / "out")  # launch.yml is taken from the previous build: said again
+    assert [f.reused for f in again.funnels if f.slug == "launch"] == [True]
+    assert [str(w) for w in again.warnings] == [str(w) for w in report.warnings]
+
+
 @pytest.mark.parametrize("size", ['width="1e999" height="10"', 'width="-4" height="10"', 'viewBox="0 0 nan 9"',
                                   'width="\xff" height="1"'])
 def test_an_svg_with_a_size_that_is_no_size_is_used_without_one(make_site: MakeSite, tmp_path: Path,
