@@ -109,18 +109,15 @@ class MarkdownRenderer:
         except MarkdownError:
             return ()
 
-    def unsized_pictures(self, text: str) -> list[str]:
+    def unsized_pictures(self, text: str) -> tuple[str, ...]:
         """The pictures of `assets/` the text shows whose size cannot be read from the file (a
         damaged or unfinished one): they are shown without width and height."""
-        if "![" not in text or "assets/" not in text:
-            return []
-        unsized = []
-        for found in _IMAGE.finditer(_html(_RAW_HTML.sub("&#60;", text))):
-            ref = unquote(html.unescape(found[1])).removeprefix("/")
-            asset = self.lookup(ref) if ref.startswith("assets/") else None
-            if asset is not None and asset[1] is None and ref.lower().endswith(RASTER):
-                unsized.append(ref)
-        return list(dict.fromkeys(unsized))
+        if "![" not in text and not (self.allow_html and _IMG_TAG.search(text)):
+            return ()
+        try:
+            return self._converted(text)[2]
+        except MarkdownError:
+            return ()
 
     def site_links(self, text: str) -> list[str]:
         """The site paths (`/funnel/step/`) the text links to, as written; not `/assets/…`
@@ -149,9 +146,12 @@ class MarkdownRenderer:
         found = re.search(rf"<{re.escape(tag)}\b", prose, re.I)
         return prose.count("\n", 0, found.start()) + 1 if found else 1
 
-    def _convert(self, text: str) -> tuple[str, tuple[str, ...]]:
+    def _convert(self, text: str) -> tuple[str, tuple[str, ...], tuple[str, ...]]:
+        """The text as HTML, the https:// pictures it shows and those of `assets/` whose size
+        cannot be read; MarkdownError for what no page can show."""
         flaws: list[Flaw] = []
         remote: list[str] = []
+        unsized: list[str] = []
         as_text = _html(_RAW_HTML.sub("&#60;", text))  # raw HTML shown as text: every link is Markdown's
         for href in _LINK.findall(as_text):
             _check_link(html.unescape(href), flaws)
@@ -163,7 +163,7 @@ class MarkdownRenderer:
             converted = _CODE.sub(lambda code: code[0].replace("&amp;#60;", "&lt;"), as_text)
         converted = _H1.sub(r"<\1h2", converted)  # the page's headline is its one <h1>
         converted = _HEADING_ID.sub(r'<\1 id="\3">\2</\1>', converted)
-        converted = _IMAGE.sub(lambda found: self._image(found, flaws), converted)
+        converted = _IMAGE.sub(lambda found: self._image(found, flaws, unsized), converted)
         converted = _ALIGN.sub(r'<\1 align="\2">', converted)
 
         def attribute(tag: str, name: str, value: str) -> str | None:
@@ -185,7 +185,7 @@ class MarkdownRenderer:
             elif value.startswith(self.root):  # a Markdown image, already checked and published
                 return value
             elif tag == "img":  # raw HTML's picture, checked as a Markdown one is (no other src is kept)
-                published = self._picture(unquote(value), flaws)
+                published = self._picture(unquote(value), flaws, unsized)
                 if published:  # of the assets folder
                     return published[0]
                 if value.startswith("https://"):
@@ -200,13 +200,13 @@ class MarkdownRenderer:
                                 link_rel="noopener noreferrer", attribute_filter=attribute))
         if flaws:
             raise MarkdownError(list(dict.fromkeys(flaws)))
-        return cleaned, tuple(dict.fromkeys(remote))
+        return cleaned, tuple(dict.fromkeys(remote)), tuple(dict.fromkeys(unsized))
 
-    def _image(self, found: re.Match[str], flaws: list[Flaw]) -> str:
+    def _image(self, found: re.Match[str], flaws: list[Flaw], unsized: list[str]) -> str:
         """An image pointed at its fingerprinted file when it is in `assets/`, sized and lazy."""
         src, alt, title = found[1], found[2], found[3]
         attributes = {"alt": alt, "decoding": "async", "loading": "lazy", "src": src}
-        published = self._picture(unquote(html.unescape(src)), flaws)
+        published = self._picture(unquote(html.unescape(src)), flaws, unsized)
         if published is not None:
             url, width, height = published
             attributes["src"] = html.escape(url)
@@ -216,9 +216,11 @@ class MarkdownRenderer:
             attributes["title"] = title
         return "<img " + " ".join(f'{name}="{value}"' for name, value in sorted(attributes.items())) + ">"
 
-    def _picture(self, ref: str, flaws: list[Flaw]) -> tuple[str, int | None, int | None] | None:
+    def _picture(self, ref: str, flaws: list[Flaw],
+                 unsized: list[str]) -> tuple[str, int | None, int | None] | None:
         """A picture of `assets/` (or `/assets/`) as published: (URL, width, height). None for
-        any other picture, which is shown as written; a flaw for each that no page can show."""
+        any other picture, which is shown as written; a flaw for each that no page can show, and
+        in ``unsized`` each whose size cannot be read."""
         ref = ref[1:] if ref.startswith("/assets/") else ref  # the same file as assets/…
         if ref.startswith("assets/"):
             asset = self.lookup(ref)
@@ -228,6 +230,8 @@ class MarkdownRenderer:
                 flaws.append(Flaw(ref, f"image '{ref}' {why}: export it as JPEG, PNG or WebP and name "
                                        "that file here"))
             else:
+                if asset[1] is None and ref.lower().endswith(RASTER):
+                    unsized.append(ref)
                 return asset[:3]
         elif ref.startswith("http://"):
             flaws.append(Flaw(ref, f"image {shown(ref)} is not secure: write {shown('https' + ref[4:])}"))
