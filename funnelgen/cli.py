@@ -101,7 +101,8 @@ def _stops_on_ctrl_c(said: str) -> Callable[[F], F]:
                     raise KeyboardInterrupt
 
             main = threading.current_thread() is threading.main_thread()
-            before = {signum: signal.signal(signum, on_stop) for signum in _STOPS} if main else {}
+            before = {signum: signal.signal(signum, on_stop) for signum in _STOPS  # ignored: `nohup`, or
+                      if main and signal.getsignal(signum) is not signal.SIG_IGN}  # `cmd &` in a script
             try:
                 result = func(*args, **kwargs)
             except KeyboardInterrupt as exc:

@@ -254,6 +254,29 @@ def test_ctrl_c_pressed_again_while_a_stopped_build_cleans_up_leaves_nothing_beh
     assert sorted(p.name for p in tmp_path.iterdir()) == [".out.funnelgen-templates", "site"]
 
 
+def test_a_build_started_with_ctrl_c_ignored_keeps_ignoring_it(make_site: MakeSite, tmp_path: Path) -> None:
+    """As a shell script starts `funnelgen build … &`: Ctrl-C pressed for the script is not for it."""
+    site, out = make_site(), tmp_path / "out"
+    (site / "templates/blocks").mkdir(parents=True)
+    (site / "templates/blocks/footer.html").write_text("<footer>{% for a in range(10) %}{% for b in range(50000) %}{% endfor %}{% endfor %}</footer>\n")
+    assert FUNNELGEN
+    ignoring = lambda: signal.signal(signal.SIGINT, signal.SIG_IGN)  # noqa: E731 - what the shell does
+    build = subprocess.Popen([FUNNELGEN, "build", str(site), "-o", str(out), "-j", "2"], preexec_fn=ignoring,
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    try:
+        deadline = time.monotonic() + 30
+        while not any(tmp_path.glob(".out.*.funnelgen-tmp")) and time.monotonic() < deadline:
+            time.sleep(0.01)
+        os.killpg(build.pid, signal.SIGINT)  # to every process of it, workers too
+        _, err = build.communicate(timeout=120)
+    finally:
+        if build.poll() is None:
+            os.killpg(build.pid, signal.SIGKILL)
+            build.wait()
+    assert (build.returncode, err) == (0, "")
+    assert (out / "tiny/join/index.html").is_file()
+
+
 def test_a_stop_that_python_drops_still_ends_the_command_with_its_exit_code() -> None:
     """Python drops an exception raised in some of its own handlers (at a fork, in a finalizer):
     the work then finishes, and the command says it was stopped as it finished."""
