@@ -301,6 +301,27 @@ def test_a_stop_that_python_drops_still_ends_the_command_with_its_exit_code() ->
     assert result.stderr.endswith("Stopped (terminated) as it finished; what it printed above was done.\n")
 
 
+def test_ctrl_c_during_the_swap_of_a_build_that_ignores_it_changes_nothing(make_site: MakeSite,
+                                                                           tmp_path: Path) -> None:
+    site, out = make_site(), tmp_path / "out"
+    pressed_in_the_swap = """if True:
+        import os, signal, sys
+        from funnelgen import write
+        from funnelgen.cli import main
+        swap = write.OutputWriter.commit
+        def commit(self, marker):
+            os.kill(os.getpid(), signal.SIGINT)
+            swap(self, marker)
+        write.OutputWriter.commit = commit
+        signal.signal(signal.SIGINT, signal.SIG_IGN)  # as `funnelgen build &` in a script starts
+        sys.argv[0] = "funnelgen"
+        main()
+    """
+    result = subprocess.run([sys.executable, "-c", pressed_in_the_swap, "build", str(site), "-o", str(out), "-q"],
+                            capture_output=True, text=True, check=False)
+    assert (result.returncode, result.stderr) == (0, "")
+
+
 @pytest.mark.parametrize("spare", [".public.funnelgen-spare", ".public.0a1b2c3d.funnelgen-tmp"])
 def test_build_into_the_spare_of_another_output_is_refused(make_site: MakeSite, spare: str) -> None:
     site = make_site()

@@ -341,7 +341,8 @@ def _ctrl_c_held() -> Iterator[list[int]]:
         yield pressed
         return
     before = {signum: signal.signal(signum, lambda signum, frame: pressed.append(signum))
-              for signum in (signal.SIGINT, signal.SIGTERM)}  # SIGTERM: a CI job cancelled
+              for signum in (signal.SIGINT, signal.SIGTERM)  # SIGTERM: a CI job cancelled
+              if signal.getsignal(signum) is not signal.SIG_IGN}  # ignored stays ignored
     try:
         yield pressed
     finally:
