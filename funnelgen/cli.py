@@ -11,17 +11,16 @@ import re
 import shlex
 import signal
 import sys
-import threading
 from collections.abc import Callable
 from functools import wraps
 from pathlib import Path
-from types import FrameType
 from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
 import click
 
 from funnelgen import __version__
 from funnelgen.errors import Abort, Problem, counted, printable
+from funnelgen.stops import Stopped, stoppable
 
 if TYPE_CHECKING:
     from funnelgen.commands.deploy import DeployReport
@@ -93,34 +92,18 @@ def _stops_on_ctrl_c(said: str) -> Callable[[F], F]:
     def decorate(func: F) -> F:
         @wraps(func)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
-            stops: list[int] = []
-
-            def on_stop(signum: int, frame: FrameType | None) -> None:
-                stops.append(signum)
-                if len(stops) == 1:
-                    raise KeyboardInterrupt
-
-            main = threading.current_thread() is threading.main_thread()
-            before = {signum: signal.signal(signum, on_stop) for signum in _STOPS  # ignored: `nohup`, or
-                      if main and signal.getsignal(signum) is not signal.SIG_IGN}  # `cmd &` in a script
-            try:
-                result = func(*args, **kwargs)
-            except KeyboardInterrupt as exc:
-                _stopped(str(exc) or said, stops)
-            finally:
-                for signum, handler in before.items():  # None: a handler not set from Python
-                    default = signal.default_int_handler if signum == signal.SIGINT else signal.SIG_DFL
-                    signal.signal(signum, handler if handler is not None else default)
-            if stops:  # it reached no code that could stop: the work is done
-                _stopped("Stopped (Ctrl-C) as it finished; what it printed above was done.", stops)
-            return result
+            with stoppable() as stops:
+                try:
+                    result = func(*args, **kwargs)
+                except KeyboardInterrupt as exc:  # only ours say what was left: Python's own say more
+                    _stopped(str(exc) if isinstance(exc, Stopped) else said, stops)
+                if stops:  # it reached no code that could stop: the work is done
+                    _stopped("Stopped (Ctrl-C) as it finished; what it printed above was done.", stops)
+                return result
 
         return wrapper  # type: ignore[return-value]
 
     return decorate
-
-
-_STOPS = (signal.SIGINT, signal.SIGTERM)
 
 
 def _stopped(message: str, stops: list[int]) -> NoReturn:
@@ -313,9 +296,9 @@ def build(site: Path, output: Path | None, jobs: int | None, no_cache: bool, str
                     progress.close()
         _print_build(report, out, quiet, verbose)
     except KeyboardInterrupt as exc:  # the build's own words, or before it finished: left as it was
-        if report is None or str(exc):
+        if report is None or isinstance(exc, Stopped):
             raise
-        raise KeyboardInterrupt(_BUILT) from None
+        raise Stopped(_BUILT) from None
 
 
 def _print_build(report: BuildReport, out: Path, quiet: bool, verbose: bool) -> None:
@@ -381,7 +364,7 @@ def new(directory: str) -> None:
     try:
         _print_new(Path(directory), written)
     except KeyboardInterrupt:
-        raise KeyboardInterrupt("Stopped (Ctrl-C) after the site was created.") from None
+        raise Stopped("Stopped (Ctrl-C) after the site was created.") from None
 
 
 def _print_new(directory: Path, written: list[Path]) -> None:
@@ -502,7 +485,7 @@ def deploy(site: Path, remote: str, branch: str, message: str | None, dry_run: b
     try:
         _print_deploy(report, out, dry_run, quiet, verbose)
     except KeyboardInterrupt:
-        raise KeyboardInterrupt("Stopped (Ctrl-C) after the deploy had finished.") from None
+        raise Stopped("Stopped (Ctrl-C) after the deploy had finished.") from None
 
 
 def _print_deploy(report: DeployReport, out: Path, dry_run: bool, quiet: bool, verbose: bool) -> None:

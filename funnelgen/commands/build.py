@@ -9,14 +9,12 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import signal
-import threading
 import time
 from collections.abc import Callable, Generator, Iterator
 from pathlib import Path
 from typing import Any, Protocol
 
-from funnelgen import hosting, images
+from funnelgen import hosting, images, stops
 from funnelgen.errors import Abort, Problem
 from funnelgen.images import Variant
 from funnelgen.incremental import (
@@ -316,36 +314,16 @@ def build(root: Path, out: Path, *, strict: bool = False, jobs: int | None = Non
             if site_key(root, prepared.theme.folders()) != prepared.site_key:  # the pages may hold both
                 raise Abort("a file of the site or of its theme changed while the site was being built; "
                             "the output folder was left as it was: build again")
-            with _ctrl_c_held() as pressed:
+            stops.raise_if_stopped()  # one Python dropped while rendering may have cut a page short
+            with stops.held():
                 writer.commit(manifest_of(prepared, report.outputs).text())
                 swapped = True
-            if pressed:  # delivered now: Ctrl-C raises KeyboardInterrupt, as SIGTERM does under the CLI
-                signal.raise_signal(pressed[0])
-                raise KeyboardInterrupt  # a SIGINT handled elsewhere, that raised nothing
     except KeyboardInterrupt:
         if swapped:
-            raise KeyboardInterrupt(STOPPED_AFTER_SWAP) from None
+            raise stops.Stopped(STOPPED_AFTER_SWAP) from None
         raise
     report.out = out
     report.seconds = time.perf_counter() - started
     return report
 
 
-@contextlib.contextmanager
-def _ctrl_c_held() -> Iterator[list[int]]:
-    """Hold Ctrl-C (and SIGTERM) until the block ends, noting it in the list yielded (the caller
-    stops then). Only the main thread receives signals: elsewhere (serve's rebuilds) this
-    changes nothing."""
-    pressed: list[int] = []
-    if threading.current_thread() is not threading.main_thread():
-        yield pressed
-        return
-    before = {signum: signal.signal(signum, lambda signum, frame: pressed.append(signum))
-              for signum in (signal.SIGINT, signal.SIGTERM)  # SIGTERM: a CI job cancelled
-              if signal.getsignal(signum) is not signal.SIG_IGN}  # ignored stays ignored
-    try:
-        yield pressed
-    finally:
-        for signum, handler in before.items():  # None: a handler not set from Python
-            default = signal.default_int_handler if signum == signal.SIGINT else signal.SIG_DFL
-            signal.signal(signum, handler if handler is not None else default)

@@ -26,6 +26,7 @@ from funnelgen import __version__
 from funnelgen.commands.build import build
 from funnelgen.errors import Abort, Problem
 from funnelgen.incremental import read_manifest
+from funnelgen.stops import Stopped
 from funnelgen.uptodate import BuildReport
 from funnelgen.write import MARKER, no_build_writing
 
@@ -71,9 +72,10 @@ def deploy(site: Path, out: Path, remote: str, *, branch: str = "gh-pages", mess
             raise Abort([Problem(w.file, w.line, w.key, w.message + " (--strict)") for w in sorted(warned)])
     try:
         built = build(site, out, strict=strict) if build_first else None
-    except KeyboardInterrupt as exc:  # bare: the output folder is as it was (see build)
-        said = str(exc) or "Stopped (Ctrl-C); the output folder was left as it was."
-        raise KeyboardInterrupt(f"{said} Nothing was pushed.") from None
+    except KeyboardInterrupt as exc:  # not Stopped: the output folder is as it was (see build)
+        left = "Stopped (Ctrl-C); the output folder was left as it was."
+        said = str(exc) if isinstance(exc, Stopped) else left
+        raise Stopped(f"{said} Nothing was pushed.") from None
     report = publish(out, url, branch=branch, message=message or _message(git, site, out),
                      dry_run=dry_run, ident=git.ident(site), shown_remote=remote)
     report.build = built
@@ -112,9 +114,9 @@ def publish(out: Path, url: str, *, branch: str, message: str, dry_run: bool = F
                 report.commit = commit
     except KeyboardInterrupt:
         if pushed:
-            raise KeyboardInterrupt("Stopped (Ctrl-C) after the deploy had finished.") from None
+            raise Stopped("Stopped (Ctrl-C) after the deploy had finished.") from None
         if pushing:
-            raise KeyboardInterrupt(f"Stopped (Ctrl-C) during the push: {branch} of {shown} may or may not "
+            raise Stopped(f"Stopped (Ctrl-C) during the push: {branch} of {shown} may or may not "
                                     "have the new commit; run funnelgen deploy again to be sure.") from None
         raise
     return report

@@ -9,6 +9,7 @@ import shutil
 from pathlib import Path
 
 from funnelgen.errors import Abort
+from funnelgen.stops import Stopped
 
 STARTER = Path(__file__).resolve().parent.parent / "starter"
 GITIGNORE = """\
@@ -51,7 +52,7 @@ def new_site(target: Path) -> list[Path]:
             with contextlib.suppress(OSError):
                 folder.rmdir()
         if isinstance(exc, KeyboardInterrupt):
-            raise KeyboardInterrupt("Stopped (Ctrl-C); nothing was created.") from None
+            raise Stopped("Stopped (Ctrl-C); nothing was created.") from None
         raise _cannot_write(destination, exc) from None
     return written
 
