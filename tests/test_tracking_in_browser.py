@@ -694,7 +694,7 @@ def test_events_queued_for_the_beacon_are_dropped_when_consent_is_withdrawn(with
 
 @pytest.mark.parametrize("stored", ["1", '"text"', "{broken", "[]", "null", '{"id": "a", "v": "f/story", "x": 5}',
                                     '{"id": "a", "lt": {"ref": ""}, "ft": {}}', '{"lt": {"utm": {}, "ref": 5}}',
-                                    '{"h": "hot"}'])
+                                    '{"h": "hot"}', '{"lt": {"utm": {}, "ref": ""}}'])
 def test_a_damaged_memory_is_started_afresh(plain: Path, serve: Any, new_page: Any, stored: str) -> None:
     tab = new_page()
     tab.page.add_init_script(f"if (!sessionStorage.seeded) {{ localStorage.setItem('funnelgen', {json.dumps(stored)}); "
@@ -707,12 +707,13 @@ def test_a_damaged_memory_is_started_afresh(plain: Path, serve: Any, new_page: A
     assert tab.console_errors == []
 
 
+@pytest.mark.parametrize("stored", ["{}", '{"lt": {"utm": {}, "ref": ""}}'])
 def test_what_another_script_stores_under_the_key_while_the_page_is_open_is_not_taken(
-        plain: Path, serve: Any, new_page: Any) -> None:
+        plain: Path, serve: Any, new_page: Any, stored: str) -> None:
     tab = new_page()
     _stop_navigation(tab)
     tab.goto(serve(plain) + "launch/buy/?utm_medium=email")
-    tab.page.evaluate("localStorage.setItem('funnelgen', '{}')")
+    tab.page.evaluate(f"localStorage.setItem('funnelgen', {json.dumps(stored)})")
     tab.page.click(".links a")
     assert [e["event"] for e in _events(tab)] == ["step_view", "link_click"]
     assert tab.page.evaluate("JSON.parse(localStorage.funnelgen).t") == "hot"  # this page's memory, kept
@@ -804,3 +805,37 @@ def test_a_beacon_that_cannot_be_sent_raises_no_error_on_the_page(tracked: Path,
     tab.page.evaluate("dispatchEvent(new Event('pagehide'))")  # flushes the beacon's events
     tab.page.wait_for_timeout(300)
     assert [e for e in tab.console_errors if e.startswith("uncaught")] == []
+
+
+def test_withdrawing_consent_takes_the_visitor_id_back_from_the_pages_links(with_banner: Path, collector: Any,
+                                                                           new_page: Any) -> None:
+    base, _ = collector(with_banner)
+    tab = new_page()
+    tab.goto(base + "launch/buy/?utm_source=fb")
+    tab.page.get_by_role("button", name="Accept").click()
+    assert "client_reference_id=" in (tab.page.get_attribute("a.button", "href") or "")
+    tab.page.evaluate("funnelgen.consent(false)")  # from the site's own privacy settings
+    assert tab.page.get_attribute("a.button", "href") == "https://buy.stripe.com/test_kit?utm_source=fb"
+
+
+def test_a_tab_that_accepted_stops_sending_once_another_tab_refused(with_banner: Path, collector: Any,
+                                                                    new_page: Any) -> None:
+    base, beacons = collector(with_banner)
+    accepted = new_page()
+    _stop_navigation(accepted)
+    requests = _provider_requests(accepted)
+    accepted.goto(base + "launch/buy/")
+    accepted.page.get_by_role("button", name="Accept").click()
+    _wait_for(accepted, lambda: any("en=step_view" in r for r in requests), "the accepted page's step_view")
+    refusing = new_page(beside=accepted)
+    refusing.goto(base + "launch/join/")
+    refusing.page.evaluate("funnelgen.consent(false)")  # the visitor's last word, in the other tab
+    sent_before = len(requests)
+    accepted.page.click("a.button")
+    assert accepted.page.get_attribute("a.button", "href") == "https://buy.stripe.com/test_kit"  # no id
+    accepted.page.goto("about:blank")  # the page hides: a beacon would flush now
+    accepted.page.wait_for_timeout(300)
+    after = requests[sent_before:]
+    assert [r for r in after if "checkout" in r.lower()] == []  # GA4's checkout_click, Meta's InitiateCheckout
+    assert [r for r in after if "ev=revoke" in r]  # and Meta was told to stop
+    assert [b for b in beacons if "checkout_click" in json.dumps(b)] == []

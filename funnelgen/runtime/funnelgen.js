@@ -19,8 +19,8 @@
   }
   fresh();
   function ours(s) {  /* not what another script, or another shape, left under the key */
-    return s && typeof s == "object" && !s.pop && s.lt && [s.x, s.v, s.h].every(function (a) { return !a || a.pop; }) &&
-      [s.lt, s.ft].every(function (t) { return !t || t.utm && typeof t.utm == "object" && typeof t.ref == "string"; });
+    return s && typeof s == "object" && !s.pop && [s.x, s.v, s.h].every(function (a) { return !a || a.pop; }) &&
+      [s.lt, s.ft].every(function (t) { return t && t.utm && typeof t.utm == "object" && typeof t.ref == "string"; });
   }
   function save() { try { if (ls) ls.setItem(KEY, JSON.stringify(S)); } catch (e) { /* full or blocked */ } }
 
@@ -98,7 +98,7 @@
   });
   if (S.t !== temp) S.h = (S.h || []).concat([[temp, now]]).slice(-20);  /* each change, when */
   S.t = temp;
-  d.documentElement.setAttribute("data-temperature", temp);
+  d.documentElement.dataset.temperature = temp;
 
   /* ---- hot visitors skip the bridge: before paint, one replace ---- */
   if (C.next && (C.skip || []).indexOf(temp) >= 0) {
@@ -156,7 +156,7 @@
       var frag = t.content.cloneNode(true);
       frag.querySelectorAll("script").forEach(function (old) {
         var s = d.createElement("script");
-        for (var i = 0; i < old.attributes.length; i++) s.setAttribute(old.attributes[i].name, old.attributes[i].value);
+        for (var at of old.attributes) s.setAttribute(at.name, at.value);
         s.text = old.text;
         old.replaceWith(s);
       });
@@ -186,7 +186,7 @@
 
   /* ---- events: dataLayer always, the page's own hooks always, providers after consent ---- */
   function track(name, extra) {
-    var e = { event: name, funnel: C.funnel, step: C.step, step_type: C.type, variant: C.variant || null,
+    var e = { event: name, funnel: C.funnel, step: C.step, step_type: C.type, variant: null,
       temperature: temp, visitor_id: S.id, utm_first: S.ft.utm, utm_last: S.lt.utm, ts: Date.now() };
     for (var x in extra || {}) if (!(x in e)) e[x] = extra[x];
     w.dataLayer.push(e);
@@ -208,7 +208,8 @@
       if (P.ga4) gconsent("update", consent);
       if (P.meta) w.fbq("consent", consent === "granted" ? "grant" : "revoke");
     }
-    if (consent === "granted") { start(); fill(d); } else pending.length = beacon.length = 0;  /* nothing queued goes out */
+    if (consent === "granted") start(); else pending.length = beacon.length = 0;  /* nothing queued goes out */
+    fill(d);  /* the visitor id goes with forms and links only with consent */
   }
 
   w.funnelgen = {
@@ -226,6 +227,7 @@
   /* ---- clicks and submits ---- */
   function remember(name, a) {
     fresh();
+    if (S.consent === "denied" && consent === "granted") setConsent(false);  /* refused in another tab */
     if (name === "optin_submit") S.o = true;
     if (name === "checkout_click" || name === "upsell_accept") {
       S.c = true;
@@ -275,7 +277,7 @@
   function fill(root) {  /* again once consent lets the visitor id go with them */
     root.querySelectorAll("input[data-carry]").forEach(function (i) { i.value = value(i.dataset.carry); });
     root.querySelectorAll("a[data-carry]").forEach(function (a) {
-      var url = new URL(a.href);
+      var url = new URL(a.fgHref = a.fgHref || a.href);  /* as written: a value taken back goes */
       a.dataset.carry.split(",").forEach(function (pair) {  // what[=parameter]
         var kv = pair.split("="), val = value(kv[0]);
         if (val) url.searchParams.set(kv[1] || kv[0], val);
