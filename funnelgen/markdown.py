@@ -100,24 +100,24 @@ class MarkdownRenderer:
         return self._converted(text)[0]
 
     def remote_images(self, text: str) -> tuple[str, ...]:
-        """The https:// pictures the text shows (the CSP must allow their hosts); none when it
-        cannot be converted (rendering says why)."""
-        if "![" not in text and not (self.allow_html and _IMG_TAG.search(text)):
-            return ()
-        try:
-            return self._converted(text)[1]
-        except MarkdownError:
-            return ()
+        """The https:// pictures the text shows (the CSP must allow their hosts)."""
+        return self._pictures(text)[0]
 
     def unsized_pictures(self, text: str) -> tuple[str, ...]:
         """The pictures of `assets/` the text shows whose size cannot be read from the file (a
         damaged or unfinished one): they are shown without width and height."""
+        return self._pictures(text)[1]
+
+    def _pictures(self, text: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        """Remote and unsized pictures of the text; none when it cannot be converted (rendering
+        says why)."""
         if "![" not in text and not (self.allow_html and _IMG_TAG.search(text)):
-            return ()
+            return (), ()
         try:
-            return self._converted(text)[2]
+            _, remote, unsized = self._converted(text)
         except MarkdownError:
-            return ()
+            return (), ()
+        return remote, unsized
 
     def site_links(self, text: str) -> list[str]:
         """The site paths (`/funnel/step/`) the text links to, as written; not `/assets/…`

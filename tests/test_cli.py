@@ -200,6 +200,24 @@ def test_ctrl_c_during_a_check_says_nothing_was_written(make_site: MakeSite) -> 
     assert snapshot(site.parent) == before
 
 
+def pressed_in_the_swap(sent: str, before_main: str = "") -> str:
+    """A script that runs funnelgen's command line, sending itself ``sent`` as the new build is
+    swapped in; ``before_main``: a line that sets it up further."""
+    return f"""if True:
+        import os, signal, sys
+        from funnelgen import write
+        from funnelgen.cli import main
+        swap = write.OutputWriter.commit
+        def commit(self, marker):
+            os.kill(os.getpid(), signal.{sent})
+            swap(self, marker)
+        write.OutputWriter.commit = commit
+        {before_main}
+        sys.argv[0] = "funnelgen"
+        main()
+    """
+
+
 @pytest.mark.parametrize(("sent", "code", "said"), [("SIGINT", 130, "Ctrl-C"), ("SIGTERM", 143, "terminated")])
 def test_ctrl_c_while_the_new_build_is_swapped_in_lets_the_swap_finish(make_site: MakeSite, tmp_path: Path,
                                                                       sent: str, code: int, said: str) -> None:
@@ -207,20 +225,8 @@ def test_ctrl_c_while_the_new_build_is_swapped_in_lets_the_swap_finish(make_site
     site, out = make_site(), tmp_path / "out"
     assert installed("build", site, "-o", out, "-q").returncode == 0
     (site / "funnels/tiny.yml").write_text(FUNNEL_YML.replace("Join the list", "Join us"))
-    pressed_in_the_swap = """if True:
-        import os, signal, sys
-        from funnelgen import write
-        from funnelgen.cli import main
-        swap = write.OutputWriter.commit
-        def commit(self, marker):
-            os.kill(os.getpid(), signal.SENT)
-            swap(self, marker)
-        write.OutputWriter.commit = commit
-        sys.argv[0] = "funnelgen"
-        main()
-    """
-    result = subprocess.run([sys.executable, "-c", pressed_in_the_swap.replace("SENT", sent), "build", str(site),
-                             "-o", str(out)], capture_output=True, text=True, check=False)
+    result = subprocess.run([sys.executable, "-c", pressed_in_the_swap(sent), "build", str(site), "-o", str(out)],
+                            capture_output=True, text=True, check=False)
     assert (result.returncode, result.stderr) == (
         code, f"Stopped ({said}) after the build had finished; the output folder is up to date.\n")
     assert "Join us" in (out / "tiny/join/index.html").read_text()
@@ -348,21 +354,9 @@ def test_a_stop_that_python_drops_still_ends_the_command_with_its_exit_code() ->
 def test_ctrl_c_during_the_swap_of_a_build_that_ignores_it_changes_nothing(make_site: MakeSite,
                                                                            tmp_path: Path) -> None:
     site, out = make_site(), tmp_path / "out"
-    pressed_in_the_swap = """if True:
-        import os, signal, sys
-        from funnelgen import write
-        from funnelgen.cli import main
-        swap = write.OutputWriter.commit
-        def commit(self, marker):
-            os.kill(os.getpid(), signal.SIGINT)
-            swap(self, marker)
-        write.OutputWriter.commit = commit
-        signal.signal(signal.SIGINT, signal.SIG_IGN)  # as `funnelgen build &` in a script starts
-        sys.argv[0] = "funnelgen"
-        main()
-    """
-    result = subprocess.run([sys.executable, "-c", pressed_in_the_swap, "build", str(site), "-o", str(out), "-q"],
-                            capture_output=True, text=True, check=False)
+    ignoring = "signal.signal(signal.SIGINT, signal.SIG_IGN)"  # as `funnelgen build &` in a script starts
+    result = subprocess.run([sys.executable, "-c", pressed_in_the_swap("SIGINT", ignoring), "build", str(site), "-o",
+                             str(out), "-q"], capture_output=True, text=True, check=False)
     assert (result.returncode, result.stderr) == (0, "")
 
 
