@@ -82,12 +82,9 @@ def _stops_on_ctrl_c(said: str) -> Callable[[F], F]:
     """Turn Ctrl-C into one line on stderr and exit code 130: ``said``, or the message of the
     KeyboardInterrupt when the code it stopped raised one saying what it left (e.g. a build
     stopped after its swap). SIGTERM (a CI job cancelled, `docker stop`, `kill`) stops it the
-    same way, cleaning up as Ctrl-C does, with exit code 143.
-
-    Only the first stops it: Ctrl-C pressed again while it cleans up is noted, not raised (it cut
-    the cleanup short, leaving the staging folder and lock). One that reached no code that could
-    stop (Python drops an exception raised in some of its own handlers) still ends the command
-    with its exit code once the work is done, saying so."""
+    same way, cleaning up as Ctrl-C does, with exit code 143. Only the first stops it (see
+    funnelgen/stops.py); one that Python dropped on the way ends the command once its work is
+    done, saying so."""
 
     def decorate(func: F) -> F:
         @wraps(func)

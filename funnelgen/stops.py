@@ -78,6 +78,19 @@ def held() -> Iterator[None]:
         raise KeyboardInterrupt
 
 
+@contextlib.contextmanager
+def blocked() -> Iterator[None]:
+    """Ctrl-C and SIGTERM not delivered to this thread until the block ends (one sent meanwhile
+    comes then). Processes forked and threads started in it begin with them blocked too: a render
+    worker lets them through once set up; the process pool's threads keep them blocked, so that
+    only the main thread stops."""
+    blocked_before = signal.pthread_sigmask(signal.SIG_BLOCK, STOPS)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, blocked_before)
+
+
 def _handle(raises: Callable[[], bool]) -> dict[int, Any]:
     """Note each stop from now on, raising KeyboardInterrupt when ``raises()`` (once noted); the
     handlers replaced, to be put back."""

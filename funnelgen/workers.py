@@ -3,17 +3,17 @@ pictures to encode. Each stage that does so gives its jobs to `in_workers`."""
 
 from __future__ import annotations
 
-import contextlib
 import ctypes
 import gc
 import multiprocessing
 import os
 import signal
-from collections.abc import Callable, Generator, Iterator
+from collections.abc import Callable, Generator
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import TypeVar
 
+from funnelgen import stops
 from funnelgen.errors import Abort
 
 Job = TypeVar("Job")
@@ -63,7 +63,7 @@ def in_workers(work: Callable[[Job], Result], jobs: list[Job],
                              initializer=_start_worker, initargs=(os.getpid(),)) as pool:
         futures = []
         try:
-            with _stops_held():
+            with stops.blocked():
                 futures = [pool.submit(work, job) for job in jobs]  # the first forks the workers
             for future in futures:
                 yield future.result()
@@ -73,21 +73,6 @@ def in_workers(work: Callable[[Job], Result], jobs: list[Job],
                         "everything in one process") from None
         finally:  # by the pool's own thread: cancelling here raced it ending a broken pool
             pool.shutdown(cancel_futures=True)
-
-
-_STOPS = {signal.SIGINT, signal.SIGTERM}
-
-
-@contextlib.contextmanager
-def _stops_held() -> Iterator[None]:
-    """Ctrl-C and SIGTERM delivered only when the block ends. Processes forked and threads started
-    in it begin with them held too: a worker lets them through once set up (`_start_worker`); the
-    pool's threads keep them held, so that only this one stops."""
-    held_before = signal.pthread_sigmask(signal.SIG_BLOCK, _STOPS)
-    try:
-        yield
-    finally:
-        signal.pthread_sigmask(signal.SIG_SETMASK, held_before)
 
 
 _PR_SET_PDEATHSIG = 1
@@ -111,10 +96,10 @@ def _start_worker(parent: int) -> None:
     with SIGTERM and waits for them (a worker that caught it kept the build waiting forever).
     They must not be the handlers inherited from the build's own process either."""
     gc.freeze()
-    for stop in _STOPS:
+    for stop in stops.STOPS:
         if signal.getsignal(stop) is not signal.SIG_IGN:  # a build run with Ctrl-C ignored keeps ignoring it
             signal.signal(stop, signal.SIG_DFL)
-    signal.pthread_sigmask(signal.SIG_UNBLOCK, _STOPS)  # held while forked: one sent meanwhile ends it now
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, stops.STOPS)  # blocked while forked: one sent then ends it
     prctl = getattr(ctypes.CDLL(None), "prctl", None)  # this process's own C library
     if prctl is not None:
         prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
