@@ -517,8 +517,7 @@ def _check_markdown_pictures(funnel: Funnel, source: Source, bodies: list[str | 
     for index, (step, body) in enumerate(zip(funnel.steps, bodies, strict=True)):
         for loc, text in markdown_of(step, body):
             for ref in markdown.unsized_pictures(text):
-                message = (f"cannot read the size of '{ref}' (is the file complete?): it is shown without "
-                           "width and height, so the page shifts as it loads")
+                message = _unsized(ref)
                 if loc == ("body_file",) and step.body_file:
                     line = text.count("\n", 0, max(text.find(ref), 0)) + 1
                     checker.warnings.append(Problem(str(step.body_file), line, "", message, warning=True))
@@ -899,8 +898,12 @@ def _check_asset(ref: str, loc: Loc, source: Source, assets: dict[str, Asset], c
         checker.error(source, loc, f"{shown(ref)} {why}: export it as JPEG, PNG or WebP and name that "
                       "file here")
     elif ref in assets and assets[ref].width is None and Path(ref).suffix.lower() in images.RASTER:
-        checker.warn(source, loc, f"cannot read the size of '{ref}' (is the file complete?): it is shown "
-                     "without width and height, so the page shifts as it loads")
+        checker.warn(source, loc, _unsized(ref))
+
+
+def _unsized(ref: str) -> str:
+    return (f"cannot read the size of '{ref}' (is the file complete?): it is shown without width and "
+            "height, so the page shifts as it loads")
 
 
 def _is_webvtt(path: Path) -> bool:
