@@ -211,11 +211,17 @@ def site_files_key(root: Path) -> str:
     return _digest(site, root, code_key())
 
 
-def site_key(root: Path, theme_folders: Iterable[Path], files_key: str | None = None) -> str:
+def site_key(root: Path, theme_folders: Iterable[Path], site_files: str | None = None) -> str:
     """Everything every page depends on, except the funnel files themselves: the site's files
-    (``files_key``, taken now if not given) and every theme file."""
+    (``site_files``, their key, taken now if not given) and every theme file."""
     theme = [f for folder in theme_folders for f in _files_under(folder, folder)]
-    return _digest(theme, root, files_key or site_files_key(root))
+    return _digest(theme, root, site_files or site_files_key(root))
+
+
+def files_key(folders: Iterable[Path]) -> str:
+    """Every file under ``folders`` (those that exist), as one hash."""
+    files = [file for folder in folders if folder.is_dir() for file in _files_under(folder, folder)]
+    return _digest(files, Path("/"))
 
 
 FUNNEL_SUFFIXES = (".yml", ".yaml")

@@ -19,12 +19,15 @@ from typing import Any, TypeVar
 
 import jinja2
 import jinja2.sandbox
+from jinja2 import nodes
+from jinja2.visitor import NodeTransformer
 from markupsafe import Markup, escape
 from pydantic import BaseModel
 
 from funnelgen import __version__, providers, tracking
 from funnelgen.errors import Abort, Problem, display_path
 from funnelgen.images import ROLES
+from funnelgen.incremental import files_key
 from funnelgen.load import ContainedLoader
 from funnelgen.markdown import ID, Flaw, MarkdownError, MarkdownRenderer, line_of
 from funnelgen.plan import Asset, Page, Plan, form_name
@@ -319,8 +322,70 @@ class SettledEnvironment(jinja2.Environment):
     there took a quarter of the rendering time. A template loaded before the globals changed
     keeps the old ones; clear the template cache after changing them."""
 
+    inline_includes = True
+    """Whether a template is compiled with the templates it includes written into it (`_Inliner`)."""
+
     def make_globals(self, d: Mapping[str, Any] | None) -> dict[str, Any]:
         return {**self.globals, **(d or {})}
+
+    def _parse(self, source: str, name: str | None, filename: str | None) -> nodes.Template:
+        tree = super()._parse(source, name, filename)
+        return _Inliner(self, [name]).visit(tree) if self.inline_includes and name else tree
+
+    @cached_property
+    def templates_key(self) -> str:
+        """Every template this environment can load, as one hash: a compiled template holds those
+        it includes, so its own source does not say whether it is up to date."""
+        assert isinstance(self.loader, jinja2.FileSystemLoader)
+        return files_key([Path(folder) for folder in self.loader.searchpath])
+
+    def as_written(self) -> SettledEnvironment:
+        """The same environment compiling each template as written, including others as it
+        renders: what goes wrong there is said at the file and line it was written."""
+        exact = self.overlay(cache_size=-1, bytecode_cache=None)
+        exact.inline_includes = False
+        return exact
+
+
+class _Inliner(NodeTransformer):
+    """Writes each `{% include "name" %}` of a template as the body of the template it names, in a
+    scope of its own. Jinja makes a new context and looks the template up for every include, every
+    time it renders: a page of the built-in themes has twenty of them, and they cost a sixth of
+    its rendering. The page is the same: an included template sees the same names either way, and
+    what it sets stays inside it.
+
+    Left to include at render time: a name that is not written out, a list to choose from,
+    `ignore missing`, `without context`, a template that extends or has blocks (they render
+    through a context of their own), one that includes itself, one escaped otherwise than the
+    template that includes it (CSS in HTML), and one that cannot be read or parsed (rendering
+    then says what is wrong with it)."""
+
+    def __init__(self, env: SettledEnvironment, including: list[str | None]) -> None:
+        self.env = env
+        self.including = including
+
+    def visit_Include(self, node: nodes.Include) -> nodes.Node:
+        name = node.template.value if isinstance(node.template, nodes.Const) else None
+        if (not isinstance(name, str) or node.ignore_missing or not node.with_context
+                or name in self.including or self._escaped(name) != self._escaped(self.including[-1])):
+            return node
+        try:
+            assert self.env.loader is not None
+            source, filename, _ = self.env.loader.get_source(self.env, name)
+            tree = jinja2.Environment._parse(self.env, source, name, filename)
+        except Exception:
+            return node
+        if any(True for _ in tree.find_all((nodes.Extends, nodes.Block))) or any(
+                found.name == "self" for found in tree.find_all(nodes.Name)):
+            return node
+        inlined = _Inliner(self.env, [*self.including, name]).visit(tree)
+        scope = nodes.Scope(inlined.body, lineno=node.lineno)
+        scope.set_environment(self.env)
+        return scope
+
+    def _escaped(self, name: str | None) -> bool:
+        autoescape = self.env.autoescape
+        return bool(autoescape(name) if callable(autoescape) else autoescape)
 
 
 class ThemeOptions(dict[str, Any]):
@@ -526,6 +591,19 @@ class Renderer:
         """``use`` of template ``name``; what goes wrong is said at the template file and line."""
         try:
             return use(self.env.get_template(name))
+        except Exception:  # said again, and where: by the templates as written
+            pass
+        return self._as_written(name, use)
+
+    @cached_property
+    def _env_as_written(self) -> SettledEnvironment:
+        return self.env.as_written()
+
+    def _as_written(self, name: str, use: Callable[[jinja2.Template], T]) -> T:
+        """``use`` of template ``name`` through the templates as written, none written into
+        another: a problem is said at the file and line of the template where it is."""
+        try:
+            return use(self._env_as_written.get_template(name))
         except jinja2.TemplateSyntaxError as exc:
             message = f"template error: {exc.message}"
             raise Abort([Problem(self._shown(exc.filename or name), exc.lineno, "", message)]) from None
@@ -580,7 +658,18 @@ class Renderer:
         return display_path(Path(file), self.plan.root)
 
 
-class _CompiledTemplates(jinja2.FileSystemBytecodeCache):
+class WholeThemeChecked(jinja2.BytecodeCache):
+    """A cache of compiled templates that gives a template's code back only while every template
+    the environment can load is as it was when it was compiled (`SettledEnvironment.templates_key`):
+    a compiled template holds those it includes."""
+
+    def get_bucket(self, environment: jinja2.Environment, name: str, filename: str | None,
+                   source: str) -> jinja2.bccache.Bucket:
+        key = environment.templates_key if isinstance(environment, SettledEnvironment) else ""
+        return super().get_bucket(environment, name, filename, f"{source}\0{key}")
+
+
+class _CompiledTemplates(WholeThemeChecked, jinja2.FileSystemBytecodeCache):
     """Jinja's cache of compiled templates in a folder, which never fails a build: a template
     that cannot be read from it or saved into it (a full disk) is compiled again."""
 

@@ -22,7 +22,6 @@ import traceback
 from collections.abc import Callable
 from pathlib import Path
 
-import jinja2
 import jinja2.bccache
 
 from funnelgen.commands.build import build
@@ -30,6 +29,7 @@ from funnelgen.devserver.state import Generation, SiteState
 from funnelgen.devserver.worker import BuildProcess
 from funnelgen.errors import Abort, Problem, counted, display_path
 from funnelgen.incremental import Manifest, read_manifest
+from funnelgen.render import WholeThemeChecked
 from funnelgen.site import Prepared, prepare_against
 
 FULL_BUILD_DELAY = 0.3
@@ -215,7 +215,7 @@ class Rebuilder:
         return f"{names[0]} and {len(names) - 1} more changed"
 
 
-class _TemplateCache(jinja2.BytecodeCache):
+class _TemplateCache(WholeThemeChecked):
     """Compiled templates, kept across rebuilds in memory. Each generation has a renderer of its
     own, and compiling the theme's templates again would be most of the time a page takes to
     render. Jinja checks each template's source against what was compiled."""
