@@ -20,6 +20,7 @@ from typing import Any, TypeVar
 import jinja2
 import jinja2.sandbox
 from jinja2 import nodes
+from jinja2.compiler import find_undeclared
 from jinja2.visitor import NodeTransformer
 from markupsafe import Markup, escape
 from pydantic import BaseModel
@@ -347,6 +348,13 @@ class SettledEnvironment(jinja2.Environment):
         return exact
 
 
+_OWN_NAMES = ("loop", "caller", "varargs", "kwargs", "self", "super")
+"""Names Jinja gives a template, a loop or a macro of its own: an included template does not see
+those of the template that includes it."""
+_OWN_CONTEXT = (nodes.Extends, nodes.Block)
+"""What renders through a context of the template's own."""
+
+
 class _Inliner(NodeTransformer):
     """Writes each `{% include "name" %}` of a template as the body of the template it names, in a
     scope of its own. Jinja makes a new context and looks the template up for every include, every
@@ -356,9 +364,9 @@ class _Inliner(NodeTransformer):
 
     Left to include at render time: a name that is not written out, a list to choose from,
     `ignore missing`, `without context`, a template that extends or has blocks (they render
-    through a context of their own), one that includes itself, one escaped otherwise than the
-    template that includes it (CSS in HTML), and one that cannot be read or parsed (rendering
-    then says what is wrong with it)."""
+    through a context of their own), one that uses `loop`, `caller` or another name Jinja keeps
+    from it, one that includes itself, one escaped otherwise than the template that includes it
+    (CSS in HTML), and one that cannot be read or parsed (rendering then says what is wrong)."""
 
     def __init__(self, env: SettledEnvironment, including: list[str | None]) -> None:
         self.env = env
@@ -375,8 +383,7 @@ class _Inliner(NodeTransformer):
             tree = jinja2.Environment._parse(self.env, source, name, filename)
         except Exception:
             return node
-        if any(True for _ in tree.find_all((nodes.Extends, nodes.Block))) or any(
-                found.name == "self" for found in tree.find_all(nodes.Name)):
+        if find_undeclared(tree.body, _OWN_NAMES) or any(True for _ in tree.find_all(_OWN_CONTEXT)):
             return node
         inlined = _Inliner(self.env, [*self.including, name]).visit(tree)
         scope = nodes.Scope(inlined.body, lineno=node.lineno)

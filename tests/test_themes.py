@@ -27,6 +27,7 @@ from conftest import snapshot
 from funnelgen.commands.build import build
 from funnelgen.errors import Abort
 from funnelgen.load import Source
+from funnelgen.render import SettledEnvironment
 from funnelgen.theme import builtin_themes, installed_themes, resolve_theme, theme_chain
 from funnelgen.write import MARKER
 
@@ -329,6 +330,65 @@ def test_a_sites_copy_of_a_partial_renders_exactly_as_the_themes_own(make_site: 
     build(copied, tmp_path / "copied-out")  # rendered in the sandbox, to the same bytes
     pages = {name: data for name, data in snapshot(tmp_path / "plain-out").items() if name != MARKER}
     assert {name: data for name, data in snapshot(tmp_path / "copied-out").items() if name != MARKER} == pages
+
+
+# Partials as theme authors write them: each feature of `include` the pages rely on.
+PARTIALS = {
+    "templates/blocks/hero.html": """\
+        {% set shout = step.headline | upper %}
+        <header class="hero">{% include "blocks/mine/title.html" %}
+        <p>after: {{ local | default("not seen") }}</p>
+        <ul>{% for item in ["one", "two"] %}{% include "blocks/mine/item.html" %}{% endfor %}</ul>
+        {% with label = "Go on" %}{% include "blocks/mine/label.html" %}{% endwith %}
+        {% include "blocks/mine/" ~ "named.html" %}
+        {% include ["blocks/mine/nowhere.html", "blocks/mine/named.html"] %}
+        {% include "blocks/mine/nowhere.html" ignore missing %}
+        {% include "blocks/mine/blocks.html" %}
+        {% include "blocks/mine/plain.html" without context %}
+        </header>
+        """,
+    "templates/blocks/mine/title.html": """\
+        {% set local = "set in title" %}
+        {% macro tag(text) %}<em>{{ text }}</em>{% endmacro %}
+        <h1>{{ shout }} {{ tag(local) }}</h1>{% include "blocks/mine/deep.html" %}
+        """,
+    "templates/blocks/mine/deep.html": """\
+        {% from "blocks/copy.html" import copy with context %}
+        <p class="deep">{{ copy("headline") }} / {{ local }} / {{ site.name }}</p>
+        """,
+    "templates/blocks/mine/item.html": "<li>{{ item }} of {{ step.id }}</li>\n",
+    "templates/blocks/mine/label.html": "<b>{{ label }}</b>\n",
+    "templates/blocks/mine/named.html": "<i>named {{ step.type }}</i>\n",
+    "templates/blocks/mine/blocks.html": "{% block note %}<small>{{ step.id }}</small>{% endblock %}\n",
+    "templates/blocks/mine/plain.html": "<s>{{ shout | default('no context') }}</s>\n",
+}
+
+
+def test_partials_render_the_same_written_into_the_page_as_included_while_it_renders(
+        make_site: MakeSite, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """funnelgen compiles each template with the partials it includes written into it (faster);
+    the pages are those Jinja's own include makes, byte for byte."""
+    site = make_site({name: textwrap.dedent(text) for name, text in PARTIALS.items()})
+    build(site, tmp_path / "written-in")
+    monkeypatch.setattr(SettledEnvironment, "inline_includes", False)
+    build(site, tmp_path / "included", cache=False)
+    page = (tmp_path / "written-in/tiny/join/index.html").read_text(encoding="utf-8")
+    for shown in ("<h1>JOIN THE LIST <em>set in title</em></h1>", '<p class="deep">Join the list / set in title / Tiny Co</p>',
+                  "<p>after: not seen</p>", "<li>one of join</li>", "<li>two of join</li>", "<b>Go on</b>",
+                  "<i>named optin</i>\n<i>named optin</i>", "<small>join</small>", "<s>no context</s>"):
+        assert shown in page
+    pages = {name: data for name, data in snapshot(tmp_path / "included").items() if name != MARKER}
+    assert {name: data for name, data in snapshot(tmp_path / "written-in").items() if name != MARKER} == pages
+
+
+def test_a_partial_in_a_loop_does_not_see_loop_as_in_jinja(make_site: MakeSite, run_cli: RunCli) -> None:
+    site = make_site({
+        "templates/blocks/hero.html": '{% for item in [1, 2] %}{% include "blocks/mine/item.html" %}{% endfor %}\n',
+        "templates/blocks/mine/item.html": "<p>{{ item }}</p>\n<p>{{ loop.index }}</p>\n",
+    })
+    result = run_cli("build", site, "-o", site.parent / "out")
+    assert result.exit_code == 1
+    assert result.stderr == "templates/blocks/mine/item.html:2: template error: 'loop' is undefined\n"
 
 
 def test_a_site_template_that_replaces_nothing_is_a_warning(make_site: MakeSite, run_cli: RunCli,

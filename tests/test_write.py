@@ -158,7 +158,7 @@ def test_templates_compiled_by_one_build_serve_the_next_until_they_change(make_s
     site, out = make_site(), tmp_path / "out"
     build(site, out)
     compiled = snapshot(template_cache_path(out))
-    assert len(compiled) > 10  # every template the pages use: step pages, blocks, the site's files
+    assert len(compiled) > 5  # every template the pages use (step pages, holding their partials), the site's files
     _edit_headline(site, "Join now")
     build(site, out)
     assert snapshot(template_cache_path(out)) == compiled  # nothing compiled again
@@ -180,7 +180,7 @@ def test_templates_compiled_by_another_funnelgen_are_removed(make_site: MakeSite
     (cache / "notes").mkdir()  # not a file of ours
     build(site, out)
     assert "0123abcd-5f2e.cache" not in snapshot(cache)
-    assert (cache / "notes").is_dir() and len(snapshot(cache)) > 10
+    assert (cache / "notes").is_dir() and len(snapshot(cache)) > 5
 
 
 def test_a_template_cache_linked_elsewhere_is_never_written_through(make_site: MakeSite, tmp_path: Path) -> None:
