@@ -157,9 +157,9 @@ def _digest(files: Iterable[Path], root: Path, seed: str = "") -> str:
 
 
 def _files_under(folder: Path, within: Path) -> list[Path]:
-    """Every entry under ``folder`` but its folders, through linked folders that stay
-    ``within`` (each real folder once): a file read through a link is a file of the site too.
-    A link out of it is not followed (the build refuses it: the whole disk may be there)."""
+    """Every entry under ``folder`` but its folders and those `ignored`, through linked folders
+    that stay ``within`` (each real folder once): a file read through a link is a file of the
+    site too. A link out of it is not followed (the build refuses it: the whole disk may be there)."""
     found: list[Path] = []
     seen: set[str] = set()
     bound = os.path.join(os.path.realpath(within), "")
@@ -170,7 +170,8 @@ def _files_under(folder: Path, within: Path) -> list[Path]:
             found.append(Path(top))  # counted by name and target, as a link out of the site
             continue
         seen.add(real)
-        found += [Path(top, name) for name in files]  # dangling links and pipes too
+        folders[:] = [name for name in folders if not ignored(name)]
+        found += [Path(top, name) for name in files if not ignored(name)]  # dangling links and pipes too
     return found
 
 
@@ -236,26 +237,31 @@ def funnel_files(root: Path) -> list[Path]:
 
 
 def _is_funnel_file(name: str) -> bool:
-    return not name.startswith(".") and name.lower().endswith(FUNNEL_SUFFIXES)
+    return not ignored(name) and name.lower().endswith(FUNNEL_SUFFIXES)
 
 
-def _ignored_quietly(name: str) -> bool:
-    """Hidden files and editors' backups (`x.yml~`, `#x.yml#`, `x.yml.swp`): never meant to be built."""
-    return name.startswith((".", "#")) or name.endswith(_BACKUP_SUFFIXES)
+_SYSTEM_FILES = ("thumbs.db", "desktop.ini", "icon\r")  # Windows Explorer's, and macOS's folder icon
+
+
+def ignored(name: str) -> bool:
+    """Whether a file or folder of the site is never read, published or counted: hidden ones
+    (`.DS_Store`, an editor's `.#x.yml`), editors' backups (`x.yml~`, `#x.yml#`, `x.yml.swp`) and
+    those the system leaves (`Thumbs.db`, `desktop.ini`, `Icon\\r`). Changing one rebuilds nothing."""
+    return name.startswith((".", "#")) or name.endswith(_BACKUP_SUFFIXES) or name.lower() in _SYSTEM_FILES
 
 
 def ignored_funnel_files(root: Path) -> list[Problem]:
     """A warning for each file and folder in `funnels/` that is not built: a sub-folder (funnel
-    files are read from `funnels/` alone) or a file that is not YAML. Hidden files and backups
-    are passed over without one."""
+    files are read from `funnels/` alone) or a file that is not YAML. Those `ignored` are passed
+    over without one."""
     problems = []
     for path in sorted((root / "funnels").glob("*")):
         name = f"funnels/{path.name}"
-        if _ignored_quietly(path.name) or _is_funnel_file(path.name) or path.is_symlink():
+        if ignored(path.name) or _is_funnel_file(path.name) or path.is_symlink():
             continue
         if path.is_dir():
             found = [p.relative_to(path) for p in path.rglob("*") if _is_funnel_file(p.name)]
-            inside = sorted(p.as_posix() for p in found if not any(map(_ignored_quietly, p.parts)))
+            inside = sorted(p.as_posix() for p in found if not any(map(ignored, p.parts)))
             listed = ", ".join(inside[:3]) + (", …" if len(inside) > 3 else "")
             if inside:
                 problems.append(Problem(f"{name}/", 0, "", f"funnel files in a folder inside funnels/ are "

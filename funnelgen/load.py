@@ -16,7 +16,7 @@ import jinja2
 import yaml
 
 from funnelgen.errors import Abort, Problem, key_path
-from funnelgen.incremental import real_path
+from funnelgen.incremental import ignored, real_path
 
 try:  # the C loader is several times faster; it is just as safe
     from yaml import CSafeLoader as SafeLoader
@@ -773,6 +773,8 @@ class ContainedLoader(jinja2.FileSystemLoader):
 
     def get_source(self, environment: jinja2.Environment,
                    template: str) -> tuple[str, str, Callable[[], bool]]:
+        if any(map(ignored, template.split("/"))):  # never counted in the site key: never read
+            raise jinja2.TemplateNotFound(template)
         try:
             source, filename, uptodate = super().get_source(environment, template)
         except UnicodeDecodeError:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import difflib
 import hashlib
+import os
 import posixpath
 import unicodedata
 from collections.abc import Iterable, Iterator, Mapping
@@ -953,24 +954,28 @@ def plan_assets(root: Path) -> tuple[dict[str, Asset], list[Problem]]:
 
 
 def _plan_assets(root: Path, checker: _Checker) -> dict[str, Asset]:
-    """Fingerprint every file under assets/, refusing links that lead outside the site."""
-    folder = root / "assets"
+    """Fingerprint every file under assets/, refusing links that lead outside the site and names
+    too long to publish."""
     assets: dict[str, Asset] = {}
-    if not folder.is_dir():
-        return assets
     real_root = root.resolve()
-    for path in sorted(folder.rglob("*")):
+    for path in _asset_files(root / "assets", real_root, checker):
         name = path.relative_to(root).as_posix()
-        if any(part.startswith(".") for part in path.relative_to(folder).parts) or path.is_dir():
-            continue
         real = real_path(path)
         if real is None or not real.is_relative_to(real_root):
-            outside = "links to a file outside the site folder; copy the file into assets/ instead"
+            what = "folder" if path.is_dir() else "file"
+            outside = f"links to a {what} outside the site folder; copy the {what} into assets/ instead"
             checker.errors.append(Problem(name, 0, "", LOOP if real is None else outside))
             continue
         if not path.is_file():  # a named pipe or a device: reading it could wait for ever
             checker.errors.append(Problem(name, 0, "", "is not a plain file (a pipe or a device); "
                                           "remove it from assets/"))
+            continue
+        if (longest := _longest_published_name(path)) > MAX_NAME:
+            shortest = MAX_NAME - longest + len(path.name.encode())
+            message = (f"name too long to publish: with the fingerprint funnelgen adds it is {longest} "
+                       f"bytes, and a file name can have at most {MAX_NAME}; rename it to at most "
+                       f"{shortest} bytes")
+            checker.errors.append(Problem(name, 0, "", message))
             continue
         try:
             data = path.read_bytes()
@@ -979,6 +984,59 @@ def _plan_assets(root: Path, checker: _Checker) -> dict[str, Asset]:
             continue
         assets[name] = _asset(path, data, path.parent.relative_to(root).as_posix())
     return assets
+
+
+MAX_NAME = 255
+"""The longest file name, in bytes, of the file systems a site is built on and served from."""
+
+
+def _asset_files(folder: Path, real_root: Path, checker: _Checker) -> list[Path]:
+    """The files under ``folder``, in name order, through linked folders inside the site (each
+    name they are reached by); those `incremental.ignored` are passed over. A linked folder out
+    of the site, or one that leads back into itself, is listed as it is, to be refused."""
+    found: list[Path] = []
+
+    def walk(current: Path, within: tuple[str, ...]) -> None:
+        try:
+            entries = sorted(os.scandir(current), key=lambda entry: entry.name)
+        except OSError as exc:
+            name = current.relative_to(folder.parent).as_posix()
+            checker.errors.append(Problem(name, 0, "", f"cannot read folder: {exc.strerror}"))
+            return
+        for entry in entries:
+            path = Path(entry.path)
+            if incremental.ignored(entry.name):
+                continue
+            if not _is_folder(entry):
+                found.append(path)
+                continue
+            real = os.path.realpath(path)
+            if real in within or not Path(real).is_relative_to(real_root):
+                found.append(path)
+                continue
+            walk(path, (*within, real))
+
+    if folder.is_dir():
+        walk(folder, (os.path.realpath(folder),))
+    return found
+
+
+def _is_folder(entry: os.DirEntry[str]) -> bool:
+    """Whether an entry is a folder, or a link to one; not a link that leads back to itself."""
+    try:
+        return entry.is_dir()
+    except OSError:
+        return False
+
+
+def _longest_published_name(path: Path) -> int:
+    """The length in bytes of the longest name a file of assets/ is published under: its own with
+    a fingerprint, or, for a picture made in several widths, that of its smaller or WebP versions."""
+    fingerprint = len(".0123456789")
+    longest = len(path.name.encode()) + fingerprint
+    if path.suffix.lower() in images.RESPONSIVE:
+        longest = len(path.stem.encode()) + len("-99999w") + fingerprint + max(len(path.suffix), len(".webp"))
+    return longest
 
 
 def static_assets(files: Mapping[str, Path]) -> dict[str, Asset]:

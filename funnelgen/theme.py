@@ -26,6 +26,7 @@ from pydantic import Field, field_validator
 
 from funnelgen.contrast import READABLE, luminance, ratio, readable_shade, rgb
 from funnelgen.errors import Abort, Problem, display_path
+from funnelgen.incremental import ignored
 from funnelgen.load import Source, load_yaml
 from funnelgen.schema.site import Colors
 from funnelgen.schema.types import Model, css_color_problem, is_css_color, shown, unclosed_in_css, url_origin
@@ -144,7 +145,7 @@ class ThemeChain:
             inside = static.resolve()
             for path in static.rglob("*"):
                 name = path.relative_to(static).as_posix()
-                if any(part.startswith(".") for part in path.relative_to(static).parts) or path.is_dir():
+                if any(map(ignored, path.relative_to(static).parts)) or path.is_dir():
                     continue
                 if not path.resolve().is_relative_to(inside) or not path.is_file():
                     message = ("links to a file outside the theme's static/ folder, or is not a plain "
@@ -397,7 +398,7 @@ def unused_site_templates(site_root: Path, theme: ThemeChain) -> list[Problem]:
     problems = []
     for path in sorted(site_templates.rglob("*")):
         name = path.relative_to(site_templates).as_posix()
-        if not path.is_file() or name.startswith(".") or "/." in name or name in theirs | mentioned:
+        if not path.is_file() or any(map(ignored, name.split("/"))) or name in theirs | mentioned:
             continue
         same_name = [t for t in sorted(theirs) if t.endswith("/" + path.name)]
         near = same_name[0] if same_name else likely_meant(name, sorted(theirs | mentioned))

@@ -1357,6 +1357,13 @@ CASES = [
         id="body-file-outside-site",
     ),
     pytest.param(
+        {T: step_with("    body_file: content/.drafts/story.md\n"), "content/.drafts/story.md": "Once\n"},
+        [  # never counted in what a build depends on: a change to it would rebuild nothing
+            "funnels/tiny.yml:9: steps[0].body_file: 'content/.drafts/story.md' is hidden (a name in it starts with '.' or '#'), and funnelgen never reads hidden files: rename it",
+        ],
+        id="hidden-body-file",
+    ),
+    pytest.param(
         {T: step_with("    body_file: content\\\\Intro.md\n"), "funnels/b.yml": step_with("    body_file: ./content/intro.MD\n")},
         [  # as Windows and shell habits write a path: the path meant
             "funnels/b.yml:9: steps[0].body_file: './content/intro.MD' must be a Markdown file inside the content folder: write 'content/intro.md' (and end the file's name in .md, in small letters)",

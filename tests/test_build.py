@@ -280,6 +280,50 @@ def test_changing_an_asset_changes_its_name(make_site: MakeSite, tmp_path: Path)
     assert {p.name for p in (tmp_path / "one/assets").iterdir()} != {p.name for p in (tmp_path / "two/assets").iterdir()}
 
 
+def test_what_systems_and_editors_leave_in_the_site_is_never_published_and_rebuilds_nothing(
+        make_site: MakeSite, run_cli: Callable[..., Result], tmp_path: Path) -> None:
+    site = make_site({"assets/logo.svg": "<svg/>", "content/story.md": "A story.\n"})
+    out = tmp_path / "out"
+    assert run_cli("build", site, "-o", out, "-q", "--strict").exit_code == 0
+    published = sorted(p.relative_to(out).as_posix() for p in out.rglob("*"))
+    left = ["assets/.DS_Store", "assets/Thumbs.db", "assets/desktop.ini", "assets/Icon\r", "assets/logo.svg~",
+            "assets/#logo.svg#", "assets/logo.svg.bak", "assets/.git/config", "content/.obsidian/workspace.json",
+            "content/.#story.md", "templates/.DS_Store", "funnels/Thumbs.db", "funnels/desktop.ini"]
+    for name in left:
+        (site / name).parent.mkdir(parents=True, exist_ok=True)
+        (site / name).write_text("left behind")
+    result = run_cli("build", site, "-o", out, "--strict")
+    assert result.exit_code == 0, result.stderr
+    assert "Up to date" in result.stdout and result.stderr == ""
+    assert sorted(p.relative_to(out).as_posix() for p in out.rglob("*")) == published
+
+
+def test_a_folder_linked_inside_assets_is_published_under_each_name(make_site: MakeSite, tmp_path: Path) -> None:
+    site = make_site({"assets/people/jo.svg": "<svg/>", "site.yml": "name: Tiny Co\nbase_url: https://tiny.example/\n"
+                      "brand: {logo: assets/team/jo.svg}\n"})
+    (site / "assets/team").symlink_to("people")
+    build(site, tmp_path / "out")
+    [ours] = (tmp_path / "out/assets/team").iterdir()
+    assert f'src="../../assets/team/{ours.name}"' in _read(tmp_path / "out", "tiny/join/index.html")
+    assert [p.name for p in (tmp_path / "out/assets/people").iterdir()] == [ours.name]
+
+
+def test_an_asset_named_too_long_to_publish_is_refused_before_anything_is_written(
+        make_site: MakeSite, run_cli: Callable[..., Result], tmp_path: Path) -> None:
+    site, out = make_site({"assets/logo.svg": "<svg/>"}), tmp_path / "out"
+    assert run_cli("build", site, "-o", out, "-q").exit_code == 0
+    before = snapshot(out)
+    long = "p" * 240 + ".jpg"  # a name the disk takes; published with a fingerprint and widths, it would not fit
+    (site / "assets" / long).write_bytes(b"\xff\xd8\xff")
+    for command in (["check", site], ["build", site, "-o", out]):
+        result = run_cli(*command)
+        assert result.exit_code == 1
+        assert result.stderr == (f"assets/{long}: name too long to publish: with the fingerprint funnelgen adds "
+                                 "it is 263 bytes, and a file name can have at most 255; rename it to at most "
+                                 "236 bytes\n")
+    assert snapshot(out) == before
+
+
 def test_marketer_text_is_escaped_never_run(make_site: MakeSite, tmp_path: Path) -> None:
     funnel = FULL_FUNNEL.replace("Why most launches flop", '<script>alert(1)</script> {{ 7*7 }}')
     funnel = funnel.replace("A short story with **bold** words.", "<img src=x onerror=alert(1)> [x](https://ok.example/)")

@@ -19,6 +19,7 @@ from urllib.parse import quote, unquote, urlsplit
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Strict, WithJsonSchema
 
+from funnelgen.incremental import ignored
 from funnelgen.schema import currencies
 
 SLUG_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
@@ -346,6 +347,9 @@ def check_content_path(value: str) -> str:
         if meant and not value.strip().endswith(".md"):
             fix += " (and end the file's name in .md, in small letters)"
         raise ValueError(f"{shown(value)} must be a Markdown file inside the content folder{fix}")
+    if any(map(ignored, parts)):
+        raise ValueError(f"{shown(value)} is hidden (a name in it starts with '.' or '#'), and funnelgen "
+                         "never reads hidden files: rename it")
     return _plain_file_name(value)
 
 
