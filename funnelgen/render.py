@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import difflib
 import json
+import os
 import posixpath
 import re
 import traceback
@@ -37,7 +38,7 @@ from funnelgen.schema.blocks import CURRENCY_SYMBOLS, THREE_DECIMAL_CURRENCIES, 
 from funnelgen.schema.funnel import CopyOverride, form_of, links_of, markdown_of
 from funnelgen.schema.types import TEMPERATURES
 from funnelgen.temperature import compile_rules
-from funnelgen.theme import ThemeChain
+from funnelgen.theme import ThemeChain, builtin_themes_dir
 
 T = TypeVar("T")
 
@@ -295,6 +296,12 @@ class PageView(SiteView):
         temperature the runtime sets before first paint; without JavaScript the base shows.
         """
         step = self._page.step
+        if field != "body" and field not in type(step).model_fields:
+            fields = sorted(type(step).model_fields)
+            near = difflib.get_close_matches(field, fields, n=1)
+            hint = f"did you mean '{near[0]}'? " if near else ""
+            raise jinja2.UndefinedError(f"copy('{field}'): {step.type} steps have no '{field}': {hint}"
+                                        f"(their keys: {', '.join(fields)})")
         base = self._page.body if field == "body" else getattr(step, field)
         overrides: list[tuple[str, Any]] = []
         for temp in TEMPERATURES:
@@ -416,6 +423,10 @@ class ThemeUndefined(jinja2.StrictUndefined):
             hint = f"did you mean '{near[0]}'? " if near else ""
             return f"no key '{name}' here: {hint}(keys: {', '.join(keys)})"
         if isinstance(options, jinja2.environment.TemplateModule) and isinstance(name, str):  # words.html
+            words = sorted(word for word in vars(options) if not word.startswith("_"))
+            near = difflib.get_close_matches(name, words, n=1)
+            if near:
+                return f"words.html has no '{name}': did you mean words.{near[0]}?"
             return (f"words.html has no '{name}': copy the words that are new from the base theme's "
                     "templates/words.html into yours")
         if not isinstance(options, ThemeOptions) or not isinstance(name, str):
@@ -789,12 +800,29 @@ def _isodate(value: Any) -> Any:
 
 
 def _template_frame(exc: BaseException) -> tuple[str | None, int]:
-    """The innermost template file and line in a traceback (Jinja maps them for us)."""
+    """The template file and line in a traceback where the problem is (Jinja maps them for us):
+    the innermost, but the line that calls a macro when the macro went wrong for how it was called
+    (an argument left out), or when the macro is funnelgen's own and the call is not."""
     found: tuple[str | None, int] = (None, 0)
+    call: tuple[str | None, int] = (None, 0)  # the template line of the innermost macro call
     for frame in traceback.extract_tb(exc.__traceback__):
         if frame.filename.endswith((".html", ".xml", ".txt", ".css")):
             found = (frame.filename, frame.lineno or 0)
+        elif frame.name == "_invoke" and frame.filename.endswith(_JINJA_RUNTIME):  # a macro runs
+            call = found
+    if call[0] is not None and found[0] is not None and call != found and (
+            _LEFT_OUT.search(str(exc)) or (_is_builtin(found[0]) and not _is_builtin(call[0]))):
+        return call
     return found
+
+
+_JINJA_RUNTIME = os.path.join("jinja2", "runtime.py")
+_LEFT_OUT = re.compile(r"^parameter '\w+' was not provided$")
+
+
+def _is_builtin(template: str) -> bool:
+    """Whether a template file is one of funnelgen's own themes'."""
+    return Path(template).is_relative_to(builtin_themes_dir())
 
 
 def _near_template(name: str, templates: list[str]) -> str:

@@ -923,3 +923,30 @@ def test_a_words_file_copied_from_an_older_theme_names_the_word_it_lacks(make_si
     assert result.exit_code == 1
     assert result.stderr.endswith("page.html:40: template error: words.html has no 'skip_link': copy the words that "
                                   "are new from the base theme's templates/words.html into yours\n"), result.stderr
+
+
+FOOTER = (BUILTIN_TEMPLATES / "blocks/footer.html").read_text(encoding="utf-8")
+HERO = (BUILTIN_TEMPLATES / "blocks/hero.html").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize(("files", "error"), [
+    ({"templates/blocks/footer.html": FOOTER + "<p>{{ words.privacy_polcy }}</p>\n"},
+     f"templates/blocks/footer.html:{FOOTER.count(chr(10)) + 1}: template error: words.html has no "
+     "'privacy_polcy': did you mean words.privacy_policy?"),
+    # a macro called without an argument: the call is wrong, not the macro (here funnelgen's own)
+    ({"templates/blocks/footer.html": FOOTER + '<p>{{ words.payments(3, "month") }}</p>\n'},
+     f"templates/blocks/footer.html:{FOOTER.count(chr(10)) + 1}: template error: parameter 'amount' was not "
+     "provided"),
+    ({"templates/blocks/mine.html": "{% macro badge(name, n) %}<b>{{ name }} {{ n }}</b>{% endmacro %}\n",
+      "templates/blocks/footer.html": FOOTER + '{% from "blocks/mine.html" import badge %}\n{{ badge("new") }}\n'},
+     f"templates/blocks/footer.html:{FOOTER.count(chr(10)) + 2}: template error: parameter 'n' was not provided"),
+    # the theme's copy macro, given a field the step does not have: said where it is called
+    ({"templates/blocks/hero.html": HERO.replace('copy("headline")', 'copy("headlin")')},
+     f"templates/blocks/hero.html:{HERO.split(chr(10)).index('<h1>{{ copy(' + chr(34) + 'headline' + chr(34) + ') }}</h1>') + 1}: "
+     "template error: copy('headlin'): optin steps have no 'headlin': did you mean 'headline'? (their keys: "),
+])
+def test_a_template_mistake_is_named_where_the_theme_author_made_it(
+        make_site: MakeSite, run_cli: RunCli, tmp_path: Path, files: dict[str, str], error: str) -> None:
+    result = run_cli("build", make_site(files), "-o", tmp_path / "out")
+    assert result.exit_code == 1
+    assert result.stderr.startswith(error), result.stderr
