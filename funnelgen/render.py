@@ -420,8 +420,10 @@ class ThemeUndefined(jinja2.StrictUndefined):
         if isinstance(options, BaseModel) and isinstance(name, str):  # site.nmae: name the keys
             keys = sorted(type(options).model_fields)
             near = difflib.get_close_matches(name, keys, n=1)
-            hint = f"did you mean '{near[0]}'? " if near else ""
-            return f"no key '{name}' here: {hint}(keys: {', '.join(keys)})"
+            if near:
+                return f"no key '{name}' here: did you mean '{near[0]}'? (keys: {', '.join(keys)})"
+            return (f"no key '{name}' here (keys: {', '.join(keys)}); a key only some pages have is tested "
+                    f"with 'is defined': {{% if step.{name} is defined %}}")
         if isinstance(options, jinja2.environment.TemplateModule) and isinstance(name, str):  # words.html
             words = sorted(word for word in vars(options) if not word.startswith("_"))
             near = difflib.get_close_matches(name, words, n=1)
@@ -623,7 +625,7 @@ class Renderer:
         try:
             return use(self._env_as_written.get_template(name))
         except jinja2.TemplateSyntaxError as exc:
-            message = f"template error: {exc.message}"
+            message = f"template error: {self._unknown_filter(exc.message or '') or exc.message}"
             raise Abort([Problem(self._shown(exc.filename or name), exc.lineno, "", message)]) from None
         except jinja2.TemplateNotFound as exc:
             file, line = _template_frame(exc)  # the template that includes it
@@ -632,7 +634,7 @@ class Renderer:
                                  f"theme '{self.theme.name}' or the site's templates/{hint}")]) from None
         except jinja2.UndefinedError as exc:
             file, line = _template_frame(exc)
-            message = f"template error: {exc.message}"
+            message = f"template error: {exc.message}{self._near_name(exc.message or '', name)}"
             raise Abort([Problem(self._shown(file or name), line, "", message)]) from None
         except jinja2.exceptions.SecurityError as exc:
             file, line = _template_frame(exc)
@@ -654,8 +656,31 @@ class Renderer:
             file, line = _template_frame(exc)
             if file is None:  # not a template's doing
                 raise
-            message = f"template error: {type(exc).__name__}: {exc}"
+            message = f"template error: {self._unknown_filter(str(exc)) or f'{type(exc).__name__}: {exc}'}"
             raise Abort([Problem(self._shown(file), line, "", message)]) from None
+
+    def _unknown_filter(self, message: str) -> str | None:
+        """What to say of a filter or test no template has, with the one meant (`mony` for
+        `money`); None for another problem."""
+        found = _NO_FILTER.fullmatch(message)
+        if not found:
+            return None
+        known = self.env.filters if found[1] == "filter" else self.env.tests
+        near = difflib.get_close_matches(found[2], sorted(known), n=1)
+        return f"no {found[1]} named '{found[2]}'" + (f"; did you mean '{near[0]}'?" if near else "")
+
+    def _near_name(self, message: str, template: str) -> str:
+        """What to write for a name no template has: one that is (`stpe` for `step`), or, for
+        the names only step pages have, how to leave them out of the other pages."""
+        found = _UNDEFINED_NAME.fullmatch(message)
+        if not found:
+            return ""
+        if found[1] in ("funnel", "step") and not template.startswith("steps/"):
+            return (f": {template} is not a step page, and only step pages have '{found[1]}'; "
+                    f"test it first: {{% if {found[1]} is defined %}}")
+        given = {*self.env.globals, *_STEP_NAMES, *_SITE_PAGE_NAMES}
+        near = difflib.get_close_matches(found[1], sorted(given), n=1)
+        return f"; did you mean '{near[0]}'?" if near else ""
 
     def _style_tag_problem(self) -> Problem:
         """Where the CSS has a <style> tag (pasted from a page): it would end the page's
@@ -816,6 +841,12 @@ def _template_frame(exc: BaseException) -> tuple[str | None, int]:
     return found
 
 
+_NO_FILTER = re.compile(r"No (filter|test) named '([^']+)'(?: found)?\.")
+_UNDEFINED_NAME = re.compile(r"'(\w+)' is undefined")
+_STEP_NAMES = ("page", "funnel", "step")
+"""What a step page's templates are given (`Renderer._step_html`)."""
+_SITE_PAGE_NAMES = ("url", "plan", "page", "rel", "site_path")
+"""What the other pages' templates are given (`Renderer.extra`)."""
 _JINJA_RUNTIME = os.path.join("jinja2", "runtime.py")
 _LEFT_OUT = re.compile(r"^parameter '\w+' was not provided$")
 

@@ -388,20 +388,22 @@ def unused_site_templates(site_root: Path, theme: ThemeChain) -> list[Problem]:
     if not site_templates.is_dir():
         return []
     theirs: set[str] = set()
-    mentioned: set[str] = set()
+    mentioned: dict[str, set[str]] = {}  # by each file: the names it includes, imports or loads
     for folder in theme.template_dirs(site_root):
         for path in folder.rglob("*"):
             if path.is_file():
                 if folder != site_templates:
                     theirs.add(path.relative_to(folder).as_posix())
-                mentioned.update(_QUOTED.findall(path.read_text(encoding="utf-8", errors="replace")))
+                text = path.read_text(encoding="utf-8", errors="replace")
+                mentioned.setdefault(str(path), set()).update(_QUOTED.findall(text))
     problems = []
     for path in sorted(site_templates.rglob("*")):
         name = path.relative_to(site_templates).as_posix()
-        if not path.is_file() or any(map(ignored, name.split("/"))) or name in theirs | mentioned:
+        known = theirs.union(*(names for file, names in mentioned.items() if file != str(path)))
+        if not path.is_file() or any(map(ignored, name.split("/"))) or name in known:
             continue
         same_name = [t for t in sorted(theirs) if t.endswith("/" + path.name)]
-        near = same_name[0] if same_name else likely_meant(name, sorted(theirs | mentioned))
+        near = same_name[0] if same_name else likely_meant(name, sorted(known))
         hint = f"; did you mean templates/{near}?" if near else ""
         problems.append(Problem(f"templates/{name}", 0, "", f"replaces no template of theme '{theme.name}' "
                                 f"and no template uses it, so it changes nothing{hint}", warning=True))

@@ -944,9 +944,47 @@ HERO = (BUILTIN_TEMPLATES / "blocks/hero.html").read_text(encoding="utf-8")
     ({"templates/blocks/hero.html": HERO.replace('copy("headline")', 'copy("headlin")')},
      f"templates/blocks/hero.html:{HERO.split(chr(10)).index('<h1>{{ copy(' + chr(34) + 'headline' + chr(34) + ') }}</h1>') + 1}: "
      "template error: copy('headlin'): optin steps have no 'headlin': did you mean 'headline'? (their keys: "),
+    # what to write instead of a name, filter or test that is not there
+    ({"templates/blocks/footer.html": FOOTER + "<p>{{ stpe.headline }}</p>\n"},
+     f"templates/blocks/footer.html:{FOOTER.count(chr(10)) + 1}: template error: 'stpe' is undefined; did you "
+     "mean 'step'?"),
+    ({"templates/blocks/footer.html": FOOTER + "<p>{{ 5 | mony('USD') }}</p>\n"},
+     f"templates/blocks/footer.html:{FOOTER.count(chr(10)) + 1}: template error: no filter named 'mony'; did you "
+     "mean 'money'?"),
+    ({"templates/blocks/footer.html": FOOTER + "{% if site.name is strng %}<p>x</p>{% endif %}\n"},
+     f"templates/blocks/footer.html:{FOOTER.count(chr(10)) + 1}: template error: no test named 'strng'; did you "
+     "mean 'string'?"),
+    # the footer is on the 404 page and the funnel list too, which are not steps
+    ({"templates/blocks/footer.html": FOOTER + "<p>{{ step.headline }}</p>\n"},
+     f"templates/blocks/footer.html:{FOOTER.count(chr(10)) + 1}: template error: 'step' is undefined: 404.html "
+     "is not a step page, and only step pages have 'step'; test it first: {% if step is defined %}"),
+    ({"templates/blocks/footer.html": FOOTER + "{% if step is defined %}<p>{{ step.price }}</p>{% endif %}\n"},
+     f"templates/blocks/footer.html:{FOOTER.count(chr(10)) + 1}: template error: no key 'price' here (keys: "),
 ])
 def test_a_template_mistake_is_named_where_the_theme_author_made_it(
         make_site: MakeSite, run_cli: RunCli, tmp_path: Path, files: dict[str, str], error: str) -> None:
     result = run_cli("build", make_site(files), "-o", tmp_path / "out")
     assert result.exit_code == 1
     assert result.stderr.startswith(error), result.stderr
+
+
+def test_a_key_only_some_steps_have_is_tested_with_is_defined(make_site: MakeSite, run_cli: RunCli,
+                                                              tmp_path: Path) -> None:
+    footer = FOOTER + "{% if step is defined and step.price %}<p>{{ step.price.amount }}</p>{% endif %}\n"
+    result = run_cli("build", make_site({"templates/blocks/footer.html": footer}), "-o", tmp_path / "out")
+    assert result.exit_code == 1
+    assert result.stderr.endswith("); a key only some pages have is tested with 'is defined': "
+                                  "{% if step.price is defined %}\n"), result.stderr
+    fixed = footer.replace("and step.price %}", "and step.price is defined %}")
+    result = run_cli("build", make_site({"templates/blocks/footer.html": fixed}, name="fixed"), "-o",
+                     tmp_path / "fixed-out")
+    assert result.exit_code == 0, result.stderr
+
+
+def test_an_unused_site_template_is_not_told_to_become_a_name_only_it_mentions(make_site: MakeSite,
+                                                                               tmp_path: Path) -> None:
+    site = make_site({"templates/partials/announce.html":
+                      '<aside>{% include "partials/announce-inner.html" ignore missing %}</aside>\n'})
+    assert [str(w) for w in build(site, tmp_path / "out").warnings] == [
+        "templates/partials/announce.html: replaces no template of theme 'clean' and no template uses it, so it "
+        "changes nothing"]
