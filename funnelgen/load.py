@@ -224,6 +224,8 @@ def _syntax_error(exc: yaml.MarkedYAMLError, lines: list[str]) -> tuple[int, str
         return line, f"a value contains ': '; put the whole value in quotes{example}"
     char = text[column : column + 1]
     if "tab" in problem or char == "\t":
+        if re.match(r"[ ]*-\t", text):
+            return line, "the space after this line's '-' is a tab; type a normal space"
         return line, "this line is indented with a tab; indent with spaces only"
     if "could not find expected ':'" in problem and exc.context_mark:  # `type optin`, `headline:Buy`
         at = exc.context_mark.line + 1
@@ -265,7 +267,7 @@ def _syntax_error(exc: yaml.MarkedYAMLError, lines: list[str]) -> tuple[int, str
 
 _SPACES = {"\xa0": "a no-break space", "\u2007": "a figure space", "\u202f": "a narrow no-break space",
            "\u3000": "a full-width space", "\u200b": "a zero-width space"}
-_LOOKALIKE = "[\xa0\u2007\u202f\u3000\u200b]"
+_LOOKALIKE = "[\xa0\u2007\u202f\u3000\u200b\ufeff]"
 _LOOKALIKE_INDENT = re.compile(f"^[ ]*-?({_LOOKALIKE})")  # before a key, or after a list's '-'
 _LOOKALIKE_AFTER_KEY = re.compile(f"^[ \t]*(?:-[ \t]+)?([\\w-]+)(?::({_LOOKALIKE})|[ \t]*(\uff1a))")
 
@@ -279,6 +281,10 @@ def _lookalike_space(exc: yaml.MarkedYAMLError, lines: list[str], line: int) -> 
     for at in sorted({context, line - 1, line}):
         text = lines[at - 1] if 0 < at <= len(lines) else ""
         if indent := _LOOKALIKE_INDENT.match(text):
+            if indent[1] == "\ufeff":  # a file's first character, brought along when files are joined
+                return at, ("this line starts with an invisible byte-order mark (U+FEFF), brought along "
+                            "by a file pasted or joined into this one: delete the invisible character "
+                            "before the text")
             space = f"{_SPACES[indent[1]]} (U+{ord(indent[1]):04X}), which YAML does not read as a space"
             if text.lstrip(" ").startswith("-"):
                 return at, f"the space after this line's '-' is {space}: type a normal space"
@@ -733,6 +739,12 @@ def _named_like_site_yml(root: Path) -> str | None:
 LOOP = "is a link that leads back to itself (a loop of links); replace it with the file, or remove it"
 
 
+def broken_link(path: Path) -> str:
+    """What to say of a link to a file that is not there."""
+    return (f"is a link to '{os.readlink(path)}', which is not there (moved or removed?): link to the file "
+            "where it is now, or put the file here instead")
+
+
 def unreadable(path: Path, name: str, real_root: Path) -> Problem | None:
     """Why a site file must not be read: a link that leads outside the site folder (its text
     would end up in pages and messages), or not a plain file (reading a pipe waits for ever)."""
@@ -745,7 +757,10 @@ def unreadable(path: Path, name: str, real_root: Path) -> Problem | None:
             if not real.is_relative_to(real_root):
                 return Problem(name, 0, "", "links to a file outside the site folder; "
                                "copy the file in instead")
-            info = path.stat()
+            try:
+                info = path.stat()
+            except FileNotFoundError:
+                return Problem(name, 0, "", broken_link(path))
     except OSError as exc:
         return Problem(name, 0, "", f"cannot read file: {exc.strerror}")
     folder = name.rpartition("/")[0]

@@ -142,9 +142,9 @@ class MarkdownRenderer:
     def tag_line(self, text: str, tag: str) -> int:
         """The line of ``text`` where raw ``<tag`` was written, past code and comments that show
         one as text (1 if not found)."""
-        prose = _SHOWN_AS_TEXT.sub(lambda part: re.sub(r"[^\n]", " ", part[0]), text)
+        prose = _SHOWN_AS_TEXT.sub(lambda part: re.sub(r"[^\r\n]", " ", part[0]), text)
         found = re.search(rf"<{re.escape(tag)}\b", prose, re.I)
-        return prose.count("\n", 0, found.start()) + 1 if found else 1
+        return line_at(prose, found.start()) if found else 1
 
     def _convert(self, text: str) -> tuple[str, tuple[str, ...], tuple[str, ...]]:
         """The text as HTML, the https:// pictures it shows and those of `assets/` whose size
@@ -274,7 +274,13 @@ def line_of(text: str, ref: str) -> int:
     at = text.find(ref)
     if at < 0:
         at = text.find(unquote(ref))
-    return text.count("\n", 0, at) + 1 if at >= 0 else 1
+    return line_at(text, at) if at >= 0 else 1
+
+
+def line_at(text: str, at: int) -> int:
+    """The line of ``text`` that character ``at`` is on, lines ending in LF, CRLF or CR alone."""
+    before = text[:at]
+    return before.count("\n") + before.count("\r") - before.count("\r\n") + 1
 
 
 def _html(text: str) -> str:

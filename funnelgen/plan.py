@@ -19,7 +19,7 @@ from urllib.parse import unquote, urlsplit
 from funnelgen import images, incremental
 from funnelgen.errors import Abort, Problem
 from funnelgen.incremental import FunnelRecord, real_path
-from funnelgen.load import LOOP, Loc, Source, load_yaml, read_text
+from funnelgen.load import LOOP, Loc, Source, broken_link, load_yaml, read_text
 from funnelgen.markdown import MarkdownRenderer, is_site_path, line_of
 from funnelgen.schema import NOINDEX_TYPES, Funnel, Site, Step
 from funnelgen.schema.blocks import (
@@ -40,7 +40,7 @@ from funnelgen.schema.funnel import (
     price_of,
 )
 from funnelgen.schema.site import Condition
-from funnelgen.schema.types import is_step_ref, shown, slugify
+from funnelgen.schema.types import MAX_SLUG, is_step_ref, shown, slugify
 from funnelgen.spool import PageSpool, Spooled
 from funnelgen.tracking import VIDEO_FRAMES
 from funnelgen.validate import ValidSite
@@ -416,7 +416,8 @@ def plan_funnel(funnel: Funnel, source: Source, context: SiteContext) -> FunnelP
     fix = "choose another slug" if explicit else "rename the file or add slug: to it"
     if not explicit and not _valid_slug(slug):
         better = slugify(slug) or "my-funnel"
-        checker.error(source, (), f"file name '{slug}' is not a valid URL: rename the file to "
+        why = f" (longer than {MAX_SLUG} characters)" if len(slug) > MAX_SLUG else ""
+        checker.error(source, (), f"file name '{slug}' is not a valid URL{why}: rename the file to "
                       f"{better}{Path(source.name).suffix.lower()}, or add slug: {better} to it")
         return FunnelPlan(None, [], _surveyed(funnel, source, None, explicit, {}, [], [], checker))
     if slug in RESERVED_SLUGS:
@@ -965,6 +966,9 @@ def _plan_assets(root: Path, checker: _Checker) -> dict[str, Asset]:
             what = "folder" if path.is_dir() else "file"
             outside = f"links to a {what} outside the site folder; copy the {what} into assets/ instead"
             checker.errors.append(Problem(name, 0, "", LOOP if real is None else outside))
+            continue
+        if path.is_symlink() and not path.exists():
+            checker.errors.append(Problem(name, 0, "", broken_link(path)))
             continue
         if not path.is_file():  # a named pipe or a device: reading it could wait for ever
             checker.errors.append(Problem(name, 0, "", "is not a plain file (a pipe or a device); "

@@ -142,11 +142,15 @@ CASES = [
         {T: "title: Tiny\nsteps:\n  - id: join\n    headline:\u00a0Join\n    type: optin\n".encode(),
          "funnels/b.yml": "title: B\nsteps:\n  - id: join\n    headline\uff1a Join\n    type: optin\n".encode(),
          "funnels/c.yml": "title: C\nsteps:\n  - id: join\n  \u3000headline: Join\n    type: optin\n".encode(),
-         "funnels/d.yml": "title: D\nsteps:\n  -\u00a0id: join\n    type: optin\n".encode()},
+         "funnels/d.yml": "title: D\nsteps:\n  -\u00a0id: join\n    type: optin\n".encode(),
+         "funnels/e.yml": b"title: E\nsteps:\n  - id: join\n    type: optin\n    benefits:\n      -\tFast\n",
+         "funnels/f.yml": "title: F\n\ufeffsteps:\n  - id: join\n    type: optin\n".encode()},
         [  # YAML names the next line and says nothing of the character
             "funnels/b.yml:4: the colon after 'headline' is a full-width '：': write headline: with a normal ':'",
             "funnels/c.yml:4: this line is indented with a full-width space (U+3000), which YAML does not read as a space: indent with normal spaces",
             "funnels/d.yml:3: the space after this line's '-' is a no-break space (U+00A0), which YAML does not read as a space: type a normal space",
+            "funnels/e.yml:6: the space after this line's '-' is a tab; type a normal space",
+            "funnels/f.yml:2: this line starts with an invisible byte-order mark (U+FEFF), brought along by a file pasted or joined into this one: delete the invisible character before the text",
             "funnels/tiny.yml:4: the space after 'headline:' is a no-break space (U+00A0), which YAML does not read as a space: type a normal space",
         ],
         id="spaces-and-colons-that-only-look-like-yaml",
@@ -659,6 +663,20 @@ CASES = [
             "funnels/tiny.yml:9: steps[0].slug: 'Join-Now' is not a valid slug: use lowercase letters, digits and single '-', e.g. 'join-now'",
         ],
         id="slug-uppercase",
+    ),
+    pytest.param(
+        {T: step_with("    slug: " + "join-" * 13 + "now\n")},
+        [
+            "funnels/tiny.yml:9: steps[0].slug: 'join-join-join-join-join-join-join-join-join-join-join-jo...' is not a valid slug: it is longer than 64 characters, e.g. 'join-join-join-join-join-join-join-join-join-join-join-join-join'",
+        ],
+        id="slug-too-long",
+    ),
+    pytest.param(
+        {"funnels/" + "a" * 70 + ".yml": FUNNEL_YML, T: None},
+        [
+            "funnels/" + "a" * 70 + ".yml:1: file name '" + "a" * 70 + "' is not a valid URL (longer than 64 characters): rename the file to " + "a" * 64 + ".yml, or add slug: " + "a" * 64 + " to it",
+        ],
+        id="file-name-too-long-for-a-slug",
     ),
     pytest.param(
         {T: step_with("    slug: join/now\n")},
@@ -1393,6 +1411,13 @@ CASES = [
             "content/story.md:1: byte 0xe9 is not UTF-8; save the file as UTF-8 (in most editors: File > Save with Encoding > UTF-8)",
         ],
         id="body-file-not-utf8",
+    ),
+    pytest.param(  # saved with an old Mac's line ends, CR alone
+        {T: step_with("    body_file: content/story.md\n"), "content/story.md": b"One\rTwo\r[our plan](/nowhere/)\r"},
+        [
+            "content/story.md:3: link '/nowhere/' leads to no page of this site: link to one of its pages (e.g. /tiny/) or write the full https:// address of a page elsewhere",
+        ],
+        id="body-file-with-cr-line-ends",
     ),
     pytest.param(
         {"site.yml": SITE_YML + "theme: dark\n"},

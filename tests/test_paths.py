@@ -196,6 +196,17 @@ def test_a_link_that_leads_back_to_itself_is_one_clear_line(where: str, make_sit
         f"{where}: is a link that leads back to itself (a loop of links); replace it with the file, or remove it"]
 
 
+@pytest.mark.parametrize("where", ["assets/gone.png", "funnels/gone.yml"])
+def test_a_link_to_a_file_that_is_not_there_says_where_it_pointed(where: str, make_site: MakeSite,
+                                                                  run_cli: RunCli, tmp_path: Path) -> None:
+    site = make_site()
+    (site / where).parent.mkdir(parents=True, exist_ok=True)
+    (site / where).symlink_to("../drafts/gone.yml")
+    assert refused(run_cli, site, tmp_path / "out") == [
+        f"{where}: is a link to '../drafts/gone.yml', which is not there (moved or removed?): link to the file "
+        "where it is now, or put the file here instead"]
+
+
 @pytest.mark.parametrize("where", ["assets/pipe.png", "templates/blocks/footer.html", "funnels/pipe.yml"])
 def test_a_pipe_in_the_site_is_refused_not_waited_on(where: str, make_site: MakeSite, run_cli: RunCli,
                                                      tmp_path: Path) -> None:

@@ -101,7 +101,7 @@ def slugify(value: str) -> str:
     nothing is left)."""
     kept = "".join(_slug_char(c) for c in unicodedata.normalize("NFKD", value))  # ü → u and its dots
     plain = kept.encode("ascii", "ignore").decode()
-    return re.sub(r"[^a-z0-9]+", "-", plain.lower()).strip("-")[:64].strip("-")
+    return re.sub(r"[^a-z0-9]+", "-", plain.lower()).strip("-")[:MAX_SLUG].strip("-")
 
 
 def _slug_char(char: str) -> str:
@@ -111,13 +111,16 @@ def _slug_char(char: str) -> str:
     return "" if kind == "Cf" else char if kind[0] in "LMN" else "-"
 
 
+MAX_SLUG = 64
+"""The most characters a slug, a step id or a funnel file's name (without .yml) may have."""
+
+
 def check_slug(value: str) -> str:
-    if not _SLUG.fullmatch(value) or len(value) > 64:
+    if not _SLUG.fullmatch(value) or len(value) > MAX_SLUG:
         example = slugify(value) or "free-training"
-        raise ValueError(
-            f"{shown(value)} is not a valid slug: use lowercase letters, digits and single '-', "
-            f"e.g. '{example}'"
-        )
+        why = f"it is longer than {MAX_SLUG} characters" if _SLUG.fullmatch(value) else (
+            "use lowercase letters, digits and single '-'")
+        raise ValueError(f"{shown(value)} is not a valid slug: {why}, e.g. '{example}'")
     return value
 
 
