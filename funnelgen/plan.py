@@ -889,10 +889,7 @@ def _check_site_assets(valid: ValidSite, assets: dict[str, Asset], checker: _Che
 
 def _check_asset(ref: str, loc: Loc, source: Source, assets: dict[str, Asset], checker: _Checker) -> None:
     if ref.startswith("assets/") and ref not in assets:
-        near = [name for name in assets if name.lower() == ref.lower()]  # hosts tell Logo.svg from logo.svg
-        near = near or [name for name in assets if Path(name).name.lower() == Path(ref).name.lower()]
-        hint = f"; did you mean '{near[0]}'?" if near else ""
-        checker.error(source, loc, f"no file '{ref}' in the site folder{hint}")
+        checker.error(source, loc, f"no file '{ref}' in the site folder{_near_file(ref, sorted(assets))}")
     elif ref in assets and loc[-1] == "captions" and not _is_webvtt(assets[ref].source):
         checker.error(source, loc, f"{shown(ref)} is not a WebVTT file: its first line must be WEBVTT "
                       "(browsers show no captions from anything else); export the captions as WebVTT (.vtt)")
@@ -1130,20 +1127,33 @@ def _noindex(step: Step) -> bool:
 
 
 def _near_body_file(root: Path, written: str) -> str:
-    """'; did you mean …?' for a body file that is not there: the one whose name differs only
-    in case or in how its accents are stored (a Mac may store 'ü' as 'u' and '¨', which Linux
-    tells apart), else one with a name close to it."""
+    """'; did you mean …?' for a body file that is not there (see `_near_file`)."""
     files = [p.relative_to(root).as_posix() for p in sorted((root / "content").rglob("*"))
              if p.suffix.lower() == ".md" and p.is_file()]
+    return _near_file(written, files, "body_file")
+
+
+def _near_file(written: str, files: list[str], key: str | None = None) -> str:
+    """What to say of a file of the site named as no file is: the one whose name differs only in
+    case or in how its accents are stored (a Mac may store 'ü' as 'u' and '¨', which Linux tells
+    apart), else one with the same name in another folder, or a name close to it."""
     same = [f for f in files if _folded(f) == _folded(written)]
     if same and unicodedata.normalize("NFC", same[0]) == unicodedata.normalize("NFC", written):
         return (f": the file there stores its accents another way (as some Mac tools save names), which "
                 f"Linux servers tell apart; rename it by typing its name again: {same[0].rsplit('/', 1)[-1]}")
+    suffix = posixpath.splitext(written)[1]
     if same:
-        fix = f"write body_file: {same[0]}, or rename the file" if same[0].endswith(".md") else \
-            f"rename the file to {written.rsplit('/', 1)[-1]}"
+        if key is None:
+            fix = f"write '{same[0]}', or rename the file"
+        elif same[0].endswith(suffix):  # content/Story.md; not content/story.MD, which is refused
+            fix = f"write {key}: {same[0]}, or rename the file"
+        else:
+            fix = f"rename the file to {written.rsplit('/', 1)[-1]}"
         return f"; the file there is '{same[0]}', and Linux servers tell a name's capitals apart: {fix}"
-    near = difflib.get_close_matches(written, [f for f in files if f.endswith(".md")], n=1)
+    base = posixpath.basename(written).lower()
+    near = [f for f in files if posixpath.basename(f).lower() == base]
+    if not near and key is not None:  # a body file's name, with a slip in it
+        near = difflib.get_close_matches(written, [f for f in files if f.endswith(suffix)], n=1)
     return f"; did you mean '{near[0]}'?" if near else ""
 
 

@@ -1325,9 +1325,16 @@ CASES = [
         {T: step_with("    image: {src: assets/Team-Photo.PNG, alt: Our team}\n"),
          "assets/team-photo.png": b"\x89PNG\r\n\x1a\n" + b"\0" * 8 + b"IHDR" + b"\0\0\0\x10\0\0\0\x10\x08\x02\0\0\0"},
         [
-            "funnels/tiny.yml:9: steps[0].image.src: no file 'assets/Team-Photo.PNG' in the site folder; did you mean 'assets/team-photo.png'?",
+            "funnels/tiny.yml:9: steps[0].image.src: no file 'assets/Team-Photo.PNG' in the site folder; the file there is 'assets/team-photo.png', and Linux servers tell a name's capitals apart: write 'assets/team-photo.png', or rename the file",
         ],
         id="asset-in-another-case",
+    ),
+    pytest.param(  # a Mac stores 'é' as 'e' and '´'; Linux tells the two apart
+        {T: step_with("    image: {src: assets/café.svg, alt: Our café}\n"), "assets/cafe\u0301.svg": "<svg/>"},
+        [
+            "funnels/tiny.yml:9: steps[0].image.src: no file 'assets/café.svg' in the site folder: the file there stores its accents another way (as some Mac tools save names), which Linux servers tell apart; rename it by typing its name again: cafe\u0301.svg",
+        ],
+        id="asset-named-another-way-on-a-mac",
     ),
     pytest.param(
         {T: step_with("    image: {src: assets/brochure.pdf, alt: Our brochure}\n"
