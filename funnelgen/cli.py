@@ -373,6 +373,9 @@ def _print_new(directory: Path, written: list[Path]) -> None:
     if directory / ".gitignore" not in written:
         click.echo("Your .gitignore was kept: add public/ and .public.funnelgen-* to it, "
                    "to keep the build out of git.")
+    if directory / ".gitattributes" not in written:
+        click.echo("Your .gitattributes was kept: add '* -text' to it, so that Git for Windows "
+                   "does not change the files' line ends (and the site it builds).")
 
 
 @cli.command()

@@ -667,7 +667,7 @@ def test_new_into_a_folder_named_like_an_option_prints_a_command_that_works_when
     monkeypatch.chdir(tmp_path)
     result = run_cli("new", "--", "-launch")
     assert result.exit_code == 0, result.output
-    assert result.stdout.splitlines() == ["Created 5 files in -launch. Next:", "  funnelgen build ./-launch"]
+    assert result.stdout.splitlines() == ["Created 6 files in -launch. Next:", "  funnelgen build ./-launch"]
     pasted = subprocess.run(["sh", "-c", f"{shlex.quote(str(FUNNELGEN))} build ./-launch"], cwd=tmp_path,
                             capture_output=True, text=True, check=False)
     assert pasted.returncode == 0, pasted.stderr
@@ -686,7 +686,7 @@ def test_new_in_the_current_folder_says_so(run_cli: RunCli, tmp_path: Path,
                                            monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
     result = run_cli("new", ".")
-    assert result.stdout.splitlines() == ["Created 5 files in this folder. Next:", "  funnelgen build ."]
+    assert result.stdout.splitlines() == ["Created 6 files in this folder. Next:", "  funnelgen build ."]
 
 
 @pytest.mark.parametrize("command", ["build", "deploy"])
@@ -749,8 +749,25 @@ def test_new_keeps_the_build_out_of_git(run_cli: RunCli, tmp_path: Path) -> None
     assert run_cli("build", site, "-q", "--no-cache").exit_code == 0  # the spare and compiled templates too
     listed = subprocess.run(["git", "status", "--porcelain", "--untracked-files=all"], cwd=site,
                             capture_output=True, text=True, check=True).stdout.splitlines()
-    assert sorted(line[3:] for line in listed) == [".gitignore", "assets/logo.svg", "content/offer.md",
-                                                   "funnels/guide.yml", "site.yml"]
+    assert sorted(line[3:] for line in listed) == [".gitattributes", ".gitignore", "assets/logo.svg",
+                                                   "content/offer.md", "funnels/guide.yml", "site.yml"]
+
+
+def test_a_new_site_builds_the_same_from_a_checkout_on_windows(run_cli: RunCli, tmp_path: Path) -> None:
+    """Git for Windows checks text files out with CRLF line ends (core.autocrlf); an SVG with
+    them would be published under another name, and every page showing it would change."""
+    site = tmp_path / "mysite"
+    assert run_cli("new", site).exit_code == 0
+    git = ["git", "-c", "user.name=t", "-c", "user.email=t@example.com"]
+    subprocess.run([*git, "init", "--quiet", site], check=True)
+    subprocess.run([*git, "-C", site, "add", "-A"], check=True)
+    subprocess.run([*git, "-C", site, "commit", "--quiet", "-m", "site"], check=True)
+    windows = tmp_path / "windows"
+    subprocess.run([*git, "-c", "core.autocrlf=true", "clone", "--quiet", site, windows], check=True)
+    assert b"\r\n" not in (windows / "assets/logo.svg").read_bytes()
+    assert run_cli("build", site, "-o", tmp_path / "linux-out", "-q").exit_code == 0
+    assert run_cli("build", windows, "-o", tmp_path / "windows-out", "-q").exit_code == 0
+    assert snapshot(tmp_path / "windows-out") == snapshot(tmp_path / "linux-out")
 
 
 def test_new_leaves_a_gitignore_already_there_and_says_what_to_add(run_cli: RunCli, tmp_path: Path) -> None:
@@ -760,6 +777,7 @@ def test_new_leaves_a_gitignore_already_there_and_says_what_to_add(run_cli: RunC
     assert (tmp_path / ".gitignore").read_text() == "*.log\n"
     assert result.stdout.splitlines()[-1] == ("Your .gitignore was kept: add public/ and .public.funnelgen-* "
                                               "to it, to keep the build out of git.")
+    assert (tmp_path / ".gitattributes").read_text().endswith("\n* -text\n")
 
 
 def test_a_dot_funnelgen_file_of_someone_elses_above_the_output_is_no_reason_to_refuse(

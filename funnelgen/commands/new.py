@@ -17,12 +17,21 @@ GITIGNORE = """\
 /public/
 /.public.funnelgen-*
 """
+GITATTRIBUTES = """\
+# Every machine gets the same bytes, so every machine builds the same site: without this, Git for
+# Windows (core.autocrlf) changes the line ends of the SVG, CSS and text files it checks out, and
+# they are published under other fingerprinted names, with every page that shows them.
+* -text
+"""
+GIT_FILES = {".gitignore": GITIGNORE, ".gitattributes": GITATTRIBUTES}
+"""Written into a new site unless the folder has its own."""
 
 
 def new_site(target: Path) -> list[Path]:
     """Copy the starter site into ``target``; refuse if any of its files already exist, even as a
     link (writing through it would write outside the folder), or a folder in it is a link. Add a
-    ``.gitignore`` for the build output, unless the folder has one."""
+    ``.gitignore`` for the build output and a ``.gitattributes`` that keeps line ends as they are,
+    unless the folder has them."""
     files = sorted(p for p in STARTER.rglob("*") if p.is_file() and "__pycache__" not in p.parts)
     try:
         _refuse_what_is_in_the_way(target, [target / p.relative_to(STARTER) for p in files])
@@ -37,13 +46,14 @@ def new_site(target: Path) -> list[Path]:
             _make_folders(destination.parent, made)
             written.append(destination)
             shutil.copyfile(path, destination)
-        destination = target / ".gitignore"
-        try:  # a .gitignore already there (or a link) is the user's: left as it is
-            with open(destination, "x", encoding="utf-8") as file:
-                written.append(destination)
-                file.write(GITIGNORE)
-        except FileExistsError:
-            pass
+        for name, text in GIT_FILES.items():
+            destination = target / name
+            try:  # one already there (or a link) is the user's: left as it is
+                with open(destination, "x", encoding="utf-8") as file:
+                    written.append(destination)
+                    file.write(text)
+            except FileExistsError:
+                pass
     except (OSError, KeyboardInterrupt) as exc:  # a full disk, Ctrl-C: take back the half-made site
         for done in written:
             with contextlib.suppress(OSError):
