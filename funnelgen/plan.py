@@ -382,28 +382,39 @@ def _check_form_names(valid: ValidSite, planned: list[Surveyed], checker: _Check
 def _check_slugs(valid: ValidSite, checker: _Checker) -> list[Surveyed]:
     """No two funnels share a slug; the funnels that keep theirs, in file order."""
     planned: list[Surveyed] = []
-    seen: dict[str, Surveyed] = {}
+    seen: dict[str, tuple[Source, bool]] = {}  # by slug: the file that has it, and whether it says so
     reused = {record.slug: name for name, record in valid.reused.items()}
     for surveyed in valid.surveyed:
         slug = surveyed.slug
         if slug is None:
             continue
-        source = surveyed.source
-        loc: Loc = ("slug",) if surveyed.explicit_slug else ()
-        fix = "choose another slug" if surveyed.explicit_slug else "rename the file or add slug: to it"
-        if slug in reused:
-            checker.error(source, loc, f"funnel slug '{slug}' is already used by {reused[slug]}; {fix}")
+        mine = (surveyed.source, surveyed.explicit_slug)
+        theirs = seen.get(slug) or (_reused_funnel(surveyed.source, reused[slug]) if slug in reused else None)
+        if theirs is None:
+            seen[slug] = mine
+            planned.append(surveyed)
             continue
-        if slug in seen:
-            first = seen[slug].source
-            if not surveyed.explicit_slug and seen[slug].explicit_slug:  # blame the file that chose it
-                source, first, loc = first, source, ("slug",)
-                fix = "choose another slug"
-            checker.error(source, loc, f"funnel slug '{slug}' is already used by {first.name}; {fix}")
-            continue
-        seen[slug] = surveyed
-        planned.append(surveyed)
+        # said of the same file as when every funnel is planned: the later one in file order,
+        # unless only the earlier one chose the slug with slug:
+        (first, first_explicit), (later, later_explicit) = sorted([theirs, mine], key=lambda f: f[0].name)
+        if first_explicit and not later_explicit:
+            blamed, other, explicit = first, later, True
+        else:
+            blamed, other, explicit = later, first, later_explicit
+        fix = "choose another slug" if explicit else "rename the file or add slug: to it"
+        checker.error(blamed, ("slug",) if explicit else (), f"funnel slug '{slug}' is already used by "
+                      f"{other.name}; {fix}")
     return planned
+
+
+def _reused_funnel(planned: Source, name: str) -> tuple[Source, bool] | None:
+    """A funnel file reused from the previous build, read again to say which of two files with
+    one slug is to change; None if it cannot be read (a build of every funnel says so)."""
+    try:
+        source = load_yaml(planned.path.parent / Path(name).name, name)
+    except Abort:
+        return None
+    return source, isinstance(source.data, dict) and "slug" in source.data
 
 
 def plan_funnel(funnel: Funnel, source: Source, context: SiteContext) -> FunnelPlan:

@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 import yaml
 from click.testing import Result
-from conftest import snapshot
+from conftest import FUNNEL_YML, MakeSite, snapshot
 
 from funnelgen import incremental, spool, validate
 from funnelgen import site as site_module
@@ -576,3 +576,18 @@ def test_removing_a_funnel_that_an_unchanged_funnel_links_to_is_an_error(corpus:
     assert refused.value.problems[0].line == lines
     assert all(f"link '/{second.stem}/' leads to no page of this site" in p.message for p in refused.value.problems)
     assert _pages(out) == before
+
+
+@pytest.mark.parametrize("new", ["funnels/a-copy.yml", "funnels/z-copy.yml"])
+def test_two_funnels_with_one_slug_are_named_alike_by_an_incremental_build_and_a_full_one(
+        new: str, make_site: MakeSite, run_cli: Callable[..., Result], tmp_path: Path) -> None:
+    site, out = make_site({"funnels/tiny.yml": "slug: tiny\n" + FUNNEL_YML}), tmp_path / "out"
+    assert run_cli("build", site, "-o", out, "-q").exit_code == 0
+    (site / new).write_text("slug: tiny\n" + FUNNEL_YML.replace("Tiny funnel", "A copy"))
+    incremental = run_cli("build", site, "-o", out, "-q")
+    full = run_cli("build", site, "-o", tmp_path / "full", "-q", "--no-cache")
+    assert incremental.exit_code == full.exit_code == 1
+    assert incremental.stderr == full.stderr
+    later = max(new, "funnels/tiny.yml")
+    assert full.stderr.startswith(f"{later}:1: slug: funnel slug 'tiny' is already used by "
+                                  f"{min(new, 'funnels/tiny.yml')}; choose another slug")
