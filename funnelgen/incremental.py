@@ -19,7 +19,7 @@ import hashlib
 import json
 import os
 import sys
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -156,10 +156,12 @@ def _digest(files: Iterable[Path], root: Path, seed: str = "") -> str:
     return h.hexdigest()
 
 
-def _files_under(folder: Path, within: Path) -> list[Path]:
-    """Every entry under ``folder`` but its folders and those `ignored`, through linked folders
-    that stay ``within`` (each real folder once): a file read through a link is a file of the
-    site too. A link out of it is not followed (the build refuses it: the whole disk may be there)."""
+def _files_under(folder: Path, within: Path, *, skip: Callable[[str], bool] | None = None) -> list[Path]:
+    """Every entry under ``folder`` but its folders and those named as ``skip`` says (by default
+    those `left_behind`), through linked folders that stay ``within`` (each real folder once): a
+    file read through a link is a file of the site too. A link out of it is not followed (the
+    build refuses it: the whole disk may be there)."""
+    skip = skip or left_behind
     found: list[Path] = []
     seen: set[str] = set()
     bound = os.path.join(os.path.realpath(within), "")
@@ -170,8 +172,8 @@ def _files_under(folder: Path, within: Path) -> list[Path]:
             found.append(Path(top))  # counted by name and target, as a link out of the site
             continue
         seen.add(real)
-        folders[:] = [name for name in folders if not ignored(name)]
-        found += [Path(top, name) for name in files if not ignored(name)]  # dangling links and pipes too
+        folders[:] = [name for name in folders if not skip(name)]
+        found += [Path(top, name) for name in files if not skip(name)]  # dangling links and pipes too
     return found
 
 
@@ -205,10 +207,12 @@ def library_versions() -> list[str]:
 
 
 def site_files_key(root: Path) -> str:
-    """funnelgen's own code, `site.yml`, and the site's templates, assets and content: the part
-    of the site key known before the site is loaded."""
-    folders = ("templates", "assets", "content")
-    site = [root / "site.yml", *(f for folder in folders for f in _files_under(root / folder, root))]
+    """funnelgen's own code, `site.yml`, and the site's templates, assets and content (but the
+    files no build reads there: see `ignored` and `left_behind`): the part of the site key known
+    before the site is loaded."""
+    site = [root / "site.yml", *_files_under(root / "templates", root)]  # hidden ones too: .nojekyll
+    for folder in ("assets", "content"):
+        site += _files_under(root / folder, root, skip=ignored)
     return _digest(site, root, code_key())
 
 
@@ -240,14 +244,24 @@ def _is_funnel_file(name: str) -> bool:
     return not ignored(name) and name.lower().endswith(FUNNEL_SUFFIXES)
 
 
-_SYSTEM_FILES = ("thumbs.db", "desktop.ini", "icon\r")  # Windows Explorer's, and macOS's folder icon
+_SYSTEM_FILES = (".ds_store", "thumbs.db", "desktop.ini", "icon\r", "4913")  # macOS, Windows, Vim's probe
+
+
+def left_behind(name: str) -> bool:
+    """Whether a file is one that systems and editors leave beside a site's files, never one of
+    them: `.DS_Store`, `Thumbs.db`, `desktop.ini`, macOS's `Icon\\r`, editors' backups, locks and
+    probes (`x.yml~`, `#x.yml#`, `.#x.yml`, `x.swp`, `.bak`, `.orig`, `.tmp`, Vim's `4913`,
+    Office's `~$x.docx`). None is read, published or counted anywhere: changing one rebuilds
+    nothing."""
+    return (name.startswith(("#", ".#", "~$")) or name.endswith(_BACKUP_SUFFIXES)
+            or name.lower() in _SYSTEM_FILES)
 
 
 def ignored(name: str) -> bool:
-    """Whether a file or folder of the site is never read, published or counted: hidden ones
-    (`.DS_Store`, an editor's `.#x.yml`), editors' backups (`x.yml~`, `#x.yml#`, `x.yml.swp`) and
-    those the system leaves (`Thumbs.db`, `desktop.ini`, `Icon\\r`). Changing one rebuilds nothing."""
-    return name.startswith((".", "#")) or name.endswith(_BACKUP_SUFFIXES) or name.lower() in _SYSTEM_FILES
+    """Whether a file or folder of `funnels/`, `assets/` or `content/` is never read, published or
+    counted: those `left_behind`, and hidden ones (`.draft.yml`, `.obsidian/`). A theme's
+    templates may be hidden (`hosting/.nojekyll`)."""
+    return name.startswith(".") or left_behind(name)
 
 
 def ignored_funnel_files(root: Path) -> list[Problem]:

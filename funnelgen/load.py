@@ -16,7 +16,7 @@ import jinja2
 import yaml
 
 from funnelgen.errors import Abort, Problem, key_path
-from funnelgen.incremental import ignored, real_path
+from funnelgen.incremental import left_behind, real_path
 
 try:  # the C loader is several times faster; it is just as safe
     from yaml import CSafeLoader as SafeLoader
@@ -788,7 +788,7 @@ class ContainedLoader(jinja2.FileSystemLoader):
 
     def get_source(self, environment: jinja2.Environment,
                    template: str) -> tuple[str, str, Callable[[], bool]]:
-        if any(map(ignored, template.split("/"))):  # never counted in the site key: never read
+        if any(map(left_behind, template.split("/"))):  # never counted in the site key: never read
             raise jinja2.TemplateNotFound(template)
         try:
             source, filename, uptodate = super().get_source(environment, template)
@@ -807,3 +807,6 @@ class ContainedLoader(jinja2.FileSystemLoader):
                     raise Abort([Problem(filename, 0, "", message)])
                 break
         return source, filename, uptodate
+
+    def list_templates(self) -> list[str]:
+        return [name for name in super().list_templates() if not any(map(left_behind, name.split("/")))]

@@ -224,7 +224,8 @@ def plan_site(valid: ValidSite, context: SiteContext, asset_problems: list[Probl
     """Check everything across funnels (each was planned on its own: `valid.surveyed`); raise
     one Abort listing every problem. ``asset_problems``: those `plan_assets` found."""
     checker = _Checker()
-    checker.errors += asset_problems
+    checker.errors += [problem for problem in asset_problems if not problem.warning]
+    checker.warnings += [problem for problem in asset_problems if problem.warning]
     _check_templates(valid.root, checker)
     _check_site_assets(valid, context.assets, checker)
     for surveyed in valid.surveyed:
@@ -942,7 +943,9 @@ def _check_templates(root: Path, checker: _Checker) -> None:
     if not folder.is_dir():
         return
     real_root = root.resolve()
-    for path in [folder, *sorted(folder.rglob("*"))]:  # rglob does not enter linked folders: check them
+    found = [path for path in sorted(folder.rglob("*"))
+             if not any(map(incremental.left_behind, path.relative_to(folder).parts))]
+    for path in [folder, *found]:  # rglob does not enter linked folders: check them
         if path.exists() and not path.is_dir() and not path.is_file():
             checker.errors.append(Problem(path.relative_to(root).as_posix(), 0, "", "is not a plain "
                                           "file (a pipe or a device); remove it from templates/"))
@@ -957,9 +960,10 @@ def _check_templates(root: Path, checker: _Checker) -> None:
 
 
 def plan_assets(root: Path) -> tuple[dict[str, Asset], list[Problem]]:
-    """Every file under assets/, fingerprinted, and the problems of those that cannot be published."""
+    """Every file under assets/, fingerprinted, and the problems of those that cannot be published
+    (warnings among them)."""
     checker = _Checker()
-    return _plan_assets(root, checker), checker.errors
+    return _plan_assets(root, checker), checker.errors + checker.warnings
 
 
 def _plan_assets(root: Path, checker: _Checker) -> dict[str, Asset]:
@@ -967,12 +971,11 @@ def _plan_assets(root: Path, checker: _Checker) -> dict[str, Asset]:
     too long to publish."""
     assets: dict[str, Asset] = {}
     real_root = root.resolve()
-    for path in _asset_files(root / "assets", real_root, checker):
+    for path in _asset_files(root / "assets", checker):
         name = path.relative_to(root).as_posix()
         real = real_path(path)
         if real is None or not real.is_relative_to(real_root):
-            what = "folder" if path.is_dir() else "file"
-            outside = f"links to a {what} outside the site folder; copy the {what} into assets/ instead"
+            outside = "links to a file outside the site folder; copy the file into assets/ instead"
             checker.errors.append(Problem(name, 0, "", LOOP if real is None else outside))
             continue
         if path.is_symlink() and not path.exists():
@@ -983,11 +986,7 @@ def _plan_assets(root: Path, checker: _Checker) -> dict[str, Asset]:
                                           "remove it from assets/"))
             continue
         if (longest := _longest_published_name(path)) > MAX_NAME:
-            shortest = MAX_NAME - longest + len(path.name.encode())
-            message = (f"name too long to publish: with the fingerprint funnelgen adds it is {longest} "
-                       f"bytes, and a file name can have at most {MAX_NAME}; rename it to at most "
-                       f"{shortest} bytes")
-            checker.errors.append(Problem(name, 0, "", message))
+            checker.errors.append(Problem(name, 0, "", _too_long(path, longest)))
             continue
         try:
             data = path.read_bytes()
@@ -1002,43 +1001,33 @@ MAX_NAME = 255
 """The longest file name, in bytes, of the file systems a site is built on and served from."""
 
 
-def _asset_files(folder: Path, real_root: Path, checker: _Checker) -> list[Path]:
-    """The files under ``folder``, in name order, through linked folders inside the site (each
-    name they are reached by); those `incremental.ignored` are passed over. A linked folder out
-    of the site, or one that leads back into itself, is listed as it is, to be refused."""
+def _asset_files(folder: Path, checker: _Checker) -> list[Path]:
+    """The files under ``folder``, in name order, but those `incremental.ignored`. A link to a
+    folder is not followed (it may lead anywhere, the output folder too): a warning says so."""
     found: list[Path] = []
 
-    def walk(current: Path, within: tuple[str, ...]) -> None:
-        try:
-            entries = sorted(os.scandir(current), key=lambda entry: entry.name)
-        except OSError as exc:
-            name = current.relative_to(folder.parent).as_posix()
-            checker.errors.append(Problem(name, 0, "", f"cannot read folder: {exc.strerror}"))
-            return
-        for entry in entries:
-            path = Path(entry.path)
-            if incremental.ignored(entry.name):
-                continue
-            if not _is_folder(entry):
-                found.append(path)
-                continue
-            real = os.path.realpath(path)
-            if real in within or not Path(real).is_relative_to(real_root):
-                found.append(path)
-                continue
-            walk(path, (*within, real))
+    def unreadable(exc: OSError) -> None:
+        name = Path(exc.filename).relative_to(folder.parent).as_posix()
+        checker.errors.append(Problem(name, 0, "", f"cannot read folder: {exc.strerror}"))
 
-    if folder.is_dir():
-        walk(folder, (os.path.realpath(folder),))
-    return found
+    if not folder.is_dir():
+        return found
+    for top, folders, files in os.walk(folder, onerror=unreadable):
+        folders[:] = [name for name in folders if not incremental.ignored(name)]
+        for name in folders:
+            if os.path.islink(os.path.join(top, name)):
+                shown = Path(top, name).relative_to(folder.parent).as_posix()
+                message = ("is a link to a folder, which is not followed, so nothing in it is published: "
+                           "copy the folder into assets/ instead (a link to a file is followed)")
+                checker.warnings.append(Problem(shown, 0, "", message, warning=True))
+        found += [Path(top, name) for name in files if not incremental.ignored(name)]
+    return sorted(found)
 
 
-def _is_folder(entry: os.DirEntry[str]) -> bool:
-    """Whether an entry is a folder, or a link to one; not a link that leads back to itself."""
-    try:
-        return entry.is_dir()
-    except OSError:
-        return False
+def _too_long(path: Path, longest: int) -> str:
+    shortest = MAX_NAME - longest + len(path.name.encode())
+    return (f"name too long to publish: with the fingerprint funnelgen adds it is {longest} bytes, and a "
+            f"file name can have at most {MAX_NAME}; rename it to at most {shortest} bytes")
 
 
 def _longest_published_name(path: Path) -> int:
@@ -1058,6 +1047,8 @@ def static_assets(files: Mapping[str, Path]) -> dict[str, Asset]:
     assets = {}
     for name, path in files.items():
         folder = posixpath.dirname(f"assets/theme/{name}")
+        if (longest := _longest_published_name(path)) > MAX_NAME:
+            raise Abort([Problem(str(path), 0, "", _too_long(path, longest))])
         try:
             assets[f"static/{name}"] = _asset(path, path.read_bytes(), folder)
         except OSError as exc:

@@ -17,6 +17,7 @@ import importlib.util
 import math
 import os
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from importlib.metadata import EntryPoint, entry_points
 from pathlib import Path
@@ -26,7 +27,7 @@ from pydantic import Field, field_validator
 
 from funnelgen.contrast import READABLE, luminance, ratio, readable_shade, rgb
 from funnelgen.errors import Abort, Problem, display_path
-from funnelgen.incremental import ignored
+from funnelgen.incremental import ignored, left_behind
 from funnelgen.load import Source, load_yaml
 from funnelgen.schema.site import Colors
 from funnelgen.schema.types import Model, css_color_problem, is_css_color, shown, unclosed_in_css, url_origin
@@ -196,6 +197,14 @@ _CSS_COMMENT = re.compile(r"/\*.*?\*/|\{#.*?#\}", re.S)  # a CSS or a Jinja comm
 _SCHEME = re.compile(r"[a-z][a-z0-9+.-]*:", re.I)
 
 
+def template_files(folder: Path, pattern: str = "*", *, skip: Callable[[str], bool] = ignored) -> list[Path]:
+    """The files under a templates folder whose names match ``pattern``, in name order, but those
+    with a name ``skip`` passes over: by default hidden ones and those left behind, which the
+    checks that read templates leave alone (a page is rarely made from one)."""
+    return [path for path in sorted(folder.rglob(pattern))
+            if not any(map(skip, path.relative_to(folder).parts)) and path.is_file()]
+
+
 def css_address_problems(chain: ThemeChain, site_root: Path) -> list[Problem]:
     """A url() in the CSS (the themes' and the site's templates) that names a file by its path,
     such as `url(static/x.png)` or `url(../static/x.png)`: the CSS is inlined into every page,
@@ -203,7 +212,7 @@ def css_address_problems(chain: ThemeChain, site_root: Path) -> list[Problem]:
     problems = []
     for folder in chain.template_dirs(site_root):
         inside = folder.resolve()
-        for path in sorted(folder.rglob("*.css")):
+        for path in template_files(folder, "*.css"):
             if not _is_file(path) or not path.resolve().is_relative_to(inside):
                 continue  # refused where templates are loaded
             text = path.read_text(encoding="utf-8", errors="replace")
@@ -390,17 +399,16 @@ def unused_site_templates(site_root: Path, theme: ThemeChain) -> list[Problem]:
     theirs: set[str] = set()
     mentioned: dict[str, set[str]] = {}  # by each file: the names it includes, imports or loads
     for folder in theme.template_dirs(site_root):
-        for path in folder.rglob("*"):
-            if path.is_file():
-                if folder != site_templates:
-                    theirs.add(path.relative_to(folder).as_posix())
-                text = path.read_text(encoding="utf-8", errors="replace")
-                mentioned.setdefault(str(path), set()).update(_QUOTED.findall(text))
+        for path in template_files(folder, skip=left_behind):  # hidden ones too: hosting/.nojekyll
+            if folder != site_templates:
+                theirs.add(path.relative_to(folder).as_posix())
+            text = path.read_text(encoding="utf-8", errors="replace")
+            mentioned.setdefault(str(path), set()).update(_QUOTED.findall(text))
     problems = []
-    for path in sorted(site_templates.rglob("*")):
+    for path in template_files(site_templates):
         name = path.relative_to(site_templates).as_posix()
         known = theirs.union(*(names for file, names in mentioned.items() if file != str(path)))
-        if not path.is_file() or any(map(ignored, name.split("/"))) or name in known:
+        if name in known:
             continue
         same_name = [t for t in sorted(theirs) if t.endswith("/" + path.name)]
         near = same_name[0] if same_name else likely_meant(name, sorted(known))

@@ -1384,7 +1384,7 @@ CASES = [
     pytest.param(
         {T: step_with("    body_file: content/.drafts/story.md\n"), "content/.drafts/story.md": "Once\n"},
         [  # never counted in what a build depends on: a change to it would rebuild nothing
-            "funnels/tiny.yml:9: steps[0].body_file: 'content/.drafts/story.md' is hidden (a name in it starts with '.' or '#'), and funnelgen never reads hidden files: rename it",
+            "funnels/tiny.yml:9: steps[0].body_file: 'content/.drafts/story.md': '.drafts' is named as a hidden file or an editor's backup is, and funnelgen never reads those: rename it",
         ],
         id="hidden-body-file",
     ),

@@ -296,16 +296,30 @@ def test_what_systems_and_editors_leave_in_the_site_is_never_published_and_rebui
     assert result.exit_code == 0, result.stderr
     assert "Up to date" in result.stdout and result.stderr == ""
     assert sorted(p.relative_to(out).as_posix() for p in out.rglob("*")) == published
+    # an old copy in a hidden folder, and Emacs's lock (a link to nowhere): no page is made of them
+    (site / "templates/.old").mkdir()
+    (site / "templates/.old/page.html").write_text("<script>alert(1)</script>\n")
+    (site / "templates/.#page.html").symlink_to("me@laptop.4242")
+    result = run_cli("build", site, "-o", out, "-q", "--strict", "--no-cache")
+    assert result.exit_code == 0, result.stderr
+    assert sorted(p.relative_to(out).as_posix() for p in out.rglob("*")) == published
 
 
-def test_a_folder_linked_inside_assets_is_published_under_each_name(make_site: MakeSite, tmp_path: Path) -> None:
-    site = make_site({"assets/people/jo.svg": "<svg/>", "site.yml": "name: Tiny Co\nbase_url: https://tiny.example/\n"
-                      "brand: {logo: assets/team/jo.svg}\n"})
+def test_a_folder_linked_inside_assets_is_not_followed_and_a_warning_says_so(
+        make_site: MakeSite, run_cli: Callable[..., Result], tmp_path: Path) -> None:
+    """It may lead anywhere: into the output folder, which would then grow at every build."""
+    site = make_site({"assets/people/jo.svg": "<svg/>"})
+    assert run_cli("build", site, "-q").exit_code == 0  # into site/public
     (site / "assets/team").symlink_to("people")
-    build(site, tmp_path / "out")
-    [ours] = (tmp_path / "out/assets/team").iterdir()
-    assert f'src="../../assets/team/{ours.name}"' in _read(tmp_path / "out", "tiny/join/index.html")
-    assert [p.name for p in (tmp_path / "out/assets/people").iterdir()] == [ours.name]
+    (site / "assets/previous").symlink_to("../public")
+    for _ in range(2):
+        result = run_cli("build", site, "-q")
+        assert result.exit_code == 0
+        assert result.stderr.splitlines() == [
+            f"warning: assets/{name}: is a link to a folder, which is not followed, so nothing in it is "
+            "published: copy the folder into assets/ instead (a link to a file is followed)"
+            for name in ("previous", "team")]
+        assert sorted(p.name for p in (site / "public/assets").iterdir()) == ["people"]
 
 
 def test_an_asset_named_too_long_to_publish_is_refused_before_anything_is_written(

@@ -350,9 +350,9 @@ def check_content_path(value: str) -> str:
         if meant and not value.strip().endswith(".md"):
             fix += " (and end the file's name in .md, in small letters)"
         raise ValueError(f"{shown(value)} must be a Markdown file inside the content folder{fix}")
-    if any(map(ignored, parts)):
-        raise ValueError(f"{shown(value)} is hidden (a name in it starts with '.' or '#'), and funnelgen "
-                         "never reads hidden files: rename it")
+    if passed_over := next((part for part in parts if ignored(part)), None):
+        raise ValueError(f"{shown(value)}: '{passed_over}' is named as a hidden file or an editor's backup "
+                         "is, and funnelgen never reads those: rename it")
     return _plain_file_name(value)
 
 
