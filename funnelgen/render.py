@@ -13,7 +13,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
-from functools import cached_property
+from functools import cache, cached_property
 from html import unescape
 from pathlib import Path
 from typing import Any, TypeVar
@@ -38,7 +38,7 @@ from funnelgen.schema.blocks import CURRENCY_SYMBOLS, THREE_DECIMAL_CURRENCIES, 
 from funnelgen.schema.funnel import CopyOverride, form_of, links_of, markdown_of
 from funnelgen.schema.types import TEMPERATURES
 from funnelgen.temperature import compile_rules
-from funnelgen.theme import ThemeChain, builtin_themes_dir
+from funnelgen.theme import ThemeChain, builtin_themes_dir, template_files
 
 T = TypeVar("T")
 
@@ -338,7 +338,10 @@ class SettledEnvironment(jinja2.Environment):
 
     def _parse(self, source: str, name: str | None, filename: str | None) -> nodes.Template:
         tree = super()._parse(source, name, filename)
-        return _Inliner(self, [name]).visit(tree) if self.inline_includes and name else tree
+        if not self.inline_includes or not name or _escapes_otherwise(tree):
+            return tree
+        inlined: nodes.Template = _Inliner(self, [name], _stored(tree), [MAX_INLINED]).visit(tree)
+        return inlined
 
     @cached_property
     def templates_key(self) -> str:
@@ -360,28 +363,40 @@ _OWN_NAMES = ("loop", "caller", "varargs", "kwargs", "self", "super")
 those of the template that includes it."""
 _OWN_CONTEXT = (nodes.Extends, nodes.Block)
 """What renders through a context of the template's own."""
+MAX_INLINED = 100
+"""The most partials written into one template (a partial that includes another many times, and
+so on, would grow it without bound): the rest are included as it renders."""
 
 
 class _Inliner(NodeTransformer):
     """Writes each `{% include "name" %}` of a template as the body of the template it names, in a
     scope of its own. Jinja makes a new context and looks the template up for every include, every
     time it renders: a page of the built-in themes has twenty of them, and they cost a sixth of
-    its rendering. The page is the same: an included template sees the same names either way, and
-    what it sets stays inside it.
+    its rendering. The page is the same: the partial sees the same names either way, and what it
+    sets stays inside it.
 
     Left to include at render time: a name that is not written out, a list to choose from,
     `ignore missing`, `without context`, a template that extends or has blocks (they render
     through a context of their own), one that uses `loop`, `caller` or another name Jinja keeps
-    from it, one that includes itself, one escaped otherwise than the template that includes it
-    (CSS in HTML), and one that cannot be read or parsed (rendering then says what is wrong)."""
+    from it, one that reads a name a template around it sets anywhere (written in, it would see
+    that name even where it is not set yet, and not the page's own), one that includes itself,
+    one escaped otherwise than the template that includes it (CSS in HTML) or inside an
+    `{% autoescape %}` block, and one that cannot be read or parsed (rendering then says what is
+    wrong)."""
 
-    def __init__(self, env: SettledEnvironment, including: list[str | None]) -> None:
+    def __init__(self, env: SettledEnvironment, including: list[str | None], stored: frozenset[str],
+                 budget: list[int]) -> None:
         self.env = env
         self.including = including
+        self.stored = stored  # every name the templates around a partial set, bind or import
+        self.budget = budget  # how many more partials may be written in: shared by the whole template
+
+    def visit_ScopedEvalContextModifier(self, node: nodes.ScopedEvalContextModifier) -> nodes.Node:
+        return node  # an {% autoescape %} block: its includes stay as they are
 
     def visit_Include(self, node: nodes.Include) -> nodes.Node:
         name = node.template.value if isinstance(node.template, nodes.Const) else None
-        if (not isinstance(name, str) or node.ignore_missing or not node.with_context
+        if (not isinstance(name, str) or node.ignore_missing or not node.with_context or self.budget[0] <= 0
                 or name in self.including or self._escaped(name) != self._escaped(self.including[-1])):
             return node
         try:
@@ -390,9 +405,13 @@ class _Inliner(NodeTransformer):
             tree = jinja2.Environment._parse(self.env, source, name, filename)
         except Exception:
             return node
-        if find_undeclared(tree.body, _OWN_NAMES) or any(True for _ in tree.find_all(_OWN_CONTEXT)):
+        read = {found.name for found in tree.find_all(nodes.Name) if found.ctx == "load"}
+        if (read & self.stored or find_undeclared(tree.body, _OWN_NAMES) or _escapes_otherwise(tree)
+                or any(True for _ in tree.find_all(_OWN_CONTEXT))):
             return node
-        inlined = _Inliner(self.env, [*self.including, name]).visit(tree)
+        self.budget[0] -= 1
+        stored = self.stored | _stored(tree)
+        inlined = _Inliner(self.env, [*self.including, name], stored, self.budget).visit(tree)
         scope = nodes.Scope(inlined.body, lineno=node.lineno)
         scope.set_environment(self.env)
         return scope
@@ -400,6 +419,22 @@ class _Inliner(NodeTransformer):
     def _escaped(self, name: str | None) -> bool:
         autoescape = self.env.autoescape
         return bool(autoescape(name) if callable(autoescape) else autoescape)
+
+
+def _escapes_otherwise(tree: nodes.Template) -> bool:
+    """Whether a template changes how the rest of it is escaped (an extension's modifier that is
+    not scoped to a block): written into another, it would change the other's too."""
+    return any(type(found) is nodes.EvalContextModifier for found in tree.find_all(nodes.EvalContextModifier))
+
+
+def _stored(tree: nodes.Template) -> frozenset[str]:
+    """Every name a template sets, binds (loops, `with`, macro arguments) or imports."""
+    names = {found.name for found in tree.find_all(nodes.Name) if found.ctx in ("store", "param")}
+    names.update(found.name for found in tree.find_all(nodes.Macro))
+    names.update(found.target for found in tree.find_all(nodes.Import))
+    for imported in tree.find_all(nodes.FromImport):
+        names.update(item if isinstance(item, str) else item[1] for item in imported.names)
+    return frozenset(names)
 
 
 class ThemeOptions(dict[str, Any]):
@@ -425,12 +460,12 @@ class ThemeUndefined(jinja2.StrictUndefined):
             return (f"no key '{name}' here (keys: {', '.join(keys)}); a key only some pages have is tested "
                     f"with 'is defined': {{% if step.{name} is defined %}}")
         if isinstance(options, jinja2.environment.TemplateModule) and isinstance(name, str):  # words.html
+            if name in _base_words():  # an older copy of words.html
+                return (f"words.html has no '{name}': copy the words that are new from the base theme's "
+                        "templates/words.html into yours")
             words = sorted(word for word in vars(options) if not word.startswith("_"))
             near = difflib.get_close_matches(name, words, n=1)
-            if near:
-                return f"words.html has no '{name}': did you mean words.{near[0]}?"
-            return (f"words.html has no '{name}': copy the words that are new from the base theme's "
-                    "templates/words.html into yours")
+            return f"words.html has no '{name}'" + (f": did you mean words.{near[0]}?" if near else "")
         if not isinstance(options, ThemeOptions) or not isinstance(name, str):
             return str(super()._undefined_message)
         near = difflib.get_close_matches(name, sorted(options), n=1)
@@ -573,7 +608,7 @@ class Renderer:
                    "runtime and your tracking snippets): put the code in tracking.head or tracking.body, "
                    "or react to events with funnelgen.on")
         for folder in self.theme.template_dirs(self.plan.root):
-            for path in sorted(folder.rglob("*.html")):
+            for path in template_files(folder, "*.html"):
                 source = path.read_text(encoding="utf-8", errors="replace")
                 written = _RUNTIME_WRITTEN.sub(lambda _: runtime_js, _TEMPLATE_COMMENT.sub("", source))
                 for blocked in self.policy.blocked_scripts(written):
@@ -688,7 +723,7 @@ class Renderer:
         message = ("a <style> tag in CSS: this file goes inside the page's <style> element already; "
                    "write only the CSS rules, without <style> and </style>")
         for folder in self.theme.template_dirs(self.plan.root):
-            for path in sorted(folder.rglob("*.css")):
+            for path in template_files(folder, "*.css"):
                 text = path.read_text(encoding="utf-8", errors="replace")
                 found = _STYLE_TAG.search(text)
                 if found:
@@ -824,19 +859,38 @@ def _isodate(value: Any) -> Any:
     return value.isoformat() if isinstance(value, datetime) else value
 
 
+@cache
+def _base_words() -> frozenset[str]:
+    """The words the base theme's words.html has."""
+    text = (builtin_themes_dir() / "base/templates/words.html").read_text(encoding="utf-8")
+    return frozenset(re.findall(r"{%-?\s*(?:set|macro)\s+(\w+)", text))
+
+
 def _template_frame(exc: BaseException) -> tuple[str | None, int]:
     """The template file and line in a traceback where the problem is (Jinja maps them for us):
     the innermost, but the line that calls a macro when the macro went wrong for how it was called
-    (an argument left out), or when the macro is funnelgen's own and the call is not."""
+    (an argument left out), or when the problem is in funnelgen's own macro and the call is not."""
     found: tuple[str | None, int] = (None, 0)
-    call: tuple[str | None, int] = (None, 0)  # the template line of the innermost macro call
-    for frame in traceback.extract_tb(exc.__traceback__):
-        if frame.filename.endswith((".html", ".xml", ".txt", ".css")):
-            found = (frame.filename, frame.lineno or 0)
-        elif frame.name == "_invoke" and frame.filename.endswith(_JINJA_RUNTIME):  # a macro runs
-            call = found
-    if call[0] is not None and found[0] is not None and call != found and (
-            _LEFT_OUT.search(str(exc)) or (_is_builtin(found[0]) and not _is_builtin(call[0]))):
+    call: tuple[str | None, int] = (None, 0)  # the template line that called the innermost macro
+    defined_in = None  # the template that macro is written in
+    left_out = _LEFT_OUT.fullmatch(str(exc))
+    without: tuple[str | None, int] | None = None  # the call that left out that argument
+    tb = exc.__traceback__
+    while tb is not None:
+        code = tb.tb_frame.f_code
+        if code.co_filename.endswith((".html", ".xml", ".txt", ".css")):
+            found = (code.co_filename, tb.tb_lineno)
+        elif code.co_name == "_invoke" and code.co_filename.endswith(_JINJA_RUNTIME):  # a macro runs
+            macro = tb.tb_frame.f_locals.get("self")
+            if isinstance(macro, jinja2.runtime.Macro) and macro.name != "caller":  # not a {% call %} body
+                call, defined_in = found, macro._func.__code__.co_filename
+                if left_out and left_out[1] in macro.arguments:
+                    without = found
+        tb = tb.tb_next
+    if without is not None and without[0] is not None:
+        return without
+    if (call[0] is not None and found[0] is not None and found[0] == defined_in
+            and _is_builtin(found[0]) and not _is_builtin(call[0])):
         return call
     return found
 
@@ -848,7 +902,7 @@ _STEP_NAMES = ("page", "funnel", "step")
 _SITE_PAGE_NAMES = ("url", "plan", "page", "rel", "site_path")
 """What the other pages' templates are given (`Renderer.extra`)."""
 _JINJA_RUNTIME = os.path.join("jinja2", "runtime.py")
-_LEFT_OUT = re.compile(r"^parameter '\w+' was not provided$")
+_LEFT_OUT = re.compile(r"parameter '(\w+)' was not provided")
 
 
 def _is_builtin(template: str) -> bool:

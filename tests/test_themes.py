@@ -361,6 +361,21 @@ PARTIALS = {
     "templates/blocks/mine/named.html": "<i>named {{ step.type }}</i>\n",
     "templates/blocks/mine/blocks.html": "{% block note %}<small>{{ step.id }}</small>{% endblock %}\n",
     "templates/blocks/mine/plain.html": "<s>{{ shout | default('no context') }}</s>\n",
+    "templates/blocks/mine/brand.html": "<p class=brand>{{ site.name }}</p>\n",
+    # a name set at the top, and again later in the block: the first button has the first
+    "templates/steps/optin.html": """\
+        {% extends "page.html" %}
+        {% set event = "top_cta_click" %}
+        {% block main %}
+        {% set href = "#form" %}{% set label = "Get the list" %}
+        {% include "blocks/hero.html" %}
+        {% include "blocks/cta.html" %}
+        {% include "blocks/form.html" %}
+        {% autoescape false %}{% include "blocks/mine/brand.html" %}{% endautoescape %}
+        {% set event = "bottom_cta_click" %}
+        {% include "blocks/cta.html" %}
+        {% endblock %}
+        """,
 }
 
 
@@ -368,14 +383,18 @@ def test_partials_render_the_same_written_into_the_page_as_included_while_it_ren
         make_site: MakeSite, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """funnelgen compiles each template with the partials it includes written into it (faster);
     the pages are those Jinja's own include makes, byte for byte."""
-    site = make_site({name: textwrap.dedent(text) for name, text in PARTIALS.items()})
+    site = make_site({"site.yml": SITE_YML.replace("Tiny Co", '"Tiny & Co <Beta>"'),
+                      **{name: textwrap.dedent(text) for name, text in PARTIALS.items()}})
     build(site, tmp_path / "written-in")
     monkeypatch.setattr(SettledEnvironment, "inline_includes", False)
     build(site, tmp_path / "included", cache=False)
     page = (tmp_path / "written-in/tiny/join/index.html").read_text(encoding="utf-8")
-    for shown in ("<h1>JOIN THE LIST <em>set in title</em></h1>", '<p class="deep">Join the list / set in title / Tiny Co</p>',
-                  "<p>after: not seen</p>", "<li>one of join</li>", "<li>two of join</li>", "<b>Go on</b>",
-                  "<i>named optin</i>\n<i>named optin</i>", "<small>join</small>", "<s>no context</s>"):
+    for shown in ("<h1>JOIN THE LIST <em>set in title</em></h1>", "<p>after: not seen</p>",
+                  '<p class="deep">Join the list / set in title / Tiny &amp; Co &lt;Beta&gt;</p>',
+                  "<li>one of join</li>", "<li>two of join</li>", "<b>Go on</b>",
+                  "<i>named optin</i>\n<i>named optin</i>", "<small>join</small>", "<s>no context</s>",
+                  'data-event="top_cta_click"', 'data-event="bottom_cta_click"',
+                  "<p class=brand>Tiny &amp; Co &lt;Beta&gt;</p>"):  # escaped as the partial's own name says
         assert shown in page
     pages = {name: data for name, data in snapshot(tmp_path / "included").items() if name != MARKER}
     assert {name: data for name, data in snapshot(tmp_path / "written-in").items() if name != MARKER} == pages
