@@ -963,6 +963,22 @@ HERO = (BUILTIN_TEMPLATES / "blocks/hero.html").read_text(encoding="utf-8")
     ({"templates/blocks/hero.html": HERO.replace('copy("headline")', 'copy("headlin")')},
      f"templates/blocks/hero.html:{HERO.split(chr(10)).index('<h1>{{ copy(' + chr(34) + 'headline' + chr(34) + ') }}</h1>') + 1}: "
      "template error: copy('headlin'): optin steps have no 'headlin': did you mean 'headline'? (their keys: "),
+    # a {% call %} layout: the line that left out the argument, not the layout's {{ caller() }}
+    ({"templates/blocks/footer.html": FOOTER + '{% macro box() %}<div>{{ caller() }}</div>{% endmacro %}\n'
+                                               '{% call box() %}\n{{ words.payments(3, "month") }}\n{% endcall %}\n'},
+     f"templates/blocks/footer.html:{FOOTER.count(chr(10)) + 3}: template error: parameter 'amount' was not "
+     "provided"),
+    # an argument left out and passed on: where it was left out
+    ({"templates/blocks/footer.html": FOOTER + "{% macro fmt(t) %}<b>{{ t | upper }}</b>{% endmacro %}\n"
+                                               "{% macro card(title) %}<div>{{ fmt(title) }}</div>{% endmacro %}\n"
+                                               "{{ card() }}\n"},
+     f"templates/blocks/footer.html:{FOOTER.count(chr(10)) + 3}: template error: parameter 'title' was not "
+     "provided"),
+    # a partial that a macro includes: where the partial goes wrong
+    ({"templates/blocks/footer.html": FOOTER + '{% macro section() %}{% include "blocks/mine.html" %}{% endmacro %}\n'
+                                               "{{ section() }}\n",
+      "templates/blocks/mine.html": "<p>\n{{ site.nmae }}</p>\n"},
+     "templates/blocks/mine.html:2: template error: no key 'nmae' here: did you mean 'name'?"),
     # what to write instead of a name, filter or test that is not there
     ({"templates/blocks/footer.html": FOOTER + "<p>{{ stpe.headline }}</p>\n"},
      f"templates/blocks/footer.html:{FOOTER.count(chr(10)) + 1}: template error: 'stpe' is undefined; did you "
