@@ -948,53 +948,57 @@ FOOTER = (BUILTIN_TEMPLATES / "blocks/footer.html").read_text(encoding="utf-8")
 HERO = (BUILTIN_TEMPLATES / "blocks/hero.html").read_text(encoding="utf-8")
 
 
+def footer_with(*lines: str, **others: str) -> dict[str, str]:
+    """A site's copy of the theme's footer with ``lines`` added at its end (and ``others``,
+    other templates of the site by name)."""
+    return {"templates/blocks/footer.html": FOOTER + "".join(f"{line}\n" for line in lines),
+            **{f"templates/blocks/{name}.html": text for name, text in others.items()}}
+
+
+def at_added_line(added: int, error: str) -> str:
+    """The problem as said at one of the lines `footer_with` added (1: the first)."""
+    return f"templates/blocks/footer.html:{FOOTER.count(chr(10)) + added}: template error: {error}"
+
+
+HEADLINE_LINE = HERO.splitlines().index('<h1>{{ copy("headline") }}</h1>') + 1
+
+
 @pytest.mark.parametrize(("files", "error"), [
-    ({"templates/blocks/footer.html": FOOTER + "<p>{{ words.privacy_polcy }}</p>\n"},
-     f"templates/blocks/footer.html:{FOOTER.count(chr(10)) + 1}: template error: words.html has no "
-     "'privacy_polcy': did you mean words.privacy_policy?"),
+    (footer_with("<p>{{ words.privacy_polcy }}</p>"),
+     at_added_line(1, "words.html has no 'privacy_polcy': did you mean words.privacy_policy?")),
     # a macro called without an argument: the call is wrong, not the macro (here funnelgen's own)
-    ({"templates/blocks/footer.html": FOOTER + '<p>{{ words.payments(3, "month") }}</p>\n'},
-     f"templates/blocks/footer.html:{FOOTER.count(chr(10)) + 1}: template error: parameter 'amount' was not "
-     "provided"),
-    ({"templates/blocks/mine.html": "{% macro badge(name, n) %}<b>{{ name }} {{ n }}</b>{% endmacro %}\n",
-      "templates/blocks/footer.html": FOOTER + '{% from "blocks/mine.html" import badge %}\n{{ badge("new") }}\n'},
-     f"templates/blocks/footer.html:{FOOTER.count(chr(10)) + 2}: template error: parameter 'n' was not provided"),
+    (footer_with('<p>{{ words.payments(3, "month") }}</p>'),
+     at_added_line(1, "parameter 'amount' was not provided")),
+    (footer_with('{% from "blocks/mine.html" import badge %}', '{{ badge("new") }}',
+                 mine="{% macro badge(name, n) %}<b>{{ name }} {{ n }}</b>{% endmacro %}\n"),
+     at_added_line(2, "parameter 'n' was not provided")),
+    # ... inside a {% call %} layout: the line that left it out, not the layout's {{ caller() }}
+    (footer_with("{% macro box() %}<div>{{ caller() }}</div>{% endmacro %}", "{% call box() %}",
+                 '{{ words.payments(3, "month") }}', "{% endcall %}"),
+     at_added_line(3, "parameter 'amount' was not provided")),
+    # ... and passed on to another macro: where it was left out
+    (footer_with("{% macro fmt(t) %}<b>{{ t | upper }}</b>{% endmacro %}",
+                 "{% macro card(title) %}<div>{{ fmt(title) }}</div>{% endmacro %}", "{{ card() }}"),
+     at_added_line(3, "parameter 'title' was not provided")),
+    # a partial that a macro includes: where the partial goes wrong
+    (footer_with('{% macro section() %}{% include "blocks/mine.html" %}{% endmacro %}', "{{ section() }}",
+                 mine="<p>\n{{ site.nmae }}</p>\n"),
+     "templates/blocks/mine.html:2: template error: no key 'nmae' here: did you mean 'name'?"),
     # the theme's copy macro, given a field the step does not have: said where it is called
     ({"templates/blocks/hero.html": HERO.replace('copy("headline")', 'copy("headlin")')},
-     f"templates/blocks/hero.html:{HERO.split(chr(10)).index('<h1>{{ copy(' + chr(34) + 'headline' + chr(34) + ') }}</h1>') + 1}: "
-     "template error: copy('headlin'): optin steps have no 'headlin': did you mean 'headline'? (their keys: "),
-    # a {% call %} layout: the line that left out the argument, not the layout's {{ caller() }}
-    ({"templates/blocks/footer.html": FOOTER + '{% macro box() %}<div>{{ caller() }}</div>{% endmacro %}\n'
-                                               '{% call box() %}\n{{ words.payments(3, "month") }}\n{% endcall %}\n'},
-     f"templates/blocks/footer.html:{FOOTER.count(chr(10)) + 3}: template error: parameter 'amount' was not "
-     "provided"),
-    # an argument left out and passed on: where it was left out
-    ({"templates/blocks/footer.html": FOOTER + "{% macro fmt(t) %}<b>{{ t | upper }}</b>{% endmacro %}\n"
-                                               "{% macro card(title) %}<div>{{ fmt(title) }}</div>{% endmacro %}\n"
-                                               "{{ card() }}\n"},
-     f"templates/blocks/footer.html:{FOOTER.count(chr(10)) + 3}: template error: parameter 'title' was not "
-     "provided"),
-    # a partial that a macro includes: where the partial goes wrong
-    ({"templates/blocks/footer.html": FOOTER + '{% macro section() %}{% include "blocks/mine.html" %}{% endmacro %}\n'
-                                               "{{ section() }}\n",
-      "templates/blocks/mine.html": "<p>\n{{ site.nmae }}</p>\n"},
-     "templates/blocks/mine.html:2: template error: no key 'nmae' here: did you mean 'name'?"),
+     f"templates/blocks/hero.html:{HEADLINE_LINE}: template error: copy('headlin'): optin steps have no "
+     "'headlin': did you mean 'headline'? (their keys: "),
     # what to write instead of a name, filter or test that is not there
-    ({"templates/blocks/footer.html": FOOTER + "<p>{{ stpe.headline }}</p>\n"},
-     f"templates/blocks/footer.html:{FOOTER.count(chr(10)) + 1}: template error: 'stpe' is undefined; did you "
-     "mean 'step'?"),
-    ({"templates/blocks/footer.html": FOOTER + "<p>{{ 5 | mony('USD') }}</p>\n"},
-     f"templates/blocks/footer.html:{FOOTER.count(chr(10)) + 1}: template error: no filter named 'mony'; did you "
-     "mean 'money'?"),
-    ({"templates/blocks/footer.html": FOOTER + "{% if site.name is strng %}<p>x</p>{% endif %}\n"},
-     f"templates/blocks/footer.html:{FOOTER.count(chr(10)) + 1}: template error: no test named 'strng'; did you "
-     "mean 'string'?"),
+    (footer_with("<p>{{ stpe.headline }}</p>"), at_added_line(1, "'stpe' is undefined; did you mean 'step'?")),
+    (footer_with("<p>{{ 5 | mony('USD') }}</p>"), at_added_line(1, "no filter named 'mony'; did you mean 'money'?")),
+    (footer_with("{% if site.name is strng %}<p>x</p>{% endif %}"),
+     at_added_line(1, "no test named 'strng'; did you mean 'string'?")),
     # the footer is on the 404 page and the funnel list too, which are not steps
-    ({"templates/blocks/footer.html": FOOTER + "<p>{{ step.headline }}</p>\n"},
-     f"templates/blocks/footer.html:{FOOTER.count(chr(10)) + 1}: template error: 'step' is undefined: 404.html "
-     "is not a step page, and only step pages have 'step'; test it first: {% if step is defined %}"),
-    ({"templates/blocks/footer.html": FOOTER + "{% if step is defined %}<p>{{ step.price }}</p>{% endif %}\n"},
-     f"templates/blocks/footer.html:{FOOTER.count(chr(10)) + 1}: template error: no key 'price' here (keys: "),
+    (footer_with("<p>{{ step.headline }}</p>"),
+     at_added_line(1, "'step' is undefined: 404.html is not a step page, and only step pages have 'step'; test "
+                      "it first: {% if step is defined %}")),
+    (footer_with("{% if step is defined %}<p>{{ step.price }}</p>{% endif %}"),
+     at_added_line(1, "no key 'price' here (keys: ")),
 ])
 def test_a_template_mistake_is_named_where_the_theme_author_made_it(
         make_site: MakeSite, run_cli: RunCli, tmp_path: Path, files: dict[str, str], error: str) -> None:
@@ -1005,14 +1009,13 @@ def test_a_template_mistake_is_named_where_the_theme_author_made_it(
 
 def test_a_key_only_some_steps_have_is_tested_with_is_defined(make_site: MakeSite, run_cli: RunCli,
                                                               tmp_path: Path) -> None:
-    footer = FOOTER + "{% if step is defined and step.price %}<p>{{ step.price.amount }}</p>{% endif %}\n"
-    result = run_cli("build", make_site({"templates/blocks/footer.html": footer}), "-o", tmp_path / "out")
+    footer = footer_with("{% if step is defined and step.price %}<p>{{ step.price.amount }}</p>{% endif %}")
+    result = run_cli("build", make_site(footer), "-o", tmp_path / "out")
     assert result.exit_code == 1
     assert result.stderr.endswith("); a key only some pages have is tested with 'is defined': "
                                   "{% if step.price is defined %}\n"), result.stderr
-    fixed = footer.replace("and step.price %}", "and step.price is defined %}")
-    result = run_cli("build", make_site({"templates/blocks/footer.html": fixed}, name="fixed"), "-o",
-                     tmp_path / "fixed-out")
+    fixed = footer_with("{% if step is defined and step.price is defined %}<p>{{ step.price.amount }}</p>{% endif %}")
+    result = run_cli("build", make_site(fixed, name="fixed"), "-o", tmp_path / "fixed-out")
     assert result.exit_code == 0, result.stderr
 
 
