@@ -400,6 +400,23 @@ def test_partials_render_the_same_written_into_the_page_as_included_while_it_ren
     assert {name: data for name, data in snapshot(tmp_path / "written-in").items() if name != MARKER} == pages
 
 
+def test_the_built_in_themes_partials_are_written_into_their_pages(make_site: MakeSite) -> None:
+    """What makes rendering faster: no include of the built-in pages is left to render time but a
+    button's (cta.html reads the label and link each step sets around it) and the thank-you
+    page's questions (faq.html loops with a name thankyou.html uses too)."""
+    from funnelgen.site import prepare
+    env = prepare(make_site({"site.yml": SITE_YML + "theme: bold\n"})).renderer.env
+    assert env.loader is not None
+
+    def included(environment: SettledEnvironment, name: str) -> set[str]:
+        code = environment.compile(env.loader.get_source(env, name)[0], name, raw=True)
+        return set(re.findall(r"\btemplate = environment\.get_template\('([^']+)'", code))
+
+    for step in ("bridge", "optin", "offer", "upsell", "thankyou"):
+        assert "blocks/hero.html" in included(env.as_written(), f"steps/{step}.html")
+        assert included(env, f"steps/{step}.html") <= {"blocks/cta.html", "blocks/faq.html"}
+
+
 def test_a_partial_in_a_loop_does_not_see_loop_as_in_jinja(make_site: MakeSite, run_cli: RunCli) -> None:
     site = make_site({
         "templates/blocks/hero.html": '{% for item in [1, 2] %}{% include "blocks/mine/item.html" %}{% endfor %}\n',
