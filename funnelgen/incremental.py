@@ -156,16 +156,18 @@ def _digest(files: Iterable[Path], root: Path, seed: str = "") -> str:
     return h.hexdigest()
 
 
-def _files_under(folder: Path, within: Path, *, skip: Callable[[str], bool] | None = None) -> list[Path]:
+def _files_under(folder: Path, within: Path, *, skip: Callable[[str], bool] | None = None,
+                 follow: bool = True) -> list[Path]:
     """Every entry under ``folder`` but its folders and those named as ``skip`` says (by default
     those `left_behind`), through linked folders that stay ``within`` (each real folder once): a
     file read through a link is a file of the site too. A link out of it is not followed (the
-    build refuses it: the whole disk may be there)."""
+    build refuses it: the whole disk may be there), nor any link to a folder unless ``follow``
+    (`assets/` publishes none): each is counted by its name and where it leads."""
     skip = skip or left_behind
     found: list[Path] = []
     seen: set[str] = set()
     bound = os.path.join(os.path.realpath(within), "")
-    for top, folders, files in os.walk(folder, followlinks=True):
+    for top, folders, files in os.walk(folder, followlinks=follow):
         real = os.path.join(os.path.realpath(top), "")
         if real in seen or not real.startswith(bound):
             folders.clear()
@@ -173,6 +175,8 @@ def _files_under(folder: Path, within: Path, *, skip: Callable[[str], bool] | No
             continue
         seen.add(real)
         folders[:] = [name for name in folders if not skip(name)]
+        if not follow:
+            found += [Path(top, name) for name in folders if os.path.islink(os.path.join(top, name))]
         found += [Path(top, name) for name in files if not skip(name)]  # dangling links and pipes too
     return found
 
@@ -211,8 +215,8 @@ def site_files_key(root: Path) -> str:
     files no build reads there: see `ignored` and `left_behind`): the part of the site key known
     before the site is loaded."""
     site = [root / "site.yml", *_files_under(root / "templates", root)]  # hidden ones too: .nojekyll
-    for folder in ("assets", "content"):
-        site += _files_under(root / folder, root, skip=ignored)
+    site += _files_under(root / "assets", root, skip=ignored, follow=False)
+    site += _files_under(root / "content", root, skip=ignored)
     return _digest(site, root, code_key())
 
 

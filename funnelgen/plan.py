@@ -227,7 +227,7 @@ def plan_site(valid: ValidSite, context: SiteContext, asset_problems: list[Probl
     checker.errors += [problem for problem in asset_problems if not problem.warning]
     checker.warnings += [problem for problem in asset_problems if problem.warning]
     _check_templates(valid.root, checker)
-    _check_site_assets(valid, context.assets, checker)
+    _check_site_assets(valid, context, checker)
     for surveyed in valid.surveyed:
         checker.errors += surveyed.errors
         checker.warnings += surveyed.warnings
@@ -450,7 +450,7 @@ def plan_funnel(funnel: Funnel, source: Source, context: SiteContext) -> FunnelP
         urls.setdefault(step.id, f"/{slug}/{step_slug}/")
     planned = PlannedFunnel(slug, funnel, source, urls)
     _check_flow(planned, checker)
-    _check_step_assets(planned, context.assets, checker)
+    _check_step_assets(planned, context, checker)
     _check_thousands_points(funnel, source, checker)
     _check_netlify_targets(planned, context.site, checker)
     bodies = [_body(step, i, source, context.root, context.real_root, checker)
@@ -879,12 +879,12 @@ _PICTURE_KEYS = ("image", "poster", "photo", "logo", "src")
 favicon is one too, and may also be an ICO file."""
 
 
-def _check_step_assets(planned: PlannedFunnel, assets: dict[str, Asset], checker: _Checker) -> None:
+def _check_step_assets(planned: PlannedFunnel, context: SiteContext, checker: _Checker) -> None:
     for loc, ref in _referenced_assets(planned):
-        _check_asset(ref, loc, planned.source, assets, checker)
+        _check_asset(ref, loc, planned.source, context, checker)
 
 
-def _check_site_assets(valid: ValidSite, assets: dict[str, Asset], checker: _Checker) -> None:
+def _check_site_assets(valid: ValidSite, context: SiteContext, checker: _Checker) -> None:
     site = valid.site
     refs: list[tuple[Loc, str | None]] = [
         (("brand", "logo"), site.brand.logo),
@@ -896,12 +896,14 @@ def _check_site_assets(valid: ValidSite, assets: dict[str, Asset], checker: _Che
             refs.append((("legal", key), link[1:]))
     for loc, ref in refs:
         if ref:
-            _check_asset(ref, loc, valid.site_source, assets, checker)
+            _check_asset(ref, loc, valid.site_source, context, checker)
 
 
-def _check_asset(ref: str, loc: Loc, source: Source, assets: dict[str, Asset], checker: _Checker) -> None:
+def _check_asset(ref: str, loc: Loc, source: Source, context: SiteContext, checker: _Checker) -> None:
+    assets = context.assets
     if ref.startswith("assets/") and ref not in assets:
-        checker.error(source, loc, f"no file '{ref}' in the site folder{_near_file(ref, sorted(assets))}")
+        hint = _not_published(context.root, ref) or _near_file(ref, sorted(assets))
+        checker.error(source, loc, f"no file '{ref}' in the site folder{hint}")
     elif ref in assets and loc[-1] == "captions" and not _is_webvtt(assets[ref].source):
         checker.error(source, loc, f"{shown(ref)} is not a WebVTT file: its first line must be WEBVTT "
                       "(browsers show no captions from anything else); export the captions as WebVTT (.vtt)")
@@ -910,6 +912,22 @@ def _check_asset(ref: str, loc: Loc, source: Source, assets: dict[str, Asset], c
                       "file here")
     elif ref in assets and assets[ref].width is None and Path(ref).suffix.lower() in images.RASTER:
         checker.warn(source, loc, _unsized(ref))
+
+
+def _not_published(root: Path, ref: str) -> str:
+    """Why a file of assets/ that is there is not published: a folder on its way is a link, or a
+    name on it is one funnelgen passes over; '' if it is not there."""
+    parts = ref.split("/")
+    for depth in range(2, len(parts)):
+        folder = "/".join(parts[:depth])
+        if (root / folder).is_symlink() and (root / folder).is_dir():
+            return (f": {folder} is a link to a folder, which is not followed: copy the folder into assets/ "
+                    "instead")
+    passed_over = next((part for part in parts[1:] if incremental.ignored(part)), None)
+    if passed_over and (root / ref).is_file():
+        return (f": '{passed_over}' is named as a hidden file or an editor's backup is, and funnelgen never "
+                "publishes those: rename it")
+    return ""
 
 
 def _unsized(ref: str) -> str:

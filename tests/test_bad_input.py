@@ -1336,6 +1336,13 @@ CASES = [
         ],
         id="asset-named-another-way-on-a-mac",
     ),
+    pytest.param(  # there, but never published: said why
+        {"site.yml": SITE_YML + "brand: {logo: assets/.drafts/logo.svg}\n", "assets/.drafts/logo.svg": "<svg/>"},
+        [
+            "site.yml:3: brand.logo: no file 'assets/.drafts/logo.svg' in the site folder: '.drafts' is named as a hidden file or an editor's backup is, and funnelgen never publishes those: rename it",
+        ],
+        id="hidden-asset",
+    ),
     pytest.param(
         {T: step_with("    image: {src: assets/brochure.pdf, alt: Our brochure}\n"
                       "    links: [{text: Download the brochure, to: /assets/brochure.pdf}]\n"

@@ -591,3 +591,21 @@ def test_two_funnels_with_one_slug_are_named_alike_by_an_incremental_build_and_a
     later = max(new, "funnels/tiny.yml")
     assert full.stderr.startswith(f"{later}:1: slug: funnel slug 'tiny' is already used by "
                                   f"{min(new, 'funnels/tiny.yml')}; choose another slug")
+
+
+def test_a_linked_folder_in_assets_replaced_by_the_folder_itself_is_published_at_the_next_build(
+        make_site: MakeSite, run_cli: Callable[..., Result], tmp_path: Path) -> None:
+    """As the warning says to: the link was never followed, so the copy is new to the build."""
+    site, out = make_site({"shared/dot.svg": "<svg/>"}), tmp_path / "out"
+    (site / "assets").mkdir()
+    (site / "assets/extra").symlink_to("../shared")
+    assert "assets/extra: is a link to a folder" in run_cli("build", site, "-o", out, "-q").stderr
+    (site / "assets/extra").unlink()
+    shutil.copytree(site / "shared", site / "assets/extra")
+    assert run_cli("build", site, "-o", out, "-q").exit_code == 0
+    assert run_cli("build", site, "-o", tmp_path / "fresh", "-q", "--no-cache").exit_code == 0
+    assert [p.name for p in (out / "assets/extra").iterdir()] == [p.name for p in (tmp_path / "fresh/assets/extra").iterdir()]
+    shutil.rmtree(site / "assets/extra")  # and back to a link: its files are gone again
+    (site / "assets/extra").symlink_to("../shared")
+    assert run_cli("build", site, "-o", out, "-q").exit_code == 0
+    assert not (out / "assets/extra").exists()

@@ -207,6 +207,16 @@ def test_a_link_to_a_file_that_is_not_there_says_where_it_pointed(where: str, ma
         "where it is now, or put the file here instead"]
 
 
+def test_a_file_behind_a_linked_folder_in_assets_says_the_link_is_not_followed(make_site: MakeSite,
+                                                                                run_cli: RunCli, tmp_path: Path) -> None:
+    site = make_site({"site.yml": SITE_YML + "seo: {image: assets/img/share.svg}\n", "shared/share.svg": "<svg/>"})
+    (site / "assets").mkdir()
+    (site / "assets/img").symlink_to("../shared")
+    assert refused(run_cli, site, tmp_path / "out") == [
+        "site.yml:3: seo.image: no file 'assets/img/share.svg' in the site folder: assets/img is a link to a folder, "
+        "which is not followed: copy the folder into assets/ instead"]
+
+
 @pytest.mark.parametrize("where", ["assets/pipe.png", "templates/blocks/footer.html", "funnels/pipe.yml"])
 def test_a_pipe_in_the_site_is_refused_not_waited_on(where: str, make_site: MakeSite, run_cli: RunCli,
                                                      tmp_path: Path) -> None:
