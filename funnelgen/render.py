@@ -340,7 +340,9 @@ class SettledEnvironment(jinja2.Environment):
         tree = super()._parse(source, name, filename)
         if not self.inline_includes or not name or _escapes_otherwise(tree):
             return tree
-        inlined: nodes.Template = _Inliner(self, [name], _stored(tree), [MAX_INLINED]).visit(tree)
+        inliner = _Inliner(self, [name], _stored(tree), [MAX_INLINED])
+        inliner.outside_blocks = tree.find(nodes.Extends) is None  # Jinja's own ways with a child's
+        inlined: nodes.Template = inliner.visit(tree)
         return inlined
 
     @cached_property
@@ -376,13 +378,13 @@ class _Inliner(NodeTransformer):
     sets stays inside it.
 
     Left to include at render time: a name that is not written out, a list to choose from,
-    `ignore missing`, `without context`, a template that extends or has blocks (they render
-    through a context of their own), one that uses `loop`, `caller` or another name Jinja keeps
-    from it, one that reads a name a template around it sets anywhere (written in, it would see
-    that name even where it is not set yet, and not the page's own), one that includes itself,
-    one escaped otherwise than the template that includes it (CSS in HTML) or inside an
-    `{% autoescape %}` block, and one that cannot be read or parsed (rendering then says what is
-    wrong)."""
+    `ignore missing`, `without context`, an include outside the blocks of a template that extends
+    another, a template that extends or has blocks (they render through a context of their own),
+    one that uses `loop`, `caller` or another name Jinja keeps from it, one that reads a name a
+    template around it sets anywhere (written in, it would see that name even where it is not set
+    yet, and not the page's own), one that includes itself, one escaped otherwise than the
+    template that includes it (CSS in HTML) or inside an `{% autoescape %}` block, and one that
+    cannot be read or parsed (rendering then says what is wrong)."""
 
     def __init__(self, env: SettledEnvironment, including: list[str | None], stored: frozenset[str],
                  budget: list[int]) -> None:
@@ -390,14 +392,31 @@ class _Inliner(NodeTransformer):
         self.including = including
         self.stored = stored  # every name the templates around a partial set, bind or import
         self.budget = budget  # how many more partials may be written in: shared by the whole template
+        self.outside_blocks = True  # whether includes outside blocks and macros are written in too
 
     def visit_ScopedEvalContextModifier(self, node: nodes.ScopedEvalContextModifier) -> nodes.Node:
         return node  # an {% autoescape %} block: its includes stay as they are
 
+    def visit_Block(self, node: nodes.Block) -> nodes.Node:
+        return self._inside(node)
+
+    def visit_Macro(self, node: nodes.Macro) -> nodes.Node:
+        return self._inside(node)
+
+    def _inside(self, node: nodes.Node) -> nodes.Node:
+        """A block or macro: its includes are written in even in a template that extends another
+        (Jinja treats what such a template writes outside its blocks in its own way)."""
+        outside, self.outside_blocks = self.outside_blocks, True
+        try:
+            return self.generic_visit(node)
+        finally:
+            self.outside_blocks = outside
+
     def visit_Include(self, node: nodes.Include) -> nodes.Node:
         name = node.template.value if isinstance(node.template, nodes.Const) else None
-        if (not isinstance(name, str) or node.ignore_missing or not node.with_context or self.budget[0] <= 0
-                or name in self.including or self._escaped(name) != self._escaped(self.including[-1])):
+        if (not isinstance(name, str) or not self.outside_blocks or node.ignore_missing
+                or not node.with_context or self.budget[0] <= 0 or name in self.including
+                or self._escaped(name) != self._escaped(self.including[-1])):
             return node
         try:
             assert self.env.loader is not None
@@ -460,12 +479,13 @@ class ThemeUndefined(jinja2.StrictUndefined):
             return (f"no key '{name}' here (keys: {', '.join(keys)}); a key only some pages have is tested "
                     f"with 'is defined': {{% if step.{name} is defined %}}")
         if isinstance(options, jinja2.environment.TemplateModule) and isinstance(name, str):  # words.html
-            if name in _base_words():  # an older copy of words.html
+            module = getattr(options, "__name__", "the template")
+            if module == "words.html" and name in _base_words():  # an older copy of words.html
                 return (f"words.html has no '{name}': copy the words that are new from the base theme's "
                         "templates/words.html into yours")
-            words = sorted(word for word in vars(options) if not word.startswith("_"))
-            near = difflib.get_close_matches(name, words, n=1)
-            return f"words.html has no '{name}'" + (f": did you mean words.{near[0]}?" if near else "")
+            names = sorted(known for known in vars(options) if not known.startswith("_"))
+            near = difflib.get_close_matches(name, names, n=1)
+            return f"{module} has no '{name}'" + (f": did you mean '{near[0]}'?" if near else "")
         if not isinstance(options, ThemeOptions) or not isinstance(name, str):
             return str(super()._undefined_message)
         near = difflib.get_close_matches(name, sorted(options), n=1)
@@ -874,7 +894,7 @@ def _template_frame(exc: BaseException) -> tuple[str | None, int]:
     call: tuple[str | None, int] = (None, 0)  # the template line that called the innermost macro
     defined_in = None  # the template that macro is written in
     left_out = _LEFT_OUT.fullmatch(str(exc))
-    without: tuple[str | None, int] | None = None  # the call that left out that argument
+    without: tuple[str | None, int] | None = None  # the innermost call that left that argument out
     tb = exc.__traceback__
     while tb is not None:
         code = tb.tb_frame.f_code
@@ -884,8 +904,10 @@ def _template_frame(exc: BaseException) -> tuple[str | None, int]:
             macro = tb.tb_frame.f_locals.get("self")
             if isinstance(macro, jinja2.runtime.Macro) and macro.name != "caller":  # not a {% call %} body
                 call, defined_in = found, macro._func.__code__.co_filename
-                if left_out and left_out[1] in macro.arguments:
-                    without = found
+                arguments = tb.tb_frame.f_locals.get("arguments") or []
+                if (left_out and left_out[1] in macro.arguments[: len(arguments)]
+                        and arguments[macro.arguments.index(left_out[1])] is jinja2.utils.missing):
+                    without = found  # this call left it out (a call that passes it on gives its value)
         tb = tb.tb_next
     if without is not None and without[0] is not None:
         return without

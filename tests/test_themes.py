@@ -366,6 +366,7 @@ PARTIALS = {
     "templates/steps/optin.html": """\
         {% extends "page.html" %}
         {% set event = "top_cta_click" %}
+        {% include "blocks/mine/named.html" %}
         {% block main %}
         {% set href = "#form" %}{% set label = "Get the list" %}
         {% include "blocks/hero.html" %}
@@ -982,7 +983,7 @@ HEADLINE_LINE = HERO.splitlines().index('<h1>{{ copy("headline") }}</h1>') + 1
 
 @pytest.mark.parametrize(("files", "error"), [
     (footer_with("<p>{{ words.privacy_polcy }}</p>"),
-     at_added_line(1, "words.html has no 'privacy_polcy': did you mean words.privacy_policy?")),
+     at_added_line(1, "words.html has no 'privacy_polcy': did you mean 'privacy_policy'?")),
     # a macro called without an argument: the call is wrong, not the macro (here funnelgen's own)
     (footer_with('<p>{{ words.payments(3, "month") }}</p>'),
      at_added_line(1, "parameter 'amount' was not provided")),
@@ -1005,6 +1006,15 @@ HEADLINE_LINE = HERO.splitlines().index('<h1>{{ copy("headline") }}</h1>') + 1
     ({"templates/blocks/hero.html": HERO.replace('copy("headline")', 'copy("headlin")')},
      f"templates/blocks/hero.html:{HEADLINE_LINE}: template error: copy('headlin'): optin steps have no "
      "'headlin': did you mean 'headline'? (their keys: "),
+    # ... passed on under the same name to the theme's copy(): where it was left out
+    (footer_with('{% import "blocks/mine.html" as m with context %}', "{{ m.headline() }}",
+                 mine='{% from "blocks/copy.html" import copy with context %}\n'
+                      '{% macro headline(field) %}<b>{{ copy(field) }}</b>{% endmacro %}\n'),
+     at_added_line(2, "parameter 'field' was not provided")),
+    # a macro of the site's own, misspelt: named as its template, not as words.html
+    (footer_with('{% import "blocks/mine.html" as m %}', '{{ m.hedline("x") }}',
+                 mine="{% macro headline(text) %}<b>{{ text }}</b>{% endmacro %}\n"),
+     at_added_line(2, "blocks/mine.html has no 'hedline': did you mean 'headline'?")),
     # what to write instead of a name, filter or test that is not there
     (footer_with("<p>{{ stpe.headline }}</p>"), at_added_line(1, "'stpe' is undefined; did you mean 'step'?")),
     (footer_with("<p>{{ 5 | mony('USD') }}</p>"), at_added_line(1, "no filter named 'mony'; did you mean 'money'?")),
