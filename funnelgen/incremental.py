@@ -148,11 +148,13 @@ def _digest(files: Iterable[Path], root: Path, seed: str = "") -> str:
     named = sorted((path.relative_to(root).as_posix() if path.is_relative_to(root) else str(path), path)
                    for path in files)
     for name, path in named:
-        h.update(name.encode() + b"\0")
+        h.update(os.fsencode(name) + b"\0")  # a name that is not UTF-8 too (the build refuses it)
         if path.is_file():
             h.update(hashlib.sha256(path.read_bytes()).digest())
-        else:  # a dangling link, a pipe…: the build refuses it; what it is named and points to counts
-            h.update(b"not a file\0" + (os.readlink(path).encode() if path.is_symlink() else b""))
+        else:  # a folder link, a dangling link, a pipe…: what it is, is named and points to counts
+            kind = b"folder" if path.is_dir() else b"other" if os.path.exists(path) else b"nothing"
+            target = os.fsencode(os.readlink(path)) if path.is_symlink() else b""
+            h.update(b"not a file\0" + kind + b"\0" + target)
     return h.hexdigest()
 
 

@@ -741,8 +741,8 @@ LOOP = "is a link that leads back to itself (a loop of links); replace it with t
 
 def broken_link(path: Path) -> str:
     """What to say of a link to a file that is not there."""
-    return (f"is a link to '{os.readlink(path)}', which is not there (moved or removed?): link to the file "
-            "where it is now, or put the file here instead")
+    return (f"is a link to '{os.readlink(path)}', which is not there (moved or removed?): point the link "
+            "to where it is now, or put it here instead")
 
 
 def unreadable(path: Path, name: str, real_root: Path) -> Problem | None:

@@ -989,8 +989,18 @@ def _plan_assets(root: Path, checker: _Checker) -> dict[str, Asset]:
     too long to publish."""
     assets: dict[str, Asset] = {}
     real_root = root.resolve()
-    for path in _asset_files(root / "assets", checker):
+    folder = root / "assets"
+    if folder.is_symlink() and folder.is_dir() and not folder.resolve().is_relative_to(real_root):
+        checker.errors.append(Problem("assets", 0, "", "links to a folder outside the site folder; make "
+                                      "assets/ a folder of the site, with the files copied in"))
+        return assets
+    for path in _asset_files(folder, checker):
         name = path.relative_to(root).as_posix()
+        if not _utf8(name):
+            shown = name.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+            checker.errors.append(Problem(shown, 0, "", "its name is not UTF-8 (an old tool or a zip file "
+                                          "named it): rename it, typing the name again"))
+            continue
         real = real_path(path)
         if real is None or not real.is_relative_to(real_root):
             outside = "links to a file outside the site folder; copy the file into assets/ instead"
@@ -1040,6 +1050,15 @@ def _asset_files(folder: Path, checker: _Checker) -> list[Path]:
                 checker.warnings.append(Problem(shown, 0, "", message, warning=True))
         found += [Path(top, name) for name in files if not incremental.ignored(name)]
     return sorted(found)
+
+
+def _utf8(name: str) -> bool:
+    """Whether a file name read from the disk is UTF-8 (Python keeps other bytes as surrogates)."""
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _too_long(path: Path, longest: int) -> str:

@@ -609,3 +609,16 @@ def test_a_linked_folder_in_assets_replaced_by_the_folder_itself_is_published_at
     (site / "assets/extra").symlink_to("../shared")
     assert run_cli("build", site, "-o", out, "-q").exit_code == 0
     assert not (out / "assets/extra").exists()
+
+
+def test_a_folder_link_in_assets_whose_folder_goes_away_is_noticed(
+        make_site: MakeSite, run_cli: Callable[..., Result], tmp_path: Path) -> None:
+    site, out = make_site({"shared/dot.svg": "<svg/>"}), tmp_path / "out"
+    (site / "assets").mkdir()
+    (site / "assets/lib").symlink_to("../shared")
+    assert run_cli("build", site, "-o", out, "-q").exit_code == 0
+    (site / "shared").rename(site / "shared.moved")
+    result = run_cli("build", site, "-o", out, "-q")
+    assert (result.exit_code, result.stderr) == (1, "assets/lib: is a link to '../shared', which is not there (moved "
+                                                    "or removed?): point the link to where it is now, or put it here "
+                                                    "instead\n")

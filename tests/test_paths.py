@@ -142,7 +142,7 @@ def test_markdown_never_brings_a_file_from_outside(markdown: str, make_site: Mak
 @pytest.mark.parametrize(("link", "target", "expected"), [
     ("assets/logo.svg", "secret.svg", "assets/logo.svg: links to a file outside the site folder; copy the "
                                       "file into assets/ instead"),
-    ("assets", "", "assets/"),
+    ("assets", "", "assets: links to a folder outside the site folder"),
     ("content/story.md", "secret.md", "funnels/tiny.yml:6: steps[0].body_file: 'content/story.md' links to a "
                                       "file outside the site folder"),
     ("content", "", "funnels/tiny.yml:6: steps[0].body_file: 'content/story.md' links to a file outside"),
@@ -203,8 +203,8 @@ def test_a_link_to_a_file_that_is_not_there_says_where_it_pointed(where: str, ma
     (site / where).parent.mkdir(parents=True, exist_ok=True)
     (site / where).symlink_to("../drafts/gone.yml")
     assert refused(run_cli, site, tmp_path / "out") == [
-        f"{where}: is a link to '../drafts/gone.yml', which is not there (moved or removed?): link to the file "
-        "where it is now, or put the file here instead"]
+        f"{where}: is a link to '../drafts/gone.yml', which is not there (moved or removed?): point the link to "
+        "where it is now, or put it here instead"]
 
 
 def test_a_file_behind_a_linked_folder_in_assets_says_the_link_is_not_followed(make_site: MakeSite,
@@ -215,6 +215,26 @@ def test_a_file_behind_a_linked_folder_in_assets_says_the_link_is_not_followed(m
     assert refused(run_cli, site, tmp_path / "out") == [
         "site.yml:3: seo.image: no file 'assets/img/share.svg' in the site folder: assets/img is a link to a folder, "
         "which is not followed: copy the folder into assets/ instead"]
+
+
+def test_an_assets_folder_that_links_outside_the_site_is_refused(make_site: MakeSite, run_cli: RunCli,
+                                                                   tmp_path: Path, outside: Path) -> None:
+    """Every file in it would be refused, and files added there later would go unnoticed."""
+    site = make_site()
+    (site / "assets").symlink_to(outside)
+    assert refused(run_cli, site, tmp_path / "out") == [
+        "assets: links to a folder outside the site folder; make assets/ a folder of the site, with the files "
+        "copied in"]
+
+
+def test_an_asset_whose_name_is_not_utf8_is_one_clear_line(make_site: MakeSite, run_cli: RunCli,
+                                                             tmp_path: Path) -> None:
+    site = make_site({"assets/logo.svg": "<svg/>"})
+    with open(os.path.join(os.fsencode(site / "assets"), b"caf\xe9.svg"), "w") as file:  # Latin-1, as a zip names it
+        file.write("<svg/>")
+    assert refused(run_cli, site, tmp_path / "out") == [
+        "assets/caf\ufffd.svg: its name is not UTF-8 (an old tool or a zip file named it): rename it, typing the "
+        "name again"]
 
 
 @pytest.mark.parametrize("where", ["assets/pipe.png", "templates/blocks/footer.html", "funnels/pipe.yml"])
