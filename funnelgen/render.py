@@ -906,8 +906,10 @@ def _template_frame(exc: BaseException) -> tuple[str | None, int]:
                 call, defined_in = found, macro._func.__code__.co_filename
                 arguments = tb.tb_frame.f_locals.get("arguments") or []
                 if (left_out and left_out[1] in macro.arguments[: len(arguments)]
-                        and arguments[macro.arguments.index(left_out[1])] is jinja2.utils.missing):
-                    without = found  # this call left it out (a call that passes it on gives its value)
+                        and arguments[macro.arguments.index(left_out[1])] is jinja2.utils.missing
+                        and tb.tb_next is not None
+                        and isinstance(tb.tb_next.tb_frame.f_locals.get(left_out[1]), jinja2.Undefined)):
+                    without = found  # this call left it out: not passed on, nor given a default
         tb = tb.tb_next
     if without is not None and without[0] is not None:
         return without

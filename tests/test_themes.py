@@ -1006,6 +1006,11 @@ HEADLINE_LINE = HERO.splitlines().index('<h1>{{ copy("headline") }}</h1>') + 1
     ({"templates/blocks/hero.html": HERO.replace('copy("headline")', 'copy("headlin")')},
      f"templates/blocks/hero.html:{HEADLINE_LINE}: template error: copy('headlin'): optin steps have no "
      "'headlin': did you mean 'headline'? (their keys: "),
+    # ... where another macro has a default for an argument of the same name
+    (footer_with('{% import "blocks/mine.html" as ui %}', "{{ ui.card() }}",
+                 mine='{% macro heading(text, title=none) %}<h2>{{ text }}</h2>{% endmacro %}\n'
+                      '{% macro card(title) %}<div>{{ heading(title) }}</div>{% endmacro %}\n'),
+     at_added_line(2, "parameter 'title' was not provided")),
     # ... passed on under the same name to the theme's copy(): where it was left out
     (footer_with('{% import "blocks/mine.html" as m with context %}', "{{ m.headline() }}",
                  mine='{% from "blocks/copy.html" import copy with context %}\n'
