@@ -925,8 +925,8 @@ def _not_published(root: Path, ref: str) -> str:
                     "instead")
     passed_over = next((part for part in parts[1:] if incremental.ignored(part)), None)
     if passed_over and (root / ref).is_file():
-        return (f": '{passed_over}' is named as a hidden file or an editor's backup is, and funnelgen never "
-                "publishes those: rename it")
+        return (f": '{passed_over}' is named like a hidden file or an editor's backup, which funnelgen never "
+                "publishes: rename it")
     return ""
 
 
@@ -1062,7 +1062,7 @@ def _utf8(name: str) -> bool:
 
 
 def _too_long(path: Path, longest: int) -> str:
-    shortest = MAX_NAME - longest + len(path.name.encode())
+    shortest = MAX_NAME - longest + len(os.fsencode(path.name))
     return (f"name too long to publish: with the fingerprint funnelgen adds it is {longest} bytes, and a "
             f"file name can have at most {MAX_NAME}; rename it to at most {shortest} bytes")
 
@@ -1071,9 +1071,10 @@ def _longest_published_name(path: Path) -> int:
     """The length in bytes of the longest name a file of assets/ is published under: its own with
     a fingerprint, or, for a picture made in several widths, that of its smaller or WebP versions."""
     fingerprint = len(".0123456789")
-    longest = len(path.name.encode()) + fingerprint
+    longest = len(os.fsencode(path.name)) + fingerprint  # as the disk counts it
     if path.suffix.lower() in images.RESPONSIVE:
-        longest = len(path.stem.encode()) + len("-99999w") + fingerprint + max(len(path.suffix), len(".webp"))
+        widest = len("-99999w") + fingerprint + max(len(path.suffix), len(".webp"))  # a WebP version
+        longest = len(os.fsencode(path.stem)) + widest
     return longest
 
 

@@ -1339,7 +1339,7 @@ CASES = [
     pytest.param(  # there, but never published: said why
         {"site.yml": SITE_YML + "brand: {logo: assets/.drafts/logo.svg}\n", "assets/.drafts/logo.svg": "<svg/>"},
         [
-            "site.yml:3: brand.logo: no file 'assets/.drafts/logo.svg' in the site folder: '.drafts' is named as a hidden file or an editor's backup is, and funnelgen never publishes those: rename it",
+            "site.yml:3: brand.logo: no file 'assets/.drafts/logo.svg' in the site folder: '.drafts' is named like a hidden file or an editor's backup, which funnelgen never publishes: rename it",
         ],
         id="hidden-asset",
     ),
@@ -1391,7 +1391,7 @@ CASES = [
     pytest.param(
         {T: step_with("    body_file: content/.drafts/story.md\n"), "content/.drafts/story.md": "Once\n"},
         [  # never counted in what a build depends on: a change to it would rebuild nothing
-            "funnels/tiny.yml:9: steps[0].body_file: 'content/.drafts/story.md': '.drafts' is named as a hidden file or an editor's backup is, and funnelgen never reads those: rename it",
+            "funnels/tiny.yml:9: steps[0].body_file: 'content/.drafts/story.md': '.drafts' is named like a hidden file or an editor's backup, which funnelgen never reads: rename it",
         ],
         id="hidden-body-file",
     ),

@@ -351,8 +351,8 @@ def check_content_path(value: str) -> str:
             fix += " (and end the file's name in .md, in small letters)"
         raise ValueError(f"{shown(value)} must be a Markdown file inside the content folder{fix}")
     if passed_over := next((part for part in parts if ignored(part)), None):
-        raise ValueError(f"{shown(value)}: '{passed_over}' is named as a hidden file or an editor's backup "
-                         "is, and funnelgen never reads those: rename it")
+        raise ValueError(f"{shown(value)}: '{passed_over}' is named like a hidden file or an editor's "
+                         "backup, which funnelgen never reads: rename it")
     return _plain_file_name(value)
 
 
