@@ -159,17 +159,18 @@ def _digest(files: Iterable[Path], root: Path, seed: str = "") -> str:
 
 
 def _files_under(folder: Path, within: Path, *, skip: Callable[[str], bool] | None = None,
-                 follow: bool = True) -> list[Path]:
+                 follow: bool = True, unreadable: Callable[[OSError], None] | None = None) -> list[Path]:
     """Every entry under ``folder`` but its folders and those named as ``skip`` says (by default
     those `left_behind`), through linked folders that stay ``within`` (each real folder once): a
     file read through a link is a file of the site too. A link out of it is not followed (the
     build refuses it: the whole disk may be there), nor any link to a folder unless ``follow``
-    (`assets/` publishes none): each is counted by its name and where it leads."""
+    (`assets/` publishes none): each is counted by its name and where it leads. A folder that
+    cannot be read is passed to ``unreadable``, if given, and left out."""
     skip = skip or left_behind
     found: list[Path] = []
     seen: set[str] = set()
     bound = os.path.join(os.path.realpath(within), "")
-    for top, folders, files in os.walk(folder, followlinks=follow):
+    for top, folders, files in os.walk(folder, followlinks=follow, onerror=unreadable):
         real = os.path.join(os.path.realpath(top), "")
         if real in seen or not real.startswith(bound):
             folders.clear()
@@ -217,9 +218,17 @@ def site_files_key(root: Path) -> str:
     files no build reads there: see `ignored` and `left_behind`): the part of the site key known
     before the site is loaded."""
     site = [root / "site.yml", *_files_under(root / "templates", root)]  # hidden ones too: .nojekyll
-    site += _files_under(root / "assets", root, skip=ignored, follow=False)
+    site += asset_entries(root)
     site += _files_under(root / "content", root, skip=ignored)
     return _digest(site, root, code_key())
+
+
+def asset_entries(root: Path, unreadable: Callable[[OSError], None] | None = None) -> list[Path]:
+    """What a build publishes `assets/` from: its files (links to files among them) and links to
+    folders, which it does not follow, but those `ignored`. The site key counts the same."""
+    if not (root / "assets").is_dir():
+        return []
+    return _files_under(root / "assets", root, skip=ignored, follow=False, unreadable=unreadable)
 
 
 def site_key(root: Path, theme_folders: Iterable[Path], site_files: str | None = None) -> str:

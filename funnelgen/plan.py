@@ -994,7 +994,7 @@ def _plan_assets(root: Path, checker: _Checker) -> dict[str, Asset]:
         checker.errors.append(Problem("assets", 0, "", "links to a folder outside the site folder; make "
                                       "assets/ a folder of the site, with the files copied in"))
         return assets
-    for path in _asset_files(folder, checker):
+    for path in _asset_files(root, checker):
         name = path.relative_to(root).as_posix()
         if not _utf8(name):
             shown = name.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
@@ -1029,26 +1029,21 @@ MAX_NAME = 255
 """The longest file name, in bytes, of the file systems a site is built on and served from."""
 
 
-def _asset_files(folder: Path, checker: _Checker) -> list[Path]:
-    """The files under ``folder``, in name order, but those `incremental.ignored`. A link to a
+def _asset_files(root: Path, checker: _Checker) -> list[Path]:
+    """The files of assets/ to publish, in name order (`incremental.asset_entries`). A link to a
     folder is not followed (it may lead anywhere, the output folder too): a warning says so."""
-    found: list[Path] = []
-
     def unreadable(exc: OSError) -> None:
-        name = Path(exc.filename).relative_to(folder.parent).as_posix()
+        name = Path(exc.filename).relative_to(root).as_posix()
         checker.errors.append(Problem(name, 0, "", f"cannot read folder: {exc.strerror}"))
 
-    if not folder.is_dir():
-        return found
-    for top, folders, files in os.walk(folder, onerror=unreadable):
-        folders[:] = [name for name in folders if not incremental.ignored(name)]
-        for name in folders:
-            if os.path.islink(os.path.join(top, name)):
-                shown = Path(top, name).relative_to(folder.parent).as_posix()
-                message = ("is a link to a folder, which is not followed, so nothing in it is published: "
-                           "copy the folder into assets/ instead (a link to a file is followed)")
-                checker.warnings.append(Problem(shown, 0, "", message, warning=True))
-        found += [Path(top, name) for name in files if not incremental.ignored(name)]
+    found: list[Path] = []
+    for path in incremental.asset_entries(root, unreadable):
+        if path.is_symlink() and path.is_dir():
+            message = ("is a link to a folder, which is not followed, so nothing in it is published: "
+                       "copy the folder into assets/ instead (a link to a file is followed)")
+            checker.warnings.append(Problem(path.relative_to(root).as_posix(), 0, "", message, warning=True))
+        else:
+            found.append(path)
     return sorted(found)
 
 
