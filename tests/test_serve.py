@@ -8,11 +8,13 @@ site's files on disk and wait for what the open Chromium tab shows, with Playwri
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import re
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -33,7 +35,7 @@ from playwright.sync_api import expect
 
 from funnelgen.cli import cli
 from funnelgen.commands.build import build
-from funnelgen.commands.serve import DEFAULT_HOST, DevServer, serve
+from funnelgen.commands.serve import DEFAULT_HOST, DevServer, network_address, serve
 from funnelgen.devserver import rebuild as rebuild_module
 from funnelgen.devserver import watch as watch_module
 from funnelgen.devserver.inject import allow_client, client_css, client_js
@@ -588,6 +590,33 @@ def test_ctrl_c_kill_or_closing_the_terminal_stops_the_command_cleanly(stop: sig
         process.communicate()
     assert (process.returncode, stdout, stderr) == (0, "Stopped.\n", "")
     assert list(temp.iterdir()) == []
+
+
+def test_listening_on_every_address_names_the_address_a_phone_on_the_network_opens(site: Path) -> None:
+    command = [sys.executable, "-m", "funnelgen", "serve", str(site), "--port", "0", "--host", "0.0.0.0"]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        assert process.stdout is not None
+        assert process.stdout.readline().startswith("Built 6 pages from 2 funnels in ")
+        assert process.stdout.readline().startswith("Serving ")
+        line = process.stdout.readline()
+        found = re.fullmatch(r"Listening on 0\.0\.0\.0: other computers that can reach this one can see the "
+                             r"preview at (http://([\d.]+):\d+/)\n", line)
+        assert found, line
+        assert found[2] == network_address(socket.AF_INET) and not found[2].startswith("127.")
+        assert get(found[1] + "tiny/join/")[0] == 200
+    finally:
+        process.kill()
+        process.communicate()
+
+
+def test_a_computer_without_a_network_has_no_address_to_give(monkeypatch: pytest.MonkeyPatch) -> None:
+    def unreachable(self: socket.socket, address: object) -> None:
+        raise OSError(errno.ENETUNREACH, "Network is unreachable")
+
+    monkeypatch.setattr(socket.socket, "connect", unreachable)
+    assert network_address(socket.AF_INET) is None
+    assert network_address(socket.AF_INET6) is None
 
 
 # ---- in the browser ----

@@ -15,6 +15,7 @@ from __future__ import annotations
 import os
 import shutil
 import signal
+import socket
 import tempfile
 import threading
 import time
@@ -70,10 +71,13 @@ class DevServer:
     @property
     def url(self) -> str:
         """The site's address: under the path of its base_url, as its host will serve it."""
-        host, port = self.address
-        shown = {"0.0.0.0": "127.0.0.1", "::": "::1"}.get(host, host)
-        origin = f"http://[{shown}]:{port}" if ":" in shown else f"http://{shown}:{port}"
-        return f"{origin}{self.state.base_url_path}/"
+        host = self.address[0]
+        return self.url_at({"0.0.0.0": "127.0.0.1", "::": "::1"}.get(host, host))
+
+    def url_at(self, address: str) -> str:
+        """The site's address as seen at ``address``, an address of this computer."""
+        origin = f"[{address}]" if ":" in address else address
+        return f"http://{origin}:{self.address[1]}{self.state.base_url_path}/"
 
     def start(self) -> str:
         """Build, then serve and watch in background threads; returns the site's URL."""
@@ -150,8 +154,7 @@ def serve(site: Path, *, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT, ope
         folders = ", ".join(_shown(f) for f in server.watched())
         say(f"Serving {_shown(site)} on {url} (watching {folders}). Press Ctrl-C to stop.", False)
         if host not in ("127.0.0.1", "localhost", "::1"):
-            shown = f"[{host}]" if ":" in host else host  # an IPv6 address, as in a URL
-            say(f"Listening on {shown}: other computers that can reach this one can see the preview.", False)
+            say(_seen_from_elsewhere(host, server), False)
         if open_browser:
             webbrowser.open(url)
         threading.Event().wait()
@@ -159,6 +162,37 @@ def serve(site: Path, *, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT, ope
         say("Stopped.", False)
     finally:
         server.stop()
+
+
+_EVERY_ADDRESS = ("0.0.0.0", "::", "")
+
+
+def _seen_from_elsewhere(host: str, server: DevServer) -> str:
+    """The line that says the preview is open to other computers, and, listening on every
+    address, the one a phone on the same network opens."""
+    shown = f"[{host}]" if ":" in host else host  # an IPv6 address, as in a URL
+    line = f"Listening on {shown}: other computers that can reach this one can see the preview"
+    if host not in _EVERY_ADDRESS:
+        return line + "."
+    address = network_address(socket.AF_INET6 if ":" in host else socket.AF_INET)
+    if address is None:
+        return line + " (this computer has no network address now)."
+    return f"{line} at {server.url_at(address)}"
+
+
+def network_address(family: socket.AddressFamily) -> str | None:
+    """This computer's address on its network (the one its traffic leaves from), or None.
+
+    A UDP socket 'connected' to an address outside sends nothing: the system only picks the
+    address it would send from."""
+    outside = ("2001:db8::1", 9) if family == socket.AF_INET6 else ("10.254.254.254", 9)
+    try:
+        with socket.socket(family, socket.SOCK_DGRAM) as probe:
+            probe.connect(outside)
+            address = str(probe.getsockname()[0])
+    except OSError:
+        return None
+    return None if address in ("0.0.0.0", "::") or address.startswith("127.") or address == "::1" else address
 
 
 def _interrupt(signum: int, frame: FrameType | None) -> None:
