@@ -27,6 +27,7 @@ Loc = tuple[str | int, ...]
 
 MAX_FILE_BYTES = 2_000_000
 MAX_NODES = 200_000  # aliases expanded; stops "billion laughs" documents early
+MAX_TEXT = 5_000_000  # characters, aliases expanded: one long text repeated by aliases is as bad
 MAX_DEPTH = 64
 
 _TAG = "tag:yaml.org,2002:"
@@ -518,6 +519,7 @@ class _Builder:
         self.source = source
         self.text_lines = lines
         self.sizes: dict[int, int] = {}
+        self.lengths: dict[int, int] = {}  # characters of text, as `sizes` counts values
         self.open: set[int] = set()
         self.aliased = False
         self.root: yaml.Node | None = None
@@ -534,6 +536,8 @@ class _Builder:
         """
         if may_alias and self.size(node, ()) > MAX_NODES:
             raise self.too_big(node, ())
+        if may_alias and self.lengths[id(node)] > MAX_TEXT:
+            raise self.too_long(node, ())
         self.root, self.built = node, 0
         return self.build(node, ())
 
@@ -549,7 +553,12 @@ class _Builder:
             raise self.fail(node, loc[:1], "an alias (*name) is used inside the value it "
                             "refers to; write the values out instead")
         self.open.add(key)
-        self.sizes[key] = 1 + sum(self.size(child, where) for where, child in _children(node, loc))
+        children = _children(node, loc)
+        self.sizes[key] = 1 + sum(self.size(child, where) for where, child in children)
+        self.lengths[key] = sum(self.lengths[id(child)] for _, child in children) + (
+            len(node.value) if isinstance(node, yaml.ScalarNode) else
+            sum(len(k.value) for k, _ in node.value if isinstance(k, yaml.ScalarNode))
+            if isinstance(node, yaml.MappingNode) else 0)
         self.open.discard(key)
         return self.sizes[key]
 
@@ -562,6 +571,15 @@ class _Builder:
             return self.fail(node, loc, f"aliases (*name) make this more than {MAX_NODES:,} "
                              "values; write the values out instead")
         return self.fail(node, loc, f"more than {MAX_NODES:,} values: too many for one file")
+
+    def too_long(self, node: yaml.Node, loc: Loc) -> Abort:
+        """Name the first value that is over the text limit by itself (aliases alone get there:
+        the file is shorter than the limit)."""
+        for where, child in _children(node, loc):
+            if self.lengths[id(child)] > MAX_TEXT:
+                return self.too_long(child, where)
+        return self.fail(node, loc, f"aliases (*name) make this more than {MAX_TEXT:,} characters of "
+                         "text; write the values out instead")
 
     def build(self, node: yaml.Node, loc: Loc) -> Any:
         self.built += 1

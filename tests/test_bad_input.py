@@ -205,6 +205,15 @@ CASES = [
         id="billion-laughs",
     ),
     pytest.param(
+        {T: JOIN.replace("headline: Join the list", 'headline: &long "' + "A" * 1_000_000 + '"')
+         + "    benefits: [" + ", ".join(["*long"] * 1000) + "]\n" + THANKS},
+        [
+            "funnels/tiny.yml:9: steps[0].benefits: aliases (*name) make this more than 5,000,000 characters "
+            "of text; write the values out instead",
+        ],
+        id="one-long-text-repeated-by-aliases",
+    ),
+    pytest.param(
         {T: "title: Tiny\nsteps: &s [*s]\n"},
         [
             "funnels/tiny.yml:2: steps: an alias (*name) is used inside the value it refers to; write the values out instead",

@@ -333,6 +333,7 @@ MONSTERS = {
     "deep-flow": "title: x\nsteps: " + "[" * 100_000 + "]" * 100_000 + "\n",
     "deep-block": "title: x\nsteps:\n" + "".join("  " * i + "  - \n" for i in range(2000)),
     "deep-mapping": "".join("  " * i + f"k{i}:\n" for i in range(5000)),
+    "long-text-laughs": 'title: &t "' + "x" * 1_000_000 + '"\nsteps: [' + ",".join(["*t"] * 1000) + "]\n",
     "too-big": "title: " + "x" * (MAX_FILE_BYTES + 1) + "\n",
     "many-values": "title: x\nsteps: [" + ",".join(["1"] * (MAX_NODES + 1)) + "]\n",
     "many-keys": "title: x\n" + "".join(f"k{i}: 1\n" for i in range(100_000)),
