@@ -270,11 +270,13 @@ def is_site_path(link: str) -> bool:
 
 
 def line_of(text: str, ref: str) -> int:
-    """The line of ``text`` where ``ref`` (a link or image as converted) was written; 1 if not found."""
-    at = text.find(ref)
-    if at < 0:
-        at = text.find(unquote(ref))
-    return line_at(text, at) if at >= 0 else 1
+    """The line of ``text`` where ``ref`` (a link or image as converted) was written; 1 if not found.
+    Where it was written as a link, `](ref`, before where the same text is mentioned otherwise."""
+    for written in (f"]({ref}", f"](<{ref}", ref, unquote(ref)):
+        at = text.find(written)
+        if at >= 0:
+            return line_at(text, at)
+    return 1
 
 
 def line_at(text: str, at: int) -> int:

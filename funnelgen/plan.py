@@ -11,7 +11,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from decimal import Decimal
-from functools import cached_property
+from functools import cache, cached_property
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
@@ -43,7 +43,7 @@ from funnelgen.schema.site import Condition
 from funnelgen.schema.types import MAX_SLUG, is_step_ref, shown, slugify
 from funnelgen.spool import PageSpool, Spooled
 from funnelgen.tracking import VIDEO_FRAMES
-from funnelgen.validate import ValidSite
+from funnelgen.validate import MAX_PROBLEMS, ValidSite
 
 RESERVED_SLUGS = {"assets"}
 _FOLLOWS_ON = ("bridge", "optin", "webinar")  # steps that must lead somewhere
@@ -290,11 +290,11 @@ def _check_site_links(valid: ValidSite, planned: list[Surveyed], checker: _Check
     known = {*hosting.written_addresses(site, urls), *(hosting.key(r.from_) for r in site.hosting.redirects)}
     known -= {hosting.key("/" + name) for name in hosting.HOSTING_FILES}  # read by hosts, not served
 
-    def broken(to: str) -> str | None:
-        """Why ``to`` leads nowhere, or None when it leads to a page."""
-        path = urlsplit(to).path
-        if hosting.key(path) in known or path.startswith("/assets/"):  # a file: checked as one
-            return None
+    def leads_nowhere(path: str) -> bool:
+        return hosting.key(path) not in known and not path.startswith("/assets/")  # a file: checked as one
+
+    @cache  # a file may link to one missing page many times
+    def why_broken(path: str, to: str) -> str:
         guess = difflib.get_close_matches(path, pages, n=1)
         hint = f"did you mean '{guess[0]}'?" if guess else (
             f"link to one of its pages (e.g. {pages[0]}) or write the full https:// address of a page "
@@ -303,20 +303,38 @@ def _check_site_links(valid: ValidSite, planned: list[Surveyed], checker: _Check
 
     for name in ("privacy", "terms"):
         to = getattr(site.legal, name)
-        if to and is_site_path(to) and (why := broken(to)):
-            checker.error(valid.site_source, ("legal", name), why)
+        if to and is_site_path(to) and leads_nowhere(path := urlsplit(to).path):
+            checker.error(valid.site_source, ("legal", name), why_broken(path, to))
     sources = {s.source.name: s.source for s in planned}
     records = {**{s.source.name: s.record for s in planned}, **valid.reused}
+    texts: dict[str, str] = {}  # body files, each read once
+
+    def problem(file: str, to: str, loc: Loc, in_file: str | None, message: str) -> Problem:
+        """The problem at the line of the Markdown file, or at the key of the funnel file."""
+        if in_file:
+            if in_file not in texts:
+                texts[in_file] = read_text(valid.root / in_file, in_file)
+            return Problem(in_file, line_of(texts[in_file], to), "", message)
+        source = sources.get(file) or load_yaml(valid.root / file, file)
+        return source.problem(loc, message)
+
+    broken_in: dict[str, int] = {}  # how many links of each file lead nowhere
+    past_limit: dict[str, tuple[str, str, Loc, str | None]] = {}  # the first link of each not named
     for file, record in records.items():
         for to, loc, in_file in record.links:
-            if (why := broken(to)) is None:
+            path = urlsplit(to).path
+            if not leads_nowhere(path):
                 continue
-            if in_file:
-                text = read_text(valid.root / in_file, in_file)
-                checker.errors.append(Problem(in_file, line_of(text, to), "", why))
+            where = in_file or file
+            broken_in[where] = broken_in.get(where, 0) + 1
+            if broken_in[where] <= MAX_PROBLEMS:
+                checker.errors.append(problem(file, to, tuple(loc), in_file, why_broken(path, to)))
             else:
-                source = sources.get(file) or load_yaml(valid.root / file, file)
-                checker.error(source, tuple(loc), why)
+                past_limit.setdefault(where, (file, to, tuple(loc), in_file))
+    for where, (file, to, loc, in_file) in past_limit.items():
+        rest = broken_in[where] - MAX_PROBLEMS
+        checker.errors.append(problem(file, to, loc, in_file, f"and {rest:,} more links that lead to no "
+                                      "page of this site from here on; fix the ones above first"))
 
 
 def _check_visited_steps(valid: ValidSite, planned: list[Surveyed], checker: _Checker) -> None:

@@ -1443,6 +1443,24 @@ CASES = [
         id="body-file-with-cr-line-ends",
     ),
     pytest.param(
+        {T: step_with("    body_file: content/story.md\n"),
+         "content/story.md": "Our old page /nowhere/ is gone.\n\nSee [our plan](/nowhere/).\n"},
+        [
+            "content/story.md:3: link '/nowhere/' leads to no page of this site: link to one of its pages (e.g. /tiny/) or write the full https:// address of a page elsewhere",
+        ],
+        id="body-file-mentions-the-dead-link-before-linking-it",
+    ),
+    pytest.param(
+        {T: step_with("    body_file: content/story.md\n"),
+         "content/story.md": "".join(f"[page {i}](/gone-{i}/)\n" for i in range(130))},
+        [
+            *(f"content/story.md:{i + 1}: link '/gone-{i}/' leads to no page of this site: link to one of its pages "
+              "(e.g. /tiny/) or write the full https:// address of a page elsewhere" for i in range(100)),
+            "content/story.md:101: and 30 more links that lead to no page of this site from here on; fix the ones above first",
+        ],
+        id="body-file-of-many-dead-links-names-the-first-hundred",
+    ),
+    pytest.param(
         {"site.yml": SITE_YML + "theme: dark\n"},
         [
             "site.yml:3: theme: no theme 'dark' (built-in themes: bold, clean, minimal; or a folder such as ./mytheme)",
