@@ -17,6 +17,7 @@ import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
+from xml.parsers import expat
 
 RASTER = (".png", ".jpg", ".jpeg", ".gif", ".webp", ".avif")
 RESPONSIVE = (".png", ".jpg", ".jpeg", ".webp")
@@ -97,6 +98,54 @@ def kind_of(data: bytes) -> str | None:
         if data[at : at + len(signature)] == signature:
             return kind
     return "SVG" if b"<svg" in data[:4096].lower() else None
+
+
+WEB_PAGES = (".html", ".htm", ".xhtml", ".xht", ".shtml", ".mht", ".mhtml", ".xsl", ".xslt")
+"""Names a host serves as a web page: opened from assets/, its scripts would run on the site's
+own address."""
+_SCRIPT_ELEMENTS = {"script", "foreignobject", "handler", "listener", "iframe", "embed", "object"}
+_SCRIPT_URL = re.compile(r"(?:java|vb)script:|data:(?:text/html|application/xhtml)")
+_INVISIBLE = re.compile(r"[\x00-\x20]+")  # what browsers skip inside a URL's scheme
+_SCRIPT_TEXT = re.compile(rb"<script\b|\son[a-z]+\s*=", re.I)
+
+
+def script_in(name: str, data: bytes) -> tuple[int, str] | None:
+    """What in a file of assets/ a browser opening it would run on the site's own address, and
+    its line: an SVG or XML file's script, event handler or javascript: link. None if nothing,
+    or not such a file (a web page is refused by its name: `WEB_PAGES`)."""
+    if PurePosixPath(name).suffix.lower() not in (".svg", ".xml"):
+        return None
+    parser = expat.ParserCreate(namespace_separator=" ")
+    found: list[tuple[int, str]] = []
+
+    def element(tag: str, attributes: dict[str, str]) -> None:
+        local = tag.rpartition(" ")[2]
+        if local.lower() in _SCRIPT_ELEMENTS:
+            found.append((parser.CurrentLineNumber, f"a <{local}> element"))
+        for key, value in attributes.items():
+            attribute = key.rpartition(" ")[2]
+            if attribute.lower().startswith("on"):
+                found.append((parser.CurrentLineNumber, f"an event handler ({attribute}=)"))
+            elif _SCRIPT_URL.search(_INVISIBLE.sub("", value).lower()):
+                found.append((parser.CurrentLineNumber, f"a script link ({attribute}=)"))
+
+    def instruction(target: str, text: str) -> None:
+        if target == "xml-stylesheet" and "xsl" in text.lower():  # XSLT makes a page of the file
+            found.append((parser.CurrentLineNumber, "an XSLT stylesheet (<?xml-stylesheet?>)"))
+
+    def entity(name: str, *_: object) -> None:
+        found.append((parser.CurrentLineNumber, f"an entity declaration (<!ENTITY {name}>)"))
+
+    parser.StartElementHandler = element
+    parser.ProcessingInstructionHandler = instruction
+    parser.EntityDeclHandler = entity
+    try:
+        parser.Parse(data, True)
+    except expat.ExpatError:  # no browser runs a file it cannot parse; unless it reads it otherwise
+        text = _SCRIPT_TEXT.search(data)
+        if text and not found:
+            found.append((data[: text.start()].count(b"\n") + 1, "what looks like a script"))
+    return found[0] if found else None
 
 
 def why_not_shown(kind: str | None, name: str) -> str | None:

