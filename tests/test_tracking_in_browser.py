@@ -391,6 +391,39 @@ def test_events_reach_the_data_layer_with_every_field_and_never_the_email(plain:
     assert "ann@example.com" not in json.dumps(stored)
 
 
+def test_only_the_parameters_a_rule_reads_are_remembered_never_an_email_in_a_link(
+        tmp_path: Path, serve: Any, new_page: Any) -> None:
+    site = _site(tmp_path, """\
+        name: Params
+        base_url: https://params.example/
+        temperature:
+          rules:
+            - {temperature: hot, when: {any: [{param: {ref: vip}}, {utm_source: mail}]}}
+        """)
+    tab = new_page()
+    base = serve(site)
+    tab.goto(base + "launch/join/?ref=vip&email=ann%40example.com&phone=5551234&utm_source=fb&temp=")
+    stored = tab.page.evaluate("JSON.parse(localStorage.funnelgen)")
+    assert stored["lt"]["params"] == stored["ft"]["params"] == {"ref": "vip"}
+    assert stored["lt"]["utm"] == {"utm_source": "fb"}
+    assert "ann@example.com" not in json.dumps(stored) and "5551234" not in json.dumps(stored)
+    tab.goto(base + "launch/buy/")  # no parameter now: the rule still reads the one remembered
+    assert tab.page.evaluate("document.documentElement.dataset.temperature") == "hot"
+
+
+def test_what_an_earlier_runtime_remembered_of_other_parameters_is_forgotten(plain: Path, serve: Any,
+                                                                            new_page: Any) -> None:
+    tab = new_page()
+    base = serve(plain)
+    touch = {"utm": {"utm_source": "fb"}, "ref": "", "params": {"email": "ann@example.com"}}
+    tab.page.add_init_script(f"if (!sessionStorage.seeded) {{ sessionStorage.seeded = 1; localStorage.setItem("
+                             f"'funnelgen', {json.dumps(json.dumps({'id': 'a' * 16, 'lt': touch, 'ft': touch}))}); }}")
+    tab.goto(base + "launch/join/")
+    stored = tab.page.evaluate("JSON.parse(localStorage.funnelgen)")
+    assert stored["id"] == "a" * 16 and stored["lt"]["utm"] == {"utm_source": "fb"}  # the record is kept
+    assert "ann@example.com" not in json.dumps(stored)
+
+
 def test_each_click_is_labelled_with_its_event(plain: Path, serve: Any, new_page: Any) -> None:
     tab = new_page()
     _stop_navigation(tab)

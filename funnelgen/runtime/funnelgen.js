@@ -84,10 +84,25 @@
   }
   if (S.last && now - S.last > 18e5) S.ret = true;  /* a new visit after 30 minutes away */
   S.last = now;
+  function ruled(conds, names) {  /* the query parameters that `param:` rules read */
+    conds.forEach(function (c) {
+      if (c.k === "param") names[c.f] = 1;
+      if (c.k === "any") c.v.forEach(function (set) { ruled(set, names); });
+    });
+    return names;
+  }
+  var read = ((C.temperature || {}).rules || []).reduce(function (names, r) { return ruled(r.all, names); }, {});
+  function kept(params) {  /* only those: an email= or phone= in a link is never stored */
+    var out = {};
+    for (var k in params || {}) if (read[k] === 1) out[k] = params[k];
+    return out;
+  }
   if (hasUtm || ref || !S.lt) {  /* a new touch: an ad, a link from elsewhere, or the first visit */
     S.lt = { utm: utm, ref: ref, params: q };
   }
   if (!S.ft) S.ft = S.lt;
+  S.lt.params = kept(S.lt.params);  /* what an earlier version stored too */
+  S.ft.params = kept(S.ft.params);
   var params = {};
   for (var k in S.lt.params) params[k] = S.lt.params[k];
   for (k in q) params[k] = q[k];
