@@ -371,6 +371,17 @@ def test_a_deploy_of_committed_work_is_titled_with_its_commit_alone(project: Pro
     assert title(project) == f"Deploy {head} with funnelgen {__version__}"
 
 
+def test_a_dry_run_runs_no_program_the_repository_s_own_settings_name(project: Project, run_cli: RunCli) -> None:
+    marker = project.repo.parent / "ran"
+    hook = project.repo.parent / "fsmonitor.sh"
+    hook.write_text(f"#!/bin/sh\necho ran >> {marker}\n", encoding="utf-8")
+    hook.chmod(0o755)
+    git("config", "core.fsmonitor", hook, cwd=project.repo)
+    result = deploy(run_cli, project, "--dry-run")
+    assert result.exit_code == 0, result.output
+    assert not marker.exists(), "git status ran the repository's fsmonitor program"
+
+
 def test_a_deploy_with_a_changed_funnel_not_committed_says_so(project: Project) -> None:
     git("add", "--all", cwd=project.repo)
     git("commit", "--quiet", "-m", "Work done", cwd=project.repo)

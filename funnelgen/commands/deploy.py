@@ -131,6 +131,11 @@ def _message(git: _Git, site: Path, out: Path) -> str:
     return f"Deploy {head}{dirty} with funnelgen {__version__}"
 
 
+_READING = ["-c", "core.fsmonitor=false"]
+"""For git commands in the user's repository: a repository's own settings may name a program for
+git status to run (core.fsmonitor); a deploy, a dry run above all, runs none."""
+
+
 class _Git:
     """Runs git; commands on the user's own repository only ever read."""
 
@@ -141,7 +146,8 @@ class _Git:
     def read(self, args: list[str], *, cwd: Path) -> str | None:
         """Output of a read-only git command in ``cwd`` (the user's environment), or None."""
         try:
-            run = subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True, check=False)
+            run = subprocess.run(["git", *_READING, *args], cwd=cwd, capture_output=True, text=True,
+                                 check=False)
         except OSError:
             return None
         return run.stdout.strip() if run.returncode == 0 else None
@@ -151,8 +157,8 @@ class _Git:
         files), not counting the output folder and what builds keep beside it. Reads only:
         --no-optional-locks keeps git status from refreshing the user's index."""
         try:
-            run = subprocess.run(["git", "--no-optional-locks", "status", "--porcelain", "-z", "--", "."],
-                                 cwd=site, capture_output=True, check=False)
+            run = subprocess.run(["git", *_READING, "--no-optional-locks", "status", "--porcelain", "-z",
+                                  "--", "."], cwd=site, capture_output=True, check=False)
         except OSError:
             return False
         top = self.read(["rev-parse", "--show-toplevel"], cwd=site)
