@@ -7,6 +7,7 @@ import hashlib
 import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
+from html import unescape
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -42,6 +43,7 @@ _SCRIPT_TAG = re.compile(r"<(/?)script\b", re.I)
 _TYPE = re.compile(r"""\btype\s*=\s*["']?([^"'\s>]+)""", re.I)
 _SCRIPT_TYPES = {"text/javascript", "application/javascript", "module"}
 _SRC = re.compile(r"""\bsrc\s*=\s*["']?([^"'\s>]+)""", re.I)
+_LOADS = re.compile(r"<(img|iframe)\b([^>]*)>", re.I)  # a snippet's pictures and frames
 
 
 def _scripts(html: str) -> Iterator[tuple[str, str, str]]:
@@ -170,7 +172,8 @@ class Policy:
         return blocked
 
     def add_snippet(self, html: str | None) -> None:
-        """Allow the marketer's own snippet: its inline scripts by hash, its script hosts."""
+        """Allow the marketer's own snippet: its inline scripts by hash, its script hosts, and
+        the hosts of its pictures and frames (a tracking pixel, often in <noscript>)."""
         for _, attrs, body in _scripts(html or ""):
             src = _SRC.search(attrs)
             if src:
@@ -179,6 +182,11 @@ class Policy:
                     self.script.add(host)
             elif body.strip() and _runs(attrs):
                 self.script.add(csp_hash(body))
+        for tag, attrs in _LOADS.findall(html or ""):
+            src = _SRC.search(attrs)
+            host = origin(unescape(src.group(1))) if src else None
+            if host:
+                (self.img if tag.lower() == "img" else self.frame).add(host)
 
     def text(self, *, for_meta: bool = False) -> str:
         """The policy; `frame-ancestors` is only honoured as an HTTP header, not in <meta>."""

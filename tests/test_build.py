@@ -625,7 +625,11 @@ def test_the_policy_names_each_host_as_the_browser_reads_it_and_nothing_else(
      "(window,document,'script','dataLayer','GTM-ABC');</script>",
      {"script-src": "https://www.googletagmanager.com", "connect-src": "https://*.google-analytics.com",
       "frame-src": "https://www.googletagmanager.com"}),
-], ids=["meta-pixel", "gtag", "google-tag-manager"])
+    ('<noscript><img height="1" width="1" style="display:none" '
+     'src="https://PX.Tracker.example/p.gif?id=1&amp;ev=PageView"/></noscript>'
+     '<iframe src="https://frames.example/tag.html" hidden></iframe>',
+     {"img-src": "https://px.tracker.example", "frame-src": "https://frames.example"}),
+], ids=["meta-pixel", "gtag", "google-tag-manager", "a-pixel-and-a-frame"])
 def test_a_vendors_tag_pasted_into_head_gets_the_hosts_it_loads_from_and_sends_to(
         make_site: MakeSite, tmp_path: Path, snippet: str, allowed: dict[str, str]) -> None:
     site = make_site({"site.yml": "name: Tiny Co\nbase_url: https://tiny.example/\n"
