@@ -19,6 +19,7 @@ A visitor record::
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from typing import Any
 
 from funnelgen.schema.site import Condition, Rule, TemperatureRules
@@ -59,7 +60,18 @@ Any referrer from another site is organic, social or referral traffic: naming th
 def compile_rules(settings: TemperatureRules) -> Compiled:
     """The rules as the runtime reads them: `[{t, lower, all: [condition…]}]` and a default."""
     rules = settings.rules if settings.rules is not None else default_rules()
-    return {"default": settings.default, "rules": [_rule(rule) for rule in rules]}
+    compiled: Compiled = {"default": settings.default, "rules": [_rule(rule) for rule in rules]}
+    params = sorted({name for rule in rules for name in _params(rule.when)})
+    if params:  # the only query parameters the runtime keeps: never an email= in a link
+        compiled["params"] = params
+    return compiled
+
+
+def _params(when: Condition) -> Iterator[str]:
+    """The query parameters a condition reads."""
+    yield from when.param
+    for option in when.any or []:
+        yield from _params(option)
 
 
 def default_rules() -> list[Rule]:

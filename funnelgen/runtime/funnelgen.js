@@ -84,17 +84,11 @@
   }
   if (S.last && now - S.last > 18e5) S.ret = true;  /* a new visit after 30 minutes away */
   S.last = now;
-  function ruled(conds, names) {  /* the query parameters that `param:` rules read */
-    conds.forEach(function (c) {
-      if (c.k === "param") names[c.f] = 1;
-      if (c.k === "any") c.v.forEach(function (set) { ruled(set, names); });
-    });
-    return names;
-  }
-  var read = ((C.temperature || {}).rules || []).reduce(function (names, r) { return ruled(r.all, names); }, {});
-  function kept(params) {  /* only those: an email= or phone= in a link is never stored */
+  function kept(params) {  /* only those `param:` rules read: an email= in a link is never stored */
     var out = {};
-    for (var k in params || {}) if (read[k] === 1) out[k] = params[k];
+    ((C.temperature || {}).params || []).forEach(function (k) {
+      if (typeof (params || {})[k] == "string") out[k] = params[k];
+    });
     return out;
   }
   if (hasUtm || ref || !S.lt) {  /* a new touch: an ad, a link from elsewhere, or the first visit */
