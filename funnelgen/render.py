@@ -12,8 +12,7 @@ import traceback
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from decimal import Decimal
-from functools import cache, cached_property
+from functools import cache, cached_property, partial
 from html import unescape
 from pathlib import Path
 from typing import Any, TypeVar
@@ -31,10 +30,11 @@ from funnelgen.errors import Abort, Problem, display_path
 from funnelgen.images import ROLES
 from funnelgen.incremental import files_key
 from funnelgen.load import ContainedLoader
+from funnelgen.localize import event_time, money
 from funnelgen.markdown import ID, Flaw, MarkdownError, MarkdownRenderer, line_of
 from funnelgen.plan import Asset, Page, Plan, form_name
 from funnelgen.schema import Site
-from funnelgen.schema.blocks import CURRENCY_SYMBOLS, THREE_DECIMAL_CURRENCIES, Webinar, video_embed
+from funnelgen.schema.blocks import video_embed
 from funnelgen.schema.funnel import CopyOverride, form_of, links_of, markdown_of
 from funnelgen.schema.types import TEMPERATURES
 from funnelgen.temperature import compile_rules
@@ -80,24 +80,6 @@ def relative_url(from_url: str, to_url: str) -> str:
     if path.endswith("/"):
         rel = "./" if rel == "." else rel + "/"
     return rel + (f"#{fragment}" if fragment else "")
-
-
-def money(amount: Decimal | int | float, currency: str) -> str:
-    """47 USD → '$47'; 19.5 EUR → '€19.50'; 90 CHF → '90 CHF'; 12.5 KWD → '12.500 KWD'."""
-    amount = Decimal(str(amount))  # a price is a Decimal already; a template may pass a number
-    whole = amount == amount.to_integral_value()
-    places = 3 if currency in THREE_DECIMAL_CURRENCIES else 2
-    number = f"{amount:,.0f}" if whole else f"{amount:,.{places}f}"
-    symbol = CURRENCY_SYMBOLS.get(currency)
-    return f"{symbol}{number}" if symbol else f"{number} {currency}"
-
-
-def event_time(webinar: Webinar) -> str:
-    """'Thursday, December 10, 2026 at 7:00 PM EST'."""
-    start = webinar.start()
-    hour = start.hour % 12 or 12
-    return (f"{start:%A, %B} {start.day}, {start.year} at {hour}:{start:%M} "
-            f"{'AM' if start.hour < 12 else 'PM'} {start.tzname()}")
 
 
 @dataclass(frozen=True)
@@ -518,8 +500,8 @@ class Renderer:
             auto_reload=False,  # templates do not change during a build: no stat per include
             cache_size=-1,  # a plain dict: a theme has few templates, and the LRU cache locks per lookup
         )
-        self.env.filters["money"] = money
-        self.env.filters["event_time"] = event_time
+        self.env.filters["money"] = partial(money, language=plan.site.language)
+        self.env.filters["event_time"] = partial(event_time, language=plan.site.language)
         self.env.filters["isodate"] = _isodate
         self.env.globals.update(
             site=plan.site,

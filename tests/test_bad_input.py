@@ -519,6 +519,20 @@ CASES = [
         id="language-not-a-code",
     ),
     pytest.param(
+        {"site.yml": SITE_YML + "language: jp\n"},
+        [
+            "site.yml:3: language: 'jp' is not a language code: write ja",
+        ],
+        id="language-written-as-its-country",
+    ),
+    pytest.param(
+        {"site.yml": SITE_YML + "language: zz\n"},
+        [
+            "site.yml:3: language: 'zz' is not a language code: write a language code, e.g. en, de or pt-BR",
+        ],
+        id="language-no-one-speaks",
+    ),
+    pytest.param(
         {"site.yml": "base_url: https://tiny.example/\n"},
         [
             "site.yml:1: name: missing required key 'name': add name: …",

@@ -169,7 +169,7 @@ def test_prices_webinar_time_and_form_fields_read_as_a_visitor_expects(make_site
     assert "$97" in offer
     assert "$297" in offer
     register = _read(out, "launch/register/index.html")
-    assert "Tuesday, December 10, 2030 at 7:00 PM EST" in register
+    assert "Tuesday, December 10, 2030, 7:00\u202fPM EST" in register
     assert 'name="email_address"' in register  # ConvertKit's field name
     assert 'autocomplete="given-name"' in register
     assert 'action="https://app.convertkit.com/forms/1/subscriptions"' in register
@@ -247,7 +247,7 @@ def test_a_webinar_in_the_past_still_builds_with_a_warning(make_site: MakeSite, 
     assert result.stderr.splitlines() == [
         "warning: funnels/launch.yml:12: steps[1].webinar.starts: 2020-12-10 19:00 (America/New_York) is past: the page "
         "invites visitors to a webinar that has started; write its next date"]
-    assert "Thursday, December 10, 2020 at 7:00 PM EST" in _read(tmp_path / "out", "launch/register/index.html")
+    assert "Thursday, December 10, 2020, 7:00\u202fPM EST" in _read(tmp_path / "out", "launch/register/index.html")
 
 
 def test_the_same_site_builds_byte_identical_output(make_site: MakeSite, tmp_path: Path) -> None:
@@ -932,13 +932,57 @@ def test_a_price_shows_the_decimals_of_its_currency(make_site: MakeSite, tmp_pat
               .replace("price: {amount: 47}", "price: {amount: 4700, currency: JPY}"))
     build(make_site({"funnels/launch.yml": funnel}), out)
     offer = _read(out, "launch/offer/index.html")
-    assert "12.500 KWD</strong>" in offer
-    assert "20.125 KWD</s>" in offer
-    assert "3 monthly payments of 4.200 KWD" in offer
+    assert "KWD\u00a012.500</strong>" in offer
+    assert "KWD\u00a020.125</s>" in offer
+    assert "3 monthly payments of KWD\u00a04.200" in offer
     vip = _read(out, "launch/vip/index.html")
     assert "€19.50</strong>" in vip
     assert "€30</s>" in vip
     assert "¥4,700</strong>" in _read(out, "launch/lite/index.html")
+
+
+@pytest.mark.parametrize(("language", "shown"), [
+    ("en", ["€1,299.50</strong>", "€1,999</s>", "Tuesday, December 10, 2030, 7:00\u202fPM CET"]),
+    ("de", ["1.299,50\u00a0€</strong>", "1.999\u00a0€</s>", "Dienstag, 10. Dezember 2030, 19:00 CET"]),
+    ("pt-BR", ["€\u00a01.299,50</strong>", "€\u00a01.999</s>", "terça-feira, 10 de dezembro de 2030 19:00 CET"]),
+    ("de-CH", ["EUR\u00a01&#39;299.50</strong>", "EUR\u00a01&#39;999</s>", "Dienstag, 10. Dezember 2030, 19:00 CET"]),
+    ("ja", ["€1,299.50</strong>", "€1,999</s>", "2030年12月10日火曜日 19:00 CET"]),
+], ids=["en", "de", "pt-BR", "de-CH", "ja"])
+def test_prices_and_dates_are_written_as_readers_of_the_site_s_language_write_them(
+        make_site: MakeSite, tmp_path: Path, language: str, shown: list[str]) -> None:
+    """A German reads '€1,299' as about one euro: each language gets its own separators and order."""
+    funnel = (FULL_FUNNEL.replace("price: {amount: 97, compare_at: 297}",
+                                  "price: {amount: 1299.5, compare_at: 1999, currency: EUR}")
+              .replace("webinar: {starts: 2030-12-10 19:00, timezone: America/New_York}",
+                       "webinar: {starts: 2030-12-10 19:00, timezone: Europe/Berlin}"))
+    site = make_site({"site.yml": f"name: Tiny Co\nbase_url: https://tiny.example/\nlanguage: {language}\n",
+                      "funnels/launch.yml": funnel})
+    build(site, tmp_path / "out")
+    pages = _read(tmp_path / "out", "launch/offer/index.html") + _read(tmp_path / "out", "launch/register/index.html")
+    for text in shown:
+        assert text in pages
+
+
+@pytest.mark.parametrize(("language", "html"), [
+    ("ar", '<html lang="ar" dir="rtl">'),
+    ("pa-Arab", '<html lang="pa-Arab" dir="rtl">'),  # Punjabi as Pakistan writes it
+    ("uz-arab-af", '<html lang="uz-Arab-AF" dir="rtl">'),
+    ("ur-Latn", '<html lang="ur-Latn">'),  # Urdu in Latin letters
+    ("sd-Deva", '<html lang="sd-Deva">'),
+    ("pa", '<html lang="pa">'),
+])
+def test_the_script_a_language_tag_names_decides_which_way_pages_read(
+        make_site: MakeSite, tmp_path: Path, language: str, html: str) -> None:
+    site = make_site({"site.yml": f"name: Tiny Co\nbase_url: https://tiny.example/\nlanguage: {language}\n"})
+    build(site, tmp_path / "out")
+    assert html + "\n" in _read(tmp_path / "out", "tiny/index.html")
+
+
+def test_a_zone_known_only_by_its_offset_is_written_from_utc(make_site: MakeSite, tmp_path: Path) -> None:
+    funnel = FULL_FUNNEL.replace("webinar: {starts: 2030-12-10 19:00, timezone: America/New_York}",
+                                 "webinar: {starts: 2030-12-10 19:00, timezone: Asia/Riyadh}")
+    build(make_site({"funnels/launch.yml": funnel}), tmp_path / "out")
+    assert "Tuesday, December 10, 2030, 7:00\u202fPM UTC+3</time>" in _read(tmp_path / "out", "launch/register/index.html")
 
 
 def test_saying_no_to_a_one_time_offer_never_leads_back_before_it(make_site: MakeSite, tmp_path: Path) -> None:

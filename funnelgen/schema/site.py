@@ -404,6 +404,14 @@ RTL_LANGUAGES = frozenset({
 })
 
 
+# Scripts written right to left (ISO 15924), for a tag that names its script: Arabic, Hebrew,
+# Syriac, Thaana, N'Ko, Adlam, Hanifi Rohingya, Mandaic, Samaritan, Mende Kikakui, Yezidi…
+RTL_SCRIPTS = frozenset({
+    "Adlm", "Arab", "Aran", "Armi", "Avst", "Cprt", "Hebr", "Khar", "Mand", "Mend", "Nbat", "Nkoo",
+    "Orkh", "Palm", "Phli", "Phnx", "Rohg", "Samr", "Sarb", "Sogd", "Syrc", "Thaa", "Yezi",
+})
+
+
 class Site(Model):
     """The site: one per folder."""
 
@@ -440,10 +448,15 @@ class Site(Model):
 
     @property
     def direction(self) -> Literal["rtl", "ltr"]:
-        """Which way the pages' language is written, by its primary subtag in any case: 'rtl'
-        for Arabic, Hebrew, Persian, Urdu… (ar, AR-eg, he-IL), else 'ltr'. Templates write
+        """Which way the pages' language is written: by its script when the tag names one
+        (pa-Arab, uz-Arab right to left; ur-Latn, sd-Deva left to right), else by the language:
+        'rtl' for Arabic, Hebrew, Persian, Urdu… (ar, AR-eg, he-IL), else 'ltr'. Templates write
         dir="rtl" on <html> for it, and nothing for 'ltr'."""
-        return "rtl" if self.language.split("-")[0].lower() in RTL_LANGUAGES else "ltr"
+        subtags = self.language.split("-")
+        script = next((s for s in subtags[1:] if len(s) == 4 and s.isalpha()), None)
+        if script is not None:
+            return "rtl" if script.title() in RTL_SCRIPTS else "ltr"
+        return "rtl" if subtags[0].lower() in RTL_LANGUAGES else "ltr"
 
     @property
     def base_path(self) -> str:

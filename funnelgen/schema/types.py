@@ -272,7 +272,12 @@ _LANGUAGE_NAMES = {
     "fra": "fr", "fre": "fr", "ger": "de", "heb": "he", "hin": "hi", "ita": "it", "jpn": "ja",
     "kor": "ko", "nld": "nl", "nor": "no", "pol": "pl", "por": "pt", "rus": "ru", "spa": "es",
     "swe": "sv", "tur": "tr", "ukr": "uk", "zho": "zh",
+    # a country's code written for its language
+    "jp": "ja", "cn": "zh", "gr": "el", "cz": "cs", "ua": "uk", "dk": "da", "vn": "vi", "gb": "en",
+    "us": "en", "at": "de", "rs": "sr", "il": "he", "ir": "fa", "kp": "ko",
 }
+_OLD_CODES = {"iw", "ji", "in", "mo", "jw"}
+"""Codes browsers still read for languages that have new ones (he, yi, id, ro, jv)."""
 
 
 def check_language(value: str) -> str:
@@ -280,7 +285,7 @@ def check_language(value: str) -> str:
     'EN' is 'en' and 'pt_br' is 'pt-BR' (a script is Title case, a region upper case)."""
     tag = value.strip().replace("_", "-")
     first, _, rest = tag.partition("-")
-    if not _LANGUAGE.fullmatch(tag) or (len(first) == 3 and first.lower() in _LANGUAGE_NAMES):  # eng: en
+    if not _LANGUAGE.fullmatch(tag) or first.lower() in _LANGUAGE_NAMES or not _known_language(first):
         code = _LANGUAGE_NAMES.get(tag.lower()) or _LANGUAGE_NAMES.get(first.lower())
         example = f"write {code}{'-' + rest if rest and code else ''}" if code else \
             "write a language code, e.g. en, de or pt-BR"
@@ -294,6 +299,13 @@ def check_language(value: str) -> str:
         else:
             subtags.append(subtag.lower())
     return "-".join(subtags)
+
+
+def _known_language(code: str) -> bool:
+    """Whether the Unicode CLDR knows a language by this code (it names 668: en, de, yue, fil…)."""
+    from babel import Locale  # only when a site.yml names a language
+
+    return code.lower() in _OLD_CODES or code.lower() in Locale("en").languages
 
 
 def check_asset_path(value: str) -> str:
