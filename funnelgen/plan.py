@@ -445,10 +445,12 @@ def plan_funnel(funnel: Funnel, source: Source, context: SiteContext) -> FunnelP
     loc: Loc = ("slug",) if explicit else ()
     fix = "choose another slug" if explicit else "rename the file or add slug: to it"
     if not explicit and not _valid_slug(slug):
-        better = slugify(slug) or "my-funnel"
+        better = slugify(slug)
         why = f" (longer than {MAX_SLUG} characters)" if len(slug) > MAX_SLUG else ""
-        checker.error(source, (), f"file name '{slug}' is not a valid URL{why}: rename the file to "
-                      f"{better}{Path(source.name).suffix.lower()}, or add slug: {better} to it")
+        fix = (f"rename the file to {better}{Path(source.name).suffix.lower()}, or add slug: {better} to it"
+               if better else "add a slug: of lowercase Latin letters, digits and '-' to it, the words its "
+               "URLs show (e.g. slug: webinar), or rename the file so")
+        checker.error(source, (), f"file name '{slug}' is not a valid URL{why}: {fix}")
         return FunnelPlan(None, [], _surveyed(funnel, source, None, explicit, {}, [], [], checker))
     if slug in RESERVED_SLUGS:
         checker.error(source, loc, f"'{slug}' is reserved for the site's files; {fix}")

@@ -730,6 +730,14 @@ CASES = [
         id="accented-file-name-suggests-the-plain-letters",
     ),
     pytest.param(
+        {"funnels/Straße.yml": FUNNEL_YML, "funnels/セミナー.yml": FUNNEL_YML},
+        [
+            "funnels/Straße.yml:1: file name 'Straße' is not a valid URL: rename the file to strasse.yml, or add slug: strasse to it",
+            "funnels/セミナー.yml:1: file name 'セミナー' is not a valid URL: add a slug: of lowercase Latin letters, digits and '-' to it, the words its URLs show (e.g. slug: webinar), or rename the file so",
+        ],
+        id="file-names-in-other-letters",
+    ),
+    pytest.param(
         {T: "slug: assets\n" + FUNNEL_YML},
         [
             "funnels/tiny.yml:1: slug: 'assets' is reserved for the site's files; choose another slug",

@@ -97,11 +97,18 @@ def shown(value: str) -> str:
 
 
 def slugify(value: str) -> str:
-    """The nearest valid slug: 'Free Training!' → 'free-training', 'Güide' → 'guide' ('' if
-    nothing is left)."""
-    kept = "".join(_slug_char(c) for c in unicodedata.normalize("NFKD", value))  # ü → u and its dots
+    """The nearest valid slug: 'Free Training!' → 'free-training', 'Güide' → 'guide', 'Straße'
+    → 'strasse' ('' if nothing is left)."""
+    spelt = value.translate(_LATIN_LETTERS)
+    kept = "".join(_slug_char(c) for c in unicodedata.normalize("NFKD", spelt))  # ü → u and its dots
     plain = kept.encode("ascii", "ignore").decode()
     return re.sub(r"[^a-z0-9]+", "-", plain.lower()).strip("-")[:MAX_SLUG].strip("-")
+
+
+_LATIN_LETTERS = str.maketrans({"ß": "ss", "ẞ": "ss", "æ": "ae", "Æ": "ae", "œ": "oe", "Œ": "oe",
+                                "ø": "o", "Ø": "o", "ł": "l", "Ł": "l", "đ": "d", "Đ": "d", "ð": "d",
+                                "Ð": "d", "þ": "th", "Þ": "th", "ı": "i", "ħ": "h", "Ħ": "h"})
+"""Letters with no accent to take off, spelt in plain ones as their languages do."""
 
 
 def _slug_char(char: str) -> str:
