@@ -26,7 +26,7 @@ from funnelgen.incremental import FunnelRecord, funnel_files
 from funnelgen.load import Loc, Source, site_file, try_load, unreadable
 from funnelgen.schema import STEP_TYPES, Funnel, Site, Step
 from funnelgen.schema.blocks import amount_meant
-from funnelgen.schema.types import Color, NotAStep, field_doc, kind_of
+from funnelgen.schema.types import Color, NotAStep, field_doc, kind_of, slugify
 from funnelgen.spool import PageSpool
 from funnelgen.workers import in_workers, share_out
 
@@ -218,7 +218,8 @@ _PATTERN_HINTS = {
     r"^G-[A-Z0-9]{4,16}$": "'G-' then 4 to 16 capital letters and digits, e.g. G-ABC123XYZ",
     r"^[a-z0-9.-]+$": "a lowercase domain, e.g. example.com",
     r"^[a-z0-9.-]+\.[a-z]{2,}$": "a lowercase domain, e.g. www.example.com",
-    r"^/[A-Za-z0-9/_.-]*$": "a site path starting with /, e.g. /go/webinar",
+    r"^/[A-Za-z0-9/_.-]*$": "a site path starting with /, of Latin letters, digits, '-', '_' and '.', "
+                           "e.g. /go/webinar",
     r"^[a-z -]+$": "lowercase words, e.g. given-name or email",
 }
 
@@ -231,7 +232,11 @@ def _pattern_meant(value: str, pattern: str) -> str | None:
         host = urlsplit(value if "//" in value else "//" + value).hostname or ""
     except ValueError:  # '[1]' is no IPv6 address: no host to suggest
         host = ""
-    for meant in (value.upper(), value.lower(), host, "/" + value.lstrip("/")):
+    meanings = [value.upper(), value.lower(), host, "/" + value.lstrip("/")]
+    if pattern.startswith("^/"):  # a site path: /anmeldung-für-webinar → /anmeldung-fur-webinar
+        parts = [slugify(part) for part in value.split("/") if part]
+        meanings.append("/" + "/".join(filter(None, parts)) + ("/" if value.endswith("/") and parts else ""))
+    for meant in meanings:
         if meant != value and re.fullmatch(pattern.strip("^$"), meant):
             return meant
     return None

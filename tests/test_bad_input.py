@@ -1135,9 +1135,23 @@ CASES = [
     pytest.param(
         {T: step_with("    deadline: {text: Doors close Friday, until: 2030-12-06 23:59:00}\n")},
         [
-            "funnels/tiny.yml:9: steps[0].deadline.until: add its time zone offset, e.g. 2030-12-06T23:59:00-05:00 for New York in winter, 2030-12-06T23:59:00+01:00 for Berlin or Paris, or 2030-12-06T23:59:00Z for UTC",
+            "funnels/tiny.yml:9: steps[0].deadline.until: add its time zone offset, e.g. 2030-12-06T23:59:00-05:00 for New York on that date, 2030-12-06T23:59:00+01:00 for Berlin or Paris, or 2030-12-06T23:59:00Z for UTC",
         ],
         id="deadline-without-time-zone",
+    ),
+    pytest.param(  # summer time: the offsets of that day
+        {T: step_with("    deadline: {text: Doors close Friday, until: 2030-07-12 23:59}\n")},
+        [
+            "funnels/tiny.yml:9: steps[0].deadline.until: add its time zone offset, e.g. 2030-07-12T23:59:00-04:00 for New York on that date, 2030-07-12T23:59:00+02:00 for Berlin or Paris, or 2030-07-12T23:59:00Z for UTC",
+        ],
+        id="deadline-without-time-zone-in-summer",
+    ),
+    pytest.param(
+        {"site.yml": SITE_YML + "hosting:\n  redirects:\n    - {from: /anmeldung-für-webinar, to: /tiny/}\n"},
+        [
+            "site.yml:5: hosting.redirects[0].from: '/anmeldung-für-webinar' is not in the expected form: a site path starting with /, of Latin letters, digits, '-', '_' and '.', e.g. /go/webinar; write '/anmeldung-fur-webinar'",
+        ],
+        id="redirect-from-a-path-with-accents",
     ),
     pytest.param(
         {T: sales().replace("price: {amount: 47}", "price: {amount: -47}")},

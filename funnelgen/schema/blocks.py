@@ -230,9 +230,16 @@ class Deadline(Model):
     def _aware(cls, value: datetime | None) -> datetime | None:
         if value is not None and value.tzinfo is None:
             at = value.strftime("%Y-%m-%dT%H:%M:%S")
-            raise ValueError(f"add its time zone offset, e.g. {at}-05:00 for New York in winter, "
-                             f"{at}+01:00 for Berlin or Paris, or {at}Z for UTC")
+            new_york, berlin = (_offset_on(value, place) for place in ("America/New_York", "Europe/Berlin"))
+            raise ValueError(f"add its time zone offset, e.g. {at}{new_york} for New York on that date, "
+                             f"{at}{berlin} for Berlin or Paris, or {at}Z for UTC")
         return value
+
+
+def _offset_on(moment: datetime, zone: str) -> str:
+    """The offset from UTC of a place's clocks at a moment of its own: '+02:00' in Berlin in July."""
+    offset = moment.replace(tzinfo=ZoneInfo(zone)).strftime("%z")
+    return f"{offset[:3]}:{offset[3:]}"
 
 
 class Cta(Model):
