@@ -34,6 +34,7 @@ ROLES: dict[str, tuple[int | None, int | None]] = {
     "content": (None, None),  # across the text column: the LADDER
     "photo": (48, None),  # a testimonial's photo: 48 CSS pixels wide (3rem)
     "logo": (None, 40),  # the header logo: 40 CSS pixels tall (2.5rem)
+    "poster": (None, None),  # a video file's poster: <video poster> takes one picture, `src` alone
 }
 """Where the pages show pictures: (CSS width, CSS height) of a fixed-size place, or the column."""
 SRC_WIDTH = 1600
@@ -75,7 +76,7 @@ class Responsive:
     @property
     def webp(self) -> bool:
         """The versions are WebP and `src` is not: a `<source type="image/webp">` offers them."""
-        return self.src.format != "WEBP"
+        return bool(self.srcset) and self.src.format != "WEBP"
 
 
 PICTURES = ("JPEG", "PNG", "WebP", "GIF", "AVIF", "SVG")
@@ -243,6 +244,8 @@ def responsive(original: str, digest: str, size: tuple[int, int], role: str) -> 
     ws = widths(role, width, height)
     fitting = [w for w in ws if w <= SRC_WIDTH]
     src = variant(fitting[-1] if fitting else ws[0], own)
+    if role == "poster":
+        return Responsive((), src, None)
     return Responsive(tuple(variant(w, "WEBP") for w in ws), src, _display(role, width, height))
 
 

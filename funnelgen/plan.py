@@ -1147,9 +1147,9 @@ def image_roles(funnel: Funnel) -> dict[str, list[str]]:
     roles: dict[str, set[str]] = {}
     for step in funnel.steps:
         embed = video_embed(step.video.url) if step.video else None
-        facade = embed is not None and embed[0] != "file"  # a file's <video poster> takes one URL
+        poster = "content" if embed is not None and embed[0] != "file" else "poster"  # a <video>'s: one
         places = [(step.image.src if step.image else None, "content"),
-                 (step.video.poster if step.video and facade else None, "content"),
+                 (step.video.poster if step.video else None, poster),
                  *((t.photo, "photo") for t in step.testimonials)]
         for ref, role in places:
             if ref and ref.startswith("assets/"):

@@ -155,6 +155,22 @@ def test_the_poster_of_a_video_file_is_used_as_it_is(make_site: MakeSite, tmp_pa
     assert not any(link["rel"] == "preload" for link in tags(out).all("link"))
 
 
+def test_a_large_poster_of_a_video_file_is_written_as_wide_as_the_column_needs(
+        make_site: MakeSite, tmp_path: Path) -> None:
+    """A phone photo as the poster of an mp4: one version, 1600 pixels wide, not the 4,000 of the file."""
+    site = make_site({"funnels/launch.yml": funnel(video="assets/poster.jpg",
+                                                   video_url="https://media.example.com/tour.mp4"),
+                      "assets/poster.jpg": picture((4000, 3000), "JPEG")})
+    out = tmp_path / "out"
+    build(site, out)
+    written = sorted(p.name for p in (out / "assets").iterdir())
+    [version] = [name for name in written if "-1600w." in name]
+    assert len(written) == 2 and version.endswith(".jpg")  # the file itself (assets/ is published) and it
+    assert tags(out).all("video")[0]["poster"] == f"../../assets/{version}"
+    with Image.open(out / "assets" / version) as shown:
+        assert shown.size == (1600, 1200)
+
+
 def test_testimonial_photos_are_lazy_and_as_large_as_shown(make_site: MakeSite, tmp_path: Path) -> None:
     site = make_site({"funnels/launch.yml": funnel(photo="assets/ann.jpg"),
                       "assets/ann.jpg": picture((600, 600), "JPEG")})
