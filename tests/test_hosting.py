@@ -419,7 +419,8 @@ BAD_HOSTING = {
                      "plain path such as /go/webinar"]),
     "not-a-path": ("redirects:\n  - {from: go/webinar, to: tiny}\n",
                    ["site.yml:5: hosting.redirects[0].from: 'go/webinar' is not in the expected form: a site "
-                    "path starting with /, e.g. /go/webinar; write '/go/webinar'"]),
+                    "path starting with /, of Latin letters, digits, '-', '_' and '.', e.g. /go/webinar; "
+                    "write '/go/webinar'"]),
     "status": ("redirects:\n  - {from: /go, to: tiny, status: 307}\n",
                ["site.yml:5: hosting.redirects[0].status: 307 is not allowed here: write 301 or 302"]),
     "file-on-github-pages": ("targets: [github-pages, netlify]\nredirects:\n  - {from: /old.php, to: tiny}\n",
