@@ -473,6 +473,7 @@ def plan_funnel(funnel: Funnel, source: Source, context: SiteContext) -> FunnelP
     _check_step_assets(planned, context, checker)
     _check_thousands_points(funnel, source, checker)
     _check_netlify_targets(planned, context.site, checker)
+    _check_english_defaults(funnel, source, context.site, checker)
     bodies = [_body(step, i, source, context.root, context.real_root, checker)
               for i, step in enumerate(funnel.steps)]
     if context.markdown.allow_html:
@@ -488,6 +489,23 @@ def plan_funnel(funnel: Funnel, source: Source, context: SiteContext) -> FunnelP
                          netlify_forms(planned), checker)
     surveyed.record.links = _site_links(funnel, bodies, context.markdown)
     return FunnelPlan(planned, pages, surveyed)
+
+
+_WORDS_WITH_DEFAULTS = {"video": "title", "guarantee": "title", "accept": "text", "decline": "text"}
+"""Blocks of a step whose words have an English default: a site in another language writes them."""
+
+
+def _check_english_defaults(funnel: Funnel, source: Source, site: Site, checker: _Checker) -> None:
+    """On a site whose pages are not in English, each default in English a step would show."""
+    if site.in_english:
+        return
+    for index, step in enumerate(funnel.steps):
+        for block, key in _WORDS_WITH_DEFAULTS.items():
+            value = getattr(step, block, None)
+            if value is not None and key not in value.model_fields_set:
+                default = type(value).model_fields[key].default
+                checker.warn(source, ("steps", index, block), f"the {block}'s {key} is English, '{default}', "
+                             f"on pages in '{site.language}': write {block}.{key} in their language")
 
 
 def _check_thousands_points(funnel: Funnel, source: Source, checker: _Checker) -> None:

@@ -25,7 +25,13 @@ from funnelgen.load import load_yaml
 from funnelgen.plan import Page, Plan, SiteContext, plan_assets, plan_funnel, plan_site, static_assets
 from funnelgen.render import Renderer, markdown_for
 from funnelgen.schema import Funnel, Site
-from funnelgen.theme import ThemeChain, contrast_warnings, resolve_theme, unused_site_templates
+from funnelgen.theme import (
+    ThemeChain,
+    contrast_warnings,
+    resolve_theme,
+    untranslated_words,
+    unused_site_templates,
+)
 from funnelgen.tracking import consent_warnings, snippet_warnings
 from funnelgen.validate import Planner, validate, validate_site
 
@@ -104,6 +110,7 @@ def prepare(root: Path, *, strict: bool = False, previous: Manifest | None = Non
         plan = plan_site(valid, context, asset_problems)
     theme = resolve_theme(plan.site.theme, root, plan.site.theme_options, plan.site_source)
     plan.warnings.extend(unused_site_templates(root, theme))
+    plan.warnings.extend(untranslated_words(root, theme, plan.site, plan.site_source))
     plan.warnings.extend(ignored_funnel_files(root))
     plan.warnings.extend(consent_warnings(plan.site, plan.site_source))
     plan.warnings.extend(snippet_warnings(plan.site, plan.site_source))

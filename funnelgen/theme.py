@@ -29,7 +29,7 @@ from funnelgen.contrast import READABLE, luminance, ratio, readable_shade, rgb
 from funnelgen.errors import Abort, Problem, display_path
 from funnelgen.incremental import ignored, left_behind
 from funnelgen.load import Source, load_yaml
-from funnelgen.schema.site import Colors
+from funnelgen.schema.site import Colors, Site
 from funnelgen.schema.types import Model, css_color_problem, is_css_color, shown, unclosed_in_css, url_origin
 from funnelgen.validate import as_written, likely_meant, validate
 
@@ -387,6 +387,20 @@ def _redeclared_problem(option: ThemeOption, under: ThemeOption) -> str | None:
     if _is_colour(under) and not _is_colour(option):
         return "not a colour"
     return None  # a colour for text is text
+
+
+def untranslated_words(site_root: Path, theme: ThemeChain, site: Site, source: Source) -> list[Problem]:
+    """A warning when the pages are not in English and the words the theme writes itself ("Buy
+    now", "What people say") are the base theme's English ones: no words.html of the site or of
+    another theme replaces them."""
+    base = builtin_themes_dir() / "base" / "templates"
+    if site.in_english or any((folder / "words.html").is_file() for folder in theme.template_dirs(site_root)
+                              if folder != base):
+        return []
+    message = (f"the pages are in '{site.language}', but the words the theme writes itself ('Buy now', "
+               "'What people say', …) are English: copy the base theme's templates/words.html into the "
+               "site's templates/ and translate the words in quotes")
+    return [source.problem(("language",), message, warning=True)]
 
 
 def unused_site_templates(site_root: Path, theme: ThemeChain) -> list[Problem]:

@@ -86,10 +86,18 @@ def providers(site: Site) -> dict[str, Any]:
 
 def consent_warnings(site: Site, source: Source) -> list[Problem]:
     """A consent banner on a site with no analytics provider: it asks visitors' consent for
-    nothing, since nothing would load or be sent either way."""
+    nothing, since nothing would load or be sent either way. A banner in English on pages in
+    another language: visitors cannot consent to what they cannot read."""
     tracking = site.tracking
     snippets = [snippet for snippet in (tracking.head, tracking.body) if snippet and snippet.strip()]
-    if site.consent.mode != "banner" or providers(site) or snippets:
+    if site.consent.mode != "banner":
+        return []
+    english = [key for key in ("text", "accept", "decline") if key not in site.consent.model_fields_set]
+    if english and not site.in_english:
+        keys = ", ".join(f"consent.{key}" for key in english)
+        return [source.problem(("consent",), f"the banner's words are English on pages in '{site.language}': "
+                               f"write {keys} in their language", warning=True)]
+    if providers(site) or snippets:
         return []
     message = ("the banner asks visitors' consent for nothing: no analytics provider is configured "
                "(tracking: ga4, meta_pixel, plausible, beacon, head or body); remove consent, "

@@ -978,6 +978,41 @@ def test_the_script_a_language_tag_names_decides_which_way_pages_read(
     assert html + "\n" in _read(tmp_path / "out", "tiny/index.html")
 
 
+def test_a_site_in_another_language_is_told_which_words_are_still_english(
+        make_site: MakeSite, run_cli: Any, tmp_path: Path) -> None:
+    site_yml = ("name: Tiny Co\nbase_url: https://tiny.example/\nlanguage: de\n"
+                "tracking: {ga4: {measurement_id: G-TEST1234}}\nconsent: {mode: banner}\n")
+    site = make_site({"site.yml": site_yml, "funnels/launch.yml": FULL_FUNNEL})
+    result = run_cli("check", site)
+    assert result.exit_code == 0
+    assert result.stderr.splitlines() == [
+        "warning: funnels/launch.yml:25: steps[3].accept: the accept's text is English, 'Yes! Add this to my order', "
+        "on pages in 'de': write accept.text in their language",
+        "warning: funnels/launch.yml:26: steps[3].decline: the decline's text is English, 'No thanks, I'll pass on "
+        "this offer', on pages in 'de': write decline.text in their language",
+        "warning: funnels/launch.yml:31: steps[4].accept: the accept's text is English, 'Yes! Add this to my order', "
+        "on pages in 'de': write accept.text in their language",
+        "warning: funnels/launch.yml:32: steps[4].decline: the decline's text is English, 'No thanks, I'll pass on "
+        "this offer', on pages in 'de': write decline.text in their language",
+        "warning: site.yml:3: language: the pages are in 'de', but the words the theme writes itself ('Buy now', "
+        "'What people say', …) are English: copy the base theme's templates/words.html into the site's templates/ "
+        "and translate the words in quotes",
+        "warning: site.yml:5: consent: the banner's words are English on pages in 'de': write consent.text, "
+        "consent.accept, consent.decline in their language",
+    ]
+    translated = make_site({
+        "site.yml": site_yml.replace("{mode: banner}", "{mode: banner, text: Wir messen, accept: Ja, decline: Nein}"),
+        "funnels/launch.yml": FULL_FUNNEL.replace("accept: {checkout:", "accept: {text: Ja, checkout:")
+                                         .replace("decline: {to:", "decline: {text: Nein, to:"),
+        "templates/words.html": (Path(__file__).parent.parent / "themes/base/templates/words.html").read_text(),
+    }, name="translated")
+    result = run_cli("check", translated)
+    assert (result.exit_code, result.stderr) == (0, "")
+    english = make_site({"site.yml": site_yml.replace("language: de", "language: en-GB"),
+                         "funnels/launch.yml": FULL_FUNNEL}, name="english")
+    assert run_cli("check", english).stderr == ""
+
+
 def test_a_zone_known_only_by_its_offset_is_written_from_utc(make_site: MakeSite, tmp_path: Path) -> None:
     funnel = FULL_FUNNEL.replace("webinar: {starts: 2030-12-10 19:00, timezone: America/New_York}",
                                  "webinar: {starts: 2030-12-10 19:00, timezone: Asia/Riyadh}")

@@ -459,6 +459,11 @@ class Site(Model):
         return "rtl" if subtags[0].lower() in RTL_LANGUAGES else "ltr"
 
     @property
+    def in_english(self) -> bool:
+        """Whether the pages are in English, the language of the theme's words and defaults."""
+        return self.language.split("-")[0].lower() == "en"
+
+    @property
     def base_path(self) -> str:
         """The folder of base_url as a path prefix: '' at the domain's root, '/shop' for
         https://example.com/shop/. Hosts that take absolute paths need it."""
