@@ -769,6 +769,17 @@ CASES = [
         id="currency-that-is-no-iso-code",
     ),
     pytest.param(
+        {T: sales().replace("price: {amount: 47}", "price: {amount: 47, currency: NIS}")
+            .replace("price: {amount: 97}", "price: {amount: 97, currency: 円}")
+            .replace("price: {amount: 37}", "price: {amount: 37, currency: riyal}")},
+        [
+            "funnels/tiny.yml:6: steps[0].price.currency: 'NIS' is not a currency code: write 'ILS'",
+            "funnels/tiny.yml:12: steps[1].price.currency: '円' is not a currency code: write 'JPY'",
+            "funnels/tiny.yml:18: steps[2].price.currency: 'riyal' is not a currency code: write 'SAR'",
+        ],
+        id="currency-as-written-where-it-is-spent",
+    ),
+    pytest.param(
         {T: sales().replace("    price: {amount: 47}\n", "    price:\n      amount: 19,99\n      compare_at: $49\n")
             .replace("price: {amount: 97}", "price: {amount: 49 USD, plans: [{amount: €19, count: 3, label: '',"
                      " checkout: 'https://buy.example/plan'}]}")
@@ -977,6 +988,15 @@ CASES = [
             "funnels/tiny.yml:6: steps[0].webinar.timezone: 'America' is not a time zone: add the city, e.g. America/Adak",
         ],
         id="time-zone-that-is-a-folder-an-offset-or-too-long",
+    ),
+    pytest.param(
+        {T: webinar_with("Brasília"), "funnels/b.yml": webinar_with("Brasília Time"), "funnels/c.yml": webinar_with("BRT")},
+        [
+            "funnels/b.yml:6: steps[0].webinar.timezone: 'Brasília Time' is not a time zone: write the place's zone, e.g. America/Sao_Paulo",
+            "funnels/c.yml:6: steps[0].webinar.timezone: 'BRT' is an abbreviation, not a place: write the place's zone, e.g. America/Sao_Paulo",
+            "funnels/tiny.yml:6: steps[0].webinar.timezone: 'Brasília' is not a time zone: did you mean America/Sao_Paulo?",
+        ],
+        id="time-zone-written-with-its-accents",
     ),
     pytest.param(
         {T: webinar_with("MEZ").replace("starts: 2030-12-10 19:00", "starts: 10.12.2030 19:00"),

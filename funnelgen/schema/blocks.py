@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import re
+import unicodedata
 from collections.abc import Callable
 from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
@@ -579,6 +580,9 @@ _ZONE_OF: dict[str, tuple[str, str, str]] = {
     "CAT": ("Africa/Maputo", _NO_PLACE, ""),
     "EAT": ("Africa/Nairobi", _NO_PLACE, ""),
     "SAST": ("Africa/Johannesburg", _NO_PLACE, ""),
+    "BRT": ("America/Sao_Paulo", _NO_PLACE, ""),
+    "ART": ("America/Argentina/Buenos_Aires", _NO_PLACE, ""),
+    "IDT": ("Asia/Jerusalem", _SEASONS, ""),
     # the database's rules named after US abbreviations: a rule, not a place
     **{rule: (zone, "is a rule named after abbreviations, not a place", "") for rule, zone in [
         ("EST5EDT", "America/New_York"), ("CST6CDT", "America/Chicago"), ("MST7MDT", "America/Denver"),
@@ -601,6 +605,7 @@ _ZONE_NAMES = {  # 'Pacific Time', 'Central European Standard Time': the words b
     "australianeastern": "Australia/Sydney", "australiancentral": "Australia/Adelaide",
     "australianwestern": "Australia/Perth", "newzealand": "Pacific/Auckland", "westafrica": "Africa/Lagos",
     "centralafrica": "Africa/Maputo", "eastafrica": "Africa/Nairobi", "southafrican": "Africa/Johannesburg",
+    "brasilia": "America/Sao_Paulo", "argentina": "America/Argentina/Buenos_Aires",
 }
 """A zone's name in words, and the place's zone to write instead."""
 _US_ZONE_WORDS = {"pacific", "mountain", "central", "eastern", "alaska", "hawaii"}
@@ -626,6 +631,7 @@ _CITY_ZONES = {  # big cities whose zone is named after another, in lower case w
     **dict.fromkeys(["munich", "frankfurt", "hamburg", "cologne"], "Europe/Berlin"),
     "beijing": "Asia/Shanghai", "abudhabi": "Asia/Dubai", "osaka": "Asia/Tokyo", "geneva": "Europe/Zurich",
     "milan": "Europe/Rome", "barcelona": "Europe/Madrid", "manchester": "Europe/London",
+    **dict.fromkeys(["brasilia", "riodejaneiro", "rio", "belohorizonte"], "America/Sao_Paulo"),
 }
 """Spelling alone would send these far away (Mumbai: Asia/Dubai); they are told their place's zone."""
 
@@ -647,7 +653,7 @@ def _not_a_place(value: str) -> str | None:
     it: an abbreviation (EST), a name in words ('Pacific Time'), a fixed offset (Etc/GMT+5), the
     zone of the computer that builds; None for a place (or UTC)."""
     written = value.strip()
-    words = re.sub(r"[^a-z]", "", written.lower())
+    words = re.sub(r"[^a-z]", "", _folded(written.lower()))  # Brasília Time: brasiliatime
     named = re.fullmatch(r"(.+?)(?:standard|daylight|summer)?time", words)
     if written.upper() in _ZONE_OF:
         zone, why, other = _ZONE_OF[written.upper()]
@@ -676,6 +682,11 @@ def _not_a_place(value: str) -> str | None:
     return None
 
 
+def _folded(text: str) -> str:
+    """The text without accents, as zone names are written: 'Brasília' → 'Brasilia'."""
+    return unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+
+
 class Webinar(Model):
     """When a webinar or live event takes place."""
 
@@ -698,7 +709,7 @@ class Webinar(Model):
             ZoneInfo(value)
         except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: 'America' is a folder of zones
             places = _place_zones()
-            written = value.lower().replace("_", "").replace(" ", "")
+            written = _folded(value.lower().replace("_", "").replace(" ", ""))
             like_abbreviation = re.fullmatch(r"\s*[A-Z]{2,5}\s*", value)  # spelt like one: no place is meant
             near = [] if like_abbreviation else get_close_matches(written, places, n=1)
             hint = f"did you mean {places[near[0]]}?" if near else "use a name such as America/New_York"

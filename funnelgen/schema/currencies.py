@@ -19,14 +19,19 @@ SYMBOLS = {"$": "USD", "US$": "USD", "€": "EUR", "£": "GBP", "¥": "JPY", "�
            "AU$": "AUD", "C$": "CAD", "CA$": "CAD", "NZ$": "NZD", "R$": "BRL", "₩": "KRW", "₺": "TRY",
            "₽": "RUB", "₪": "ILS", "₱": "PHP", "₫": "VND", "₦": "NGN", "฿": "THB", "zł": "PLN", "Fr": "CHF",
            "Fr.": "CHF", "SFr": "CHF", "SFr.": "CHF", "sFr": "CHF", "sFr.": "CHF", "Kč": "CZK", "Ft": "HUF",
-           "lei": "RON"}
+           "lei": "RON", "円": "JPY", "元": "CNY", "руб": "RUB", "руб.": "RUB", "₴": "UAH", "грн": "UAH",
+           "ريال": "SAR", "ر.س": "SAR", "درهم": "AED", "د.إ": "AED", "₸": "KZT", "৳": "BDT", "₲": "PYG"}
 """Currency signs, and the code a price written with each most likely means."""
 
 NAMES = {"dollar": "USD", "dollars": "USD", "usdollar": "USD", "euro": "EUR", "euros": "EUR",
          "pound": "GBP", "pounds": "GBP", "sterling": "GBP", "quid": "GBP", "yen": "JPY",
          "rupee": "INR", "rupees": "INR", "franc": "CHF", "francs": "CHF", "real": "BRL", "reais": "BRL",
          "peso": "MXN", "pesos": "MXN", "yuan": "CNY", "rmb": "CNY", "krona": "SEK", "kronor": "SEK",
-         "krone": "NOK", "kroner": "NOK", "zloty": "PLN", "rand": "ZAR", "lira": "TRY"}
+         "krone": "NOK", "kroner": "NOK", "zloty": "PLN", "rand": "ZAR", "lira": "TRY",
+         "nis": "ILS", "shekel": "ILS", "shekels": "ILS", "sheqel": "ILS", "riyal": "SAR", "dirham": "AED",
+         "rupiah": "IDR", "ringgit": "MYR", "baht": "THB", "dong": "VND", "won": "KRW", "rouble": "RUB",
+         "ruble": "RUB", "hryvnia": "UAH", "forint": "HUF", "koruna": "CZK", "naira": "NGN",
+         "shilling": "KES"}
 """Names written instead of a code (lower case, without spaces or dots)."""
 
 
