@@ -650,7 +650,7 @@ def test_a_missing_static_file_is_one_clear_error(make_site: MakeSite, run_cli: 
     ('page.image("assets/nope.jpg").src', "no file 'assets/nope.jpg' in the site's assets folder"),
     ('page.image("static/nope.svg", "logo").src', "no file 'nope.svg' in the theme's static/ folder"),
     ('page.image("https://cdn.example/x.png", "cntent").src',
-     "page.image(…, 'cntent'): no such place for a picture; write one of 'content', 'photo', 'logo'"),
+     "page.image(…, 'cntent'): no such place for a picture; write one of 'content', 'photo', 'logo', 'poster'"),
 ])
 def test_a_picture_a_template_asks_for_that_cannot_be_shown_is_one_clear_error(
         make_site: MakeSite, run_cli: RunCli, tmp_path: Path, call: str, error: str) -> None:
