@@ -47,7 +47,8 @@ golden: $(VENV)/.installed
 
 ## Minify the browser runtime after editing funnelgen/runtime/funnelgen.js (a test checks it).
 runtime: node_modules/.installed
-	node_modules/.bin/terser funnelgen/runtime/funnelgen.js --ecma 2020 --compress unsafe_arrows=true --mangle --output funnelgen/runtime/funnelgen.min.js
+	node_modules/.bin/terser funnelgen/runtime/funnelgen.js --ecma 2020 --define ANALYTICS=true --compress unsafe_arrows=true --mangle --output funnelgen/runtime/funnelgen.min.js
+	node_modules/.bin/terser funnelgen/runtime/funnelgen.js --ecma 2020 --define ANALYTICS=false --compress unsafe_arrows=true --mangle --output funnelgen/runtime/funnelgen-core.min.js
 
 ## Build speed and memory against the floor, Pelican and MkDocs (installs them), 2,000 and 10,000 pages,
 ## then funnelgen serve's save-to-screen time on 50 funnels.

@@ -28,9 +28,11 @@ def gzipped(data: bytes) -> int:
 def main() -> None:
     source = (RUNTIME / "funnelgen.js").read_bytes()
     shipped = (RUNTIME / "funnelgen.min.js").read_bytes()
+    core = (RUNTIME / "funnelgen-core.min.js").read_bytes()
     print("runtime                    bytes    gzip")
     print(f"  source (funnelgen.js)   {len(source):6}  {gzipped(source):6}")
     print(f"  shipped (minified)      {len(shipped):6}  {gzipped(shipped):6}   target: gzip < 4096")
+    print(f"  without analytics       {len(core):6}  {gzipped(core):6}   (sites that send nothing)")
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "out"
         build(ROOT / "sites" / "demo", out)

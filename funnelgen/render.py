@@ -42,7 +42,10 @@ from funnelgen.theme import ThemeChain, builtin_themes_dir, template_files
 
 T = TypeVar("T")
 
-RUNTIME = Path(__file__).parent / "runtime" / "funnelgen.min.js"  # `make runtime` writes it
+RUNTIME = Path(__file__).parent / "runtime" / "funnelgen.min.js"  # `make runtime` writes both
+CORE_RUNTIME = Path(__file__).parent / "runtime" / "funnelgen-core.min.js"
+"""The runtime without analytics, consent banner and held-back snippets: for a site that sends
+nothing anywhere, 2 KB less on each of its pages."""
 RUNTIME_SETTINGS = 'id="funnelgen-config"'
 """Every step page carries the runtime's settings: a page without them has lost base's <head>."""
 FONT_STACKS = {
@@ -515,7 +518,8 @@ class Renderer:
         inline_css = _minify_css(self.template("style.css", {}))
         if _STYLE_TAG.search(inline_css):
             raise Abort([self._style_tag_problem()])
-        runtime_js = RUNTIME.read_text(encoding="utf-8").strip()
+        analytics = bool(self.providers) or plan.site.consent.mode == "banner"
+        runtime_js = (RUNTIME if analytics else CORE_RUNTIME).read_text(encoding="utf-8").strip()
         self.policy = tracking.build_policy(plan.site, runtime_js, inline_css, _external_urls(plan))
         if blocked := self._blocked_script_problems(runtime_js):
             raise Abort(blocked)

@@ -1013,6 +1013,21 @@ def test_a_site_in_another_language_is_told_which_words_are_still_english(
     assert run_cli("check", english).stderr == ""
 
 
+def test_a_site_that_sends_nothing_anywhere_carries_no_analytics_code(make_site: MakeSite, tmp_path: Path) -> None:
+    plain = make_site({})
+    build(plain, tmp_path / "out-plain")
+    tracked = make_site({"site.yml": "name: Tiny Co\nbase_url: https://tiny.example/\n"
+                                     "tracking: {plausible: {domain: tiny.example}}\n"}, name="tracked")
+    build(tracked, tmp_path / "out-tracked")
+    banner = make_site({"site.yml": "name: Tiny Co\nbase_url: https://tiny.example/\nconsent: {mode: banner}\n"},
+                       name="banner")
+    build(banner, tmp_path / "out-banner")
+    pages = {name: _read(tmp_path / f"out-{name}", "tiny/index.html") for name in ("plain", "tracked", "banner")}
+    assert "plausible" not in pages["plain"] and "gtag" not in pages["plain"]
+    assert "plausible" in pages["tracked"] and "data-consent-snippet" in pages["banner"]
+    assert len(pages["plain"]) < len(pages["tracked"]) - 1500
+
+
 def test_a_zone_known_only_by_its_offset_is_written_from_utc(make_site: MakeSite, tmp_path: Path) -> None:
     funnel = FULL_FUNNEL.replace("webinar: {starts: 2030-12-10 19:00, timezone: America/New_York}",
                                  "webinar: {starts: 2030-12-10 19:00, timezone: Asia/Riyadh}")
