@@ -42,7 +42,7 @@ VIDEO_FRAMES = {"youtube": "https://www.youtube-nocookie.com", "vimeo": "https:/
 _SCRIPT_TAG = re.compile(r"<(/?)script\b", re.I)
 _TYPE = re.compile(r"""\btype\s*=\s*["']?([^"'\s>]+)""", re.I)
 _SCRIPT_TYPES = {"text/javascript", "application/javascript", "module"}
-_SRC = re.compile(r"""\bsrc\s*=\s*["']?([^"'\s>]+)""", re.I)
+_SRC = re.compile(r"""(?<![\w-])src\s*=\s*["']?([^"'\s>]+)""", re.I)  # not data-src=
 _LOADS = re.compile(r"<(img|iframe)\b([^>]*)>", re.I)  # a snippet's pictures and frames
 
 
@@ -92,17 +92,17 @@ def consent_warnings(site: Site, source: Source) -> list[Problem]:
     snippets = [snippet for snippet in (tracking.head, tracking.body) if snippet and snippet.strip()]
     if site.consent.mode != "banner":
         return []
+    if not (providers(site) or snippets):
+        message = ("the banner asks visitors' consent for nothing: no analytics provider is configured "
+                   "(tracking: ga4, meta_pixel, plausible, beacon, head or body); remove consent, "
+                   "or add a provider")
+        return [source.problem(("consent",), message, warning=True)]
     english = [key for key in ("text", "accept", "decline") if key not in site.consent.model_fields_set]
     if english and not site.in_english:
         keys = ", ".join(f"consent.{key}" for key in english)
         return [source.problem(("consent",), f"the banner's words are English on pages in '{site.language}': "
                                f"write {keys} in their language", warning=True)]
-    if providers(site) or snippets:
-        return []
-    message = ("the banner asks visitors' consent for nothing: no analytics provider is configured "
-               "(tracking: ga4, meta_pixel, plausible, beacon, head or body); remove consent, "
-               "or add a provider")
-    return [source.problem(("consent",), message, warning=True)]
+    return []
 
 
 def snippet_warnings(site: Site, source: Source) -> list[Problem]:

@@ -643,6 +643,17 @@ def test_a_vendors_tag_pasted_into_head_gets_the_hosts_it_loads_from_and_sends_t
         assert host in directives[directive], (directive, directives[directive])
 
 
+def test_a_lazy_loaders_data_src_is_no_source_the_policy_allows(make_site: MakeSite, tmp_path: Path) -> None:
+    snippet = ('<script data-src="https://scripts.example/x.js">window.x = 1;</script>'
+               '<img data-src="https://pixels.example/p.gif" src="https://px.example/p.gif" alt="">')
+    site = make_site({"site.yml": "name: Tiny Co\nbase_url: https://tiny.example/\n"
+                                  f"tracking:\n  body: {json.dumps(snippet)}\n"})
+    build(site, tmp_path / "out")
+    policy = _read(tmp_path / "out", "_headers")
+    assert "https://px.example" in policy
+    assert "scripts.example" not in policy and "pixels.example" not in policy
+
+
 def test_a_snippet_that_loads_a_script_the_policy_cannot_see_is_a_warning(make_site: MakeSite, run_cli: Any,
                                                                           tmp_path: Path) -> None:
     tiktok = ('<script>!function(w,d,t){var o=d.createElement("script");o.async=!0;'
