@@ -117,36 +117,46 @@ def script_in(name: str, data: bytes) -> tuple[int, str] | None:
     if PurePosixPath(name).suffix.lower() not in (".svg", ".xml"):
         return None
     parser = expat.ParserCreate(namespace_separator=" ")
-    found: list[tuple[int, str]] = []
+
+    def found(what: str) -> None:
+        raise _Found(parser.CurrentLineNumber, what)  # the first is enough: stop reading
 
     def element(tag: str, attributes: dict[str, str]) -> None:
         local = tag.rpartition(" ")[2]
         if local.lower() in _SCRIPT_ELEMENTS:
-            found.append((parser.CurrentLineNumber, f"a <{local}> element"))
+            found(f"a <{local}> element")
         for key, value in attributes.items():
             attribute = key.rpartition(" ")[2]
             if attribute.lower().startswith("on"):
-                found.append((parser.CurrentLineNumber, f"an event handler ({attribute}=)"))
+                found(f"an event handler ({attribute}=)")
             elif _SCRIPT_URL.search(_INVISIBLE.sub("", value).lower()):
-                found.append((parser.CurrentLineNumber, f"a script link ({attribute}=)"))
+                found(f"a script link ({attribute}=)")
 
     def instruction(target: str, text: str) -> None:
         if target == "xml-stylesheet" and "xsl" in text.lower():  # XSLT makes a page of the file
-            found.append((parser.CurrentLineNumber, "an XSLT stylesheet (<?xml-stylesheet?>)"))
+            found("an XSLT stylesheet (<?xml-stylesheet?>)")
 
     def entity(name: str, *_: object) -> None:
-        found.append((parser.CurrentLineNumber, f"an entity declaration (<!ENTITY {name}>)"))
+        found(f"an entity declaration (<!ENTITY {name}>)")
 
     parser.StartElementHandler = element
     parser.ProcessingInstructionHandler = instruction
     parser.EntityDeclHandler = entity
     try:
         parser.Parse(data, True)
+    except _Found as first:
+        return first.line, first.what
     except expat.ExpatError:  # no browser runs a file it cannot parse; unless it reads it otherwise
         text = _SCRIPT_TEXT.search(data)
-        if text and not found:
-            found.append((data[: text.start()].count(b"\n") + 1, "what looks like a script"))
-    return found[0] if found else None
+        if text:
+            return data[: text.start()].count(b"\n") + 1, "what looks like a script"
+    return None
+
+
+class _Found(Exception):
+    def __init__(self, line: int, what: str) -> None:
+        super().__init__(what)
+        self.line, self.what = line, what
 
 
 def why_not_shown(kind: str | None, name: str) -> str | None:

@@ -447,10 +447,11 @@ def plan_funnel(funnel: Funnel, source: Source, context: SiteContext) -> FunnelP
     if not explicit and not _valid_slug(slug):
         better = slugify(slug)
         why = f" (longer than {MAX_SLUG} characters)" if len(slug) > MAX_SLUG else ""
-        fix = (f"rename the file to {better}{Path(source.name).suffix.lower()}, or add slug: {better} to it"
-               if better else "add a slug: of lowercase Latin letters, digits and '-' to it, the words its "
-               "URLs show (e.g. slug: webinar), or rename the file so")
-        checker.error(source, (), f"file name '{slug}' is not a valid URL{why}: {fix}")
+        suffix = Path(source.name).suffix.lower()
+        rename = (f"rename the file to {better}{suffix}, or add slug: {better} to it" if better else
+                  "add a slug: of lowercase Latin letters, digits and '-' to it, the words its URLs show "
+                  "(e.g. slug: webinar), or rename the file so")
+        checker.error(source, (), f"file name '{slug}' is not a valid URL{why}: {rename}")
         return FunnelPlan(None, [], _surveyed(funnel, source, None, explicit, {}, [], [], checker))
     if slug in RESERVED_SLUGS:
         checker.error(source, loc, f"'{slug}' is reserved for the site's files; {fix}")
