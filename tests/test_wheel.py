@@ -20,6 +20,7 @@ def test_the_wheel_installs_and_builds_a_site_without_the_source_tree(tmp_path: 
     assert "funnelgen/themes/clean/theme.yml" in names
     assert "funnelgen/themes/base/templates/page.html" in names
     assert "funnelgen/runtime/funnelgen.js" in names
+    assert {"funnelgen/runtime/funnelgen.min.js", "funnelgen/runtime/funnelgen-core.min.js"} <= set(names)
     assert "funnelgen/starter/site.yml" in names
 
     target = tmp_path / "installed"
@@ -37,5 +38,6 @@ def test_the_wheel_installs_and_builds_a_site_without_the_source_tree(tmp_path: 
     assert built.returncode == 0, built.stderr
     page = (tmp_path / "out/guide/get-the-guide/index.html").read_text(encoding="utf-8")
     assert "<style>" in page
-    runtime = (target / "funnelgen/runtime/funnelgen.min.js").read_text(encoding="utf-8").strip()
-    assert f"<script>{runtime}</script>" in page  # the runtime came from the wheel and was inlined
+    runtime = (target / "funnelgen/runtime/funnelgen-core.min.js").read_text(encoding="utf-8").strip()
+    assert f"<script>{runtime}</script>" in page  # the runtime came from the wheel and was inlined (the
+    # starter site sends nothing anywhere: the runtime without analytics)
