@@ -101,20 +101,27 @@ def kind_of(data: bytes) -> str | None:
     return "SVG" if b"<svg" in data[:4096].lower() else None
 
 
-WEB_PAGES = (".html", ".htm", ".xhtml", ".xht", ".shtml", ".mht", ".mhtml", ".xsl", ".xslt")
+WEB_PAGES = (".html", ".htm", ".xhtml", ".xht", ".shtml", ".mht", ".mhtml", ".xsl", ".xslt", ".svgz")
 """Names a host serves as a web page: opened from assets/, its scripts would run on the site's
-own address."""
-_SCRIPT_ELEMENTS = {"script", "foreignobject", "handler", "listener", "iframe", "embed", "object"}
+own address. (A compressed SVG is served without saying so: no browser can show it either.)"""
+MARKUP = (".svg", ".xml", ".xsd", ".rng", ".rdf", ".rss", ".atom", ".kml", ".gpx", ".mml", ".xbl", ".xul")
+"""Names a host serves as XML, which a browser opens as a document: an SVG picture, a feed."""
+_SCRIPT_ELEMENTS = {"script", "handler", "listener", "iframe", "frame", "frameset", "embed", "object",
+                    "portal"}
+_XSLT = "http://www.w3.org/1999/XSL/Transform"
 _SCRIPT_URL = re.compile(r"(?:java|vb)script:|data:(?:text/html|application/xhtml)")
 _INVISIBLE = re.compile(r"[\x00-\x20]+")  # what browsers skip inside a URL's scheme
-_SCRIPT_TEXT = re.compile(rb"<script\b|\son[a-z]+\s*=", re.I)
+_CSS_TYPE = re.compile(r"""\btype\s*=\s*["']text/css["']""")
 
 
 def script_in(name: str, data: bytes) -> tuple[int, str] | None:
-    """What in a file of assets/ a browser opening it would run on the site's own address, and
-    its line: an SVG or XML file's script, event handler or javascript: link. None if nothing,
-    or not such a file (a web page is refused by its name: `WEB_PAGES`)."""
-    if PurePosixPath(name).suffix.lower() not in (".svg", ".xml"):
+    """(line, why) when an XML file of assets/ (`MARKUP`: an SVG, a feed) holds what a browser
+    opening it would run on the site's own address: a script, an event handler, a javascript:
+    link, an XSLT stylesheet; or cannot be read as the browser would (then it is refused too: a
+    browser may read it otherwise). None if nothing, or not such a file (a web page is refused
+    by its name: `WEB_PAGES`). Entities are expanded and markup inside <foreignObject> is read,
+    as a browser does: Illustrator's entities and Figma's blur run nothing."""
+    if PurePosixPath(name).suffix.lower() not in MARKUP:
         return None
     parser = expat.ParserCreate(namespace_separator=" ")
 
@@ -122,9 +129,11 @@ def script_in(name: str, data: bytes) -> tuple[int, str] | None:
         raise _Found(parser.CurrentLineNumber, what)  # the first is enough: stop reading
 
     def element(tag: str, attributes: dict[str, str]) -> None:
-        local = tag.rpartition(" ")[2]
+        namespace, _, local = tag.rpartition(" ")
         if local.lower() in _SCRIPT_ELEMENTS:
             found(f"a <{local}> element")
+        if namespace == _XSLT:
+            found(f"an XSLT element (<{local}>), which makes a page of the file")
         for key, value in attributes.items():
             attribute = key.rpartition(" ")[2]
             if attribute.lower().startswith("on"):
@@ -133,23 +142,25 @@ def script_in(name: str, data: bytes) -> tuple[int, str] | None:
                 found(f"a script link ({attribute}=)")
 
     def instruction(target: str, text: str) -> None:
-        if target == "xml-stylesheet" and "xsl" in text.lower():  # XSLT makes a page of the file
-            found("an XSLT stylesheet (<?xml-stylesheet?>)")
-
-    def entity(name: str, *_: object) -> None:
-        found(f"an entity declaration (<!ENTITY {name}>)")
+        if target.lower() == "xml-stylesheet" and not _CSS_TYPE.search(text):
+            found("a stylesheet instruction (<?xml-stylesheet?>) that is not CSS: an XSLT one makes a "
+                  "page of the file")
 
     parser.StartElementHandler = element
     parser.ProcessingInstructionHandler = instruction
-    parser.EntityDeclHandler = entity
     try:
         parser.Parse(data, True)
     except _Found as first:
-        return first.line, first.what
-    except expat.ExpatError:  # no browser runs a file it cannot parse; unless it reads it otherwise
-        text = _SCRIPT_TEXT.search(data)
-        if text:
-            return data[: text.start()].count(b"\n") + 1, "what looks like a script"
+        svg = name.lower().endswith(".svg")
+        hint = " (an editor's 'plain' or 'optimised' SVG export has none)" if svg else ""
+        return first.line, (f"holds {first.what}: opened by itself, the file would run it on your site's own "
+                            f"address; remove it{hint}")
+    except expat.ExpatError as exc:
+        why = expat.ErrorString(exc.code)
+        return exc.lineno, (f"is XML that cannot be read ({why}), which a browser may read otherwise, "
+                            "and run what it holds: export it again, as UTF-8")
+    except (ValueError, LookupError):  # an encoding expat cannot read (Shift_JIS, UTF-32)
+        return 1, "is XML in an encoding funnelgen cannot check: export it again, as UTF-8"
     return None
 
 

@@ -1076,13 +1076,7 @@ def _runs_script(name: str, data: bytes) -> tuple[int, str, str] | None:
                 "address, where they can read what the site keeps about each visitor; pages come only "
                 "from funnels/: remove it, or zip it to offer it as a download")
     found = images.script_in(name, data)
-    if found is None:
-        return None
-    line, what = found
-    svg = name.lower().endswith(".svg")
-    hint = " (an editor's 'plain' or 'optimised' SVG export has none)" if svg else ""
-    return (line, "", f"holds {what}: opened by itself, the file would run it on your site's own address; "
-            f"remove it{hint}")
+    return None if found is None else (found[0], "", found[1])
 
 
 MAX_NAME = 255

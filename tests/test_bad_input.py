@@ -1409,14 +1409,25 @@ CASES = [
                             '<a x:href=" j&#x61;vas&#x09;cript:alert(1)"><text>Go</text></a></svg>',
          "assets/cut.svg": '<svg xmlns="http://www.w3.org/2000/svg">\n<script>alert(1)',
          "assets/bonus.html": "<h1>Bonus</h1><script>alert(1)</script>",
+         "assets/icon.svg": '<?xml version="1.0" encoding="utf-16"?><svg xmlns="http://www.w3.org/2000/svg" '
+                            'xmlns:s="http://www.w3.org/2000/svg"><s:script>alert(1)</s:script></svg>',
+         "assets/feed.xml": '<?xml-stylesheet type="text/xml" href="feed-style.xml"?><doc/>',
+         "assets/schema.xsd": '<html xmlns="http://www.w3.org/1999/xhtml"><script>alert(1)</script></html>',
+         "assets/badge.svgz": '<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>',
+         "assets/old.svg": b'<?xml version="1.0" encoding="Shift_JIS"?><svg xmlns="http://www.w3.org/2000/svg"/>',
          "assets/ok.svg": '<svg xmlns="http://www.w3.org/2000/svg" xmlns:inkscape="http://www.inkscape.org/namespaces/inkscape">'
                           '<style>rect{fill:red}</style><a href="https://example.com/"><rect width="9" height="9" '
                           'opacity=".5" inkscape:label="Layer 1"/></a></svg>'},
         [
             "assets/badge.svg:3: holds a <script> element: opened by itself, the file would run it on your site's own address; remove it (an editor's 'plain' or 'optimised' SVG export has none)",
+            "assets/badge.svgz: is a web page: opened from assets/, its scripts would run on your site's own address, where they can read what the site keeps about each visitor; pages come only from funnels/: remove it, or zip it to offer it as a download",
             "assets/bonus.html: is a web page: opened from assets/, its scripts would run on your site's own address, where they can read what the site keeps about each visitor; pages come only from funnels/: remove it, or zip it to offer it as a download",
             "assets/cut.svg:2: holds a <script> element: opened by itself, the file would run it on your site's own address; remove it (an editor's 'plain' or 'optimised' SVG export has none)",
+            "assets/feed.xml:1: holds a stylesheet instruction (<?xml-stylesheet?>) that is not CSS: an XSLT one makes a page of the file: opened by itself, the file would run it on your site's own address; remove it",
+            "assets/icon.svg:1: is XML that cannot be read (encoding specified in XML declaration is incorrect), which a browser may read otherwise, and run what it holds: export it again, as UTF-8",
             "assets/link.svg:1: holds a script link (href=): opened by itself, the file would run it on your site's own address; remove it (an editor's 'plain' or 'optimised' SVG export has none)",
+            "assets/old.svg:1: is XML in an encoding funnelgen cannot check: export it again, as UTF-8",
+            "assets/schema.xsd:1: holds a <script> element: opened by itself, the file would run it on your site's own address; remove it",
             "assets/seal.svg:1: holds an event handler (onload=): opened by itself, the file would run it on your site's own address; remove it (an editor's 'plain' or 'optimised' SVG export has none)",
         ],
         id="assets-that-would-run-a-script-on-the-site",

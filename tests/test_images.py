@@ -408,3 +408,30 @@ def test_the_dev_server_shows_the_versions_before_the_build_is_on_disk(make_site
         served = state.lookup("/" + name)
         assert (served.status, served.content_type) == (200, "image/webp")
         assert served.body == (tmp_path / "out" / name).read_bytes()
+
+
+ILLUSTRATOR_SVG = """<?xml version="1.0" encoding="utf-8"?>
+<!DOCTYPE svg PUBLIC "-//W3C//DTD SVG 1.1//EN" "http://www.w3.org/Graphics/SVG/1.1/DTD/svg11.dtd" [
+	<!ENTITY ns_extend "http://ns.adobe.com/Extensibility/1.0/">
+	<!ENTITY ns_ai "http://ns.adobe.com/AdobeIllustrator/10.0/">
+]>
+<svg version="1.1" xmlns:x="&ns_extend;" xmlns:i="&ns_ai;" xmlns="http://www.w3.org/2000/svg" width="40" height="40">
+<rect width="40" height="40" fill="#0f5e4b"/>
+</svg>
+"""
+FIGMA_SVG = """<svg width="40" height="40" viewBox="0 0 40 40" fill="none" xmlns="http://www.w3.org/2000/svg">
+<foreignObject x="-4" y="-4" width="48" height="48"><div xmlns="http://www.w3.org/1999/xhtml"
+ style="backdrop-filter:blur(2px);clip-path:url(#bgblur_0_clip_path);height:100%;width:100%"></div></foreignObject>
+<rect width="40" height="40" rx="8" fill="#e8a33d"/>
+</svg>
+"""
+STYLED_FEED = '<?xml version="1.0"?><?xml-stylesheet type="text/css" href="feed.css"?><rss version="2.0"/>'
+
+
+def test_svgs_as_design_tools_export_them_and_a_styled_feed_are_published(make_site: MakeSite,
+                                                                          tmp_path: Path) -> None:
+    """Illustrator's entities and Figma's blur run nothing: the script check must not refuse them."""
+    site = make_site({"assets/ai.svg": ILLUSTRATOR_SVG, "assets/figma.svg": FIGMA_SVG, "assets/feed.xml": STYLED_FEED})
+    out = tmp_path / "out"
+    build(site, out)
+    assert sorted(p.name.split(".")[0] for p in (out / "assets").iterdir()) == ["ai", "feed", "figma"]
