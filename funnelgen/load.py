@@ -553,6 +553,10 @@ class _Builder:
             raise self.fail(node, loc[:1], "an alias (*name) is used inside the value it "
                             "refers to; write the values out instead")
         self.open.add(key)
+        if isinstance(node, yaml.MappingNode):  # a list or mapping as a key: counted before it is built
+            for key_node, _ in node.value:
+                if not isinstance(key_node, yaml.ScalarNode):
+                    raise self.fail(key_node, loc, "a key must be plain text")
         children = _children(node, loc)
         self.sizes[key] = 1 + sum(self.size(child, where) for where, child in children)
         self.lengths[key] = sum(self.lengths[id(child)] for _, child in children) + (

@@ -213,6 +213,14 @@ CASES = [
         ],
         id="one-long-text-repeated-by-aliases",
     ),
+    pytest.param(  # a list as a key, its aliases ten to the sixth: refused before it is built
+        {T: "title: Tiny\nsteps: []\n? [&a0 " + "y" * 1000 + ", "
+            + ", ".join(f"&a{i} [" + ", ".join([f"*a{i - 1}"] * 10) + "]" for i in range(1, 7)) + "]\n: 1\n"},
+        [
+            "funnels/tiny.yml:3: a key must be plain text",
+        ],
+        id="a-key-that-aliases-blow-up",
+    ),
     pytest.param(
         {T: "title: Tiny\nsteps: &s [*s]\n"},
         [

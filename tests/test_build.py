@@ -974,6 +974,14 @@ def test_prices_and_dates_are_written_as_readers_of_the_site_s_language_write_th
         assert text in pages
 
 
+@pytest.mark.parametrize("language", ["prs", "pnb", "azb", "cmn", "kmr", "bh", "iw", "zh-Hans", "es-419", "sr-Cyrl"])
+def test_a_language_with_a_code_builds_though_the_cldr_does_not_name_it(
+        make_site: MakeSite, tmp_path: Path, language: str) -> None:
+    site = make_site({"site.yml": f"name: Tiny Co\nbase_url: https://tiny.example/\nlanguage: {language}\n"})
+    build(site, tmp_path / "out")
+    assert f'<html lang="{language}"' in _read(tmp_path / "out", "tiny/index.html")
+
+
 @pytest.mark.parametrize(("language", "html"), [
     ("ar", '<html lang="ar" dir="rtl">'),
     ("pa-Arab", '<html lang="pa-Arab" dir="rtl">'),  # Punjabi as Pakistan writes it

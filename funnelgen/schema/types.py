@@ -283,8 +283,8 @@ _LANGUAGE_NAMES = {
     "jp": "ja", "cn": "zh", "gr": "el", "cz": "cs", "ua": "uk", "dk": "da", "vn": "vi", "gb": "en",
     "us": "en", "at": "de", "rs": "sr", "il": "he", "ir": "fa", "kp": "ko",
 }
-_OLD_CODES = {"iw", "ji", "in", "mo", "jw"}
-"""Codes browsers still read for languages that have new ones (he, yi, id, ro, jv)."""
+_OLD_CODES = {"iw", "ji", "in", "mo", "jw", "bh", "sh"}
+"""Codes browsers still read for languages that have new ones (he, yi, id, ro, jv, bho, sr-Latn)."""
 
 
 def check_language(value: str) -> str:
@@ -309,10 +309,11 @@ def check_language(value: str) -> str:
 
 
 def _known_language(code: str) -> bool:
-    """Whether the Unicode CLDR knows a language by this code (it names 668: en, de, yue, fil…)."""
+    """Whether a language has this code: a two-letter code (ISO 639-1) that the Unicode CLDR
+    names, or any three-letter one (ISO 639-3 has thousands: prs, pnb, cmn; CLDR lacks many)."""
     from babel import Locale  # only when a site.yml names a language
 
-    return code.lower() in _OLD_CODES or code.lower() in Locale("en").languages
+    return len(code) == 3 or code.lower() in _OLD_CODES or code.lower() in Locale("en").languages
 
 
 def check_asset_path(value: str) -> str:
