@@ -318,23 +318,24 @@ def _check_site_links(valid: ValidSite, planned: list[Surveyed], checker: _Check
         source = sources.get(file) or load_yaml(valid.root / file, file)
         return source.problem(loc, message)
 
-    broken_in: dict[str, int] = {}  # how many links of each file lead nowhere
-    past_limit: dict[str, tuple[str, str, Loc, str | None]] = {}  # the first link of each not named
+    # Each link that leads nowhere, once per file where it is first written, and how many times
+    dead: dict[tuple[str, str], tuple[str, Loc, str | None, int]] = {}
     for file, record in records.items():
         for to, loc, in_file in record.links:
-            path = urlsplit(to).path
-            if not leads_nowhere(path):
-                continue
-            where = in_file or file
-            broken_in[where] = broken_in.get(where, 0) + 1
-            if broken_in[where] <= MAX_PROBLEMS:
-                checker.errors.append(problem(file, to, tuple(loc), in_file, why_broken(path, to)))
-            else:
-                past_limit.setdefault(where, (file, to, tuple(loc), in_file))
-    for where, (file, to, loc, in_file) in past_limit.items():
-        rest = broken_in[where] - MAX_PROBLEMS
-        checker.errors.append(problem(file, to, loc, in_file, f"and {rest:,} more links that lead to no "
-                                      "page of this site from here on; fix the ones above first"))
+            if leads_nowhere(urlsplit(to).path):
+                key = (in_file or file, to)
+                first = dead.get(key)
+                dead[key] = (*first[:3], first[3] + 1) if first else (file, tuple(loc), in_file, 1)
+    named: dict[str, int] = {}  # problems said of each file
+    for (where, to), (file, loc, in_file, times) in dead.items():
+        named[where] = named.get(where, 0) + 1
+        if named[where] <= MAX_PROBLEMS:
+            again = f" (written {times} times)" if times > 1 else ""
+            checker.errors.append(problem(file, to, loc, in_file, why_broken(urlsplit(to).path, to) + again))
+        elif named[where] == MAX_PROBLEMS + 1:
+            rest = sum(1 for key in dead if key[0] == where) - MAX_PROBLEMS
+            checker.errors.append(problem(file, to, loc, in_file, f"and {rest:,} more links that lead to no "
+                                          "page of this site from here on; fix the ones above first"))
 
 
 def _check_visited_steps(valid: ValidSite, planned: list[Surveyed], checker: _Checker) -> None:

@@ -1555,6 +1555,15 @@ CASES = [
         ],
         id="body-file-of-many-dead-links-names-the-first-hundred",
     ),
+    pytest.param(  # one dead link written many times hides none of the others
+        {T: step_with("    body_file: content/story.md\n"),
+         "content/story.md": "[our plan](/nowhere/)\n" * 150 + "See [the rest](/gone/).\n"},
+        [
+            "content/story.md:1: link '/nowhere/' leads to no page of this site: link to one of its pages (e.g. /tiny/) or write the full https:// address of a page elsewhere (written 150 times)",
+            "content/story.md:151: link '/gone/' leads to no page of this site: link to one of its pages (e.g. /tiny/) or write the full https:// address of a page elsewhere",
+        ],
+        id="body-file-writes-one-dead-link-many-times",
+    ),
     pytest.param(
         {"site.yml": SITE_YML + "theme: dark\n"},
         [
