@@ -370,10 +370,26 @@ VIDEO_JS = """() => {
   const overlap = line => Math.max(0, Math.min(line.right, play.right) - Math.max(line.left, play.left))
                         * Math.max(0, Math.min(line.bottom, play.bottom) - Math.max(line.top, play.top));
   const facade = document.querySelector(".video-facade").getBoundingClientRect();
-  return {lines: lines.length, overlap: lines.reduce((sum, line) => sum + overlap(line), 0),
+  const clip = shows.bottom - parseFloat(getComputedStyle(title).borderBottomWidth);  // overflow stops here
+  const rows = new Set([...text.getClientRects()].filter(line => line.top < clip - 1).map(line => Math.round(line.top)));
+  return {lines: lines.length, overlap: lines.reduce((sum, line) => sum + overlap(line), 0), shown: rows.size,
           play: [play.top - facade.top, play.bottom - facade.top], height: facade.height,
           inside: play.top >= facade.top - 0.5 && play.bottom <= facade.bottom + 0.5};
 }"""
+
+
+@EVERY_THEME
+def test_a_very_long_video_title_shows_two_lines_and_no_part_of_a_third(
+    make_site: MakeSite, run_cli: RunCli, serve: Serve, new_page: NewPage, theme: str
+) -> None:
+    long_title = "Watch the whole story of the first Friday, on a real client's books, " * 3
+    funnel = VIDEO_FUNNEL.replace("Watch: the first Friday, on a real client's books (9 min)", long_title.strip())
+    base = serve(build_site(make_site, run_cli, theme, {"funnels/tiny.yml": funnel}))
+    for width, height in ((320, 568), (1280, 800)):
+        tab = new_page(**phone(width, height)) if width < 1024 else new_page(viewport={"width": width, "height": height})
+        tab.goto(base + "tiny/")
+        shown = tab.page.evaluate(VIDEO_JS)
+        assert shown["shown"] == 2, f"{theme} at {width} px: {shown['shown']} lines of the title show"
 
 
 @EVERY_THEME
