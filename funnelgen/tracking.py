@@ -44,6 +44,7 @@ _TYPE = re.compile(r"""\btype\s*=\s*["']?([^"'\s>]+)""", re.I)
 _SCRIPT_TYPES = {"text/javascript", "application/javascript", "module"}
 _SRC = re.compile(r"""(?<![\w-])src\s*=\s*["']?([^"'\s>]+)""", re.I)  # not data-src=
 _LOADS = re.compile(r"<(img|iframe)\b([^>]*)>", re.I)  # a snippet's pictures and frames
+_SRCSET = re.compile(r"""(?<![\w-])srcset\s*=\s*(?:"([^"]*)"|'([^']*)')""", re.I)
 
 
 def _scripts(html: str) -> Iterator[tuple[str, str, str]]:
@@ -191,10 +192,16 @@ class Policy:
             elif body.strip() and _runs(attrs):
                 self.script.add(csp_hash(body))
         for tag, attrs in _LOADS.findall(html or ""):
-            src = _SRC.search(attrs)
-            host = origin(unescape(src.group(1))) if src else None
-            if host:
-                (self.img if tag.lower() == "img" else self.frame).add(host)
+            urls = []
+            if src := _SRC.search(attrs):
+                urls.append(unescape(src.group(1)))
+            if srcset := _SRCSET.search(attrs):  # "https://… 1x, https://… 2x"
+                candidates = unescape(srcset.group(1) or srcset.group(2)).split(",")
+                urls += [candidate.split()[0] for candidate in candidates if candidate.strip()]
+            for url in urls:
+                host = origin("https:" + url if url.startswith("//") else url)  # //host: as the page is
+                if host:
+                    (self.img if tag.lower() == "img" else self.frame).add(host)
 
     def text(self, *, for_meta: bool = False) -> str:
         """The policy; `frame-ancestors` is only honoured as an HTTP header, not in <meta>."""

@@ -233,11 +233,11 @@ def _pattern_meant(value: str, pattern: str) -> str | None:
     except ValueError:  # '[1]' is no IPv6 address: no host to suggest
         host = ""
     meanings = [value.upper(), value.lower(), host, "/" + value.lstrip("/")]
-    if pattern.startswith("^/"):  # a site path: /anmeldung-für-webinar → /anmeldung-fur-webinar
-        parts = [slugify(part) for part in value.split("/") if part]
-        meanings.append("/" + "/".join(filter(None, parts)) + ("/" if value.endswith("/") and parts else ""))
+    if pattern.startswith("^/"):  # a site path: /anmeldung-für-webinar → /anmeldung-fur-webinar, first
+        parts = [part for part in (slugify(part) for part in value.split("/")) if part]
+        meanings.insert(0, "/" + "/".join(parts) + "/" * value.endswith("/") if parts else "")
     for meant in meanings:
-        if meant != value and re.fullmatch(pattern.strip("^$"), meant):
+        if meant and meant != value and "//" not in meant and re.fullmatch(pattern.strip("^$"), meant):
             return meant
     return None
 

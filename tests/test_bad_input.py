@@ -1175,9 +1175,12 @@ CASES = [
         id="deadline-without-time-zone-in-summer",
     ),
     pytest.param(
-        {"site.yml": SITE_YML + "hosting:\n  redirects:\n    - {from: /anmeldung-für-webinar, to: /tiny/}\n"},
+        {"site.yml": SITE_YML + "hosting:\n  redirects:\n    - {from: /anmeldung-für-webinar, to: /tiny/}\n"
+                                "    - {from: /Straße, to: /tiny/}\n    - {from: /日本/, to: /tiny/}\n"},
         [
             "site.yml:5: hosting.redirects[0].from: '/anmeldung-für-webinar' is not in the expected form: a site path starting with /, of Latin letters, digits, '-', '_' and '.', e.g. /go/webinar; write '/anmeldung-fur-webinar'",
+            "site.yml:6: hosting.redirects[1].from: '/Straße' is not in the expected form: a site path starting with /, of Latin letters, digits, '-', '_' and '.', e.g. /go/webinar; write '/strasse'",
+            "site.yml:7: hosting.redirects[2].from: '/日本/' is not in the expected form: a site path starting with /, of Latin letters, digits, '-', '_' and '.', e.g. /go/webinar",
         ],
         id="redirect-from-a-path-with-accents",
     ),
