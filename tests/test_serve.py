@@ -592,16 +592,19 @@ def test_ctrl_c_kill_or_closing_the_terminal_stops_the_command_cleanly(stop: sig
     assert list(temp.iterdir()) == []
 
 
-def test_listening_on_every_address_names_the_address_a_phone_on_the_network_opens(site: Path) -> None:
-    command = [sys.executable, "-m", "funnelgen", "serve", str(site), "--port", "0", "--host", "0.0.0.0"]
+@pytest.mark.parametrize(("host", "shown"), [("0.0.0.0", "0.0.0.0"), ("::", "[::]")], ids=["ipv4", "ipv6-and-ipv4"])
+def test_listening_on_every_address_names_the_address_a_phone_on_the_network_opens(site: Path, host: str,
+                                                                                  shown: str) -> None:
+    """A phone is on IPv4: on '::', which takes IPv4 too, the address named is still the IPv4 one."""
+    command = [sys.executable, "-m", "funnelgen", "serve", str(site), "--port", "0", "--host", host]
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         assert process.stdout is not None
         assert process.stdout.readline().startswith("Built 6 pages from 2 funnels in ")
         assert process.stdout.readline().startswith("Serving ")
         line = process.stdout.readline()
-        found = re.fullmatch(r"Listening on 0\.0\.0\.0: other computers that can reach this one can see the "
-                             r"preview at (http://([\d.]+):\d+/)\n", line)
+        found = re.fullmatch(rf"Listening on {re.escape(shown)}: other computers that can reach this one can see "
+                             r"the preview at (http://([\d.]+):\d+/)\n", line)
         assert found, line
         assert found[2] == network_address(socket.AF_INET) and not found[2].startswith("127.")
         assert get(found[1] + "tiny/join/")[0] == 200

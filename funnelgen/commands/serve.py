@@ -170,11 +170,13 @@ _EVERY_ADDRESS = ("0.0.0.0", "::", "")
 def _seen_from_elsewhere(host: str, server: DevServer) -> str:
     """The line that says the preview is open to other computers, and, listening on every
     address, the one a phone on the same network opens."""
-    shown = f"[{host}]" if ":" in host else host  # an IPv6 address, as in a URL
+    shown = f"[{host}]" if ":" in host else host or "0.0.0.0"  # an IPv6 address, as in a URL
     line = f"Listening on {shown}: other computers that can reach this one can see the preview"
     if host not in _EVERY_ADDRESS:
         return line + "."
-    address = network_address(socket.AF_INET6 if ":" in host else socket.AF_INET)
+    address = network_address(socket.AF_INET)  # what phones use; '::' takes IPv4 too, on most systems
+    if address is None and host == "::":
+        address = network_address(socket.AF_INET6)
     if address is None:
         return line + " (this computer has no network address now)."
     return f"{line} at {server.url_at(address)}"

@@ -399,8 +399,8 @@ class MarkdownOptions(Model):
 
 # Languages written right to left, by primary subtag (iw and ji: the old codes of he and yi).
 RTL_LANGUAGES = frozenset({
-    "ar", "arc", "azb", "ckb", "dv", "fa", "he", "iw", "ji", "ks", "lrc", "mzn", "nqo", "pnb",
-    "prs", "ps", "sd", "syr", "ug", "ur", "yi",
+    "ar", "arc", "azb", "bal", "ckb", "dv", "fa", "he", "iw", "ji", "ks", "lrc", "mzn", "nqo", "pnb",
+    "prs", "ps", "rhg", "sd", "syr", "ug", "ur", "yi",
 })
 
 
