@@ -553,16 +553,15 @@ class _Builder:
             raise self.fail(node, loc[:1], "an alias (*name) is used inside the value it "
                             "refers to; write the values out instead")
         self.open.add(key)
-        if isinstance(node, yaml.MappingNode):  # a list or mapping as a key: counted before it is built
+        own = len(node.value) if isinstance(node, yaml.ScalarNode) else 0  # characters of its text
+        if isinstance(node, yaml.MappingNode):  # a list or mapping as a key: refused before it is counted
             for key_node, _ in node.value:
                 if not isinstance(key_node, yaml.ScalarNode):
                     raise self.fail(key_node, loc, "a key must be plain text")
+                own += len(key_node.value)
         children = _children(node, loc)
         self.sizes[key] = 1 + sum(self.size(child, where) for where, child in children)
-        self.lengths[key] = sum(self.lengths[id(child)] for _, child in children) + (
-            len(node.value) if isinstance(node, yaml.ScalarNode) else
-            sum(len(k.value) for k, _ in node.value if isinstance(k, yaml.ScalarNode))
-            if isinstance(node, yaml.MappingNode) else 0)
+        self.lengths[key] = own + sum(self.lengths[id(child)] for _, child in children)
         self.open.discard(key)
         return self.sizes[key]
 
