@@ -12,17 +12,20 @@ import re
 from datetime import datetime
 from decimal import Decimal
 from functools import cache
-
-from babel import Locale, UnknownLocaleError
-from babel.dates import format_date, format_time, get_datetime_format
-from babel.numbers import format_currency
+from typing import TYPE_CHECKING
 
 from funnelgen.schema.blocks import Webinar
+
+if TYPE_CHECKING:
+    from babel import Locale
 
 
 @cache
 def locale_of(language: str) -> Locale:
-    """The CLDR locale of a language tag as site.yml holds it (`pt-BR`, `de`, `zh-Hant-TW`)."""
+    """The CLDR locale of a language tag as site.yml holds it (`pt-BR`, `de`, `zh-Hant-TW`).
+    Babel is imported only when a page shows a price or a date: with its data, it takes 40 ms."""
+    from babel import Locale, UnknownLocaleError
+
     tag = language.replace("-", "_")
     for candidate in (tag, tag.split("_")[0]):
         try:
@@ -41,6 +44,8 @@ def money(amount: Decimal | int | float, currency: str, language: str = "en") ->
 
 @cache
 def _money(amount: Decimal, currency: str, language: str) -> str:
+    from babel.numbers import format_currency
+
     locale = locale_of(language)
     pattern = locale.currency_formats["standard"].pattern
     if amount == amount.to_integral_value():
@@ -61,6 +66,8 @@ def event_time(webinar: Webinar, language: str = "en") -> str:
 
 @cache
 def _event_time(start: datetime, language: str) -> str:
+    from babel.dates import format_date, format_time, get_datetime_format
+
     locale = locale_of(language)
     date = format_date(start, "full", locale=locale)
     time = format_time(start, "short", locale=locale)

@@ -283,8 +283,8 @@ _LANGUAGE_NAMES = {
     "jp": "ja", "cn": "zh", "gr": "el", "cz": "cs", "ua": "uk", "dk": "da", "vn": "vi", "gb": "en",
     "us": "en", "at": "de", "rs": "sr", "il": "he", "ir": "fa", "kp": "ko",
 }
-_OLD_CODES = {"iw", "ji", "in", "mo", "jw", "bh", "sh"}
-"""Codes browsers still read for languages that have new ones (he, yi, id, ro, jv, bho, sr-Latn)."""
+_OLD_CODES = {"iw", "ji", "in", "mo", "jw", "bh"}
+"""Codes browsers still read for languages that have new ones (he, yi, id, ro, jv, bho)."""
 
 
 def check_language(value: str) -> str:
@@ -308,12 +308,22 @@ def check_language(value: str) -> str:
     return "-".join(subtags)
 
 
-def _known_language(code: str) -> bool:
-    """Whether a language has this code: a two-letter code (ISO 639-1) that the Unicode CLDR
-    names, or any three-letter one (ISO 639-3 has thousands: prs, pnb, cmn; CLDR lacks many)."""
-    from babel import Locale  # only when a site.yml names a language
+_TWO_LETTERS = """
+    aa ab ae af ak am an ar as av ay az ba be bg bi bm bn bo br bs ca ce ch co cr cs cu cv cy da de dv
+    dz ee el en eo es et eu fa ff fi fj fo fr fy ga gd gl gn gu gv ha he hi ho hr ht hu hy hz ia id ie
+    ig ii ik io is it iu ja jv ka kg ki kj kk kl km kn ko kr ks ku kv kw ky la lb lg li ln lo lt lu lv
+    mg mh mi mk ml mn mr ms mt my na nb nd ne ng nl nn no nr nv ny oc oj om or os pa pi pl ps pt qu rm
+    rn ro ru rw sa sc sd se sg sh si sk sl sm sn so sq sr ss st su sv sw ta te tg th ti tk tl tn to tr
+    ts tt tw ty ug uk ur uz ve vi vo wa wo xh yi yo za zh zu
+"""
+_TWO_LETTER_CODES = frozenset(_TWO_LETTERS.split())
+"""The two-letter codes of languages (ISO 639-1, as the Unicode CLDR names them)."""
 
-    return len(code) == 3 or code.lower() in _OLD_CODES or code.lower() in Locale("en").languages
+
+def _known_language(code: str) -> bool:
+    """Whether a language has this code: a two-letter one of ISO 639-1, or any three-letter one
+    (ISO 639-3 has thousands: prs, pnb, cmn)."""
+    return len(code) == 3 or code.lower() in _TWO_LETTER_CODES or code.lower() in _OLD_CODES
 
 
 def check_asset_path(value: str) -> str:
