@@ -101,10 +101,10 @@ def kind_of(data: bytes) -> str | None:
     return "SVG" if b"<svg" in data[:4096].lower() else None
 
 
-WEB_PAGES = (".html", ".htm", ".xhtml", ".xht", ".shtml", ".mht", ".mhtml", ".xsl", ".xslt", ".svgz")
+_WEB_PAGES = (".html", ".htm", ".xhtml", ".xht", ".shtml", ".mht", ".mhtml", ".xsl", ".xslt", ".svgz")
 """Names a host serves as a web page: opened from assets/, its scripts would run on the site's
 own address. (A compressed SVG is served without saying so: no browser can show it either.)"""
-MARKUP = (".svg", ".xml", ".xsd", ".rng", ".rdf", ".rss", ".atom", ".kml", ".gpx", ".mml", ".xbl", ".xul")
+_MARKUP = (".svg", ".xml", ".xsd", ".rng", ".rdf", ".rss", ".atom", ".kml", ".gpx", ".mml", ".xbl", ".xul")
 """Names a host serves as XML, which a browser opens as a document: an SVG picture, a feed."""
 _SCRIPT_ELEMENTS = {"script", "handler", "listener", "iframe", "frame", "frameset", "embed", "object",
                     "portal"}
@@ -115,13 +115,19 @@ _CSS_TYPE = re.compile(r"""\btype\s*=\s*["']text/css["']""")
 
 
 def script_in(name: str, data: bytes) -> tuple[int, str] | None:
-    """(line, why) when an XML file of assets/ (`MARKUP`: an SVG, a feed) holds what a browser
-    opening it would run on the site's own address: a script, an event handler, a javascript:
-    link, an XSLT stylesheet; or cannot be read as the browser would (then it is refused too: a
-    browser may read it otherwise). None if nothing, or not such a file (a web page is refused
-    by its name: `WEB_PAGES`). Entities are expanded and markup inside <foreignObject> is read,
-    as a browser does: Illustrator's entities and Figma's blur run nothing."""
-    if PurePosixPath(name).suffix.lower() not in MARKUP:
+    """(line, why) when a file of assets/ would run script on the site's own address, opened by
+    itself: every such file is published, whether a page shows it or not, and hosts without the
+    site's headers file (GitHub Pages, S3) give it no policy. That is a web page (`_WEB_PAGES`), or
+    an XML file (`_MARKUP`: an SVG, a feed) with a script, an event handler, a javascript: link or
+    an XSLT stylesheet, or one that cannot be read as a browser would (it may read it otherwise).
+    None for any other file. Entities are expanded and markup inside <foreignObject> is read, as
+    a browser does: Illustrator's entities and Figma's blur run nothing."""
+    suffix = PurePosixPath(name).suffix.lower()
+    if suffix in _WEB_PAGES:
+        return 0, ("is a web page: opened from assets/, its scripts would run on your site's own address, "
+                   "where they can read what the site keeps about each visitor; pages come only from "
+                   "funnels/: remove it, or zip it to offer it as a download")
+    if suffix not in _MARKUP:
         return None
     parser = expat.ParserCreate(namespace_separator=" ")
 
@@ -151,8 +157,7 @@ def script_in(name: str, data: bytes) -> tuple[int, str] | None:
     try:
         parser.Parse(data, True)
     except _Found as first:
-        svg = name.lower().endswith(".svg")
-        hint = " (an editor's 'plain' or 'optimised' SVG export has none)" if svg else ""
+        hint = " (an editor's 'plain' or 'optimised' SVG export has none)" if suffix == ".svg" else ""
         return first.line, (f"holds {first.what}: opened by itself, the file would run it on your site's own "
                             f"address; remove it{hint}")
     except expat.ExpatError as exc:

@@ -7,6 +7,7 @@ import hashlib
 import os
 import posixpath
 import unicodedata
+from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
@@ -290,12 +291,13 @@ def _check_site_links(valid: ValidSite, planned: list[Surveyed], checker: _Check
     known = {*hosting.written_addresses(site, urls), *(hosting.key(r.from_) for r in site.hosting.redirects)}
     known -= {hosting.key("/" + name) for name in hosting.HOSTING_FILES}  # read by hosts, not served
 
-    def leads_nowhere(path: str) -> bool:
+    def leads_nowhere(to: str) -> bool:
+        path = urlsplit(to).path
         return hosting.key(path) not in known and not path.startswith("/assets/")  # a file: checked as one
 
-    @cache  # a file may link to one missing page many times
-    def why_broken(path: str, to: str) -> str:
-        guess = difflib.get_close_matches(path, pages, n=1)
+    @cache  # several files may link to one missing page
+    def why_broken(to: str) -> str:
+        guess = difflib.get_close_matches(urlsplit(to).path, pages, n=1)
         hint = f"did you mean '{guess[0]}'?" if guess else (
             f"link to one of its pages (e.g. {pages[0]}) or write the full https:// address of a page "
             "elsewhere" if pages else "write the full https:// address of a page elsewhere")
@@ -303,8 +305,8 @@ def _check_site_links(valid: ValidSite, planned: list[Surveyed], checker: _Check
 
     for name in ("privacy", "terms"):
         to = getattr(site.legal, name)
-        if to and is_site_path(to) and leads_nowhere(path := urlsplit(to).path):
-            checker.error(valid.site_source, ("legal", name), why_broken(path, to))
+        if to and is_site_path(to) and leads_nowhere(to):
+            checker.error(valid.site_source, ("legal", name), why_broken(to))
     sources = {s.source.name: s.source for s in planned}
     records = {**{s.source.name: s.record for s in planned}, **valid.reused}
     texts: dict[str, str] = {}  # body files, each read once
@@ -318,22 +320,22 @@ def _check_site_links(valid: ValidSite, planned: list[Surveyed], checker: _Check
         source = sources.get(file) or load_yaml(valid.root / file, file)
         return source.problem(loc, message)
 
-    # Each link that leads nowhere, once per file where it is first written, and how many times
-    dead: dict[tuple[str, str], tuple[str, Loc, str | None, int]] = {}
+    first: dict[tuple[str, str], tuple[str, Loc, str | None]] = {}  # (file, link): where first written
+    times: Counter[tuple[str, str]] = Counter()
     for file, record in records.items():
         for to, loc, in_file in record.links:
-            if leads_nowhere(urlsplit(to).path):
-                key = (in_file or file, to)
-                first = dead.get(key)
-                dead[key] = (*first[:3], first[3] + 1) if first else (file, tuple(loc), in_file, 1)
-    named: dict[str, int] = {}  # problems said of each file
-    for (where, to), (file, loc, in_file, times) in dead.items():
-        named[where] = named.get(where, 0) + 1
+            if leads_nowhere(to):
+                first.setdefault((in_file or file, to), (file, tuple(loc), in_file))
+                times[(in_file or file, to)] += 1
+    dead_in = Counter(where for where, _ in first)
+    named: Counter[str] = Counter()  # problems said of each file
+    for (where, to), (file, loc, in_file) in first.items():
+        named[where] += 1
         if named[where] <= MAX_PROBLEMS:
-            again = f" (written {times} times)" if times > 1 else ""
-            checker.errors.append(problem(file, to, loc, in_file, why_broken(urlsplit(to).path, to) + again))
+            again = f" (written {times[where, to]} times)" if times[where, to] > 1 else ""
+            checker.errors.append(problem(file, to, loc, in_file, why_broken(to) + again))
         elif named[where] == MAX_PROBLEMS + 1:
-            rest = sum(1 for key in dead if key[0] == where) - MAX_PROBLEMS
+            rest = dead_in[where] - MAX_PROBLEMS
             checker.errors.append(problem(file, to, loc, in_file, f"and {rest:,} more links that lead to no "
                                           "page of this site from here on; fix the ones above first"))
 
@@ -1061,23 +1063,11 @@ def _plan_assets(root: Path, checker: _Checker) -> dict[str, Asset]:
         except OSError as exc:
             checker.errors.append(Problem(name, 0, "", f"cannot read file: {exc.strerror}"))
             continue
-        if script := _runs_script(name, data):
-            checker.errors.append(Problem(name, *script))
+        if script := images.script_in(name, data):
+            checker.errors.append(Problem(name, script[0], "", script[1]))
             continue
         assets[name] = _asset(path, data, path.parent.relative_to(root).as_posix())
     return assets
-
-
-def _runs_script(name: str, data: bytes) -> tuple[int, str, str] | None:
-    """(line, key, message) when the file would run a script on the site's own address once
-    opened by itself: every file of assets/ is published, whether a page shows it or not, and
-    hosts without the site's headers file (GitHub Pages, S3) give it no policy."""
-    if Path(name).suffix.lower() in images.WEB_PAGES:
-        return (0, "", "is a web page: opened from assets/, its scripts would run on your site's own "
-                "address, where they can read what the site keeps about each visitor; pages come only "
-                "from funnels/: remove it, or zip it to offer it as a download")
-    found = images.script_in(name, data)
-    return None if found is None else (found[0], "", found[1])
 
 
 MAX_NAME = 255
@@ -1141,8 +1131,8 @@ def static_assets(files: Mapping[str, Path]) -> dict[str, Asset]:
             data = path.read_bytes()
         except OSError as exc:
             raise Abort([Problem(str(path), 0, "", f"cannot read file: {exc.strerror}")]) from None
-        if script := _runs_script(name, data):
-            raise Abort([Problem(str(path), *script)])
+        if script := images.script_in(name, data):
+            raise Abort([Problem(str(path), script[0], "", script[1])])
         assets[f"static/{name}"] = _asset(path, data, folder)
     return assets
 
