@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 from click.testing import Result
+from conftest import FUNNEL_YML
 from PIL import Image, ImageChops
 
 from funnelgen.theme import builtin_themes
@@ -116,21 +117,13 @@ def test_a_wide_logo_keeps_its_proportions_on_a_phone(
 
 # ---- 2. testimonial photos ---------------------------------------------------------------------
 
-PHOTO_FUNNEL = """\
-title: Tiny funnel
-steps:
-  - id: join
-    type: optin
-    headline: Join the list
-    form: {provider: custom, action: "https://mail.example/subscribe"}
+PHOTO_FUNNEL = FUNNEL_YML.replace("  - id: thanks\n", """\
     testimonials:
       - {quote: It changed my week., name: Tall Tina, role: Nurse, photo: assets/tall.png}
       - {quote: Worth every minute., name: Wide Walt, role: Teacher, photo: assets/wide.png}
       - {quote: Simple and clear., name: Vector Vera, role: Designer, photo: assets/wide.svg}
   - id: thanks
-    type: thankyou
-    headline: Thanks for joining
-"""
+""")
 
 
 @EVERY_THEME
